@@ -1,0 +1,7 @@
+package io.microseg.cli;
+
+public class Main {
+    public static void main(String[] args) {
+        System.out.println("microseg");
+    }
+}

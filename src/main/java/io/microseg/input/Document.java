@@ -1,0 +1,30 @@
+package io.microseg.input;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** One YAML document (or one item of a {@code kind: List}) and where it was read from. */
+public record Document(String file, int line, JsonNode node) {
+    public String kind() {
+        return node.path("kind").asText("");
+    }
+
+    public String apiVersion() {
+        return node.path("apiVersion").asText("");
+    }
+
+    public String name() {
+        return node.path("metadata").path("name").asText("");
+    }
+
+    /** "Pod web/db-0", "Workspace prod": how error messages name the object. */
+    public String describe() {
+        String ns = node.path("metadata").path("namespace").asText("");
+        String n = name().isEmpty() ? "<unnamed>" : name();
+        return (kind().isEmpty() ? "object" : kind()) + " " + (ns.isEmpty() ? n : ns + "/" + n);
+    }
+
+    /** An error about {@code field} of this document. */
+    public InputException error(String field, String expected) {
+        return new InputException(file, line, describe(), field, expected);
+    }
+}

@@ -1,0 +1,15 @@
+package io.microseg.inventory;
+
+import java.util.List;
+
+/** A machine outside Kubernetes that runs an enforcement agent. */
+public record Host(String name, Labels labels, List<String> ips) implements InventoryItem {
+    public Host {
+        ips = List.copyOf(ips);
+    }
+
+    @Override
+    public String id() {
+        return "host/" + name;
+    }
+}

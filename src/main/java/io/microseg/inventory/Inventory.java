@@ -1,0 +1,17 @@
+package io.microseg.inventory;
+
+import java.util.List;
+
+/** Everything known about the workloads: the clusters' objects and the hosts outside them. */
+public record Inventory(List<String> clusters, List<Host> hosts, List<Node> nodes, List<Pod> pods,
+                        List<Service> services, List<Endpoint> endpoints, List<Namespace> namespaces) {
+    public Inventory {
+        clusters = List.copyOf(clusters);
+        hosts = List.copyOf(hosts);
+        nodes = List.copyOf(nodes);
+        pods = List.copyOf(pods);
+        services = List.copyOf(services);
+        endpoints = List.copyOf(endpoints);
+        namespaces = List.copyOf(namespaces);
+    }
+}

@@ -1,0 +1,3 @@
+package io.microseg.inventory;
+
+public record Namespace(String cluster, String name, Labels labels) {}

@@ -1,0 +1,3 @@
+package io.microseg.inventory;
+
+public enum ServiceType { ClusterIP, NodePort, LoadBalancer, ExternalName }

@@ -1,0 +1,51 @@
+package io.microseg.net;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Optional;
+
+/** IP address and CIDR handling without DNS lookups: text that is not a literal address is rejected. */
+public final class Addresses {
+    private Addresses() {}
+
+    /** Parses an IPv4 or IPv6 literal; never resolves names. */
+    public static Optional<InetAddress> parse(String text) {
+        if (text == null || text.isBlank()) return Optional.empty();
+        String t = text.trim();
+        boolean looksLiteral = t.contains(":") || t.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        if (!looksLiteral) return Optional.empty();
+        try {
+            return Optional.of(InetAddress.getByName(t));
+        } catch (UnknownHostException e) {
+            return Optional.empty();
+        }
+    }
+
+    public static boolean isAddress(String text) {
+        return parse(text).isPresent();
+    }
+
+    /** Whether {@code ip} lies inside {@code cidr} ("10.0.0.0/8", "fd00::/8"); false when either is malformed or the families differ. */
+    public static boolean inSubnet(String ip, String cidr) {
+        int slash = cidr.indexOf('/');
+        if (slash < 0) return false;
+        Optional<InetAddress> net = parse(cidr.substring(0, slash));
+        Optional<InetAddress> addr = parse(ip);
+        if (net.isEmpty() || addr.isEmpty()) return false;
+        byte[] n = net.get().getAddress();
+        byte[] a = addr.get().getAddress();
+        if (n.length != a.length) return false;
+        int bits;
+        try {
+            bits = Integer.parseInt(cidr.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        if (bits < 0 || bits > n.length * 8) return false;
+        for (int i = 0; i < n.length && bits > 0; i++, bits -= 8) {
+            int mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+            if ((n[i] & mask) != (a[i] & mask)) return false;
+        }
+        return true;
+    }
+}

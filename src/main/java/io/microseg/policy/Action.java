@@ -1,0 +1,3 @@
+package io.microseg.policy;
+
+public enum Action { ALLOW, DENY }

@@ -1,0 +1,23 @@
+package io.microseg.policy.query;
+
+import io.microseg.inventory.Labels;
+
+import java.util.List;
+
+/**
+ * An inventory filter in the seed's syntax, e.g.
+ * {@code environment = production OR orchestrator_environment = production}.
+ * Implemented by {@link QueryParser}; see DOMAIN.md for the operators.
+ */
+public interface Query {
+    /** Whether an item with these labels and addresses is selected. */
+    boolean matches(Labels labels, List<String> ips);
+
+    /** The query as written. */
+    String text();
+
+    /** Parses {@code text}; a {@link QueryException} names the position and what was expected. */
+    static Query parse(String text) {
+        return QueryParser.parse(text);
+    }
+}
