@@ -2,9 +2,13 @@ package io.microseg.inventory;
 
 import java.util.List;
 
-/** Everything known about the workloads: the clusters' objects and the hosts outside them. */
+/**
+ * Everything known about the workloads: the clusters' objects and the hosts outside them, with each
+ * service's endpoints already resolved, and the pods a named targetPort could not be resolved on.
+ */
 public record Inventory(List<String> clusters, List<Host> hosts, List<Node> nodes, List<Pod> pods,
-                        List<Service> services, List<Endpoint> endpoints, List<Namespace> namespaces) {
+                        List<Service> services, List<Endpoint> endpoints, List<Namespace> namespaces,
+                        List<NamedPortMiss> namedPortMisses) {
     public Inventory {
         clusters = List.copyOf(clusters);
         hosts = List.copyOf(hosts);
@@ -13,5 +17,6 @@ public record Inventory(List<String> clusters, List<Host> hosts, List<Node> node
         services = List.copyOf(services);
         endpoints = List.copyOf(endpoints);
         namespaces = List.copyOf(namespaces);
+        namedPortMisses = List.copyOf(namedPortMisses);
     }
 }

@@ -1,0 +1,21 @@
+package io.microseg.compile;
+
+import io.microseg.facts.Warning;
+
+import java.util.List;
+
+/**
+ * The result of a compile: rules in evaluation order per workload (workloads sorted by id), the sets
+ * those rules use, and the warnings.
+ */
+public record Compilation(List<CompiledRule> rules, List<AddressSet> sets, List<Warning> warnings) {
+    public Compilation {
+        rules = List.copyOf(rules);
+        sets = List.copyOf(sets);
+        warnings = List.copyOf(warnings);
+    }
+
+    public List<CompiledRule> rulesOf(String workload) {
+        return rules.stream().filter(r -> r.workload().equals(workload)).toList();
+    }
+}

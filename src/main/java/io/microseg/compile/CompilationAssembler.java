@@ -1,0 +1,123 @@
+package io.microseg.compile;
+
+import io.microseg.facts.FirewallRule;
+import io.microseg.facts.SetMember;
+import io.microseg.facts.Warning;
+import io.microseg.net.Addresses;
+import io.microseg.policy.Action;
+import io.microseg.policy.query.Query;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Turns the facts the rules derived into a {@link Compilation}: groups justifications of the same
+ * concrete rule, gives rules stable ids, orders them as they are evaluated on a workload, and keeps
+ * the sets that rules use.
+ */
+final class CompilationAssembler {
+    /** First-match order on a workload: absolute, default, catch-all; by priority; DENY before ALLOW on ties. */
+    static final Comparator<CompiledRule> EVALUATION_ORDER = Comparator
+            .comparing(CompiledRule::workload)
+            .thenComparing(CompiledRule::direction)
+            .thenComparing(CompiledRule::rank)
+            .thenComparingInt(CompiledRule::priority)
+            .thenComparing(r -> r.action() == Action.DENY ? 0 : 1)
+            .thenComparing(CompiledRule::policy)
+            .thenComparing(CompiledRule::rule)
+            .thenComparing(CompiledRule::protocol)
+            .thenComparing(CompiledRule::ports)
+            .thenComparing(r -> r.peerSet() == null ? "" : r.peerSet());
+
+    private final RuleSources sources;
+    private final Map<String, Query> queries;
+
+    CompilationAssembler(RuleSources sources, Map<String, Query> queries) {
+        this.sources = sources;
+        this.queries = queries;
+    }
+
+    Compilation assemble(Collection<FirewallRule> derived, Collection<SetMember> members, Collection<Warning> warnings) {
+        Map<String, List<FirewallRule>> byId = new LinkedHashMap<>();
+        for (FirewallRule f : derived) {
+            byId.computeIfAbsent(idOf(f), k -> new ArrayList<>()).add(f);
+        }
+        List<CompiledRule> rules = new ArrayList<>();
+        byId.forEach((id, fs) -> rules.add(toRule(id, fs)));
+        rules.sort(EVALUATION_ORDER);
+
+        Set<String> used = rules.stream().map(CompiledRule::peerSet).filter(s -> s != null)
+                .collect(Collectors.toCollection(TreeSet::new));
+        Map<String, TreeSet<String>> setMembers = new TreeMap<>();
+        used.forEach(s -> setMembers.put(s, new TreeSet<>(Comparator.comparing(CompilationAssembler::addressKey))));
+        for (SetMember m : members) {
+            TreeSet<String> s = setMembers.get(m.set());
+            if (s != null) s.add(m.ip());
+        }
+        List<AddressSet> sets = setMembers.entrySet().stream()
+                .map(e -> new AddressSet(e.getKey(), describe(e.getKey()), List.copyOf(e.getValue())))
+                .toList();
+
+        List<Warning> sortedWarnings = warnings.stream().distinct()
+                .sorted(Comparator.comparing(Warning::policy).thenComparing(Warning::message)).toList();
+        return new Compilation(rules, sets, sortedWarnings);
+    }
+
+    private CompiledRule toRule(String id, List<FirewallRule> facts) {
+        FirewallRule f = facts.get(0);
+        List<Justification> why = facts.stream()
+                .map(x -> new Justification(sources.find(x.rule()).orElse(new RuleSource(x.rule(), "?", 0, "")), x.matched()))
+                .sorted(Comparator.comparing((Justification j) -> j.matched().toString()))
+                .toList();
+        return new CompiledRule(id, f.workload(), f.direction(), f.action(), f.protocol(), f.ports(), f.peerSet(),
+                f.rule(), f.policy(), f.rank(), f.priority(), why);
+    }
+
+    /** Digest of everything that makes the rule what it is, except its justifications. */
+    static String idOf(FirewallRule f) {
+        String key = String.join("|", f.workload(), f.direction().name(), f.action().name(), f.protocol().name(),
+                f.ports(), String.valueOf(f.peerSet()), f.rank().name(), Integer.toString(f.priority()), f.policy(), f.rule());
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String describe(String set) {
+        int colon = set.indexOf(':');
+        String kind = set.substring(0, colon);
+        String rest = set.substring(colon + 1);
+        return switch (kind) {
+            case "match" -> "workloads matching: " + (queries.containsKey(set) ? queries.get(set).text() : "?");
+            case "nodes" -> "nodes of cluster " + rest;
+            case "clusterip" -> "ClusterIPs of service " + rest;
+            case "loadbalancer" -> "load-balancer addresses of service " + rest;
+            case "backends" -> {
+                int c = rest.lastIndexOf(':');
+                yield "pods of service " + rest.substring(0, c) + " on " + rest.substring(c + 1).replace('/', ' ').toUpperCase();
+            }
+            default -> set;
+        };
+    }
+
+    /** Orders addresses numerically, IPv4 before IPv6, anything unparsable last. */
+    private static String addressKey(String ip) {
+        return Addresses.parse(ip.contains("/") ? ip.substring(0, ip.indexOf('/')) : ip)
+                .map(a -> (a.getAddress().length == 4 ? "4" : "6") + HexFormat.of().formatHex(a.getAddress()) + ip)
+                .orElse("9" + ip);
+    }
+}

@@ -1,0 +1,3 @@
+package io.microseg.facts;
+
+public enum WorkloadKind { HOST, NODE, POD }
