@@ -1,7 +1,30 @@
 package io.microseg.cli;
 
-public class Main {
+import io.microseg.input.InputException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code microseg} command line. Exit codes: 0 success, 1 failed scenarios, 2 bad input or usage. */
+@Command(name = "microseg", mixinStandardHelpOptions = true, version = "microseg 0.1.0",
+        description = "Compiles Kubernetes inventory and segmentation policies into firewall rules for every host, node and pod.",
+        subcommands = {CompileCommand.class, ExplainCommand.class, TestCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    public static final int BAD_INPUT = 2;
+
     public static void main(String[] args) {
-        System.out.println("microseg");
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof InputException) {
+                cmd.getErr().println("error: " + ex.getMessage());
+                return BAD_INPUT;
+            }
+            throw ex;
+        });
+        cli.setExitCodeExceptionMapper(ex -> BAD_INPUT);
+        return cli.execute(args);
     }
 }

@@ -2,6 +2,8 @@ package io.microseg.input;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.nio.file.Path;
+
 /** One YAML document (or one item of a {@code kind: List}) and where it was read from. */
 public record Document(String file, int line, JsonNode node) {
     public String kind() {
@@ -21,6 +23,12 @@ public record Document(String file, int line, JsonNode node) {
         String ns = node.path("metadata").path("namespace").asText("");
         String n = name().isEmpty() ? "<unnamed>" : name();
         return (kind().isEmpty() ? "object" : kind()) + " " + (ns.isEmpty() ? n : ns + "/" + n);
+    }
+
+    /** The folder of the file this document came from, to resolve relative paths against. */
+    public Path fileDir() {
+        Path parent = Path.of(file).toAbsolutePath().getParent();
+        return parent == null ? Path.of(".") : parent;
     }
 
     /** An error about {@code field} of this document. */

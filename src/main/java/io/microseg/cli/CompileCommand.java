@@ -1,0 +1,40 @@
+package io.microseg.cli;
+
+import io.microseg.compile.Compilation;
+import io.microseg.compile.CompilationJson;
+import io.microseg.compile.CompilationTable;
+import io.microseg.compile.Compiler;
+import io.microseg.compile.RuleBase;
+import io.microseg.inventory.Inventory;
+import io.microseg.policy.Workspace;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "compile", mixinStandardHelpOptions = true,
+        description = "Compiles inventory and policies into concrete rules, sets and warnings.")
+final class CompileCommand implements Callable<Integer> {
+    enum Format { json, table }
+
+    @Mixin
+    InputOptions input;
+
+    @Option(names = "--format", defaultValue = "table", description = "json (the contract for tools) or table (for people). Default: ${DEFAULT-VALUE}.")
+    Format format;
+
+    @Option(names = "--workload", paramLabel = "ID", description = "Only this workload's rules, e.g. pod/demo/prod/web-0, node/demo/node-1, host/backup.")
+    String workload;
+
+    @Override
+    public Integer call() {
+        Inventory inventory = input.readInventory();
+        List<Workspace> workspaces = input.readPolicies();
+        Compilation c = new Compiler(RuleBase.packaged()).compile(inventory, workspaces);
+        if (workload != null) c = c.only(workload);
+        System.out.print(format == Format.json ? CompilationJson.write(c) + "\n" : CompilationTable.write(c));
+        return 0;
+    }
+}

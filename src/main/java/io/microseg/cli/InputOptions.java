@@ -1,0 +1,29 @@
+package io.microseg.cli;
+
+import io.microseg.inventory.Inventory;
+import io.microseg.inventory.InventoryReader;
+import io.microseg.policy.PolicyReader;
+import io.microseg.policy.Workspace;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The inventory and policy folders an offline command reads. */
+final class InputOptions {
+    @Option(names = "--inventory", paramLabel = "DIR", defaultValue = "config/demo/inventory",
+            description = "Folder of Kubernetes manifests, Cluster and Host documents (default: ${DEFAULT-VALUE}).")
+    Path inventory;
+
+    @Option(names = "--policies", paramLabel = "DIR", defaultValue = "config/demo/policies",
+            description = "Folder of Workspace documents (default: ${DEFAULT-VALUE}).")
+    Path policies;
+
+    Inventory readInventory() {
+        return InventoryReader.read(inventory);
+    }
+
+    List<Workspace> readPolicies() {
+        return PolicyReader.read(policies);
+    }
+}

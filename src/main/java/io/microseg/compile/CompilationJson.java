@@ -1,0 +1,64 @@
+package io.microseg.compile;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.microseg.facts.Warning;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The compile JSON, the contract other tools read. Field names are fixed:
+ * {@code {"rules":[{id,workload,direction,action,protocol,ports,peerSet,rule,policy,rank,priority}],
+ * "sets":[{id,description,members}],"warnings":[{policy,message}]}}.
+ */
+public final class CompilationJson {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private CompilationJson() {}
+
+    public static String write(Compilation c) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("rules", c.rules().stream().map(CompilationJson::rule).toList());
+        root.put("sets", c.sets().stream().map(CompilationJson::set).toList());
+        root.put("warnings", c.warnings().stream().map(CompilationJson::warning).toList());
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Map<String, Object> rule(CompiledRule r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("workload", r.workload());
+        m.put("direction", r.direction().name());
+        m.put("action", r.action().name());
+        m.put("protocol", r.protocol().name());
+        m.put("ports", r.ports());
+        m.put("peerSet", r.peerSet());
+        m.put("rule", r.rule());
+        m.put("policy", r.policy());
+        m.put("rank", r.rank().name());
+        m.put("priority", r.priority());
+        return m;
+    }
+
+    static Map<String, Object> set(AddressSet s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id());
+        m.put("description", s.description());
+        m.put("members", List.copyOf(s.members()));
+        return m;
+    }
+
+    static Map<String, Object> warning(Warning w) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("policy", w.policy());
+        m.put("message", w.message());
+        return m;
+    }
+}

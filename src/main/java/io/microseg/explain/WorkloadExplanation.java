@@ -1,0 +1,68 @@
+package io.microseg.explain;
+
+import io.microseg.compile.AddressSet;
+import io.microseg.compile.Compilation;
+import io.microseg.compile.CompiledRule;
+import io.microseg.compile.Justification;
+import io.microseg.policy.Policy;
+import io.microseg.policy.PortSpec;
+import io.microseg.policy.Workspace;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Answers "why does this rule exist?" for every rule of one workload: the policy behind it, the DRL
+ * rule that produced it (name, file:line) and the facts that matched, once per justification.
+ */
+public final class WorkloadExplanation {
+    private WorkloadExplanation() {}
+
+    public static String explain(Compilation compilation, List<Workspace> workspaces, String workload) {
+        Map<String, AddressSet> sets = compilation.sets().stream().collect(Collectors.toMap(AddressSet::id, s -> s));
+        Map<String, Policy> policies = new HashMap<>();
+        Map<String, Workspace> owner = new HashMap<>();
+        for (Workspace ws : workspaces) {
+            owner.put(ws.name() + "/catch-all", ws);
+            for (Policy p : ws.policies()) {
+                policies.put(ws.qualify(p), p);
+                owner.put(ws.qualify(p), ws);
+            }
+        }
+        List<CompiledRule> rules = compilation.rulesOf(workload);
+        StringBuilder out = new StringBuilder(workload).append('\n');
+        if (rules.isEmpty()) {
+            out.append("  no rules: the workload is unknown, has no address yet, or no workspace's scope selects it\n");
+            return out.toString();
+        }
+        int n = 0;
+        for (CompiledRule r : rules) {
+            out.append(String.format("%n  %d. %s %s %s %s %s  [rule %s]%n", ++n, r.direction(), r.action(), r.protocol(),
+                    r.ports().isEmpty() ? "*" : r.ports(), peer(r.peerSet(), sets), r.id()));
+            out.append(String.format("     rank %s, priority %d, policy %s%n", r.rank(), r.priority(), r.policy()));
+            Policy p = policies.get(r.policy());
+            Workspace ws = owner.get(r.policy());
+            if (ws != null) out.append("     workspace ").append(ws.name()).append(" (scope: ").append(ws.scope().text()).append(")\n");
+            if (p != null) {
+                out.append("     consumer: ").append(p.consumer().text()).append('\n');
+                out.append("     provider: ").append(p.provider().text()).append('\n');
+                out.append("     ports:    ").append(p.ports().stream().map(PortSpec::toString).collect(Collectors.joining(", ")))
+                        .append(", action ").append(p.action()).append('\n');
+            }
+            for (Justification j : r.justifications()) {
+                out.append("     because DRL rule \"").append(j.source().name()).append("\" (")
+                        .append(j.source().location()).append(") matched ").append(String.join(", ", j.matched())).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static String peer(String setId, Map<String, AddressSet> sets) {
+        if (setId == null) return "any address";
+        AddressSet s = sets.get(setId);
+        String dir = "peer ";
+        return s == null ? dir + setId : dir + setId + " (" + s.description() + ") {" + String.join(", ", s.members()) + "}";
+    }
+}

@@ -1,0 +1,104 @@
+package io.microseg.scenario;
+
+import io.microseg.compile.AddressSet;
+import io.microseg.compile.Compilation;
+import io.microseg.compile.CompiledRule;
+import io.microseg.compile.Compiler;
+import io.microseg.compile.RuleBase;
+import io.microseg.facts.Warning;
+import io.microseg.input.YamlDocuments;
+import io.microseg.inventory.Inventory;
+import io.microseg.inventory.InventoryReader;
+import io.microseg.policy.PolicyReader;
+import io.microseg.policy.Rank;
+import io.microseg.policy.Workspace;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Runs scenario files: compiles what each one gives and reports, as a readable diff, every expected
+ * rule, set or warning that is missing and every actual one that was not expected.
+ */
+public final class ScenarioRunner {
+    private final Compiler compiler;
+
+    public ScenarioRunner(RuleBase rules) {
+        this.compiler = new Compiler(rules);
+    }
+
+    /** The scenario files of a folder (recursively), in path order. */
+    public static List<Path> scenarioFiles(Path folder) {
+        if (Files.isRegularFile(folder)) return List.of(folder);
+        try (Stream<Path> files = Files.walk(folder)) {
+            return files.filter(YamlDocuments::isYaml).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public ScenarioResult run(Path file) {
+        Scenario s = Scenario.read(file);
+        Inventory inventory = s.inventory().folder() != null ? InventoryReader.read(s.inventory().folder())
+                : InventoryReader.read(s.inventory().documents());
+        List<Workspace> workspaces = s.policies().folder() != null ? PolicyReader.read(s.policies().folder())
+                : PolicyReader.read(s.policies().documents());
+        Compilation c = compiler.compile(inventory, workspaces);
+        Map<String, AddressSet> sets = c.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
+
+        List<String> diff = new ArrayList<>();
+        compareRules("rule", s.rules(), c.rules().stream().filter(r -> r.rank() != Rank.CATCHALL).toList(), sets, diff);
+        if (s.catchAll() != null) {
+            compareRules("catch-all rule", s.catchAll(), c.rules().stream().filter(r -> r.rank() == Rank.CATCHALL).toList(), sets, diff);
+        }
+        s.sets().forEach((id, members) -> {
+            AddressSet actual = sets.get(id);
+            if (actual == null) diff.add("missing set: " + id + " " + members + " (sets in use: " + sets.keySet() + ")");
+            else if (!actual.members().stream().sorted().toList().equals(members.stream().sorted().toList()))
+                diff.add("set " + id + ": expected " + members + ", actual " + actual.members());
+        });
+        compareWarnings(s.warnings(), c.warnings(), diff);
+        return new ScenarioResult(s.name(), file, diff);
+    }
+
+    private static void compareRules(String what, List<ExpectedRule> expected, List<CompiledRule> actual,
+                                     Map<String, AddressSet> sets, List<String> diff) {
+        LinkedList<CompiledRule> unmatched = new LinkedList<>(actual);
+        for (ExpectedRule e : expected) {
+            CompiledRule hit = unmatched.stream().filter(r -> e.matches(r, sets)).findFirst().orElse(null);
+            if (hit == null) diff.add("missing " + what + ":    " + e);
+            else unmatched.remove(hit);
+        }
+        for (CompiledRule r : unmatched) diff.add("unexpected " + what + ": " + describe(r, sets));
+    }
+
+    private static void compareWarnings(List<Scenario.ExpectedWarning> expected, List<Warning> actual, List<String> diff) {
+        LinkedList<Warning> unmatched = new LinkedList<>(actual);
+        for (Scenario.ExpectedWarning e : expected) {
+            Warning hit = unmatched.stream()
+                    .filter(w -> (e.policy() == null || e.policy().equals(w.policy()))
+                            && (e.contains() == null || w.message().contains(e.contains())))
+                    .findFirst().orElse(null);
+            if (hit == null) diff.add("missing warning:    " + e);
+            else unmatched.remove(hit);
+        }
+        for (Warning w : unmatched) diff.add("unexpected warning: " + w.policy() + ": " + w.message());
+    }
+
+    static String describe(CompiledRule r, Map<String, AddressSet> sets) {
+        String peer = r.peerSet() == null ? "any" : r.peerSet()
+                + (sets.containsKey(r.peerSet()) ? " " + sets.get(r.peerSet()).members() : "");
+        return String.join(" ", r.workload(), r.direction().name(), r.action().name(), r.protocol().name(),
+                r.ports().isEmpty() ? "-" : r.ports(), "peer " + peer, "rank " + r.rank(), "priority " + r.priority(),
+                "policy " + r.policy(), "rule \"" + r.rule() + "\"");
+    }
+}
