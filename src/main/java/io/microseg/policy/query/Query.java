@@ -13,7 +13,10 @@ public interface Query {
     /** Whether an item with these labels and addresses is selected. */
     boolean matches(Labels labels, List<String> ips);
 
-    /** The query as written. */
+    /**
+     * The query as written, in canonical form: keywords upper-cased, spacing and redundant parentheses
+     * normalised. Parsing it gives back an equal query.
+     */
     String text();
 
     /** Parses {@code text}; a {@link QueryException} names the position and what was expected. */
