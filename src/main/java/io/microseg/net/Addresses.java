@@ -12,7 +12,7 @@ public final class Addresses {
     public static Optional<InetAddress> parse(String text) {
         if (text == null || text.isBlank()) return Optional.empty();
         String t = text.trim();
-        boolean looksLiteral = t.contains(":") || t.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        boolean looksLiteral = t.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (t.contains(":") && t.matches("[0-9A-Fa-f:.]+"));
         if (!looksLiteral) return Optional.empty();
         try {
             return Optional.of(InetAddress.getByName(t));
