@@ -126,7 +126,7 @@ public final class KubeTranslator {
                 if (ingress.getIp() != null) lbIps.add(at.ip("status.loadBalancer.ingress[" + i + "].ip", ingress.getIp()));
             });
         }
-        Map<String, String> selector = spec.getSelector() == null || spec.getSelector().isEmpty() ? null : spec.getSelector();
+        Map<String, String> selector = selector(spec.getSelector());
         boolean nodePorts = type == ServiceType.NodePort
                 || (type == ServiceType.LoadBalancer && !Boolean.FALSE.equals(spec.getAllocateLoadBalancerNodePorts()));
         boolean externalTrafficLocal = (type == ServiceType.NodePort || type == ServiceType.LoadBalancer)
@@ -216,7 +216,7 @@ public final class KubeTranslator {
     private static boolean ready(PodStatus status, List<String> ips) {
         if (status.getConditions() != null) {
             for (PodCondition c : status.getConditions()) {
-                if ("Ready".equals(c.getType())) return "True".equals(c.getStatus());
+                if (c != null && "Ready".equals(c.getType())) return "True".equals(c.getStatus());
             }
         }
         String phase = blankToNull(status.getPhase());
@@ -261,12 +261,20 @@ public final class KubeTranslator {
         if ("None".equals(spec.getClusterIP())) return List.of(); // headless
         List<String> ips = new ArrayList<>();
         if (spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty()) {
-            if (spec.getClusterIPs().get(0).equals("None")) return List.of();
+            if ("None".equals(spec.getClusterIPs().get(0))) return List.of();
             forEach(spec.getClusterIPs(), (String ip, Integer i) -> ips.add(at.ip("spec.clusterIPs[" + i + "]", ip)));
         } else if (blankToNull(spec.getClusterIP()) != null) {
             ips.add(at.ip("spec.clusterIP", spec.getClusterIP()));
         }
         return distinct(ips);
+    }
+
+    /** Absent and empty both mean "no selector" (endpoints from slices only); {@code app:} without a value selects the empty value. */
+    private static Map<String, String> selector(Map<String, String> selector) {
+        if (selector == null || selector.isEmpty()) return null;
+        Map<String, String> result = new LinkedHashMap<>();
+        selector.forEach((k, v) -> result.put(k, v == null ? "" : v));
+        return result;
     }
 
     private static List<ServicePort> servicePorts(Subject at, List<io.fabric8.kubernetes.api.model.ServicePort> ports,
@@ -352,6 +360,7 @@ public final class KubeTranslator {
         }
 
         String ip(String field, String text) {
+            if (text == null) throw reject(field, "expected an IPv4 or IPv6 address, found none");
             if (!Addresses.isAddress(text)) throw reject(field, "expected an IPv4 or IPv6 address, found '" + text + "'");
             return text.trim();
         }
