@@ -18,7 +18,6 @@ import java.util.Set;
 public final class EndpointResolver {
 
     /** A selected pod that has no container port of the name (and protocol) a service port targets: no endpoint there. */
-    public record NamedPortMiss(String serviceId, String portKey, String podId, String name) {}
 
     public record Resolution(List<Endpoint> endpoints, List<NamedPortMiss> namedPortMisses) {
         public Resolution {

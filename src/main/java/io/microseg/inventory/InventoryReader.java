@@ -23,29 +23,14 @@ public final class InventoryReader {
     private static final String EXPECTED_KINDS = "expected one of: Node, Pod, Service, EndpointSlice, Namespace"
             + " (v1 / discovery.k8s.io/v1), Cluster, Host (microseg.io/v1)";
 
-    /** The inventory, and the selected pods a named target port found nothing on, for the compiler to warn about. */
-    public record Loaded(Inventory inventory, List<EndpointResolver.NamedPortMiss> namedPortMisses) {
-        public Loaded {
-            namedPortMisses = List.copyOf(namedPortMisses);
-        }
-    }
-
     private InventoryReader() {}
 
     /** Reads every *.yaml and *.yml file under {@code folder}. */
     public static Inventory read(Path folder) {
-        return load(folder).inventory();
+        return read(YamlDocuments.readFolder(folder));
     }
 
     public static Inventory read(List<Document> documents) {
-        return load(documents).inventory();
-    }
-
-    public static Loaded load(Path folder) {
-        return load(YamlDocuments.readFolder(folder));
-    }
-
-    public static Loaded load(List<Document> documents) {
         return new Reading(documents).finish();
     }
 
@@ -130,12 +115,11 @@ public final class InventoryReader {
             }
         }
 
-        Loaded finish() {
+        Inventory finish() {
             HostNodeMerge.Result merged = HostNodeMerge.merge(hosts, nodes);
             EndpointResolver.Resolution endpoints = EndpointResolver.resolve(services, pods, slices);
-            Inventory inventory = new Inventory(List.copyOf(clusterNames), merged.hosts(), merged.nodes(), pods, services,
-                    endpoints.endpoints(), namespaces);
-            return new Loaded(inventory, endpoints.namedPortMisses());
+            return new Inventory(List.copyOf(clusterNames), merged.hosts(), merged.nodes(), pods, services,
+                    endpoints.endpoints(), namespaces, endpoints.namedPortMisses());
         }
     }
 

@@ -1,6 +1,5 @@
 package io.microseg.inventory;
 
-import io.microseg.inventory.EndpointResolver.NamedPortMiss;
 import io.microseg.inventory.EndpointResolver.Resolution;
 import io.microseg.net.Protocol;
 import org.junit.jupiter.api.Test;

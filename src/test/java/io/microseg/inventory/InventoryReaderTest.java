@@ -141,11 +141,11 @@ class InventoryReaderTest {
                     status: {podIP: 10.1.0.7}
                     """);
 
-            InventoryReader.Loaded loaded = InventoryReader.load(dir);
+            Inventory loaded = InventoryReader.read(dir);
 
-            assertThat(loaded.inventory().endpoints()).extracting(Endpoint::podName, Endpoint::targetPort)
+            assertThat(loaded.endpoints()).extracting(Endpoint::podName, Endpoint::targetPort)
                     .containsExactly(tuple("web-v1", 8080), tuple("web-v2", 9090));
-            assertThat(loaded.namedPortMisses()).containsExactly(new EndpointResolver.NamedPortMiss(
+            assertThat(loaded.namedPortMisses()).containsExactly(new NamedPortMiss(
                     "service/default/shop/web", "http", "pod/default/shop/web-broken", "http"));
         }
 
