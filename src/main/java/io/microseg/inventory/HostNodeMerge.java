@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
  * node's, and no separate Host is kept, so one machine is one workload with one rule set.
  */
 final class HostNodeMerge {
+    /** A value and the document it was read from; {@code doc} is null for live sources, where conflicts are not fatal. */
     record Sourced<T>(T value, Document doc) {}
 
     record Result(List<Node> nodes, List<Host> hosts) {}
@@ -40,12 +41,18 @@ final class HostNodeMerge {
             // Overlapping node addresses across clusters, or two Host documents for one node, leave no
             // single machine to attach labels to; guessing would put labels on the wrong workload.
             if (met.size() > 1) {
+                if (host.doc() == null) { // live sources: report elsewhere, keep the host as it is
+                    standalone.add(host.value());
+                    continue;
+                }
                 throw host.doc().error("spec.ips", "expected the IPs of at most one node, but they meet those of "
                         + met.stream().map(Node::id).collect(Collectors.joining(" and ")));
             }
             Node node = met.get(0);
             Sourced<Host> earlier = identityOf.putIfAbsent(node.id(), host);
-            if (earlier != null) {
+            if (earlier != null && host.doc() == null) {
+                standalone.add(host.value());
+            } else if (earlier != null) {
                 throw host.doc().error("spec.ips", "expected at most one Host per node, but " + node.id() + " is already Host "
                         + earlier.value().name() + " (" + earlier.doc().file() + ":" + earlier.doc().line() + ")");
             }

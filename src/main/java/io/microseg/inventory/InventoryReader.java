@@ -34,6 +34,11 @@ public final class InventoryReader {
         return new Reading(documents).finish();
     }
 
+    /** The folder's objects unassembled, validated as {@link #read(Path)} validates them. */
+    public static List<InventoryObject> readObjects(Path folder) {
+        return new Reading(YamlDocuments.readFolder(folder)).objects();
+    }
+
     /** One pass over the documents; keeps what was read and where, for duplicate and merge errors. */
     private static final class Reading {
         private final ClusterFolders clusters;
@@ -116,10 +121,20 @@ public final class InventoryReader {
         }
 
         Inventory finish() {
-            HostNodeMerge.Result merged = HostNodeMerge.merge(hosts, nodes);
-            EndpointResolver.Resolution endpoints = EndpointResolver.resolve(services, pods, slices);
-            return new Inventory(List.copyOf(clusterNames), merged.hosts(), merged.nodes(), pods, services,
-                    endpoints.endpoints(), namespaces, endpoints.namedPortMisses());
+            return InventoryAssembly.assemble(List.copyOf(clusterNames), hosts, nodes, pods, services, namespaces, slices);
+        }
+
+        /** The objects as read, for live sources that assemble them with other sources' objects. */
+        List<InventoryObject> objects() {
+            finish(); // surfaces conflicts between documents (a host matching two nodes) as input errors
+            List<InventoryObject> all = new ArrayList<>();
+            hosts.forEach(h -> all.add(h.value()));
+            all.addAll(nodes);
+            all.addAll(pods);
+            all.addAll(services);
+            all.addAll(namespaces);
+            all.addAll(slices);
+            return all;
         }
     }
 

@@ -1,3 +1,8 @@
 package io.microseg.inventory;
 
-public record Namespace(String cluster, String name, Labels labels) {}
+public record Namespace(String cluster, String name, Labels labels) implements InventoryObject {
+    @Override
+    public String key() {
+        return "namespace/" + cluster + "/" + name;
+    }
+}

@@ -8,7 +8,7 @@ import java.util.List;
  */
 public record Pod(String cluster, String namespace, String name, String nodeName, List<String> ips,
                   boolean hostNetwork, boolean ready, Labels labels, List<ContainerPort> containerPorts)
-        implements InventoryItem {
+        implements InventoryItem, InventoryObject {
     public Pod {
         ips = List.copyOf(ips);
         containerPorts = List.copyOf(containerPorts);
@@ -22,5 +22,10 @@ public record Pod(String cluster, String namespace, String name, String nodeName
     /** The node this pod runs on, as a workload id; null when unscheduled. */
     public String nodeId() {
         return nodeName == null ? null : "node/" + cluster + "/" + nodeName;
+    }
+
+    @Override
+    public String key() {
+        return id();
     }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
  */
 public record Service(String cluster, String namespace, String name, ServiceType type, List<String> clusterIps,
                       List<String> loadBalancerIps, Map<String, String> selector, List<ServicePort> ports,
-                      boolean externalTrafficLocal, Labels labels) implements InventoryItem {
+                      boolean externalTrafficLocal, Labels labels) implements InventoryItem, InventoryObject {
     public Service {
         clusterIps = List.copyOf(clusterIps);
         loadBalancerIps = List.copyOf(loadBalancerIps);
@@ -29,5 +29,10 @@ public record Service(String cluster, String namespace, String name, ServiceType
     @Override
     public List<String> ips() {
         return clusterIps;
+    }
+
+    @Override
+    public String key() {
+        return id();
     }
 }
