@@ -238,6 +238,15 @@ public final class KubernetesSource implements AutoCloseable {
         });
     }
 
+    /** Hands one change to the sink; called under the lock. A failing sink must not stop the informers. */
+    private void emit(Change change) {
+        try {
+            sink.accept(change);
+        } catch (RuntimeException e) {
+            LOG.error("{}: the sink refused {}", source, change.getClass().getSimpleName(), e);
+        }
+    }
+
     private boolean isClosed() {
         synchronized (lock) {
             return closed;
@@ -278,7 +287,7 @@ public final class KubernetesSource implements AutoCloseable {
             synchronized (lock) {
                 if (closed) return;
                 String key = emitted.remove(id);
-                if (key != null) sink.accept(new Change.Remove(source, key));
+                if (key != null) emit(new Change.Remove(source, key));
             }
         }
 
@@ -305,12 +314,12 @@ public final class KubernetesSource implements AutoCloseable {
                 if (translated == null) {
                     LOG.warn("{}: skipping {}", source, problem);
                     String old = emitted.remove(id);
-                    if (old != null) sink.accept(new Change.Remove(source, old));
+                    if (old != null) emit(new Change.Remove(source, old));
                     return;
                 }
                 String previous = emitted.put(id, translated.key());
-                if (previous != null && !previous.equals(translated.key())) sink.accept(new Change.Remove(source, previous));
-                sink.accept(new Change.Put(source, translated));
+                if (previous != null && !previous.equals(translated.key())) emit(new Change.Remove(source, previous));
+                emit(new Change.Put(source, translated));
             }
         }
 
@@ -352,7 +361,7 @@ public final class KubernetesSource implements AutoCloseable {
         for (Watched<?> w : inventory) w.snapshot(objects, ids);
         emitted.clear();
         emitted.putAll(ids);
-        sink.accept(new Change.Replace(source, List.copyOf(objects.values())));
+        emit(new Change.Replace(source, List.copyOf(objects.values())));
     }
 
     private void completeSyncIfReady() {
@@ -379,7 +388,7 @@ public final class KubernetesSource implements AutoCloseable {
             String name = resource.getMetadata().getName();
             synchronized (lock) {
                 if (closed) return;
-                sink.accept(new Change.Workspaces(workspaceSource(name), List.of()));
+                emit(new Change.Workspaces(workspaceSource(name), List.of()));
             }
         }
 
@@ -409,7 +418,7 @@ public final class KubernetesSource implements AutoCloseable {
             }
             synchronized (lock) {
                 if (closed) return;
-                sink.accept(new Change.Workspaces(where, read));
+                emit(new Change.Workspaces(where, read));
             }
         }
     }
