@@ -294,12 +294,14 @@ class KubernetesSourceTest {
     /**
      * The nodes' first list shows a node ("ghost") the cluster no longer has, and their watch then
      * fails with 410 Gone: the informer relists, the ghost is removed, and a Replace with exactly what
-     * the cluster holds follows.
+     * the cluster holds follows. (The informer lists with resourceVersion=0 first, then watches from the
+     * list's resourceVersion; after 410 it lists again without one.)
      */
     @Test
     void relistAfterGoneReplacesTheInventory() throws Exception {
         node("n1", "10.0.0.11");
-        server.expect().get().withPath("/api/v1/nodes?resourceVersion=0")
+        // Delayed, so that the nodes list last and their first list is the one the first Replace waits for.
+        server.expect().get().delay(500, TimeUnit.MILLISECONDS).withPath("/api/v1/nodes?resourceVersion=0")
                 .andReturn(200, new NodeListBuilder().withNewMetadata().withResourceVersion("1000").endMetadata()
                         .addToItems(new NodeBuilder().withNewMetadata().withName("ghost").withResourceVersion("999").endMetadata().build())
                         .build())
