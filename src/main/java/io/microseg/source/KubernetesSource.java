@@ -1,0 +1,425 @@
+package io.microseg.source;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.microseg.engine.Change;
+import io.microseg.input.Document;
+import io.microseg.input.InputException;
+import io.microseg.inventory.InventoryObject;
+import io.microseg.inventory.KubeTranslator;
+import io.microseg.policy.PolicyReader;
+import io.microseg.policy.Workspace;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * One Kubernetes cluster as a live source of {@link Change}s: informers on Nodes, Pods, Services,
+ * EndpointSlices (discovery.k8s.io/v1) and Namespaces in all namespaces, each event translated by
+ * {@link KubeTranslator} and handed to the sink as a {@link Change.Put} or {@link Change.Remove} of
+ * source {@code "kubernetes:<cluster>"}. Optionally, the cluster's {@code microseg.io/v1} Workspace
+ * custom resources as {@link Change.Workspaces}.
+ *
+ * <h2>Relists (a lost watch, 410 Gone)</h2>
+ * fabric8 8 informers call {@link ResourceEventHandler#onList(String, boolean)} once per list/watch
+ * cycle, after the list of that cycle has been applied to the informer's cache and after the add,
+ * update and delete notifications of that list (items gone since the last list are delivered as
+ * deletes with {@code deletedFinalStateUnknown}) have been delivered to the handler: the call goes
+ * through the same serial executor as those notifications. A cycle starts at start-up and again
+ * whenever the watch cannot be resumed from its last resourceVersion (HTTP 410 Gone, "too old
+ * resource version"); a watch that merely reconnects from its last resourceVersion is not a relist
+ * and is not reported (nothing is missed then). ({@code onBeforeList} marks the start of a cycle;
+ * {@code onNothing}, the older hook, only fires when the list is empty and so cannot serve.)
+ * <p>
+ * So: once every inventory informer has had its first {@code onList}, and again after every later
+ * {@code onList} of any of them, this source emits {@link Change.Replace} with everything in all its
+ * informer caches, translated. Handlers and the snapshot emit under one lock, which makes the order
+ * the sink sees consistent: an object's last emission is always its latest cached state.
+ *
+ * <h2>Malformed objects</h2>
+ * An object {@link KubeTranslator} rejects is skipped with a warning that names it and the field;
+ * if an earlier version of it had been emitted, a {@code Remove} withdraws that version (it no longer
+ * describes the cluster). A pod without an IP yet is not malformed: it is translated and emitted.
+ *
+ * <h2>Workspaces</h2>
+ * Workspace custom resources are <b>cluster-scoped</b> (like ClusterRoles): a workspace's scope is a
+ * query over the whole inventory, across namespaces and clusters, and its name must be unique, which
+ * a cluster-scoped name is. See {@code config/crd/workspaces.microseg.io.yaml}. Each resource is read
+ * with {@link PolicyReader} as a document named {@code kubernetes:<cluster>/workspaces/<name>} and
+ * emitted as {@code Workspaces("kubernetes:<cluster>/workspaces/<name>", ...)}; a deleted one as
+ * {@code Workspaces(source, [])}. A resource {@link PolicyReader} refuses is logged with the reason
+ * and not emitted, so its last good version stays in force.
+ * <p>
+ * Event handlers do no long work: they translate and hand over to the sink, which must not block.
+ */
+public final class KubernetesSource implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesSource.class);
+
+    /** The Workspace custom resource: {@code workspaces.microseg.io}, v1, cluster-scoped. */
+    public static final ResourceDefinitionContext WORKSPACE_RESOURCE = new ResourceDefinitionContext.Builder()
+            .withGroup("microseg.io")
+            .withVersion("v1")
+            .withKind(PolicyReader.KIND)
+            .withPlural("workspaces")
+            .withNamespaced(false)
+            .build();
+
+    // Our documents are Jackson 2 trees; fabric8 8 runs on Jackson 3. Plain maps and lists cross over.
+    private static final ObjectMapper TREES = new ObjectMapper();
+
+    private final String cluster;
+    private final String source;
+    private final KubernetesClient client;
+    private final Consumer<Change> sink;
+    private final boolean workspaces;
+    private final KubeTranslator translator;
+
+    /** Guards {@link #emitted}, {@link #closed}, the sync state, and every call of the sink. */
+    private final Object lock = new Object();
+    /** What was last emitted per Kubernetes object ("Pod web/db-0"): its inventory key. */
+    private final Map<String, String> emitted = new HashMap<>();
+    private final List<Watched<?>> inventory = new ArrayList<>();
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    /** Completes with the first {@code Replace}, after every informer's initial list. */
+    private final CompletableFuture<Void> listed = new CompletableFuture<>();
+    private final List<CompletableFuture<Void>> watching = new ArrayList<>();
+    private WorkspaceHandler workspaceHandler;
+    private boolean inventorySynced;
+    private boolean started;
+    private boolean closed;
+
+    /**
+     * @param cluster    the cluster's name in the inventory (non-blank, without '/')
+     * @param client     a client for that cluster; not closed by {@link #close()}
+     * @param sink       receives the changes; called from informer threads, one call at a time; must not block
+     * @param workspaces whether to watch Workspace custom resources too
+     */
+    public KubernetesSource(String cluster, KubernetesClient client, Consumer<Change> sink, boolean workspaces) {
+        this.translator = new KubeTranslator(cluster);
+        this.cluster = cluster;
+        this.source = "kubernetes:" + cluster;
+        this.client = Objects.requireNonNull(client, "client");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.workspaces = workspaces;
+    }
+
+    /** The client for a kubeconfig context, or the in-cluster service account when {@code context} is null. */
+    public static KubernetesClient connect(String context, String kubeconfigPath) {
+        Config config;
+        if (kubeconfigPath != null) {
+            // The given file, at the given context (null: the file's current-context).
+            config = Config.fromKubeconfig(context, new File(kubeconfigPath));
+        } else {
+            // The default kubeconfig ($KUBECONFIG, ~/.kube/config) at the given context; with a null context
+            // and no kubeconfig, as inside a pod, the mounted service account token and the in-cluster API address.
+            config = Config.autoConfigure(context);
+        }
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    public String cluster() {
+        return cluster;
+    }
+
+    /** The source name of inventory changes: {@code kubernetes:<cluster>}. */
+    public String source() {
+        return source;
+    }
+
+    /** The source name of one Workspace resource's changes. */
+    public String workspaceSource(String name) {
+        return source + "/workspaces/" + name;
+    }
+
+    /**
+     * Starts the informers and returns at once. Initial objects arrive as {@code Put}s (and
+     * {@code Workspaces}), followed by the first {@code Replace}; {@link #synced()} completes then.
+     */
+    public void start() {
+        synchronized (lock) {
+            if (started) throw new IllegalStateException("already started");
+            if (closed) throw new IllegalStateException("closed");
+            started = true;
+            watch("Node", () -> client.nodes(), translator::node);
+            watch("Pod", () -> client.pods().inAnyNamespace(), translator::pod);
+            watch("Service", () -> client.services().inAnyNamespace(), translator::service);
+            watch("EndpointSlice", () -> client.discovery().v1().endpointSlices().inAnyNamespace(), translator::endpointSlice);
+            watch("Namespace", () -> client.namespaces(), translator::namespace);
+            if (workspaces) {
+                workspaceHandler = new WorkspaceHandler();
+                SharedIndexInformer<GenericKubernetesResource> informer =
+                        client.genericKubernetesResources(WORKSPACE_RESOURCE).runnableInformer(0);
+                informer.addEventHandler(workspaceHandler);
+                begin("Workspace", informer);
+            }
+        }
+    }
+
+    /**
+     * Completes once every informer has listed its resources, their changes and the first
+     * {@code Replace} have gone to the sink, and every watch is established; completes exceptionally
+     * if an informer could not start (the Workspace one, for instance, when its CRD is not installed).
+     */
+    public CompletableFuture<Void> synced() {
+        List<CompletableFuture<Void>> all;
+        synchronized (lock) {
+            if (!started) throw new IllegalStateException("not started");
+            all = new ArrayList<>(watching);
+        }
+        all.add(listed);
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    }
+
+    /** Stops the informers; nothing reaches the sink afterwards. The client stays open. */
+    @Override
+    public void close() {
+        List<SharedIndexInformer<?>> stopping;
+        synchronized (lock) {
+            if (closed) return;
+            closed = true;
+            stopping = List.copyOf(informers);
+        }
+        for (SharedIndexInformer<?> informer : stopping) {
+            try {
+                informer.stop();
+            } catch (RuntimeException e) {
+                LOG.debug("{}: stopping an informer failed", source, e);
+            }
+        }
+    }
+
+    private <T extends HasMetadata> void watch(String kind, Supplier<Informable<T>> resources,
+                                               Function<T, ? extends InventoryObject> translate) {
+        Watched<T> handler = new Watched<>(kind, translate);
+        SharedIndexInformer<T> informer = resources.get().runnableInformer(0);
+        handler.informer = informer;
+        informer.addEventHandler(handler);
+        inventory.add(handler);
+        begin(kind, informer);
+    }
+
+    private void begin(String kind, SharedIndexInformer<?> informer) {
+        informers.add(informer);
+        // start() completes when the initial list is in the cache and the watch is established.
+        CompletableFuture<Void> start = informer.start().toCompletableFuture();
+        watching.add(start);
+        start.whenComplete((v, failure) -> {
+            if (failure != null) {
+                LOG.error("{}: the {} informer could not start{}: {}", source, kind,
+                        kind.equals("Workspace") ? " (is config/crd/workspaces.microseg.io.yaml installed?)" : "",
+                        failure.toString());
+            }
+        });
+        informer.stopped().whenComplete((v, failure) -> {
+            if (failure != null && !isClosed()) {
+                LOG.error("{}: the {} informer stopped and no longer follows the cluster: {}", source, kind, failure.toString());
+            }
+        });
+    }
+
+    /** Hands one change to the sink; called under the lock. A failing sink must not stop the informers. */
+    private void emit(Change change) {
+        try {
+            sink.accept(change);
+        } catch (RuntimeException e) {
+            LOG.error("{}: the sink refused {}", source, change.getClass().getSimpleName(), e);
+        }
+    }
+
+    private boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    // ---- inventory
+
+    /** The handler of one inventory kind; fabric8 calls it serially for its informer. */
+    private final class Watched<T extends HasMetadata> implements ResourceEventHandler<T> {
+        final String kind;
+        final Function<T, ? extends InventoryObject> translate;
+        SharedIndexInformer<T> informer;
+        boolean listed; // guarded by lock
+
+        Watched(String kind, Function<T, ? extends InventoryObject> translate) {
+            this.kind = kind;
+            this.translate = translate;
+        }
+
+        String id(T object) {
+            return kind + " " + Cache.metaNamespaceKeyFunc(object);
+        }
+
+        @Override
+        public void onAdd(T object) {
+            put(object);
+        }
+
+        @Override
+        public void onUpdate(T old, T object) {
+            put(object);
+        }
+
+        @Override
+        public void onDelete(T object, boolean deletedFinalStateUnknown) {
+            String id = id(object);
+            synchronized (lock) {
+                if (closed) return;
+                String key = emitted.remove(id);
+                if (key != null) emit(new Change.Remove(source, key));
+            }
+        }
+
+        @Override
+        public void onList(String resourceVersion, boolean empty) {
+            listed(this, resourceVersion);
+        }
+
+        private void put(T object) {
+            String id = id(object);
+            InventoryObject translated = null;
+            String problem = null;
+            try {
+                translated = translate.apply(object);
+            } catch (KubeTranslator.Rejected e) {
+                problem = e.getMessage();
+            } catch (RuntimeException e) {
+                // Not expected of the translator; still one object, which must not stop the source.
+                problem = id + ": " + e;
+                LOG.debug("{}: translating {} failed", source, id, e);
+            }
+            synchronized (lock) {
+                if (closed) return;
+                if (translated == null) {
+                    LOG.warn("{}: skipping {}", source, problem);
+                    String old = emitted.remove(id);
+                    if (old != null) emit(new Change.Remove(source, old));
+                    return;
+                }
+                String previous = emitted.put(id, translated.key());
+                if (previous != null && !previous.equals(translated.key())) emit(new Change.Remove(source, previous));
+                emit(new Change.Put(source, translated));
+            }
+        }
+
+        /** The informer's cache, translated; rejected objects were reported when they arrived. */
+        void snapshot(Map<String, InventoryObject> into, Map<String, String> ids) {
+            for (T object : informer.getStore().list()) {
+                try {
+                    InventoryObject translated = translate.apply(object);
+                    into.put(translated.key(), translated);
+                    ids.put(id(object), translated.key());
+                } catch (RuntimeException e) {
+                    LOG.debug("{}: {} left out of the snapshot: {}", source, id(object), e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void listed(Watched<?> watched, String resourceVersion) {
+        synchronized (lock) {
+            if (closed) return;
+            boolean relist = watched.listed;
+            watched.listed = true;
+            if (!inventorySynced) {
+                if (!inventory.stream().allMatch(w -> w.listed)) return;
+                inventorySynced = true;
+            } else {
+                LOG.info("{}: {}s relisted at resourceVersion {}: replacing the cluster's inventory",
+                        source, watched.kind, resourceVersion);
+            }
+            replace();
+            completeSyncIfReady();
+        }
+    }
+
+    /** Emits everything in the informer caches as one {@code Replace}; called under the lock. */
+    private void replace() {
+        Map<String, InventoryObject> objects = new LinkedHashMap<>();
+        Map<String, String> ids = new HashMap<>();
+        for (Watched<?> w : inventory) w.snapshot(objects, ids);
+        emitted.clear();
+        emitted.putAll(ids);
+        emit(new Change.Replace(source, List.copyOf(objects.values())));
+    }
+
+    private void completeSyncIfReady() {
+        if (inventorySynced && (workspaceHandler == null || workspaceHandler.listed)) listed.complete(null);
+    }
+
+    // ---- workspaces
+
+    private final class WorkspaceHandler implements ResourceEventHandler<GenericKubernetesResource> {
+        boolean listed; // guarded by lock
+
+        @Override
+        public void onAdd(GenericKubernetesResource resource) {
+            read(resource);
+        }
+
+        @Override
+        public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource resource) {
+            read(resource);
+        }
+
+        @Override
+        public void onDelete(GenericKubernetesResource resource, boolean deletedFinalStateUnknown) {
+            String name = resource.getMetadata().getName();
+            synchronized (lock) {
+                if (closed) return;
+                emit(new Change.Workspaces(workspaceSource(name), List.of()));
+            }
+        }
+
+        @Override
+        public void onList(String resourceVersion, boolean empty) {
+            synchronized (lock) {
+                listed = true;
+                completeSyncIfReady();
+            }
+        }
+
+        private void read(GenericKubernetesResource resource) {
+            String name = resource.getMetadata().getName();
+            String where = workspaceSource(name);
+            List<Workspace> read;
+            try {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> plain = client.getKubernetesSerialization().convertValue(resource, Map.class);
+                JsonNode node = TREES.valueToTree(plain);
+                read = PolicyReader.read(List.of(new Document(where, 0, node)));
+            } catch (InputException e) {
+                LOG.warn("{}: Workspace {} refused, its last good version stays in force: {}", source, name, e.getMessage());
+                return;
+            } catch (RuntimeException e) {
+                LOG.warn("{}: Workspace {} could not be read, its last good version stays in force: {}", source, name, e.toString());
+                return;
+            }
+            synchronized (lock) {
+                if (closed) return;
+                emit(new Change.Workspaces(where, read));
+            }
+        }
+    }
+}
