@@ -8,11 +8,14 @@ import java.util.List;
 /**
  * What one batch of changes did to the compiled rules, under a version that only grows. Set changes
  * cover the sets that rules use: a set that comes into use arrives with all its members as added,
- * one that goes out of use leaves with all its members as removed.
+ * one that goes out of use leaves with all its members as removed. Placements say which workloads
+ * moved to (or away from) which agent, so that a feed can route rules to the right node.
  */
 public record ChangeSet(long version, List<CompiledRule> rulesAdded, List<CompiledRule> rulesRemoved,
-                        List<SetChange> sets, List<Warning> warningsAdded, List<Warning> warningsRemoved) {
+                        List<SetChange> sets, List<Warning> warningsAdded, List<Warning> warningsRemoved,
+                        List<Placement> placements) {
     public ChangeSet {
+        placements = List.copyOf(placements);
         rulesAdded = List.copyOf(rulesAdded);
         rulesRemoved = List.copyOf(rulesRemoved);
         sets = List.copyOf(sets);
@@ -22,6 +25,6 @@ public record ChangeSet(long version, List<CompiledRule> rulesAdded, List<Compil
 
     public boolean isEmpty() {
         return rulesAdded.isEmpty() && rulesRemoved.isEmpty() && sets.isEmpty() && warningsAdded.isEmpty()
-                && warningsRemoved.isEmpty();
+                && warningsRemoved.isEmpty() && placements.isEmpty();
     }
 }

@@ -93,7 +93,7 @@ public final class Engine implements AutoCloseable {
                         if (changed) recompile();
                         changed = false;
                         if (t instanceof Barrier b) b.done().complete(version);
-                        else if (t instanceof Read r) r.result().complete(new Snapshot(version, compiler.compilation()));
+                        else if (t instanceof Read r) r.result().complete(new Snapshot(version, compiler.compilation(), compiler.placements()));
                         else if (t instanceof Stop) return;
                     }
                 }

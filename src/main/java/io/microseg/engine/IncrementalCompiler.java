@@ -38,6 +38,7 @@ final class IncrementalCompiler implements AutoCloseable {
     private final KieSession session;
     private final Map<Object, FactHandle> inputs = new HashMap<>();
     private final Map<String, Query> queries = new HashMap<>();
+    private Map<String, String> placements = Map.of();
 
     private final Map<String, Set<FirewallRule>> rulesById = new HashMap<>();
     private final Map<String, Integer> setUsers = new HashMap<>();
@@ -85,11 +86,31 @@ final class IncrementalCompiler implements AutoCloseable {
             if (!inputs.containsKey(fact)) inputs.put(fact, session.insert(fact));
         }
         session.fireAllRules();
-        return drain(version);
+        return drain(version, placementChanges(inventory));
+    }
+
+    /** Which agent enforces each workload: the node for its pods, the node or host itself otherwise. */
+    private List<Placement> placementChanges(Inventory inventory) {
+        Map<String, String> next = new HashMap<>();
+        inventory.hosts().forEach(h -> next.put(h.id(), h.id()));
+        inventory.nodes().forEach(n -> next.put(n.id(), n.id()));
+        inventory.pods().stream().filter(p -> p.nodeId() != null).forEach(p -> next.put(p.id(), p.nodeId()));
+        List<Placement> changes = new ArrayList<>();
+        next.forEach((w, agent) -> {
+            if (!agent.equals(placements.get(w))) changes.add(new Placement(w, agent));
+        });
+        placements.keySet().stream().filter(w -> !next.containsKey(w)).forEach(w -> changes.add(new Placement(w, null)));
+        changes.sort(java.util.Comparator.comparing(Placement::workload));
+        placements = next;
+        return changes;
+    }
+
+    Map<String, String> placements() {
+        return placements;
     }
 
     /** Folds the derived facts inserted and deleted by the last firing into the state and a change set. */
-    private ChangeSet drain(long version) {
+    private ChangeSet drain(long version, List<Placement> placementChanges) {
         Map<String, Set<FirewallRule>> rulesBefore = new HashMap<>();
         Map<String, Set<String>> joined = new TreeMap<>();
         Map<String, Set<String>> left = new TreeMap<>();
@@ -159,7 +180,7 @@ final class IncrementalCompiler implements AutoCloseable {
         removed.sort(CompilationAssembler.EVALUATION_ORDER);
 
         return new ChangeSet(version, added, removed, setChanges(assembler, joined, left, nowUsed, noLongerUsed),
-                List.copyOf(warningsAdded), List.copyOf(warningsRemoved));
+                List.copyOf(warningsAdded), List.copyOf(warningsRemoved), placementChanges);
     }
 
     private static boolean removeFrom(Map<String, Set<String>> sets, String set, String ip) {

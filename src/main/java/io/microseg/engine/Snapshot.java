@@ -2,5 +2,11 @@ package io.microseg.engine;
 
 import io.microseg.compile.Compilation;
 
-/** The compiled rules as of one version. */
-public record Snapshot(long version, Compilation compilation) {}
+import java.util.Map;
+
+/** The compiled rules as of one version, and which agent enforces each workload. */
+public record Snapshot(long version, Compilation compilation, Map<String, String> placements) {
+    public Snapshot {
+        placements = Map.copyOf(placements);
+    }
+}

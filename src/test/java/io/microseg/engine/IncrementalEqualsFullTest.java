@@ -96,11 +96,12 @@ class IncrementalEqualsFullTest {
                 }
                 if (op % CHECK_EVERY == 0 || op == OPS) {
                     engine.sync().join();
-                    Compilation live = engine.snapshot().compilation();
+                    Snapshot snapshot = engine.snapshot();
+                    Compilation live = snapshot.compilation();
                     List<InventoryObject> all = sources.values().stream().flatMap(m -> m.values().stream()).toList();
                     Compilation full = new Compiler(rules).compile(InventoryAssembly.assemble(all), List.copyOf(workspaces.values()));
                     assertThat(live).as("seed %d, after %d operations", seed, op).isEqualTo(full);
-                    replica.assertMirrors(live, "seed " + seed + ", after " + op + " operations");
+                    replica.assertMirrors(snapshot, "seed " + seed + ", after " + op + " operations");
                     live.rules().forEach(x -> rulesSeen.add(x.rule()));
                     live.warnings().forEach(w -> warningsSeen.add(w.message().replaceAll("^.* (is an|excludes|has no) .*$", "$1")));
                 } else if (gen.nextInt(7) == 0) {
@@ -120,6 +121,7 @@ class IncrementalEqualsFullTest {
         private final Map<String, CompiledRule> rules = new HashMap<>();
         private final Map<String, Set<String>> sets = new HashMap<>();
         private final Set<Warning> warnings = new HashSet<>();
+        private final Map<String, String> placements = new HashMap<>();
         private long version;
 
         void apply(ChangeSet c) {
@@ -135,6 +137,15 @@ class IncrementalEqualsFullTest {
             }
             warnings.removeAll(c.warningsRemoved());
             warnings.addAll(c.warningsAdded());
+            for (Placement p : c.placements()) {
+                if (p.agent() == null) placements.remove(p.workload());
+                else placements.put(p.workload(), p.agent());
+            }
+        }
+
+        void assertMirrors(Snapshot snapshot, String when) {
+            assertMirrors(snapshot.compilation(), when);
+            assertThat(placements).as("placements, " + when).isEqualTo(snapshot.placements());
         }
 
         void assertMirrors(Compilation live, String when) {
