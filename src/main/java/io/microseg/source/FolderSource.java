@@ -186,18 +186,15 @@ public final class FolderSource implements AutoCloseable {
         Set<Root> dirty = new LinkedHashSet<>();
         long firstEvent = 0;
         long lastEvent = 0;
+        long lastFolderCheck = System.nanoTime();
         try {
             while (!closed) {
                 long now = System.nanoTime();
-                long waitNanos;
-                if (dirty.isEmpty()) {
-                    waitNanos = MISSING_FOLDER_CHECK.toNanos();
-                } else {
-                    long quietLeft = lastEvent + QUIET.toNanos() - now;
-                    long maxLeft = firstEvent + MAX_DELAY.toNanos() - now;
-                    waitNanos = Math.max(0, Math.min(quietLeft, maxLeft));
+                long waitNanos = lastFolderCheck + MISSING_FOLDER_CHECK.toNanos() - now;
+                if (!dirty.isEmpty()) {
+                    waitNanos = Math.min(waitNanos, Math.min(lastEvent + QUIET.toNanos(), firstEvent + MAX_DELAY.toNanos()) - now);
                 }
-                WatchKey key = waitNanos == 0 ? watcher.poll() : watcher.poll(waitNanos, TimeUnit.NANOSECONDS);
+                WatchKey key = waitNanos <= 0 ? watcher.poll() : watcher.poll(waitNanos, TimeUnit.NANOSECONDS);
                 if (key != null) {
                     boolean wasClean = dirty.isEmpty();
                     handle(key, dirty);
@@ -207,25 +204,27 @@ public final class FolderSource implements AutoCloseable {
                         lastEvent = System.nanoTime();
                         if (wasClean) firstEvent = lastEvent;
                     }
-                    continue;
-                }
-                // A folder that is gone, back, or another folder now (renamed over) sends no event of its own.
-                for (Root root : roots) {
-                    if (!Objects.equals(fileKey(root.folder), root.fileKey)) {
-                        registerTree(root);
-                        if (dirty.isEmpty()) firstEvent = System.nanoTime();
-                        lastEvent = System.nanoTime();
-                        dirty.add(root);
-                    }
                 }
                 now = System.nanoTime();
+                if (now - lastFolderCheck >= MISSING_FOLDER_CHECK.toNanos()) {
+                    lastFolderCheck = now;
+                    // A watched folder that is gone, back, or another folder now (renamed over it)
+                    // sends no event of its own.
+                    for (Root root : roots) {
+                        if (!Objects.equals(fileKey(root.folder), root.fileKey)) {
+                            registerTree(root); // now, so that files still being copied in are events
+                            if (dirty.isEmpty()) firstEvent = now;
+                            lastEvent = now;
+                            dirty.add(root);
+                        }
+                    }
+                }
                 if (!dirty.isEmpty() && (now - lastEvent >= QUIET.toNanos() || now - firstEvent >= MAX_DELAY.toNanos())) {
                     List<Root> pass = new ArrayList<>(dirty);
                     dirty.clear();
                     for (Root root : pass) {
                         if (closed) return;
-                        registerTree(root);
-                        root.refresh();
+                        refresh(root);
                     }
                 }
             }
@@ -234,6 +233,18 @@ public final class FolderSource implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             if (!closed) LOG.error("folder watcher stopped: {}", e.toString(), e);
             throw e;
+        }
+    }
+
+    /** Re-registers and re-reads one folder; a bug in reading must not stop the watcher. */
+    private void refresh(Root root) {
+        try {
+            registerTree(root);
+            root.refresh();
+        } catch (ClosedWatchServiceException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.error("re-reading {} failed: {}", root.folder, e.toString(), e);
         }
     }
 

@@ -309,6 +309,35 @@ class FolderSourceTest {
     }
 
     @Test
+    void aFolderThatIsNeverQuietIsStillReadWithinMaxDelay() throws InterruptedException {
+        source.watchPolicies(policies).start();
+        changes.clear();
+        Path noisy = policies.resolve("noisy.yaml");
+        Path demo = policies.resolve("demo.yaml");
+        // Something rewrites a file below the folder more often than the quiet period, for ever.
+        Thread writer = new Thread(() -> {
+            for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
+                write(noisy, workspace("noisy", "p" + (i % 2)));
+                try {
+                    Thread.sleep(FolderSource.QUIET.toMillis() / 3);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        writer.start();
+        try {
+            edit(demo, "priority: 100", "priority: 3");
+            Change.Workspaces w = Await.value("demo.yaml delivered despite the noise", FolderSource.MAX_DELAY.multipliedBy(3),
+                    () -> changes.stream().filter(c -> c.source().equals("file:" + demo)).map(Change.Workspaces.class::cast).findFirst());
+            assertThat(w.workspaces().get(0).policies().get(0).priority()).isEqualTo(3);
+        } finally {
+            writer.interrupt();
+            writer.join();
+        }
+    }
+
+    @Test
     void aDeletedPolicyFolderKeepsItsPoliciesUntilItComesBack() {
         source.watchPolicies(policies).start();
         changes.clear();
