@@ -3,15 +3,10 @@ package io.microseg.cli;
 import io.microseg.compile.Compilation;
 import io.microseg.compile.CompilationJson;
 import io.microseg.compile.CompilationTable;
-import io.microseg.compile.Compiler;
-import io.microseg.compile.RuleBase;
-import io.microseg.inventory.Inventory;
-import io.microseg.policy.Workspace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "compile", mixinStandardHelpOptions = true,
@@ -30,9 +25,7 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Inventory inventory = input.readInventory();
-        List<Workspace> workspaces = input.readPolicies();
-        Compilation c = new Compiler(RuleBase.packaged()).compile(inventory, workspaces);
+        Compilation c = input.compile().compilation();
         if (workload != null) c = c.only(workload);
         System.out.print(format == Format.json ? CompilationJson.write(c) + "\n" : CompilationTable.write(c));
         return 0;

@@ -1,16 +1,10 @@
 package io.microseg.cli;
 
-import io.microseg.compile.Compilation;
-import io.microseg.compile.Compiler;
-import io.microseg.compile.RuleBase;
 import io.microseg.explain.WorkloadExplanation;
-import io.microseg.inventory.Inventory;
-import io.microseg.policy.Workspace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "explain", mixinStandardHelpOptions = true,
@@ -24,10 +18,8 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Inventory inventory = input.readInventory();
-        List<Workspace> workspaces = input.readPolicies();
-        Compilation c = new Compiler(RuleBase.packaged()).compile(inventory, workspaces);
-        System.out.print(WorkloadExplanation.explain(c, workspaces, workload));
+        InputOptions.Compiled c = input.compile();
+        System.out.print(WorkloadExplanation.explain(c.compilation(), c.workspaces(), workload));
         return 0;
     }
 }

@@ -1,5 +1,8 @@
 package io.microseg.cli;
 
+import io.microseg.compile.Compilation;
+import io.microseg.compile.Compiler;
+import io.microseg.compile.RuleBase;
 import io.microseg.inventory.Inventory;
 import io.microseg.inventory.InventoryReader;
 import io.microseg.policy.PolicyReader;
@@ -19,11 +22,12 @@ final class InputOptions {
             description = "Folder of Workspace documents (default: ${DEFAULT-VALUE}).")
     Path policies;
 
-    Inventory readInventory() {
-        return InventoryReader.read(inventory);
-    }
+    /** The inputs, compiled offline with the rules packaged in the jar. */
+    record Compiled(Compilation compilation, List<Workspace> workspaces) {}
 
-    List<Workspace> readPolicies() {
-        return PolicyReader.read(policies);
+    Compiled compile() {
+        Inventory inv = InventoryReader.read(inventory);
+        List<Workspace> workspaces = PolicyReader.read(policies);
+        return new Compiled(new Compiler(RuleBase.packaged()).compile(inv, workspaces), workspaces);
     }
 }

@@ -27,9 +27,9 @@ import java.util.stream.Collectors;
  * concrete rule, gives rules stable ids, orders them as they are evaluated on a workload, and keeps
  * the sets that rules use.
  */
-final class CompilationAssembler {
+public final class CompilationAssembler {
     /** First-match order on a workload: absolute, default, catch-all; by priority; DENY before ALLOW on ties. */
-    static final Comparator<CompiledRule> EVALUATION_ORDER = Comparator
+    public static final Comparator<CompiledRule> EVALUATION_ORDER = Comparator
             .comparing(CompiledRule::workload)
             .thenComparing(CompiledRule::direction)
             .thenComparing(CompiledRule::rank)
@@ -44,12 +44,12 @@ final class CompilationAssembler {
     private final RuleSources sources;
     private final Map<String, Query> queries;
 
-    CompilationAssembler(RuleSources sources, Map<String, Query> queries) {
+    public CompilationAssembler(RuleSources sources, Map<String, Query> queries) {
         this.sources = sources;
         this.queries = queries;
     }
 
-    Compilation assemble(Collection<FirewallRule> derived, Collection<SetMember> members, Collection<Warning> warnings) {
+    public Compilation assemble(Collection<FirewallRule> derived, Collection<SetMember> members, Collection<Warning> warnings) {
         Map<String, List<FirewallRule>> byId = new LinkedHashMap<>();
         for (FirewallRule f : derived) {
             byId.computeIfAbsent(idOf(f), k -> new ArrayList<>()).add(f);
@@ -75,7 +75,8 @@ final class CompilationAssembler {
         return new Compilation(rules, sets, sortedWarnings);
     }
 
-    private CompiledRule toRule(String id, List<FirewallRule> facts) {
+    /** One concrete rule from the facts that justify it (all with the same {@link #idOf id}). */
+    public CompiledRule toRule(String id, List<FirewallRule> facts) {
         FirewallRule f = facts.get(0);
         List<Justification> why = facts.stream()
                 .map(x -> new Justification(sources.find(x.rule()).orElse(new RuleSource(x.rule(), "?", 0, "")), x.matched()))
@@ -86,7 +87,7 @@ final class CompilationAssembler {
     }
 
     /** Digest of everything that makes the rule what it is, except its justifications. */
-    static String idOf(FirewallRule f) {
+    public static String idOf(FirewallRule f) {
         String key = String.join("|", f.workload(), f.direction().name(), f.action().name(), f.protocol().name(),
                 f.ports(), String.valueOf(f.peerSet()), f.rank().name(), Integer.toString(f.priority()), f.policy(), f.rule());
         try {
@@ -97,7 +98,8 @@ final class CompilationAssembler {
         }
     }
 
-    private String describe(String set) {
+    /** What a set holds, in words: "nodes of cluster demo". */
+    public String describe(String set) {
         int colon = set.indexOf(':');
         String kind = set.substring(0, colon);
         String rest = set.substring(colon + 1);

@@ -36,12 +36,12 @@ import java.util.stream.Stream;
  * Query evaluation happens here, outside the session: each distinct query is evaluated once per item
  * and becomes {@link Selected} facts, so the rules only ever join on selector and item ids.
  */
-final class FactProjection {
+public final class FactProjection {
     private final Selectors selectors = new Selectors();
     private final Set<Object> facts = new LinkedHashSet<>();
 
     /** The facts of one consistent state of inventory and policy. */
-    static Projected project(Inventory inventory, List<Workspace> workspaces) {
+    public static Projected project(Inventory inventory, List<Workspace> workspaces) {
         FactProjection p = new FactProjection();
         inventory.hosts().forEach(p::host);
         inventory.nodes().forEach(p::node);
@@ -56,7 +56,7 @@ final class FactProjection {
     }
 
     /** The facts, and the query behind each selector id (for set descriptions). */
-    record Projected(List<Object> facts, Map<String, Query> queries) {}
+    public record Projected(List<Object> facts, Map<String, Query> queries) {}
 
     private static List<InventoryItem> items(Inventory inv) {
         return Stream.of(inv.hosts(), inv.nodes(), inv.pods(), inv.services())

@@ -26,7 +26,7 @@ record Scenario(String name, Path file, Given inventory, Given policies, List<Ex
     record ExpectedWarning(String policy, String contains) {
         @Override
         public String toString() {
-            return policy + ": ..." + contains + "...";
+            return policy + (contains == null ? "" : ": ..." + contains + "...");
         }
     }
 

@@ -44,7 +44,7 @@ class DrlBuildTest {
 
     @Test
     void anUnknownFactFieldIsReportedAtItsLineAndRule() throws IOException {
-        int line = edit("warnings.drl", "ServiceGrant(type == ServiceType.ExternalName)", "ServiceGrant(kind == ServiceType.ExternalName)");
+        int line = edit("warnings.drl", "KubeService(id == $s, type == ServiceType.ExternalName)", "KubeService(id == $s, kind == ServiceType.ExternalName)");
         assertThat(only(DrlBuild.build(rules).problems())).satisfies(p -> {
             assertThat(p.toString()).startsWith("rules/warnings.drl:" + line + ":");
             assertThat(p.rule()).isEqualTo("A policy on an ExternalName service opens nothing");

@@ -1,0 +1,27 @@
+package io.microseg.engine;
+
+import io.microseg.compile.CompiledRule;
+import io.microseg.facts.Warning;
+
+import java.util.List;
+
+/**
+ * What one batch of changes did to the compiled rules, under a version that only grows. Set changes
+ * cover the sets that rules use: a set that comes into use arrives with all its members as added,
+ * one that goes out of use leaves with all its members as removed.
+ */
+public record ChangeSet(long version, List<CompiledRule> rulesAdded, List<CompiledRule> rulesRemoved,
+                        List<SetChange> sets, List<Warning> warningsAdded, List<Warning> warningsRemoved) {
+    public ChangeSet {
+        rulesAdded = List.copyOf(rulesAdded);
+        rulesRemoved = List.copyOf(rulesRemoved);
+        sets = List.copyOf(sets);
+        warningsAdded = List.copyOf(warningsAdded);
+        warningsRemoved = List.copyOf(warningsRemoved);
+    }
+
+    public boolean isEmpty() {
+        return rulesAdded.isEmpty() && rulesRemoved.isEmpty() && sets.isEmpty() && warningsAdded.isEmpty()
+                && warningsRemoved.isEmpty();
+    }
+}

@@ -1,0 +1,218 @@
+package io.microseg.engine;
+
+import io.microseg.compile.CompilationAssembler;
+import io.microseg.compile.Compilation;
+import io.microseg.compile.CompiledRule;
+import io.microseg.compile.FactProjection;
+import io.microseg.compile.RuleBase;
+import io.microseg.facts.FirewallRule;
+import io.microseg.facts.SetMember;
+import io.microseg.facts.Warning;
+import io.microseg.inventory.Inventory;
+import io.microseg.policy.Workspace;
+import io.microseg.policy.query.Query;
+import org.kie.api.event.rule.ObjectDeletedEvent;
+import org.kie.api.event.rule.ObjectInsertedEvent;
+import org.kie.api.event.rule.ObjectUpdatedEvent;
+import org.kie.api.event.rule.RuleRuntimeEventListener;
+import org.kie.api.runtime.KieSession;
+import org.kie.api.runtime.rule.FactHandle;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * One long-lived Drools session kept equal to the current state: each batch inserts and deletes
+ * only the facts that differ from the last one, fires, and reads what the rules derived and
+ * retracted (truth maintenance) into a {@link ChangeSet}. Not thread-safe: the engine thread owns it.
+ */
+final class IncrementalCompiler implements AutoCloseable {
+    private final RuleBase rules;
+    private final KieSession session;
+    private final Map<Object, FactHandle> inputs = new HashMap<>();
+    private final Map<String, Query> queries = new HashMap<>();
+
+    private final Map<String, Set<FirewallRule>> rulesById = new HashMap<>();
+    private final Map<String, Integer> setUsers = new HashMap<>();
+    private final Map<String, Set<String>> members = new HashMap<>();
+    private final Set<Warning> warnings = new LinkedHashSet<>();
+    /** Derived facts inserted (true) and deleted (false) during the last firing, in order. */
+    private final List<Map.Entry<Boolean, Object>> events = new ArrayList<>();
+
+    IncrementalCompiler(RuleBase rules) {
+        this.rules = rules;
+        this.session = rules.newSession();
+        session.addEventListener(new RuleRuntimeEventListener() {
+            @Override
+            public void objectInserted(ObjectInsertedEvent e) {
+                if (derived(e.getObject())) events.add(Map.entry(true, e.getObject()));
+            }
+
+            @Override
+            public void objectUpdated(ObjectUpdatedEvent e) {
+                // derived facts are immutable records: they are only ever inserted or deleted
+            }
+
+            @Override
+            public void objectDeleted(ObjectDeletedEvent e) {
+                if (derived(e.getOldObject())) events.add(Map.entry(false, e.getOldObject()));
+            }
+        });
+    }
+
+    private static boolean derived(Object o) {
+        return o instanceof FirewallRule || o instanceof SetMember || o instanceof Warning;
+    }
+
+    /** Brings the session to this state and returns what changed, as {@code version}. */
+    ChangeSet apply(Inventory inventory, List<Workspace> workspaces, long version) {
+        FactProjection.Projected projected = FactProjection.project(inventory, workspaces);
+        queries.putAll(projected.queries());
+        Set<Object> next = new HashSet<>(projected.facts());
+        inputs.entrySet().removeIf(e -> {
+            if (next.contains(e.getKey())) return false;
+            session.delete(e.getValue());
+            return true;
+        });
+        for (Object fact : next) {
+            if (!inputs.containsKey(fact)) inputs.put(fact, session.insert(fact));
+        }
+        session.fireAllRules();
+        return drain(version);
+    }
+
+    /** Folds the derived facts inserted and deleted by the last firing into the state and a change set. */
+    private ChangeSet drain(long version) {
+        Map<String, Set<FirewallRule>> rulesBefore = new HashMap<>();
+        Map<String, Set<String>> joined = new TreeMap<>();
+        Map<String, Set<String>> left = new TreeMap<>();
+        Set<Warning> warningsAdded = new LinkedHashSet<>();
+        Set<Warning> warningsRemoved = new LinkedHashSet<>();
+
+        for (Map.Entry<Boolean, Object> event : events) {
+            boolean in = event.getKey();
+            Object o = event.getValue();
+            if (o instanceof FirewallRule f) {
+                String id = CompilationAssembler.idOf(f);
+                rulesBefore.computeIfAbsent(id, k -> Set.copyOf(rulesById.getOrDefault(k, Set.of())));
+                if (in) {
+                    rulesById.computeIfAbsent(id, k -> new HashSet<>()).add(f);
+                } else {
+                    Set<FirewallRule> facts = rulesById.get(id);
+                    facts.remove(f);
+                    if (facts.isEmpty()) rulesById.remove(id);
+                }
+            } else if (o instanceof SetMember m) {
+                if (in) {
+                    members.computeIfAbsent(m.set(), k -> new HashSet<>()).add(m.ip());
+                    if (!removeFrom(left, m.set(), m.ip())) {
+                        joined.computeIfAbsent(m.set(), k -> new TreeSet<>()).add(m.ip());
+                    }
+                } else {
+                    Set<String> ips = members.get(m.set());
+                    ips.remove(m.ip());
+                    if (ips.isEmpty()) members.remove(m.set());
+                    if (!removeFrom(joined, m.set(), m.ip())) {
+                        left.computeIfAbsent(m.set(), k -> new TreeSet<>()).add(m.ip());
+                    }
+                }
+            } else if (o instanceof Warning w) {
+                if (in) {
+                    warnings.add(w);
+                    if (!warningsRemoved.remove(w)) warningsAdded.add(w);
+                } else {
+                    warnings.remove(w);
+                    if (!warningsAdded.remove(w)) warningsRemoved.add(w);
+                }
+            }
+        }
+        events.clear();
+
+        CompilationAssembler assembler = new CompilationAssembler(rules.sources(), queries);
+        List<CompiledRule> added = new ArrayList<>();
+        List<CompiledRule> removed = new ArrayList<>();
+        Set<String> nowUsed = new TreeSet<>();
+        Set<String> noLongerUsed = new TreeSet<>();
+        rulesBefore.forEach((id, before) -> {
+            Set<FirewallRule> after = rulesById.getOrDefault(id, Set.of());
+            if (before.isEmpty() && !after.isEmpty()) {
+                CompiledRule r = assembler.toRule(id, List.copyOf(after));
+                added.add(r);
+                if (r.peerSet() != null && setUsers.merge(r.peerSet(), 1, Integer::sum) == 1) nowUsed.add(r.peerSet());
+            } else if (!before.isEmpty() && after.isEmpty()) {
+                CompiledRule r = assembler.toRule(id, List.copyOf(before));
+                removed.add(r);
+                if (r.peerSet() != null && setUsers.merge(r.peerSet(), -1, Integer::sum) == 0) {
+                    setUsers.remove(r.peerSet());
+                    noLongerUsed.add(r.peerSet());
+                }
+            }
+        });
+        added.sort(CompilationAssembler.EVALUATION_ORDER);
+        removed.sort(CompilationAssembler.EVALUATION_ORDER);
+
+        return new ChangeSet(version, added, removed, setChanges(assembler, joined, left, nowUsed, noLongerUsed),
+                List.copyOf(warningsAdded), List.copyOf(warningsRemoved));
+    }
+
+    private static boolean removeFrom(Map<String, Set<String>> sets, String set, String ip) {
+        Set<String> s = sets.get(set);
+        return s != null && s.remove(ip);
+    }
+
+    private List<SetChange> setChanges(CompilationAssembler assembler, Map<String, Set<String>> joined,
+                                       Map<String, Set<String>> left, Set<String> nowUsed, Set<String> noLongerUsed) {
+        Map<String, SetChange> changes = new TreeMap<>();
+        Set<String> touched = new TreeSet<>(joined.keySet());
+        touched.addAll(left.keySet());
+        touched.addAll(nowUsed);
+        touched.addAll(noLongerUsed);
+        for (String set : touched) {
+            boolean usedNow = setUsers.containsKey(set);
+            boolean usedBefore = (usedNow && !nowUsed.contains(set)) || noLongerUsed.contains(set);
+            Set<String> current = members.getOrDefault(set, Set.of());
+            List<String> add;
+            List<String> remove;
+            if (usedNow && usedBefore) {
+                add = List.copyOf(joined.getOrDefault(set, Set.of()));
+                remove = List.copyOf(left.getOrDefault(set, Set.of()));
+            } else if (usedNow) {
+                add = List.copyOf(new TreeSet<>(current));
+                remove = List.of();
+            } else if (usedBefore) {
+                Set<String> previous = new TreeSet<>(current);
+                previous.removeAll(joined.getOrDefault(set, Set.of()));
+                previous.addAll(left.getOrDefault(set, Set.of()));
+                add = List.of();
+                remove = List.copyOf(previous);
+            } else {
+                continue;
+            }
+            if (!add.isEmpty() || !remove.isEmpty() || nowUsed.contains(set) || noLongerUsed.contains(set)) {
+                changes.put(set, new SetChange(set, assembler.describe(set), add, remove));
+            }
+        }
+        return List.copyOf(changes.values());
+    }
+
+    /** The current rules, sets and warnings, as a full compile would present them. */
+    Compilation compilation() {
+        List<FirewallRule> facts = new ArrayList<>();
+        rulesById.values().forEach(facts::addAll);
+        List<SetMember> setMembers = new ArrayList<>();
+        members.forEach((set, ips) -> ips.forEach(ip -> setMembers.add(new SetMember(set, ip))));
+        return new CompilationAssembler(rules.sources(), queries).assemble(facts, setMembers, warnings);
+    }
+
+    @Override
+    public void close() {
+        session.dispose();
+    }
+}

@@ -1,0 +1,160 @@
+package io.microseg.engine;
+
+import io.microseg.compile.AddressSet;
+import io.microseg.compile.Compilation;
+import io.microseg.compile.CompiledRule;
+import io.microseg.compile.Compiler;
+import io.microseg.compile.RuleBase;
+import io.microseg.facts.Warning;
+import io.microseg.inventory.InventoryAssembly;
+import io.microseg.inventory.InventoryObject;
+import io.microseg.policy.Workspace;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The property everything downstream relies on: after any sequence of changes, the live session's
+ * rules, sets and warnings equal a fresh compile of the same state, and the change sets it
+ * published, replayed from nothing, give the same rules and sets.
+ *
+ * <p>Default run: 3 seeds x 800 operations. Longer: {@code -Dmicroseg.differential.seeds=20
+ * -Dmicroseg.differential.ops=5000}.
+ */
+class IncrementalEqualsFullTest {
+    private static final int OPS = Integer.getInteger("microseg.differential.ops", 800);
+    private static final int CHECK_EVERY = 50;
+    private static RuleBase rules;
+    private static final Set<String> rulesSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<String> warningsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @BeforeAll
+    static void rules() {
+        rules = RuleBase.packaged();
+    }
+
+    static LongStream seeds() {
+        return LongStream.rangeClosed(1, Long.getLong("microseg.differential.seeds", 3));
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void liveRulesEqualAFreshCompileOfTheSameStateAtEveryCheck(long seed) {
+        RandomInventory gen = new RandomInventory(seed);
+        Map<String, Map<String, InventoryObject>> sources = new TreeMap<>();
+        Map<String, Workspace> workspaces = new TreeMap<>();
+        Replica replica = new Replica();
+        try (Engine engine = new Engine(rules)) {
+            engine.subscribe(replica::apply);
+            engine.start();
+            for (int op = 1; op <= OPS; op++) {
+                int r = gen.nextInt(100);
+                if (r < 50) {
+                    InventoryObject o = gen.anyObject();
+                    String source = sourceOf(o.key());
+                    sources.computeIfAbsent(source, s -> new HashMap<>()).put(o.key(), o);
+                    engine.submit(new Change.Put(source, o));
+                } else if (r < 72) {
+                    List<String> keys = sources.values().stream().flatMap(m -> m.keySet().stream()).sorted().toList();
+                    if (keys.isEmpty()) continue;
+                    String key = gen.pick(keys);
+                    String source = sourceOf(key);
+                    sources.get(source).remove(key);
+                    engine.submit(new Change.Remove(source, key));
+                } else if (r < 78) {
+                    String source = gen.pick(List.of("a", "b"));
+                    Map<String, InventoryObject> held = new HashMap<>(sources.getOrDefault(source, Map.of()));
+                    List<String> keys = held.keySet().stream().sorted().toList();
+                    for (int k = 0; k < keys.size(); k++) if (gen.nextInt(3) == 0) held.remove(keys.get(k));
+                    for (int k = gen.nextInt(6); k > 0; k--) {
+                        InventoryObject o = gen.anyObject();
+                        if (sourceOf(o.key()).equals(source)) held.put(o.key(), o);
+                    }
+                    sources.put(source, held);
+                    engine.submit(new Change.Replace(source, new ArrayList<>(held.values())));
+                } else if (r < 94) {
+                    Workspace w = gen.workspace();
+                    workspaces.put(w.name(), w);
+                    engine.submit(new Change.Workspaces("ws:" + w.name(), List.of(w)));
+                } else {
+                    String name = "w" + gen.nextInt(3);
+                    workspaces.remove(name);
+                    engine.submit(new Change.Workspaces("ws:" + name, List.of()));
+                }
+                if (op % CHECK_EVERY == 0 || op == OPS) {
+                    engine.sync().join();
+                    Compilation live = engine.snapshot().compilation();
+                    List<InventoryObject> all = sources.values().stream().flatMap(m -> m.values().stream()).toList();
+                    Compilation full = new Compiler(rules).compile(InventoryAssembly.assemble(all), List.copyOf(workspaces.values()));
+                    assertThat(live).as("seed %d, after %d operations", seed, op).isEqualTo(full);
+                    replica.assertMirrors(live, "seed " + seed + ", after " + op + " operations");
+                    live.rules().forEach(x -> rulesSeen.add(x.rule()));
+                    live.warnings().forEach(w -> warningsSeen.add(w.message().replaceAll("^.* (is an|excludes|has no) .*$", "$1")));
+                } else if (gen.nextInt(7) == 0) {
+                    engine.sync().join(); // vary batch sizes: sometimes one change, sometimes dozens
+                }
+            }
+        }
+    }
+
+    /** Objects are spread over two sources by key, so a key never has two owners. */
+    private static String sourceOf(String key) {
+        return (key.hashCode() & 1) == 0 ? "a" : "b";
+    }
+
+    /** What a feed client would hold after applying every change set from the start. */
+    static final class Replica {
+        private final Map<String, CompiledRule> rules = new HashMap<>();
+        private final Map<String, Set<String>> sets = new HashMap<>();
+        private final Set<Warning> warnings = new HashSet<>();
+        private long version;
+
+        void apply(ChangeSet c) {
+            assertThat(c.version()).isGreaterThan(version);
+            version = c.version();
+            c.rulesRemoved().forEach(r -> assertThat(rules.remove(r.id())).as("removed rule was held: %s", r).isNotNull());
+            c.rulesAdded().forEach(r -> assertThat(rules.put(r.id(), r)).as("added rule was new: %s", r).isNull());
+            for (SetChange s : c.sets()) {
+                Set<String> members = sets.computeIfAbsent(s.set(), k -> new TreeSet<>());
+                members.removeAll(s.removed());
+                members.addAll(s.added());
+                if (members.isEmpty()) sets.remove(s.set());
+            }
+            warnings.removeAll(c.warningsRemoved());
+            warnings.addAll(c.warningsAdded());
+        }
+
+        void assertMirrors(Compilation live, String when) {
+            assertThat(new TreeSet<>(rules.keySet())).as("rule ids, " + when)
+                    .isEqualTo(new TreeSet<>(live.rules().stream().map(CompiledRule::id).toList()));
+            Map<String, Set<String>> liveSets = new HashMap<>();
+            for (AddressSet s : live.sets()) if (!s.members().isEmpty()) liveSets.put(s.id(), new TreeSet<>(s.members()));
+            assertThat(sets).as("set members, " + when).isEqualTo(liveSets);
+            assertThat(warnings).as("warnings, " + when).isEqualTo(new HashSet<>(live.warnings()));
+        }
+    }
+
+    /** The property is only as strong as the states it was checked in: every DRL rule must have fired in some. */
+    @AfterAll
+    static void everyRuleWasExercised() {
+        Set<String> firewallRules = new TreeSet<>();
+        rules.kieBase().getKiePackages().forEach(p -> p.getRules().forEach(x -> firewallRules.add(x.getName())));
+        firewallRules.removeIf(n -> !(n.contains("reach") || n.contains("accept") || n.contains("forward") || n.contains("catch-all")));
+        assertThat(rulesSeen).as("DRL rules that produced firewall rules in checked states").containsAll(firewallRules);
+        assertThat(warningsSeen).as("kinds of warnings in checked states").contains("is an", "excludes", "has no");
+        rules = null;
+    }
+}

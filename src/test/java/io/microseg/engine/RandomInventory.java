@@ -1,0 +1,179 @@
+package io.microseg.engine;
+
+import io.microseg.inventory.ContainerPort;
+import io.microseg.inventory.Endpoint;
+import io.microseg.inventory.Host;
+import io.microseg.inventory.InventoryObject;
+import io.microseg.inventory.LabelKeys;
+import io.microseg.inventory.Labels;
+import io.microseg.inventory.Node;
+import io.microseg.inventory.Pod;
+import io.microseg.inventory.Service;
+import io.microseg.inventory.ServicePort;
+import io.microseg.inventory.ServiceType;
+import io.microseg.inventory.SliceEndpoints;
+import io.microseg.inventory.TargetPort;
+import io.microseg.net.PortRange;
+import io.microseg.net.Protocol;
+import io.microseg.policy.Action;
+import io.microseg.policy.Policy;
+import io.microseg.policy.PortSpec;
+import io.microseg.policy.Rank;
+import io.microseg.policy.Workspace;
+import io.microseg.policy.query.Query;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A seeded generator of small but tangled clusters: few names, so that objects are often replaced
+ * and deleted while others still refer to them (pods of services, nodes of pods, queries of
+ * policies). Each call returns a new version of an object with one of the names.
+ */
+final class RandomInventory {
+    static final List<String> CLUSTERS = List.of("c1", "c2");
+    private static final List<String> QUERIES = List.of(
+            "*", "orchestrator_app = web", "orchestrator_app = db", "orchestrator_system/service_name = s1",
+            "orchestrator_system/service_name = s2 OR orchestrator_system/service_name = s3",
+            "environment = production OR orchestrator_environment = production",
+            "orchestrator_system/namespace = data", "orchestrator_system/workload_type = node",
+            "orchestrator_system/cluster_name = c1", "NOT orchestrator_app = web", "address in subnet 10.1.0.0/16",
+            "orchestrator_system/workload_type = node OR orchestrator_app = db");
+    private static final List<String> PORTS = List.of("TCP 80", "TCP 8080", "ANY", "UDP 53", "TCP 1-1000", "TCP 443", "ICMP");
+
+    private final Random random;
+
+    RandomInventory(long seed) {
+        this.random = new Random(seed);
+    }
+
+    int nextInt(int bound) {
+        return random.nextInt(bound);
+    }
+
+    <T> T pick(List<T> from) {
+        return from.get(random.nextInt(from.size()));
+    }
+
+    InventoryObject anyObject() {
+        return switch (random.nextInt(10)) {
+            case 0 -> node();
+            case 1 -> host();
+            case 2, 3 -> service();
+            case 4 -> slice();
+            default -> pod();
+        };
+    }
+
+    private String cluster() {
+        return pick(CLUSTERS);
+    }
+
+    private int c(String cluster) {
+        return CLUSTERS.indexOf(cluster) + 1;
+    }
+
+    Node node() {
+        String cluster = cluster();
+        int i = random.nextInt(3);
+        Labels labels = k8sLabels(Map.of("zone", pick(List.of("a", "b"))), cluster, "node", Map.of(LabelKeys.NODE_NAME, "n" + i));
+        return new Node(cluster, "n" + i, labels, List.of("10." + c(cluster) + ".0." + (i + 1)));
+    }
+
+    Host host() {
+        int i = random.nextInt(4);
+        return new Host("h" + i, new Labels(Map.of("environment", pick(List.of("production", "development")))),
+                List.of("192.168.0." + (i + 1)));
+    }
+
+    Pod pod() {
+        String cluster = cluster();
+        int i = random.nextInt(12);
+        String ns = i % 2 == 0 ? "web" : "data";
+        String node = "n" + random.nextInt(3);
+        boolean hostNetwork = random.nextInt(10) == 0;
+        List<String> ips = random.nextInt(8) == 0 ? List.of()
+                : hostNetwork ? List.of("10." + c(cluster) + ".0." + (node.charAt(1) - '0' + 1))
+                : random.nextInt(5) == 0 ? List.of("10." + c(cluster) + ".1." + (i + 1), "fd00:" + c(cluster) + "::" + (i + 1))
+                : List.of("10." + c(cluster) + ".1." + (i + 1));
+        Map<String, String> k8s = new HashMap<>();
+        k8s.put("app", pick(List.of("web", "db", "cache")));
+        if (random.nextBoolean()) k8s.put("environment", pick(List.of("production", "development")));
+        Labels labels = k8sLabels(k8s, cluster, "pod", Map.of(LabelKeys.NAMESPACE, ns, LabelKeys.POD_NAME, "p" + i,
+                LabelKeys.NODE_NAME, node));
+        List<ContainerPort> ports = random.nextInt(4) == 0 ? List.of()
+                : List.of(new ContainerPort("http", pick(List.of(8080, 9090)), Protocol.TCP));
+        return new Pod(cluster, ns, "p" + i, node, ips, hostNetwork, random.nextInt(6) != 0, labels, ports);
+    }
+
+    Service service() {
+        String cluster = cluster();
+        int i = random.nextInt(5);
+        String ns = i % 2 == 0 ? "web" : "data";
+        ServiceType type = pick(List.of(ServiceType.values()));
+        boolean headless = type == ServiceType.ClusterIP && random.nextInt(3) == 0;
+        List<String> clusterIps = type == ServiceType.ExternalName || headless ? List.of() : List.of("10.96." + c(cluster) + "." + (i + 1));
+        List<String> lb = type == ServiceType.LoadBalancer && random.nextBoolean() ? List.of("172.16." + c(cluster) + "." + (i + 1)) : List.of();
+        boolean nodePorts = (type == ServiceType.NodePort || type == ServiceType.LoadBalancer) && random.nextInt(4) != 0;
+        List<ServicePort> ports = new ArrayList<>();
+        int n = 1 + random.nextInt(2);
+        for (int p = 0; p < n; p++) {
+            TargetPort target = random.nextBoolean() ? TargetPort.named("http") : TargetPort.of(pick(List.of(8080, 9090, 53)));
+            Protocol proto = random.nextInt(5) == 0 ? Protocol.UDP : Protocol.TCP;
+            ports.add(new ServicePort(n == 1 ? null : "port" + p, proto, p == 0 ? 80 : 443, target, nodePorts ? 30000 + i * 10 + p : null));
+        }
+        Map<String, String> selector = random.nextInt(5) == 0 ? null : Map.of("app", pick(List.of("web", "db", "cache")));
+        Labels labels = k8sLabels(Map.of(), cluster, "service", Map.of(LabelKeys.NAMESPACE, ns, LabelKeys.SERVICE_NAME, "s" + i,
+                LabelKeys.SERVICE_TYPE, type.name()));
+        return new Service(cluster, ns, "s" + i, type, clusterIps, lb, selector, ports, random.nextInt(4) == 0, labels);
+    }
+
+    SliceEndpoints slice() {
+        String cluster = cluster();
+        int i = random.nextInt(5);
+        String ns = i % 2 == 0 ? "web" : "data";
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (int e = random.nextInt(3); e > 0; e--) {
+            int pod = random.nextInt(12);
+            boolean isPod = random.nextBoolean();
+            endpoints.add(new Endpoint(cluster, ns, "s" + i, "", Protocol.TCP, pick(List.of(8080, 9090)),
+                    isPod ? "10." + c(cluster) + ".1." + (pod + 1) : "203.0.113." + (pod + 1), isPod ? "p" + pod : null));
+        }
+        return new SliceEndpoints(cluster, ns, "s" + i + "-x", "s" + i, endpoints);
+    }
+
+    Workspace workspace() {
+        int w = random.nextInt(3);
+        List<Policy> policies = new ArrayList<>();
+        for (int p = random.nextInt(4); p > 0; p--) {
+            List<PortSpec> ports = new ArrayList<>();
+            for (int k = 1 + random.nextInt(2); k > 0; k--) ports.add(port(pick(PORTS)));
+            policies.add(new Policy("p" + p, Query.parse(pick(QUERIES)), Query.parse(pick(QUERIES)), ports,
+                    random.nextInt(4) == 0 ? Action.DENY : Action.ALLOW,
+                    random.nextBoolean() ? Rank.DEFAULT : Rank.ABSOLUTE, 10 * random.nextInt(3)));
+        }
+        return new Workspace("w" + w, Query.parse(pick(QUERIES)), random.nextBoolean() ? Action.ALLOW : Action.DENY,
+                random.nextBoolean() ? Action.ALLOW : Action.DENY, policies, "random");
+    }
+
+    private static PortSpec port(String text) {
+        String[] parts = text.split(" ");
+        Protocol protocol = Protocol.parse(parts[0]).orElseThrow();
+        if (parts.length == 1) return new PortSpec(protocol, PortRange.NONE);
+        String[] range = parts[1].split("-");
+        int from = Integer.parseInt(range[0]);
+        return new PortSpec(protocol, new PortRange(from, range.length > 1 ? Integer.parseInt(range[1]) : from));
+    }
+
+    private static Labels k8sLabels(Map<String, String> k8s, String cluster, String type, Map<String, String> system) {
+        Map<String, String> all = new HashMap<>();
+        k8s.forEach((k, v) -> all.put(LabelKeys.imported(k), v));
+        all.put(LabelKeys.CLUSTER_NAME, cluster);
+        all.put(LabelKeys.WORKLOAD_TYPE, type);
+        all.putAll(system);
+        return new Labels(all);
+    }
+}
