@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
                 "Bad input in a watched file is reported on stderr and changes nothing: the last good version stays in force."})
 final class WatchCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE",
-            description = "The sources to read (default: " + "config/microseg.yaml" + "; not needed when both --inventory and --policies are given). "
+            description = "The sources to read (default: config/microseg.yaml; not needed when both --inventory and --policies are given). "
                     + "Relative paths in it resolve against the current directory.")
     Path config;
 
