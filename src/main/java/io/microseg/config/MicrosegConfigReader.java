@@ -1,0 +1,290 @@
+package io.microseg.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.microseg.config.MicrosegConfig.InventorySources;
+import io.microseg.config.MicrosegConfig.KubernetesCluster;
+import io.microseg.config.MicrosegConfig.PolicySources;
+import io.microseg.input.InputException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads {@code config/microseg.yaml}, refusing anything doubtful: an unknown field (a typo) or a value
+ * of the wrong type is an {@link InputException} naming the file, the line, the field by its YAML path
+ * ({@code inventory.kubernetes[0].context}) and what was expected there.
+ *
+ * <pre>
+ * inventory:
+ *   folders: [config/demo/inventory]     # watched folders of manifests (default: none)
+ *   kubernetes:                          # clusters read live (default: none)
+ *     - cluster: prod                    # required: the cluster's name in microseg
+ *       context: prod-admin              # optional: kubeconfig context; omitted: in-cluster service account
+ *       kubeconfig: /path/to/kubeconfig  # optional: default $KUBECONFIG or ~/.kube/config
+ *       workspaces: true                 # optional, default false: also read Workspace custom resources
+ * policies:
+ *   folders: [config/demo/policies]      # watched folders of Workspace documents (default: none)
+ * </pre>
+ *
+ * Relative paths are resolved against the current directory (the directory microseg is started in),
+ * not against the folder of the configuration file; a leading {@code ~/} is the user's home.
+ */
+public final class MicrosegConfigReader {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final List<String> TOP_FIELDS = List.of("inventory", "policies");
+    private static final List<String> INVENTORY_FIELDS = List.of("folders", "kubernetes");
+    private static final List<String> CLUSTER_FIELDS = List.of("cluster", "context", "kubeconfig", "workspaces");
+    private static final List<String> POLICY_FIELDS = List.of("folders");
+
+    private final String file;
+    private final Path base;
+    private final Map<String, Integer> lines = new HashMap<>();
+
+    private MicrosegConfigReader(String file, Path base) {
+        this.file = file;
+        this.base = base;
+    }
+
+    /** Reads the file; relative paths in it are resolved against the current directory. */
+    public static MicrosegConfig read(Path file) {
+        return read(file, Path.of(""));
+    }
+
+    /** Reads the file; relative paths in it are resolved against {@code base}. */
+    public static MicrosegConfig read(Path file, Path base) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new InputException(file.toString(), 0, null, null, "cannot read the configuration file: " + e);
+        }
+        return parse(file.toString(), text, base);
+    }
+
+    /** Parses configuration text; {@code file} only names it in errors. */
+    public static MicrosegConfig parse(String file, String text, Path base) {
+        MicrosegConfigReader reader = new MicrosegConfigReader(file, base);
+        return reader.config(reader.tree(text));
+    }
+
+    // ---- YAML to a tree that remembers the line of every field ----
+
+    private JsonNode tree(String text) {
+        try (JsonParser p = YAML.getFactory().createParser(text)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                throw error("", 0, "expected a mapping with inventory and policies, found an empty file");
+            }
+            int line = p.currentTokenLocation().getLineNr();
+            JsonNode root = value(p, "");
+            if (root.isNull()) throw error("", line, "expected a mapping with inventory and policies, found an empty file");
+            if (!root.isObject()) throw error("", line, "expected a mapping with inventory and policies, found " + found(root));
+            if (p.nextToken() != null) {
+                throw error("", p.currentTokenLocation().getLineNr(), "expected one YAML document, found a second one");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            throw new InputException(file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(), null, null,
+                    "malformed YAML: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new InputException(file, 0, null, null, "cannot read the configuration: " + e);
+        }
+    }
+
+    private JsonNode value(JsonParser p, String path) throws IOException {
+        lines.put(path, p.currentTokenLocation().getLineNr());
+        if (p.currentToken() == JsonToken.START_OBJECT) {
+            ObjectNode object = JsonNodeFactory.instance.objectNode();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                String field = join(path, name);
+                int line = p.currentTokenLocation().getLineNr();
+                if (object.has(name)) throw error(field, line, "expected each field once, found " + name + " twice");
+                p.nextToken();
+                object.set(name, value(p, field));
+                lines.put(field, line);
+            }
+            return object;
+        }
+        if (p.currentToken() == JsonToken.START_ARRAY) {
+            ArrayNode array = JsonNodeFactory.instance.arrayNode();
+            for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) array.add(value(p, path + "[" + i + "]"));
+            return array;
+        }
+        JsonNode scalar = YAML.readTree(p);
+        return scalar == null ? JsonNodeFactory.instance.nullNode() : scalar;
+    }
+
+    // ---- the configuration ----
+
+    private MicrosegConfig config(JsonNode root) {
+        checkFields("", root, TOP_FIELDS);
+        return new MicrosegConfig(inventory(root.path("inventory")), policies(root.path("policies")));
+    }
+
+    private InventorySources inventory(JsonNode node) {
+        if (!present(node)) return new InventorySources(List.of(), List.of());
+        if (!node.isObject()) throw error("inventory", "expected a mapping with folders and kubernetes, found " + found(node));
+        checkFields("inventory", node, INVENTORY_FIELDS);
+        return new InventorySources(folders("inventory.folders", node.path("folders")), clusters(node.path("kubernetes")));
+    }
+
+    private PolicySources policies(JsonNode node) {
+        if (!present(node)) return new PolicySources(List.of());
+        if (!node.isObject()) throw error("policies", "expected a mapping with folders, found " + found(node));
+        checkFields("policies", node, POLICY_FIELDS);
+        return new PolicySources(folders("policies.folders", node.path("folders")));
+    }
+
+    private List<Path> folders(String field, JsonNode node) {
+        if (!present(node)) return List.of();
+        if (!node.isArray()) throw error(field, "expected a list of folders such as [config/demo/inventory], found " + found(node));
+        List<Path> folders = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) folders.add(path(field + "[" + i + "]", node.get(i), "a folder"));
+        return folders;
+    }
+
+    private List<KubernetesCluster> clusters(JsonNode node) {
+        String field = "inventory.kubernetes";
+        if (!present(node)) return List.of();
+        if (!node.isArray()) throw error(field, "expected a list of clusters, each a mapping with cluster, context, kubeconfig and workspaces, found " + found(node));
+        List<KubernetesCluster> clusters = new ArrayList<>();
+        Map<String, String> fieldByName = new HashMap<>();
+        for (int i = 0; i < node.size(); i++) {
+            String at = field + "[" + i + "]";
+            JsonNode c = node.get(i);
+            if (!c.isObject()) throw error(at, "expected a mapping with cluster, context, kubeconfig and workspaces, found " + found(c));
+            checkFields(at, c, CLUSTER_FIELDS);
+            String name = string(at + ".cluster", c.path("cluster"), "the cluster's name in microseg, such as prod");
+            if (name.contains("/") || name.chars().anyMatch(Character::isWhitespace)) {
+                throw error(at + ".cluster", "expected a cluster name without '/' or spaces, found \"" + name + "\"");
+            }
+            String other = fieldByName.putIfAbsent(name.toLowerCase(Locale.ROOT), at + ".cluster");
+            if (other != null) throw error(at + ".cluster", "expected each cluster once, found " + name + " also at " + other);
+            Optional<String> context = present(c.path("context"))
+                    ? Optional.of(string(at + ".context", c.path("context"), "a kubeconfig context name"))
+                    : Optional.empty();
+            Optional<Path> kubeconfig = present(c.path("kubeconfig"))
+                    ? Optional.of(path(at + ".kubeconfig", c.path("kubeconfig"), "a kubeconfig file"))
+                    : Optional.empty();
+            JsonNode ws = c.path("workspaces");
+            if (present(ws) && !ws.isBoolean()) throw error(at + ".workspaces", "expected true or false, found " + found(ws));
+            clusters.add(new KubernetesCluster(name, context, kubeconfig, ws.asBoolean(false)));
+        }
+        return clusters;
+    }
+
+    private String string(String field, JsonNode node, String what) {
+        if (!node.isTextual() || node.asText().isBlank()) {
+            throw error(field, "expected " + what + (present(node) ? ", found " + found(node) : ""));
+        }
+        return node.asText().trim();
+    }
+
+    private Path path(String field, JsonNode node, String what) {
+        String text = string(field, node, what);
+        if (text.equals("~")) return Path.of(System.getProperty("user.home"));
+        if (text.startsWith("~/")) return Path.of(System.getProperty("user.home")).resolve(text.substring(2));
+        try {
+            return base.resolve(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw error(field, "expected " + what + ", found the invalid path \"" + text + "\": " + e.getReason());
+        }
+    }
+
+    // ---- errors ----
+
+    /** An error at the field's line or, for a missing field, at the line of the mapping that lacks it. */
+    private InputException error(String field, String expected) {
+        String at = field;
+        while (!lines.containsKey(at) && !at.isEmpty()) {
+            int cut = Math.max(at.lastIndexOf('.'), at.lastIndexOf('['));
+            at = cut < 0 ? "" : at.substring(0, cut);
+        }
+        return error(field, lines.getOrDefault(at, 0), expected);
+    }
+
+    private InputException error(String field, int line, String expected) {
+        return new InputException(file, line, null, field.isEmpty() ? null : field, expected);
+    }
+
+    /** Unknown fields are refused so that a typo ("folder") is not silently a missing field. */
+    private void checkFields(String path, JsonNode node, List<String> known) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!known.contains(f)) {
+                String hint = closest(f, known);
+                throw error(join(path, f), "expected only " + listed(known) + (path.isEmpty() ? "" : " in " + path)
+                        + ", found unknown field " + f + (hint == null ? "" : " (did you mean " + hint + "?)"));
+            }
+        }
+    }
+
+    private static String join(String path, String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    private static boolean present(JsonNode node) {
+        return !node.isMissingNode() && !node.isNull();
+    }
+
+    private static String found(JsonNode node) {
+        if (!present(node)) return "nothing";
+        if (node.isObject()) return "a mapping";
+        if (node.isArray()) return "a list";
+        if (node.isTextual()) return '"' + node.asText() + '"';
+        return node.asText();
+    }
+
+    private static String listed(List<String> words) {
+        if (words.size() == 1) return words.get(0);
+        return String.join(", ", words.subList(0, words.size() - 1)) + " and " + words.get(words.size() - 1);
+    }
+
+    /** The known field a typo most likely meant: within two edits, ignoring case. */
+    private static String closest(String typo, List<String> known) {
+        String best = null;
+        int bestDistance = 3;
+        for (String k : known) {
+            int d = distance(typo.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
+            if (d < bestDistance) {
+                best = k;
+                bestDistance = d;
+            }
+        }
+        return best;
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(substitute, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

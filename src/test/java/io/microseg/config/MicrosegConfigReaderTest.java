@@ -1,0 +1,148 @@
+package io.microseg.config;
+
+import io.microseg.config.MicrosegConfig.KubernetesCluster;
+import io.microseg.input.InputException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+class MicrosegConfigReaderTest {
+    private static final Path BASE = Path.of("/srv/microseg");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theDemoConfigurationWatchesTheDemoFolders() {
+        MicrosegConfig c = MicrosegConfigReader.read(MicrosegConfig.DEFAULT_FILE);
+
+        assertThat(c.inventory().folders()).containsExactly(Path.of("config/demo/inventory"));
+        assertThat(c.inventory().kubernetes()).isEmpty();
+        assertThat(c.policies().folders()).containsExactly(Path.of("config/demo/policies"));
+        // Relative to the current directory, which is where the tests run: the folders are there.
+        assertThat(c.inventory().folders().get(0)).isDirectory();
+        assertThat(c.policies().folders().get(0)).isDirectory();
+    }
+
+    @Test
+    void theCommentedKubernetesExampleIsValid() throws IOException {
+        String demo = Files.readString(MicrosegConfig.DEFAULT_FILE);
+        String uncommented = demo.replace("  # kubernetes:", "  kubernetes:").replaceAll("(?m)^  #   ", "    ");
+        MicrosegConfig c = MicrosegConfigReader.parse("microseg.yaml", uncommented, BASE);
+
+        assertThat(c.inventory().kubernetes()).containsExactly(new KubernetesCluster("prod", Optional.of("prod-admin"),
+                Optional.of(Path.of("/path/to/kubeconfig")), true));
+    }
+
+    @Test
+    void everyFieldRead() {
+        MicrosegConfig c = parse("""
+                inventory:
+                  folders: [inv, /abs/inv, "~/inv"]
+                  kubernetes:
+                    - cluster: prod
+                      context: prod-admin
+                      kubeconfig: kube/config
+                      workspaces: true
+                    - cluster: in-cluster
+                policies:
+                  folders:
+                    - pol
+                """);
+
+        assertThat(c.inventory().folders()).containsExactly(BASE.resolve("inv"), Path.of("/abs/inv"),
+                Path.of(System.getProperty("user.home"), "inv"));
+        assertThat(c.inventory().kubernetes()).containsExactly(
+                new KubernetesCluster("prod", Optional.of("prod-admin"), Optional.of(BASE.resolve("kube/config")), true),
+                new KubernetesCluster("in-cluster", Optional.empty(), Optional.empty(), false));
+        assertThat(c.policies().folders()).containsExactly(BASE.resolve("pol"));
+    }
+
+    @Test
+    void sectionsAreOptional() {
+        MicrosegConfig c = parse("policies: {folders: [p]}\n");
+        assertThat(c.inventory().folders()).isEmpty();
+        assertThat(c.inventory().kubernetes()).isEmpty();
+        assertThat(c.policies().folders()).containsExactly(BASE.resolve("p"));
+
+        MicrosegConfig empty = parse("inventory:\npolicies:\n");
+        assertThat(empty).isEqualTo(MicrosegConfig.ofFolders(List.of(), List.of()));
+    }
+
+    @Test
+    void relativePathsResolveAgainstTheCurrentDirectoryByDefault() throws IOException {
+        Path file = Files.writeString(dir.resolve("microseg.yaml"), "inventory: {folders: [inv]}\n");
+        MicrosegConfig c = MicrosegConfigReader.read(file);
+        assertThat(c.inventory().folders().get(0)).isEqualTo(Path.of("inv"));
+        assertThat(c.inventory().folders().get(0).toAbsolutePath()).isEqualTo(Path.of("").toAbsolutePath().resolve("inv"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            unknown top field, with a hint    | inventory: {folders: [a]}\\npolices: {folders: [b]}                 | 2 | polices                         | expected only inventory and policies, found unknown field polices (did you mean policies?)
+            unknown inventory field           | inventory:\\n  folder: [a]                                           | 2 | inventory.folder                | expected only folders and kubernetes in inventory, found unknown field folder (did you mean folders?)
+            folders not a list                | inventory:\\n  folders: config/demo/inventory                        | 2 | inventory.folders               | expected a list of folders such as [config/demo/inventory], found "config/demo/inventory"
+            folder not a string               | policies:\\n  folders:\\n    - a\\n    - {x: 1}                    | 4 | policies.folders[1]             | expected a folder, found a mapping
+            blank folder                      | policies: {folders: [""]}                                              | 1 | policies.folders[0]             | expected a folder, found ""
+            inventory not a mapping           | inventory: [a]                                                         | 1 | inventory                       | expected a mapping with folders and kubernetes, found a list
+            policies not a mapping            | policies: config/demo/policies                                         | 1 | policies                        | expected a mapping with folders, found "config/demo/policies"
+            kubernetes not a list             | inventory:\\n  kubernetes: {cluster: prod}                           | 2 | inventory.kubernetes            | expected a list of clusters
+            cluster missing                   | inventory:\\n  kubernetes:\\n    - context: prod-admin             | 3 | inventory.kubernetes[0].cluster | expected the cluster's name in microseg, such as prod
+            cluster with a slash              | inventory:\\n  kubernetes:\\n    - cluster: a/b                    | 3 | inventory.kubernetes[0].cluster | expected a cluster name without '/' or spaces, found "a/b"
+            cluster twice                     | inventory:\\n  kubernetes:\\n    - cluster: prod\\n    - cluster: PROD | 4 | inventory.kubernetes[1].cluster | expected each cluster once, found PROD also at inventory.kubernetes[0].cluster
+            unknown cluster field             | inventory:\\n  kubernetes:\\n    - cluster: prod\\n      namespace: x | 4 | inventory.kubernetes[0].namespace | expected only cluster, context, kubeconfig and workspaces in inventory.kubernetes[0], found unknown field namespace
+            context not a string              | inventory:\\n  kubernetes:\\n    - {cluster: prod, context: [a]}     | 3 | inventory.kubernetes[0].context | expected a kubeconfig context name, found a list
+            workspaces not a boolean          | inventory:\\n  kubernetes:\\n    - cluster: prod\\n      workspaces: "yes" | 4 | inventory.kubernetes[0].workspaces | expected true or false, found "yes"
+            kubeconfig a number               | inventory:\\n  kubernetes:\\n    - {cluster: prod, kubeconfig: 3}    | 3 | inventory.kubernetes[0].kubeconfig | expected a kubeconfig file, found 3
+            field twice                       | policies: {folders: [a]}\\npolicies: {folders: [b]}                   | 2 | policies                        | expected each field once, found policies twice
+            """)
+    void badConfigurationNamesFileLineFieldAndExpectation(String what, String yaml, int line, String field, String expected) {
+        InputException e = parseFails(yaml.replace("\\n", "\n"));
+        assertThat(e.file()).isEqualTo("microseg.yaml");
+        assertThat(e.field()).isEqualTo(field);
+        assertThat(e.line()).isEqualTo(line);
+        assertThat(e.expected()).contains(expected);
+        assertThat(e.getMessage()).startsWith("microseg.yaml:" + line + ": field " + field + ": ");
+    }
+
+    @Test
+    void notAMapping() {
+        assertThat(parseFails("- a\n- b\n").getMessage())
+                .isEqualTo("microseg.yaml:1: expected a mapping with inventory and policies, found a list");
+        assertThat(parseFails("").getMessage()).contains("found an empty file");
+        assertThat(parseFails("# only a comment\n").getMessage()).contains("found an empty file");
+    }
+
+    @Test
+    void malformedYamlAndSeveralDocuments() {
+        assertThat(parseFails("inventory: {folders: [a\n").getMessage()).startsWith("microseg.yaml:").contains("malformed YAML");
+        assertThat(parseFails("inventory: {}\n---\npolicies: {}\n").getMessage())
+                .isEqualTo("microseg.yaml:3: expected one YAML document, found a second one");
+    }
+
+    @Test
+    void aMissingFileIsAnInputError() {
+        InputException e = catchThrowableOfType(InputException.class, () -> MicrosegConfigReader.read(dir.resolve("none.yaml")));
+        assertThat(e.getMessage()).contains("none.yaml").contains("cannot read the configuration file");
+    }
+
+    private static MicrosegConfig parse(String yaml) {
+        return MicrosegConfigReader.parse("microseg.yaml", yaml, BASE);
+    }
+
+    private static InputException parseFails(String yaml) {
+        InputException e = catchThrowableOfType(InputException.class, () -> parse(yaml));
+        assertThat(e).as("reading %s should fail", yaml).isNotNull();
+        return e;
+    }
+}

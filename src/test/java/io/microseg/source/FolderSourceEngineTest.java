@@ -1,0 +1,128 @@
+package io.microseg.source;
+
+import io.microseg.compile.CompiledRule;
+import io.microseg.compile.RuleBase;
+import io.microseg.engine.ChangeSet;
+import io.microseg.engine.Engine;
+import io.microseg.input.InputException;
+import io.microseg.policy.Direction;
+import io.microseg.testing.Await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+import static io.microseg.testing.TestFiles.copy;
+import static io.microseg.testing.TestFiles.delete;
+import static io.microseg.testing.TestFiles.edit;
+import static io.microseg.testing.TestFiles.read;
+import static io.microseg.testing.TestFiles.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A temporary copy of the demo folders, watched by a FolderSource feeding a real Engine. */
+class FolderSourceEngineTest {
+    private static final String WEB_PROD = "pod/demo/web/web-prod-0";
+    private static final String POLICY = "demo/production-to-db";
+    private static RuleBase rules;
+
+    @TempDir
+    Path dir;
+
+    Path inventory;
+    Path policies;
+    Engine engine;
+    FolderSource folders;
+    final List<ChangeSet> changeSets = new CopyOnWriteArrayList<>();
+    final List<InputException> problems = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void loadRules() {
+        rules = RuleBase.packaged();
+    }
+
+    @BeforeEach
+    void start() {
+        inventory = copy(Path.of("config/demo/inventory"), dir.resolve("inventory"));
+        policies = copy(Path.of("config/demo/policies"), dir.resolve("policies"));
+        engine = new Engine(rules);
+        engine.subscribe(changeSets::add);
+        engine.start();
+        folders = new FolderSource(engine::submit, problems::add).watchInventory(inventory).watchPolicies(policies);
+        folders.start();
+        engine.sync().join();
+        assertThat(egressOfWebProd(rules())).as("the seed's policy lets web-prod-0 reach db").hasSize(2);
+        changeSets.clear();
+    }
+
+    @AfterEach
+    void stop() {
+        folders.close();
+        engine.close();
+    }
+
+    @Test
+    void relabellingAPodRemovesItsEgressRulesWithinASecond() {
+        long edited = System.nanoTime();
+        edit(inventory.resolve("web.yaml"), "    environment: production", "    environment: development");
+
+        ChangeSet removal = awaitChangeSet(Duration.ofSeconds(1),
+                c -> c.rulesRemoved().stream().anyMatch(r -> r.workload().equals(WEB_PROD) && r.policy().equals(POLICY)));
+        System.out.printf("relabel to change set: %d ms%n", (System.nanoTime() - edited) / 1_000_000);
+        assertThat(egressOfWebProd(removal.rulesRemoved())).hasSize(2);
+        assertThat(removal.rulesAdded()).noneMatch(r -> r.workload().equals(WEB_PROD));
+        assertThat(egressOfWebProd(rules())).isEmpty();
+        assertThat(engine.snapshot().version()).isEqualTo(removal.version());
+    }
+
+    @Test
+    void aBrokenPolicyFileKeepsTheOldRulesAndIsReported() {
+        Path demo = policies.resolve("demo.yaml");
+        List<CompiledRule> before = rules();
+        long version = engine.snapshot().version();
+
+        write(demo, read(demo).replace("consumer: \"environment = production", "consumer: \"environment = = production"));
+
+        InputException problem = Await.value("the broken file reported", Await.DEFAULT, () -> problems.stream().findFirst());
+        assertThat(problem.file()).isEqualTo(demo.toString());
+        assertThat(problem.field()).isEqualTo("spec.policies[0].consumer");
+        assertThat(problem.getMessage()).contains("demo.yaml").contains(POLICY).contains("expected");
+        // Whatever FolderSource delivered has reached the engine by now: nothing did.
+        engine.sync().join();
+        assertThat(changeSets).isEmpty();
+        assertThat(engine.snapshot().version()).isEqualTo(version);
+        assertThat(rules()).isEqualTo(before);
+    }
+
+    @Test
+    void deletingThePolicyFileRemovesEveryPolicyRule() {
+        assertThat(rules()).isNotEmpty();
+
+        delete(policies.resolve("demo.yaml"));
+
+        ChangeSet removal = awaitChangeSet(Await.DEFAULT, c -> !c.rulesRemoved().isEmpty());
+        assertThat(removal.rulesAdded()).isEmpty();
+        assertThat(removal.rulesRemoved()).extracting(CompiledRule::policy).contains(POLICY, "demo/catch-all");
+        assertThat(rules()).as("no workspace, no rules").isEmpty();
+    }
+
+    private ChangeSet awaitChangeSet(Duration timeout, Predicate<ChangeSet> which) {
+        return Await.value("a change set", timeout, () -> changeSets.stream().filter(which).findFirst());
+    }
+
+    private List<CompiledRule> rules() {
+        return engine.snapshot().compilation().rules();
+    }
+
+    private static List<CompiledRule> egressOfWebProd(List<CompiledRule> rules) {
+        return rules.stream()
+                .filter(r -> r.workload().equals(WEB_PROD) && r.direction() == Direction.EGRESS && r.policy().equals(POLICY))
+                .toList();
+    }
+}
