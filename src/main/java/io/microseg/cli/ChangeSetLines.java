@@ -39,6 +39,8 @@ final class ChangeSetLines {
         }
         c.warningsRemoved().forEach(w -> lines.add(v + "- warning " + warning(w)));
         c.warningsAdded().forEach(w -> lines.add(v + "+ warning " + warning(w)));
+        c.placements().forEach(p -> lines.add(v + (p.agent() == null ? "- placement " + p.workload()
+                : "+ placement " + p.workload() + " on " + p.agent())));
         return lines;
     }
 
@@ -50,6 +52,7 @@ final class ChangeSetLines {
                 "set member change", "set member changes");
         count(parts, c.warningsAdded().size(), "warning added", "warnings added");
         count(parts, c.warningsRemoved().size(), "warning removed", "warnings removed");
+        count(parts, c.placements().size(), "placement", "placements");
         return "version " + c.version() + ": " + (parts.isEmpty() ? "no change" : String.join(", ", parts));
     }
 

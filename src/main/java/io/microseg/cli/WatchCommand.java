@@ -6,7 +6,8 @@ import io.microseg.config.MicrosegConfigReader;
 import io.microseg.engine.ChangeSet;
 import io.microseg.engine.Engine;
 import io.microseg.input.InputException;
-import io.microseg.source.FolderSource;
+import io.microseg.source.Sources;
+import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,18 +41,16 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
     final CountDownLatch stop = new CountDownLatch(1);
     /** Counted down once the engine has started and the folders' initial state has been compiled. */
     final CountDownLatch ready = new CountDownLatch(1);
+    /** Workloads the engine has placed on an agent so far (for tests: proof a source was read). */
+    final java.util.Set<String> placementsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     PrintStream out = System.out;
     PrintStream err = System.err;
 
     @Override
     public Integer call() throws InterruptedException {
         MicrosegConfig sources = sources();
-        if (!sources.inventory().kubernetes().isEmpty()) {
-            err.println("warning: " + configFile() + ": inventory.kubernetes lists "
-                    + sources.inventory().kubernetes().stream().map(MicrosegConfig.KubernetesCluster::cluster).collect(Collectors.joining(", "))
-                    + ", but watch reads folders only for now; those clusters are not read");
-        }
-        if (sources.inventory().folders().isEmpty() && sources.policies().folders().isEmpty()) {
+        if (sources.inventory().folders().isEmpty() && sources.policies().folders().isEmpty()
+                && sources.inventory().kubernetes().isEmpty()) {
             throw new InputException(configFile().toString(), 0, null, null,
                     "expected at least one inventory or policy folder to watch, found none");
         }
@@ -67,17 +66,15 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
         }, "microseg-watch-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (Engine engine = new Engine(RuleBase.packaged());
-             FolderSource folders = new FolderSource(engine::submit)) {
+             Sources all = new Sources(sources, engine::submit, Duration.ofSeconds(30))) {
             engine.subscribe(this::print);
             engine.start();
-            sources.inventory().folders().forEach(folders::watchInventory);
-            sources.policies().folders().forEach(folders::watchPolicies);
             synchronized (out) {
-                out.println("watching inventory " + sources.inventory().folders() + " and policies "
+                out.println("watching inventory " + sources.inventory().folders() + clusters(sources) + " and policies "
                         + sources.policies().folders() + " (Ctrl-C to stop)");
                 out.flush();
             }
-            folders.start();
+            all.start();
             engine.sync().join();
             ready.countDown();
             stop.await();
@@ -90,6 +87,11 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static String clusters(MicrosegConfig c) {
+        return c.inventory().kubernetes().isEmpty() ? "" : ", clusters " + c.inventory().kubernetes().stream()
+                .map(MicrosegConfig.KubernetesCluster::cluster).collect(Collectors.joining(", "));
     }
 
     /** The configuration with the command line's folders in place of its own. */
@@ -117,6 +119,7 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
 
     /** Runs on the engine thread: the whole change set at once, so that lines of two never mix. */
     private void print(ChangeSet changes) {
+        changes.placements().forEach(p -> placementsSeen.add(p.workload()));
         List<String> lines = ChangeSetLines.of(changes);
         synchronized (out) {
             lines.forEach(out::println);
