@@ -41,6 +41,16 @@ public final class Engine implements AutoCloseable {
     private volatile long version;
 
     public Engine(RuleBase rules) {
+        this(rules, 0);
+    }
+
+    /**
+     * An engine whose versions continue after {@code startVersion}. A server gives a value that grows
+     * across restarts (such as the start time in microseconds), so that an agent's remembered version
+     * is never mistaken for one of a later run: it is then behind, never ahead, and gets a snapshot.
+     */
+    public Engine(RuleBase rules, long startVersion) {
+        this.version = startVersion;
         this.compiler = new IncrementalCompiler(rules);
         this.thread = new Thread(this::run, "microseg-engine");
         thread.setDaemon(true);
