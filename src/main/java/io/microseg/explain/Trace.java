@@ -502,6 +502,11 @@ public final class Trace {
             }
             backends = here;
         }
+        if (!local && !f.hops.isEmpty() && f.hops.get(0).rule() == null) {
+            f.notes.add("externalTrafficPolicy Cluster: the pods see only the node's address, so the policy's consumers are"
+                    + " enforced on their own egress alone; " + src.id() + " has no rule of its own there, and nothing on the"
+                    + " nodes or the pods tells it from a consumer");
+        }
         for (Backend be : backends) {
             End b = be.end();
             Endpoint e = be.endpoint();
