@@ -554,7 +554,7 @@ public final class Trace {
             f.blocked.add(s.id() + " has no ready endpoint for port " + sp.port() + ": the traffic reaches no pod");
         } else if (ends.size() > 1) {
             addNote(f, s.id() + " has " + ends.size() + " endpoints for port " + sp.port()
-                    + ": kube-proxy picks one per connection, each is traced");
+                    + ": " + (s.headless() ? "the client picks one from DNS" : "kube-proxy picks one per connection") + ", each is traced");
         }
         return ends;
     }
