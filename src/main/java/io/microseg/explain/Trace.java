@@ -212,9 +212,15 @@ public final class Trace {
                 + text + "'");
     }
 
+    /** Up to three ids of the same name elsewhere, else in the same namespace, cluster or kind: "(did you mean ...?)". */
     private String similar(String id) {
         String name = id.substring(id.lastIndexOf('/') + 1);
-        List<String> close = items.keySet().stream().filter(k -> k.endsWith("/" + name)).limit(3).toList();
+        List<String> close = items.keySet().stream().filter(k -> k.endsWith("/" + name)).sorted().limit(3).toList();
+        for (String prefix = id.substring(0, id.lastIndexOf('/') + 1); close.isEmpty() && prefix.indexOf('/') > 0;
+             prefix = prefix.substring(0, prefix.lastIndexOf('/', prefix.length() - 2) + 1)) {
+            String p = prefix;
+            close = items.keySet().stream().filter(k -> k.startsWith(p)).sorted().limit(3).toList();
+        }
         return close.isEmpty() ? "" : " (did you mean " + String.join(" or ", close) + "?)";
     }
 
