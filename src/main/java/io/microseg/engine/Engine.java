@@ -33,10 +33,12 @@ public final class Engine implements AutoCloseable {
 
     private record Stop() implements Task {}
 
+    private record Reload(RuleBase rules, CompletableFuture<Long> done) implements Task {}
+
     private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
     private final List<Consumer<ChangeSet>> subscribers = new CopyOnWriteArrayList<>();
     private final SourceState state = new SourceState();
-    private final IncrementalCompiler compiler;
+    private IncrementalCompiler compiler;
     private final Thread thread;
     private volatile long version;
 
@@ -84,6 +86,17 @@ public final class Engine implements AutoCloseable {
         return result.join();
     }
 
+    /**
+     * Replaces the rule base (a DRL edit that built): the current state is compiled with the new
+     * rules in a new session, and the difference goes to subscribers as one ordinary change set.
+     * Completes with the version that carries it.
+     */
+    public CompletableFuture<Long> replaceRules(RuleBase rules) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        queue.add(new Reload(rules, done));
+        return done;
+    }
+
     public long version() {
         return version;
     }
@@ -103,6 +116,7 @@ public final class Engine implements AutoCloseable {
                         if (changed) recompile();
                         changed = false;
                         if (t instanceof Barrier b) b.done().complete(version);
+                        else if (t instanceof Reload r) r.done().complete(reload(r.rules()));
                         else if (t instanceof Read r) r.result().complete(new Snapshot(version, compiler.compilation(), compiler.placements()));
                         else if (t instanceof Stop) return;
                     }
@@ -116,14 +130,29 @@ public final class Engine implements AutoCloseable {
                 LOG.error("batch of {} changes failed; the rules stay as they were", batch.size(), e);
                 batch.stream().filter(t -> t instanceof Barrier).forEach(t -> ((Barrier) t).done().complete(version));
                 batch.stream().filter(t -> t instanceof Read).forEach(t -> ((Read) t).result().completeExceptionally(e));
+                batch.stream().filter(t -> t instanceof Reload).forEach(t -> ((Reload) t).done().completeExceptionally(e));
             } finally {
                 batch.clear();
             }
         }
     }
 
+    private long reload(RuleBase rules) {
+        IncrementalCompiler next = new IncrementalCompiler(rules);
+        next.apply(state.inventory(), state.workspaces(), version);
+        ChangeSet diff = CompilationDiff.between(compiler.compilation(), next.compilation(), version + 1);
+        IncrementalCompiler old = compiler;
+        compiler = next;
+        old.close();
+        publish(diff);
+        return version;
+    }
+
     private void recompile() {
-        ChangeSet changes = compiler.apply(state.inventory(), state.workspaces(), version + 1);
+        publish(compiler.apply(state.inventory(), state.workspaces(), version + 1));
+    }
+
+    private void publish(ChangeSet changes) {
         if (changes.isEmpty()) return;
         version = changes.version();
         for (Consumer<ChangeSet> s : subscribers) {

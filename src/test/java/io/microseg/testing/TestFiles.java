@@ -69,4 +69,12 @@ public final class TestFiles {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** The 1-based line on which {@code text} first appears in the file. */
+    public static int lineOf(Path file, String text) {
+        String content = read(file);
+        int at = content.indexOf(text);
+        assertThat(at).as("%s contains %s", file, text).isNotNegative();
+        return (int) content.substring(0, at).chars().filter(c -> c == '\n').count() + 1;
+    }
 }

@@ -1,0 +1,63 @@
+package io.microseg.engine;
+
+import io.microseg.compile.AddressSet;
+import io.microseg.compile.Compilation;
+import io.microseg.compile.CompilationAssembler;
+import io.microseg.compile.CompiledRule;
+import io.microseg.facts.Warning;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The change set that takes a subscriber from one compilation to another, for when the whole rule
+ * base is replaced (a DRL edit) rather than the facts: the new rules reach agents as ordinary deltas.
+ * Follows {@link ChangeSet}'s conventions: a set coming into use arrives with all its members.
+ */
+final class CompilationDiff {
+    private CompilationDiff() {}
+
+    static ChangeSet between(Compilation before, Compilation after, long version) {
+        Map<String, CompiledRule> old = byId(before);
+        Map<String, CompiledRule> now = byId(after);
+        List<CompiledRule> added = now.values().stream().filter(r -> !old.containsKey(r.id()))
+                .sorted(CompilationAssembler.EVALUATION_ORDER).toList();
+        List<CompiledRule> removed = old.values().stream().filter(r -> !now.containsKey(r.id()))
+                .sorted(CompilationAssembler.EVALUATION_ORDER).toList();
+
+        Map<String, AddressSet> oldSets = before.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
+        Map<String, AddressSet> newSets = after.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
+        Set<String> ids = new TreeSet<>(oldSets.keySet());
+        ids.addAll(newSets.keySet());
+        List<SetChange> sets = new ArrayList<>();
+        for (String id : ids) {
+            List<String> was = oldSets.containsKey(id) ? oldSets.get(id).members() : List.of();
+            List<String> is = newSets.containsKey(id) ? newSets.get(id).members() : List.of();
+            List<String> joined = is.stream().filter(m -> !was.contains(m)).toList();
+            List<String> left = was.stream().filter(m -> !is.contains(m)).toList();
+            boolean usageChanged = oldSets.containsKey(id) != newSets.containsKey(id);
+            if (!joined.isEmpty() || !left.isEmpty() || usageChanged) {
+                AddressSet described = newSets.getOrDefault(id, oldSets.get(id));
+                sets.add(new SetChange(id, described.description(), joined, left));
+            }
+        }
+        Set<Warning> oldWarnings = new LinkedHashSet<>(before.warnings());
+        Set<Warning> newWarnings = new LinkedHashSet<>(after.warnings());
+        return new ChangeSet(version, added, removed, sets,
+                newWarnings.stream().filter(w -> !oldWarnings.contains(w)).toList(),
+                oldWarnings.stream().filter(w -> !newWarnings.contains(w)).toList(), List.of());
+    }
+
+    private static Map<String, CompiledRule> byId(Compilation c) {
+        Map<String, CompiledRule> m = new TreeMap<>();
+        c.rules().forEach(r -> m.put(r.id(), r));
+        return m;
+    }
+}
