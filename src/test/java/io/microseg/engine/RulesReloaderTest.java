@@ -68,11 +68,21 @@ class RulesReloaderTest {
     }
 
     @Test
-    void aSyntaxErrorIsReportedAtItsLineAndTheRunningRulesStay() {
-        int line = TestFiles.lineOf(rules.resolve("workloads.drl"), "rule \"Workloads in a workspace's scope fall back to its catch-all\"");
-        TestFiles.edit(rules.resolve("workloads.drl"), "rule \"Workloads in a workspace's scope fall back to its catch-all\"",
-                "rul \"Workloads in a workspace's scope fall back to its catch-all\"");
-        assertRejectedAt("rules/workloads.drl", line);
+    void aSyntaxErrorIsReportedWhereTheParserMeetsItAndTheRunningRulesStay() {
+        Path file = rules.resolve("workloads.drl");
+        int line = TestFiles.lineOf(file, "    $w : Workload(id == $i)\nthen\n    insertLogical(FirewallRule.catchAll(");
+        TestFiles.edit(file, "    $w : Workload(id == $i)\nthen\n    insertLogical(FirewallRule.catchAll(",
+                "    $w : Workload(id == $i\nthen\n    insertLogical(FirewallRule.catchAll(");
+        List<CompiledRule> before = engine.snapshot().compilation().rules();
+
+        RulesReloader.Outcome outcome = reloader.reload();
+
+        assertThat(outcome.applied()).isFalse();
+        // the parser notices the missing ')' at the next token, `then`, one line further down
+        assertThat(outcome.problems().get(0).toString()).startsWith("rules/workloads.drl:" + (line + 1) + ":");
+        assertThat(outcome.problems().get(0).rule()).isEqualTo("Workloads in a workspace's scope fall back to its catch-all");
+        assertThat(published).isEmpty();
+        assertThat(engine.snapshot().compilation().rules()).isEqualTo(before);
     }
 
     @Test
