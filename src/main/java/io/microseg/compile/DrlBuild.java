@@ -95,8 +95,9 @@ public final class DrlBuild {
         String path = m.getPath() == null ? "" : m.getPath().replaceFirst("^src/main/resources/", "");
         String message = m.getText().replaceAll("\\s+", " ").trim();
         if (sources.containsKey(path) && m.getLine() > 0) {
-            List<RuleDescr> rules = rulesOf(sources.get(path));
-            return new DrlProblem(path, m.getLine(), Math.max(m.getColumn(), 0) + 1, ruleAt(rules, m.getLine()), message);
+            // a file with a syntax error does not parse into rules: find the rule by its header line
+            return new DrlProblem(path, m.getLine(), Math.max(m.getColumn(), 0) + 1,
+                    ruleHeaderAbove(sources.get(path), m.getLine()), message);
         }
         // Executable-model errors come at line -1 or in generated Java (a consequence): search the
         // DRL for what the message quotes, in the file it names first, then in every file.
@@ -147,6 +148,19 @@ public final class DrlBuild {
         } catch (DroolsParserException e) {
             return List.of();
         }
+    }
+
+    private static final Pattern RULE_HEADER = Pattern.compile("^\\s*rule\\s+\"([^\"]+)\"");
+
+    /** The name of the last {@code rule "..."} header at or above {@code line}, or null. */
+    private static String ruleHeaderAbove(String text, int line) {
+        String[] lines = text.split("\n", -1);
+        for (int i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+            Matcher m = RULE_HEADER.matcher(lines[i]);
+            if (m.find()) return m.group(1);
+            if (lines[i].strip().equals("end") && i < line - 1) return null;
+        }
+        return null;
     }
 
     private static String ruleAt(List<RuleDescr> rules, int line) {
