@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class WatchStream {
     private static final Logger LOG = LoggerFactory.getLogger(WatchStream.class);
-    /** Bytes Vert.x may hold for one stream beyond what the socket holds, before we stop writing. */
+    /** Bytes Vert.x and Netty may hold for one stream, beyond what the socket holds, before we stop writing. */
     static final int WRITE_QUEUE_BYTES = 64 * 1024;
 
     private final Vertx vertx;
@@ -49,6 +49,9 @@ final class WatchStream {
     // event loop only
     private final ArrayDeque<AgentEvent> pending = new ArrayDeque<>();
     private long lastVersion = -1;
+    /** Bytes handed to the response that the socket has not taken yet. */
+    private long inFlight;
+    /** Since when the stream has had no room (System.nanoTime), or -1. */
     private long fullSince = -1;
     private long graceTimer = -1;
     private long bookmarkTimer = -1;
@@ -127,11 +130,25 @@ final class WatchStream {
         if (!(e instanceof AgentEvent.Bookmark)) lastVersion = Math.max(lastVersion, e.version());
     }
 
+    /**
+     * Writes what is queued while the stream has room. Room is judged on the bytes written that the
+     * socket has not taken yet (each write's future completes when it has), not only on Vert.x's
+     * {@code writeQueueFull()}, which counts messages waiting in Vert.x and says nothing of one large
+     * snapshot sitting in Netty's buffer: so at most {@link #WRITE_QUEUE_BYTES} plus one event is held
+     * below us, and everything else waits here, coalesced.
+     */
     private void flush() {
         if (closed) return;
-        while (!pending.isEmpty() && !response.writeQueueFull()) {
+        while (!pending.isEmpty() && !full()) {
             AgentEvent e = pending.poll();
-            response.write(Json.line(e));
+            io.vertx.core.buffer.Buffer line = Json.line(e);
+            int bytes = line.length();
+            inFlight += bytes;
+            response.write(line).onComplete(ar -> {
+                inFlight -= bytes;
+                if (ar.failed()) close("write failed: " + ar.cause().getMessage());
+                else if (fullSince >= 0 && !full()) drained();
+            });
             metrics.sent(e);
         }
         if (!pending.isEmpty()) { // what could not be written: bounded
@@ -142,18 +159,23 @@ final class WatchStream {
                 return;
             }
         }
-        if (response.writeQueueFull()) {
-            if (fullSince < 0) {
-                fullSince = System.nanoTime();
-                response.drainHandler(v -> drained());
-                graceTimer = vertx.setTimer(limits.grace().toMillis(), id -> {
-                    graceTimer = -1;
-                    if (fullSince >= 0) slow("not read for " + limits.grace().toMillis() + " ms");
-                });
-            }
+        if (full() && fullSince < 0) {
+            fullSince = System.nanoTime();
+            response.drainHandler(v -> {
+                if (fullSince >= 0 && !full()) drained();
+            });
+            graceTimer = vertx.setTimer(limits.grace().toMillis(), id -> {
+                graceTimer = -1;
+                if (fullSince >= 0) slow("not read for " + limits.grace().toMillis() + " ms");
+            });
         }
     }
 
+    private boolean full() {
+        return inFlight >= WRITE_QUEUE_BYTES || response.writeQueueFull();
+    }
+
+    /** The client read enough: room again. */
     private void drained() {
         fullSince = -1;
         if (graceTimer >= 0) vertx.cancelTimer(graceTimer);

@@ -36,14 +36,16 @@ class SlowConsumerTest {
     @Test
     void aClientThatStopsReadingIsDisconnectedWhileAnotherKeepsReceivingDeltasPromptly() throws Exception {
         MicrosegConfig.Server settings = TestServer.settings()
-                .withSlowConsumer(new MicrosegConfig.SlowConsumer(1_000_000, Duration.ofSeconds(1)));
+                .withSlowConsumer(new MicrosegConfig.SlowConsumer(1_000_000, Duration.ofSeconds(4)));
         try (TestServer t = new TestServer(dir, settings)) {
             manyPodsOnNode1(t, "production");
             t.start();
-            try (Socket stuck = neverReading(t); TestServer.Stream fast = t.watch(WATCH, NODE_1)) {
+            try (TestServer.Stream fast = t.watch(WATCH, NODE_1)) {
                 JsonNode snapshot = fast.next(Duration.ofSeconds(30), false);
                 assertThat(snapshot.get("rules").size()).isGreaterThan(4 * PODS);
+                Socket stuck = neverReading(t);
                 Await.until("both streams open", () -> t.server.metrics().connected.get() == 2);
+                long stuckSince = System.nanoTime();
 
                 List<Long> latencies = new ArrayList<>();
                 for (int i = 0; i < 6; i++) {
@@ -56,13 +58,17 @@ class SlowConsumerTest {
                     assertThat(delta.get("version").asLong()).isGreaterThan(before);
                     latencies.add(Math.max(0, System.nanoTime() - compiled) / 1_000_000);
                 }
-                System.out.println("fast client: delta received " + latencies + " ms after the feed had it");
+                long stuckFor = (System.nanoTime() - stuckSince) / 1_000_000;
+                System.out.println("fast client: delta received " + latencies + " ms after the feed had it; stuck client open "
+                        + stuckFor + " ms meanwhile");
                 assertThat(latencies).allMatch(ms -> ms < 1_000);
+                assertThat(t.server.metrics().slowConsumers.count()).as("the deltas went out while the stuck client was connected").isZero();
 
                 Await.until("the stuck client counted as a slow consumer", Duration.ofSeconds(10),
                         () -> t.server.metrics().slowConsumers.count() == 1);
                 Await.until("only the fast client connected", () -> t.server.metrics().connected.get() == 1);
                 assertThat(closedByServer(stuck)).isTrue();
+                stuck.close();
                 assertThat(t.get("/metrics", null).body()).contains("microseg_feed_slow_consumer_disconnects_total 1.0");
 
                 // the fast client goes on receiving
