@@ -41,6 +41,9 @@ public final class CompilationAssembler {
             .thenComparing(CompiledRule::ports)
             .thenComparing(r -> r.peerSet() == null ? "" : r.peerSet());
 
+    /** The order of a set's members: numeric, IPv4 before IPv6, anything unparsable last. */
+    public static final Comparator<String> ADDRESS_ORDER = Comparator.comparing(CompilationAssembler::addressKey);
+
     private final RuleSources sources;
     private final Map<String, Query> queries;
 
@@ -61,7 +64,7 @@ public final class CompilationAssembler {
         Set<String> used = rules.stream().map(CompiledRule::peerSet).filter(s -> s != null)
                 .collect(Collectors.toCollection(TreeSet::new));
         Map<String, TreeSet<String>> setMembers = new TreeMap<>();
-        used.forEach(s -> setMembers.put(s, new TreeSet<>(Comparator.comparing(CompilationAssembler::addressKey))));
+        used.forEach(s -> setMembers.put(s, new TreeSet<>(ADDRESS_ORDER)));
         for (SetMember m : members) {
             TreeSet<String> s = setMembers.get(m.set());
             if (s != null) s.add(m.ip());

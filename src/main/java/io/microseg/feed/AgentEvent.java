@@ -1,0 +1,55 @@
+package io.microseg.feed;
+
+import io.microseg.compile.AddressSet;
+import io.microseg.compile.CompiledRule;
+import io.microseg.engine.SetChange;
+
+import java.util.List;
+
+/**
+ * One event on an agent's stream. An agent holds rules (by id) and address sets (by id, with their
+ * members); after every event, the sets it holds are exactly the peer sets of the rules it holds.
+ * {@link #version()} is what the agent remembers to resume from.
+ */
+public sealed interface AgentEvent {
+    long version();
+
+    /**
+     * Everything the agent should hold as of {@code version}: its rules in evaluation order, and the
+     * sets they use with all their members. With {@code replace=true} the agent drops whatever is not
+     * in it (it was too far behind, or ahead of this server); with {@code replace=false} it is the
+     * first event of a fresh stream.
+     */
+    record Snapshot(long version, boolean replace, List<CompiledRule> rules, List<AddressSet> sets) implements AgentEvent {
+        public Snapshot {
+            rules = List.copyOf(rules);
+            sets = List.copyOf(sets);
+        }
+    }
+
+    /**
+     * What changed for this agent at this version. Applied as one unit, in this order: drop
+     * {@code rulesRemoved}, drop {@code setsRemoved}, install {@code setsAdded} (each with all its
+     * members), apply {@code setMembers} (members removed, then added) to sets already held, install
+     * {@code rulesAdded}. An id can be in both a removed and an added list (a coalesced delta where a
+     * rule or set went away and came back): the agent then ends up with the added one.
+     */
+    record Delta(long version, List<CompiledRule> rulesAdded, List<String> rulesRemoved,
+                 List<AddressSet> setsAdded, List<String> setsRemoved, List<SetChange> setMembers) implements AgentEvent {
+        public Delta {
+            rulesAdded = List.copyOf(rulesAdded);
+            rulesRemoved = List.copyOf(rulesRemoved);
+            setsAdded = List.copyOf(setsAdded);
+            setsRemoved = List.copyOf(setsRemoved);
+            setMembers = List.copyOf(setMembers);
+        }
+
+        public boolean isEmpty() {
+            return rulesAdded.isEmpty() && rulesRemoved.isEmpty() && setsAdded.isEmpty() && setsRemoved.isEmpty()
+                    && setMembers.isEmpty();
+        }
+    }
+
+    /** The stream is current up to this version (sent periodically, also as a heartbeat). */
+    record Bookmark(long version) implements AgentEvent {}
+}

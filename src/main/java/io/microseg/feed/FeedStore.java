@@ -1,0 +1,432 @@
+package io.microseg.feed;
+
+import io.microseg.compile.AddressSet;
+import io.microseg.compile.CompilationAssembler;
+import io.microseg.compile.CompiledRule;
+import io.microseg.engine.ChangeSet;
+import io.microseg.engine.Placement;
+import io.microseg.engine.SetChange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * The server side of the rule feed: splits the engine's global change sets into one stream per
+ * agent, and keeps enough per agent to serve a snapshot or a resumption from a remembered version.
+ *
+ * <p>An agent's <em>span</em> is the rules of the workloads placed on it ({@link Placement}) and the
+ * sets those rules use as peer, with their members: nothing else. {@link #accept} turns one change
+ * set into at most one {@link AgentEvent.Delta} per agent, keeps the last {@code historyPerAgent}
+ * of them, and hands them to that agent's subscribers.
+ *
+ * <p>Wiring: {@code engine.subscribe(store); store.initialize(engine.snapshot());}. Change sets that
+ * arrive before {@link #initialize} are held and applied after it if newer than the snapshot, and
+ * change sets not newer than {@link #version()} are ignored, so nothing is lost or applied twice
+ * whatever the engine does in between. (Initializing first and subscribing after is also fine while
+ * the engine is idle; a missed version is logged.)
+ *
+ * <p>Thread-safe: one lock guards the state. {@code accept} holds it for time proportional to the
+ * change set; {@code subscribe} and {@code snapshot} for time proportional to the agent's span.
+ * Listeners are called with the lock held (on the engine thread, or the subscribing thread for the
+ * catch-up), so they must hand events off and return; a listener that throws is unsubscribed.
+ */
+public final class FeedStore implements Consumer<ChangeSet> {
+    private static final Logger LOG = LoggerFactory.getLogger(FeedStore.class);
+    private static final Comparator<CompiledRule> ORDER = CompilationAssembler.EVALUATION_ORDER;
+
+    private final int historyPerAgent;
+    private final Object lock = new Object();
+
+    private boolean initialized;
+    private final List<ChangeSet> early = new ArrayList<>();
+    private volatile long version;
+    /**
+     * The horizon of agents the store holds nothing about: a resumption from before it gets a
+     * replace snapshot. The initial version, raised when the state of an agent that had deltas is
+     * forgotten (no workloads and no subscribers left), so that forgetting never hides a delta.
+     */
+    private long unknownHorizon;
+
+    /** Every rule, placed or not, by workload then id. */
+    private final Map<String, Map<String, CompiledRule>> rulesByWorkload = new HashMap<>();
+    private final Map<String, String> placements = new HashMap<>();
+    /** The sets used by any rule: members, description and how many rules use each. */
+    private final Map<String, SetState> sets = new HashMap<>();
+    private final Map<String, AgentState> agents = new HashMap<>();
+    /** Which agents use each set (the reverse of {@link AgentState#setRefs}). */
+    private final Map<String, Set<String>> setAgents = new HashMap<>();
+    private volatile int connected;
+
+    public FeedStore(int historyPerAgent) {
+        if (historyPerAgent < 0) throw new IllegalArgumentException("historyPerAgent must not be negative: " + historyPerAgent);
+        this.historyPerAgent = historyPerAgent;
+    }
+
+    public interface Subscription extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static final class SetState {
+        String description;
+        final Set<String> members = new HashSet<>();
+        int users;
+    }
+
+    private static final class AgentState {
+        final String name;
+        final Set<String> workloads = new HashSet<>();
+        /** How many of the agent's rules use each set. */
+        final Map<String, Integer> setRefs = new HashMap<>();
+        final ArrayDeque<AgentEvent.Delta> history = new ArrayDeque<>();
+        /** Deltas after this version are all in {@link #history}. */
+        long horizon;
+        final List<Sub> subscribers = new ArrayList<>();
+
+        AgentState(String name, long horizon) {
+            this.name = name;
+            this.horizon = horizon;
+        }
+
+        long lastChange() {
+            return history.isEmpty() ? horizon : history.getLast().version();
+        }
+    }
+
+    private final class Sub implements Subscription {
+        final AgentState agent;
+        final Consumer<AgentEvent> listener;
+        boolean closed;
+
+        Sub(AgentState agent, Consumer<AgentEvent> listener) {
+            this.agent = agent;
+            this.listener = listener;
+        }
+
+        @Override
+        public void close() {
+            synchronized (lock) {
+                if (closed) return;
+                closed = true;
+                agent.subscribers.remove(this);
+                connected--;
+                forgetIfIdle(agent);
+            }
+        }
+
+        void deliver(AgentEvent event) {
+            if (closed) return;
+            try {
+                listener.accept(event);
+            } catch (RuntimeException e) {
+                LOG.error("a listener of agent {} failed at version {}; it is unsubscribed", agent.name, event.version(), e);
+                close();
+            }
+        }
+    }
+
+    /** The state as of an engine snapshot. Call once, before any change set is applied. */
+    public void initialize(io.microseg.engine.Snapshot snapshot) {
+        synchronized (lock) {
+            if (initialized) throw new IllegalStateException("the feed store is already initialized");
+            version = snapshot.version();
+            unknownHorizon = snapshot.version();
+            placements.putAll(snapshot.placements());
+            placements.forEach((workload, agent) -> agentState(agent).workloads.add(workload));
+            for (AddressSet s : snapshot.compilation().sets()) {
+                SetState st = new SetState();
+                st.description = s.description();
+                st.members.addAll(s.members());
+                sets.put(s.id(), st);
+            }
+            for (CompiledRule r : snapshot.compilation().rules()) {
+                rulesByWorkload.computeIfAbsent(r.workload(), k -> new HashMap<>()).put(r.id(), r);
+                if (r.peerSet() != null) sets.computeIfAbsent(r.peerSet(), k -> new SetState()).users++;
+                String agent = placements.get(r.workload());
+                if (agent != null && r.peerSet() != null) reference(agentState(agent), r.peerSet(), +1);
+            }
+            sets.values().removeIf(s -> s.users == 0);
+            initialized = true;
+            List<ChangeSet> held = List.copyOf(early);
+            early.clear();
+            held.forEach(this::applyIfNew);
+        }
+    }
+
+    /** Applies one change set from the engine; called on the engine thread, never blocks on clients. */
+    @Override
+    public void accept(ChangeSet changes) {
+        synchronized (lock) {
+            if (!initialized) early.add(changes);
+            else applyIfNew(changes);
+        }
+    }
+
+    /** The latest version applied; set after the deltas of that version are handed to listeners. */
+    public long version() {
+        return version;
+    }
+
+    /** The agent's rules in evaluation order and the sets they use, as of {@link #version()}; replace=false. */
+    public AgentEvent.Snapshot snapshot(String agent) {
+        synchronized (lock) {
+            requireInitialized();
+            return snapshotOf(agents.get(agent), false);
+        }
+    }
+
+    /**
+     * Streams the agent's events to {@code listener}: a snapshot without {@code since}; the retained
+     * deltas after {@code since} when all of them are retained; a replace snapshot otherwise (since too
+     * old, or newer than {@link #version()}: a restarted server). Then every later delta, in order, until
+     * the subscription is closed. The catch-up is delivered on this thread before this method returns,
+     * atomically with respect to {@link #accept}: no delta is lost or repeated between the two.
+     */
+    public Subscription subscribe(String agent, OptionalLong since, Consumer<AgentEvent> listener) {
+        Objects.requireNonNull(agent, "agent");
+        Objects.requireNonNull(listener, "listener");
+        synchronized (lock) {
+            requireInitialized();
+            AgentState a = agentState(agent);
+            Sub sub = new Sub(a, listener);
+            a.subscribers.add(sub);
+            connected++;
+            if (since.isEmpty()) {
+                sub.deliver(snapshotOf(a, false));
+            } else if (since.getAsLong() > version || since.getAsLong() < a.horizon) {
+                sub.deliver(snapshotOf(a, true));
+            } else {
+                for (AgentEvent.Delta d : List.copyOf(a.history)) {
+                    if (d.version() > since.getAsLong()) sub.deliver(d);
+                }
+            }
+            return sub;
+        }
+    }
+
+    /** Agents that currently have workloads placed on them. */
+    public Set<String> agents() {
+        synchronized (lock) {
+            Set<String> out = new TreeSet<>();
+            agents.values().forEach(a -> {
+                if (!a.workloads.isEmpty()) out.add(a.name);
+            });
+            return out;
+        }
+    }
+
+    /** Live subscriptions. */
+    public int connectedCount() {
+        return connected;
+    }
+
+    private void requireInitialized() {
+        if (!initialized) throw new IllegalStateException("the feed store is not initialized yet");
+    }
+
+    private AgentState agentState(String agent) {
+        return agents.computeIfAbsent(agent, a -> new AgentState(a, unknownHorizon));
+    }
+
+    /** Forgets an agent with nothing placed on it and nobody listening, so that memory stays bounded. */
+    private void forgetIfIdle(AgentState a) {
+        if (!a.workloads.isEmpty() || !a.subscribers.isEmpty() || agents.get(a.name) != a) return;
+        agents.remove(a.name);
+        unknownHorizon = Math.max(unknownHorizon, a.lastChange());
+    }
+
+    private AgentEvent.Snapshot snapshotOf(AgentState a, boolean replace) {
+        if (a == null) return new AgentEvent.Snapshot(version, replace, List.of(), List.of());
+        List<CompiledRule> rules = new ArrayList<>();
+        for (String w : a.workloads) rules.addAll(rulesByWorkload.getOrDefault(w, Map.of()).values());
+        rules.sort(ORDER);
+        List<AddressSet> used = new TreeSet<>(a.setRefs.keySet()).stream().map(this::fullSet).toList();
+        return new AgentEvent.Snapshot(version, replace, rules, used);
+    }
+
+    private AddressSet fullSet(String id) {
+        SetState s = sets.get(id);
+        if (s == null) return new AddressSet(id, id, List.of());
+        return new AddressSet(id, s.description, s.members.stream().sorted(CompilationAssembler.ADDRESS_ORDER).toList());
+    }
+
+    private void applyIfNew(ChangeSet changes) {
+        if (changes.version() <= version) {
+            LOG.debug("change set {} is not newer than {}: already applied", changes.version(), version);
+            return;
+        }
+        if (changes.version() != version + 1) {
+            LOG.warn("change set {} follows version {}: versions in between were never received", changes.version(), version);
+        }
+        apply(changes);
+    }
+
+    /** What one change set does to one agent, collected while the change set is applied. */
+    private static final class Builder {
+        final AgentState agent;
+        final Map<String, CompiledRule> added = new HashMap<>();
+        final Map<String, CompiledRule> removed = new HashMap<>();
+        /** Sets whose use by the agent changed, and whether the agent used them before. */
+        final Map<String, Boolean> usedBefore = new HashMap<>();
+        final List<SetChange> members = new ArrayList<>();
+
+        Builder(AgentState agent) {
+            this.agent = agent;
+        }
+
+        boolean cameIntoUse(String set) {
+            return Boolean.FALSE.equals(usedBefore.get(set)) && agent.setRefs.containsKey(set);
+        }
+    }
+
+    private void apply(ChangeSet c) {
+        Map<String, Builder> builders = new TreeMap<>();
+        Set<String> setsTouched = new HashSet<>();
+
+        for (CompiledRule r : c.rulesRemoved()) {
+            Map<String, CompiledRule> mine = rulesByWorkload.get(r.workload());
+            CompiledRule held = mine == null ? null : mine.remove(r.id());
+            if (held == null) {
+                LOG.warn("version {} removes rule {} of {}, which is not held", c.version(), r.id(), r.workload());
+                continue;
+            }
+            if (mine.isEmpty()) rulesByWorkload.remove(r.workload());
+            use(held.peerSet(), -1, setsTouched);
+            String agent = placements.get(held.workload());
+            if (agent != null) leaveSpan(builder(builders, agent), held);
+        }
+
+        for (Placement p : c.placements()) {
+            String before = p.agent() == null ? placements.remove(p.workload()) : placements.put(p.workload(), p.agent());
+            if (Objects.equals(before, p.agent())) continue;
+            Collection<CompiledRule> rules = rulesByWorkload.getOrDefault(p.workload(), Map.of()).values();
+            if (before != null) {
+                Builder b = builder(builders, before);
+                b.agent.workloads.remove(p.workload());
+                rules.forEach(r -> leaveSpan(b, r));
+            }
+            if (p.agent() != null) {
+                Builder b = builder(builders, p.agent());
+                b.agent.workloads.add(p.workload());
+                rules.forEach(r -> enterSpan(b, r));
+            }
+        }
+
+        for (CompiledRule r : c.rulesAdded()) {
+            CompiledRule previous = rulesByWorkload.computeIfAbsent(r.workload(), k -> new HashMap<>()).put(r.id(), r);
+            String agent = placements.get(r.workload());
+            if (previous != null) {
+                LOG.warn("version {} adds rule {} of {}, which is already held: replaced", c.version(), r.id(), r.workload());
+                use(previous.peerSet(), -1, setsTouched);
+                if (agent != null) leaveSpan(builder(builders, agent), previous);
+            }
+            use(r.peerSet(), +1, setsTouched);
+            if (agent != null) enterSpan(builder(builders, agent), r);
+        }
+
+        for (SetChange s : c.sets()) {
+            SetState st = sets.computeIfAbsent(s.set(), k -> new SetState());
+            st.description = s.description();
+            st.members.removeAll(s.removed());
+            st.members.addAll(s.added());
+            setsTouched.add(s.set());
+            if (s.added().isEmpty() && s.removed().isEmpty()) continue;
+            for (String agent : setAgents.getOrDefault(s.set(), Set.of())) {
+                Builder b = builders.get(agent);
+                if (b != null && b.cameIntoUse(s.set())) continue; // it gets the set whole
+                builder(builders, agent).members.add(s);
+            }
+        }
+        for (String set : setsTouched) {
+            SetState st = sets.get(set);
+            if (st != null && st.users <= 0) sets.remove(set);
+        }
+
+        for (Builder b : builders.values()) {
+            AgentEvent.Delta d = deltaOf(b, c.version());
+            if (d.isEmpty()) continue;
+            AgentState a = b.agent;
+            a.history.addLast(d);
+            while (a.history.size() > historyPerAgent) a.horizon = a.history.removeFirst().version();
+            for (Sub s : List.copyOf(a.subscribers)) s.deliver(d);
+        }
+        version = c.version();
+        for (Builder b : builders.values()) forgetIfIdle(b.agent);
+    }
+
+    private Builder builder(Map<String, Builder> builders, String agent) {
+        return builders.computeIfAbsent(agent, a -> new Builder(agentState(a)));
+    }
+
+    private void use(String set, int delta, Set<String> touched) {
+        if (set == null) return;
+        sets.computeIfAbsent(set, k -> new SetState()).users += delta;
+        touched.add(set);
+    }
+
+    /**
+     * The rule joins the agent's span in this change set. A rule that left it earlier in the same
+     * change set and comes back unchanged leaves nothing to say; changed, it is removed and re-added.
+     */
+    private void enterSpan(Builder b, CompiledRule r) {
+        CompiledRule gone = b.removed.get(r.id());
+        if (gone != null && gone.equals(r)) b.removed.remove(r.id());
+        else b.added.put(r.id(), r);
+        if (r.peerSet() != null) reference(b, r.peerSet(), +1);
+    }
+
+    /** The rule leaves the agent's span: a rule that joined it earlier in the same change set leaves nothing to say. */
+    private void leaveSpan(Builder b, CompiledRule r) {
+        if (b.added.remove(r.id()) == null || b.removed.containsKey(r.id())) b.removed.putIfAbsent(r.id(), r);
+        if (r.peerSet() != null) reference(b, r.peerSet(), -1);
+    }
+
+    /** Counts the agent's rules that use the set, remembering whether it used the set before this change set. */
+    private void reference(Builder b, String set, int delta) {
+        b.usedBefore.putIfAbsent(set, b.agent.setRefs.containsKey(set));
+        reference(b.agent, set, delta);
+    }
+
+    private void reference(AgentState a, String set, int delta) {
+        int n = a.setRefs.getOrDefault(set, 0) + delta;
+        if (n > 0) {
+            if (a.setRefs.put(set, n) == null) setAgents.computeIfAbsent(set, k -> new HashSet<>()).add(a.name);
+        } else {
+            a.setRefs.remove(set);
+            Set<String> users = setAgents.get(set);
+            if (users != null && users.remove(a.name) && users.isEmpty()) setAgents.remove(set);
+        }
+    }
+
+    private AgentEvent.Delta deltaOf(Builder b, long version) {
+        List<CompiledRule> added = new ArrayList<>(b.added.values());
+        added.sort(ORDER);
+        List<CompiledRule> removed = new ArrayList<>(b.removed.values());
+        removed.sort(ORDER);
+        List<AddressSet> setsAdded = new ArrayList<>();
+        List<String> setsRemoved = new ArrayList<>();
+        new TreeMap<>(b.usedBefore).forEach((set, before) -> {
+            boolean after = b.agent.setRefs.containsKey(set);
+            if (after && !before) setsAdded.add(fullSet(set));
+            else if (before && !after) setsRemoved.add(set);
+        });
+        List<SetChange> members = new ArrayList<>(b.members);
+        members.sort(Comparator.comparing(SetChange::set));
+        return new AgentEvent.Delta(version, added, removed.stream().map(CompiledRule::id).toList(), setsAdded,
+                setsRemoved, members);
+    }
+}
