@@ -48,6 +48,7 @@ class SlowConsumerTest {
                 long stuckSince = System.nanoTime();
 
                 List<Long> latencies = new ArrayList<>();
+                List<Integer> connectedAtDelta = new ArrayList<>();
                 for (int i = 0; i < 6; i++) {
                     long before = t.server.feed().version();
                     relabelWebProd(t, i % 2 == 0 ? "development" : "production");
@@ -57,12 +58,13 @@ class SlowConsumerTest {
                     assertThat(delta.get("type").asText()).isEqualTo("delta");
                     assertThat(delta.get("version").asLong()).isGreaterThan(before);
                     latencies.add(Math.max(0, System.nanoTime() - compiled) / 1_000_000);
+                    connectedAtDelta.add(t.server.metrics().connected.get());
                 }
                 long stuckFor = (System.nanoTime() - stuckSince) / 1_000_000;
                 System.out.println("fast client: delta received " + latencies + " ms after the feed had it; stuck client open "
                         + stuckFor + " ms meanwhile");
                 assertThat(latencies).allMatch(ms -> ms < 1_000);
-                assertThat(t.server.metrics().slowConsumers.count()).as("the deltas went out while the stuck client was connected").isZero();
+                assertThat(connectedAtDelta).as("deltas went out while the stuck client was connected").startsWith(2, 2);
 
                 Await.until("the stuck client counted as a slow consumer", Duration.ofSeconds(10),
                         () -> t.server.metrics().slowConsumers.count() == 1);
