@@ -51,6 +51,11 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
                             + "anyone who can reach it would read every rule. Listen on 127.0.0.1, or configure tokens in server.auth");
         }
         if (!server.auth().configured()) {
+            boolean noFile = options.config == null && options.inventory != null && options.policies != null;
+            if (noFile) {
+                throw new InputException("serve", 0, null, null, "expected --config FILE with tokens in server.auth, or "
+                        + "--insecure-no-auth on a loopback address, found neither");
+            }
             throw new InputException(options.configFile().toString(), 0, null, "server.auth",
                     "expected agent or operator tokens (see `microseg hash-token`), or insecureNoAuth: true on a loopback address, found none");
         }

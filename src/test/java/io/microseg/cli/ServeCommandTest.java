@@ -38,6 +38,8 @@ class ServeCommandTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("field server.auth: expected agent or operator tokens");
         assertThat(run("serve", "--listen", "localhost").err()).contains("expected HOST:PORT such as 127.0.0.1:8080");
+        assertThat(run("serve", "--inventory", "config/demo/inventory", "--policies", "config/demo/policies").err())
+                .isEqualTo("error: serve: expected --config FILE with tokens in server.auth, or --insecure-no-auth on a loopback address, found neither\n");
     }
 
     @Test
