@@ -20,6 +20,7 @@ final class ExplainCommand implements Callable<Integer> {
     public Integer call() {
         InputOptions.Compiled c = input.compile();
         System.out.print(WorkloadExplanation.explain(c.compilation(), c.workspaces(), workload));
+        System.out.print(WorkloadExplanation.warnings(c.compilation(), workload));
         return 0;
     }
 }

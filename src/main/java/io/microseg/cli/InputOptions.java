@@ -3,6 +3,7 @@ package io.microseg.cli;
 import io.microseg.compile.Compilation;
 import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
+import io.microseg.explain.ClusterSafety;
 import io.microseg.inventory.Inventory;
 import io.microseg.inventory.InventoryReader;
 import io.microseg.policy.PolicyReader;
@@ -22,12 +23,13 @@ final class InputOptions {
             description = "Folder of Workspace documents (default: ${DEFAULT-VALUE}).")
     Path policies;
 
-    /** The inputs, compiled offline with the rules packaged in the jar. */
-    record Compiled(Compilation compilation, List<Workspace> workspaces) {}
+    /** The inputs, compiled offline with the rules packaged in the jar, with the cluster-safety warnings. */
+    record Compiled(Compilation compilation, Inventory inventory, List<Workspace> workspaces) {}
 
     Compiled compile() {
         Inventory inv = InventoryReader.read(inventory);
         List<Workspace> workspaces = PolicyReader.read(policies);
-        return new Compiled(new Compiler(RuleBase.packaged()).compile(inv, workspaces), workspaces);
+        Compilation c = new Compiler(RuleBase.packaged()).compile(inv, workspaces);
+        return new Compiled(c.withWarnings(ClusterSafety.warnings(c, inv, workspaces)), inv, workspaces);
     }
 }

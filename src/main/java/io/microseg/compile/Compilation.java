@@ -19,6 +19,16 @@ public record Compilation(List<CompiledRule> rules, List<AddressSet> sets, List<
         return rules.stream().filter(r -> r.workload().equals(workload)).toList();
     }
 
+    /**
+     * This compilation with more warnings (analyses run after the compile, such as cluster safety),
+     * merged with its own: duplicates dropped, sorted by policy then message as the compiler sorts them.
+     */
+    public Compilation withWarnings(List<Warning> more) {
+        List<Warning> all = java.util.stream.Stream.concat(warnings.stream(), more.stream()).distinct()
+                .sorted(java.util.Comparator.comparing(Warning::policy).thenComparing(Warning::message)).toList();
+        return new Compilation(rules, sets, all);
+    }
+
     /** This compilation narrowed to one workload's rules and the sets they use. */
     public Compilation only(String workload) {
         List<CompiledRule> mine = rulesOf(workload);

@@ -176,7 +176,11 @@ public final class FeedStore implements Consumer<ChangeSet> {
         }
     }
 
-    /** The latest version applied; set after the deltas of that version are handed to listeners. */
+    /**
+     * The latest version applied. It is set after the deltas of that version are handed to listeners,
+     * so a {@link AgentEvent.Bookmark} of it, queued behind a listener's events, never announces a
+     * version whose delta is not already ahead of it (it may lag behind: agents keep the highest).
+     */
     public long version() {
         return version;
     }
@@ -356,8 +360,9 @@ public final class FeedStore implements Consumer<ChangeSet> {
             if (st != null && st.users <= 0) sets.remove(set);
         }
 
+        Map<String, AddressSet> whole = new HashMap<>(); // a set coming into use on several agents is built once
         for (Builder b : builders.values()) {
-            AgentEvent.Delta d = deltaOf(b, c.version());
+            AgentEvent.Delta d = deltaOf(b, c.version(), whole);
             if (d.isEmpty()) continue;
             AgentState a = b.agent;
             a.history.addLast(d);
@@ -412,7 +417,7 @@ public final class FeedStore implements Consumer<ChangeSet> {
         }
     }
 
-    private AgentEvent.Delta deltaOf(Builder b, long version) {
+    private AgentEvent.Delta deltaOf(Builder b, long version, Map<String, AddressSet> whole) {
         List<CompiledRule> added = new ArrayList<>(b.added.values());
         added.sort(ORDER);
         List<CompiledRule> removed = new ArrayList<>(b.removed.values());
@@ -421,7 +426,7 @@ public final class FeedStore implements Consumer<ChangeSet> {
         List<String> setsRemoved = new ArrayList<>();
         new TreeMap<>(b.usedBefore).forEach((set, before) -> {
             boolean after = b.agent.setRefs.containsKey(set);
-            if (after && !before) setsAdded.add(fullSet(set));
+            if (after && !before) setsAdded.add(whole.computeIfAbsent(set, this::fullSet));
             else if (before && !after) setsRemoved.add(set);
         });
         List<SetChange> members = new ArrayList<>(b.members);

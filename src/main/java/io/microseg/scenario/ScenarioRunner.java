@@ -5,6 +5,7 @@ import io.microseg.compile.Compilation;
 import io.microseg.compile.CompiledRule;
 import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
+import io.microseg.explain.ClusterSafety;
 import io.microseg.facts.Warning;
 import io.microseg.input.YamlDocuments;
 import io.microseg.inventory.Inventory;
@@ -52,7 +53,9 @@ public final class ScenarioRunner {
                 : InventoryReader.read(s.inventory().documents());
         List<Workspace> workspaces = s.policies().folder() != null ? PolicyReader.read(s.policies().folder())
                 : PolicyReader.read(s.policies().documents());
-        Compilation c = compiler.compile(inventory, workspaces);
+        Compilation compiled = compiler.compile(inventory, workspaces);
+        // As the command line does: the compile's warnings plus the cluster-safety analysis.
+        Compilation c = compiled.withWarnings(ClusterSafety.warnings(compiled, inventory, workspaces));
         Map<String, AddressSet> sets = c.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
 
         List<String> diff = new ArrayList<>();

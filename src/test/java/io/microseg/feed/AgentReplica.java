@@ -28,9 +28,6 @@ final class AgentReplica {
     private final Map<String, String> descriptions = new HashMap<>();
     private long version = Long.MIN_VALUE;
     private boolean started;
-    int snapshots;
-    int replaceSnapshots;
-    int deltas;
 
     long version() {
         return version;
@@ -57,42 +54,39 @@ final class AgentReplica {
 
     void apply(AgentEvent event) {
         if (event instanceof AgentEvent.Snapshot s) {
-                snapshots++;
-                if (s.replace()) replaceSnapshots++;
-                else assertThat(started).as("a snapshot without replace only opens a fresh stream").isFalse();
-                rules.clear();
-                sets.clear();
-                descriptions.clear();
-                s.rules().forEach(r -> assertThat(rules.put(r.id(), r)).as("rule once in a snapshot").isNull());
-                for (AddressSet set : s.sets()) {
-                    assertThat(sets.put(set.id(), new TreeSet<>(set.members()))).as("set once in a snapshot").isNull();
-                    descriptions.put(set.id(), set.description());
-                }
-                assertThat(s.rules()).as("snapshot rules in evaluation order").isSortedAccordingTo(CompilationAssembler.EVALUATION_ORDER);
+            if (!s.replace()) assertThat(started).as("a snapshot without replace only opens a fresh stream").isFalse();
+            rules.clear();
+            sets.clear();
+            descriptions.clear();
+            s.rules().forEach(r -> assertThat(rules.put(r.id(), r)).as("rule once in a snapshot").isNull());
+            for (AddressSet set : s.sets()) {
+                assertThat(sets.put(set.id(), new TreeSet<>(set.members()))).as("set once in a snapshot").isNull();
+                descriptions.put(set.id(), set.description());
+            }
+            assertThat(s.rules()).as("snapshot rules in evaluation order").isSortedAccordingTo(CompilationAssembler.EVALUATION_ORDER);
         } else if (event instanceof AgentEvent.Delta d) {
-                deltas++;
-                assertThat(started).as("a delta follows a snapshot or a known version").isTrue();
-                assertThat(d.version()).as("delta versions grow").isGreaterThan(version);
-                for (String id : d.rulesRemoved()) assertThat(rules.remove(id)).as("removed rule %s was held", id).isNotNull();
-                for (String id : d.setsRemoved()) {
-                    assertThat(sets.remove(id)).as("removed set %s was held", id).isNotNull();
-                    descriptions.remove(id);
-                }
-                for (AddressSet s : d.setsAdded()) {
-                    assertThat(sets.put(s.id(), new TreeSet<>(s.members()))).as("added set %s was not held", s.id()).isNull();
-                    descriptions.put(s.id(), s.description());
-                }
-                for (SetChange c : d.setMembers()) {
-                    Set<String> members = sets.get(c.set());
-                    assertThat(members).as("set %s with member changes is held", c.set()).isNotNull();
-                    assertThat(c.added().isEmpty() && c.removed().isEmpty()).as("empty member change of %s", c.set()).isFalse();
-                    for (String ip : c.removed()) assertThat(members.remove(ip)).as("removed member %s of %s was held", ip, c.set()).isTrue();
-                    for (String ip : c.added()) assertThat(members.add(ip)).as("added member %s of %s was not held", ip, c.set()).isTrue();
-                    descriptions.put(c.set(), c.description());
-                }
-                for (CompiledRule r : d.rulesAdded()) {
-                    assertThat(rules.put(r.id(), r)).as("added rule %s was not held", r.id()).isNull();
-                }
+            assertThat(started).as("a delta follows a snapshot or a known version").isTrue();
+            assertThat(d.version()).as("delta versions grow").isGreaterThan(version);
+            for (String id : d.rulesRemoved()) assertThat(rules.remove(id)).as("removed rule %s was held", id).isNotNull();
+            for (String id : d.setsRemoved()) {
+                assertThat(sets.remove(id)).as("removed set %s was held", id).isNotNull();
+                descriptions.remove(id);
+            }
+            for (AddressSet s : d.setsAdded()) {
+                assertThat(sets.put(s.id(), new TreeSet<>(s.members()))).as("added set %s was not held", s.id()).isNull();
+                descriptions.put(s.id(), s.description());
+            }
+            for (SetChange c : d.setMembers()) {
+                Set<String> members = sets.get(c.set());
+                assertThat(members).as("set %s with member changes is held", c.set()).isNotNull();
+                assertThat(c.added().isEmpty() && c.removed().isEmpty()).as("empty member change of %s", c.set()).isFalse();
+                for (String ip : c.removed()) assertThat(members.remove(ip)).as("removed member %s of %s was held", ip, c.set()).isTrue();
+                for (String ip : c.added()) assertThat(members.add(ip)).as("added member %s of %s was not held", ip, c.set()).isTrue();
+                descriptions.put(c.set(), c.description());
+            }
+            for (CompiledRule r : d.rulesAdded()) {
+                assertThat(rules.put(r.id(), r)).as("added rule %s was not held", r.id()).isNull();
+            }
         } else if (event instanceof AgentEvent.Bookmark b) {
             assertThat(b.version()).isGreaterThanOrEqualTo(version);
         }

@@ -1,0 +1,343 @@
+package io.microseg.explain;
+
+import io.microseg.compile.Compilation;
+import io.microseg.compile.CompiledRule;
+import io.microseg.explain.Trace.End;
+import io.microseg.facts.Warning;
+import io.microseg.inventory.ContainerPort;
+import io.microseg.inventory.Endpoint;
+import io.microseg.inventory.Inventory;
+import io.microseg.inventory.InventoryItem;
+import io.microseg.inventory.LabelKeys;
+import io.microseg.inventory.Pod;
+import io.microseg.inventory.Service;
+import io.microseg.inventory.ServicePort;
+import io.microseg.net.Protocol;
+import io.microseg.policy.Direction;
+import io.microseg.policy.Policy;
+import io.microseg.policy.Rank;
+import io.microseg.policy.Workspace;
+import io.microseg.policy.query.Query;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * "Policies can break the cluster itself": warnings, built on {@link Trace}, for policy and catch-all
+ * DENYs that decide traffic a Kubernetes cluster needs, plus two policy-hygiene checks.
+ *
+ * <ul>
+ *   <li>kube-system pods: ingress from the cluster's nodes and pods on their container ports;</li>
+ *   <li>the kubelet: TCP 10250 on every node, from the other nodes and the API server's endpoints;</li>
+ *   <li>the API server: service {@code default/kubernetes} on its ports from nodes and pods, and its
+ *       endpoints straight from the nodes;</li>
+ *   <li>DNS: pods to the {@code kube-dns} (CoreDNS) service of kube-system on UDP and TCP 53;</li>
+ *   <li>node health checks: ICMP between the nodes;</li>
+ *   <li>queries that match nothing: a policy's consumer or provider selects no workload and no service;</li>
+ *   <li>shadowed policies: on every workload where a policy has rules, an earlier rule of another
+ *       policy (same direction, covering protocol, ports and peer) decides the same traffic first.</li>
+ * </ul>
+ *
+ * Each cut is one warning per deciding policy ({@code <ws>/<id>}, or {@code <ws>/catch-all}) and kind
+ * of traffic, naming the affected workloads. Only flows between things the inventory holds are checked.
+ * Traffic a hop leaves open (no rule) is never a warning.
+ */
+public final class ClusterSafety {
+    static final String KUBE_SYSTEM = "kube-system";
+    static final int KUBELET_PORT = 10250;
+
+    private final Trace trace;
+    private final Inventory inventory;
+    private final Map<String, Cut> cuts = new LinkedHashMap<>();
+
+    private ClusterSafety(Trace trace, Inventory inventory) {
+        this.trace = trace;
+        this.inventory = inventory;
+    }
+
+    /** Every cluster-safety and policy-hygiene warning for one compile, sorted by policy then message. */
+    public static List<Warning> warnings(Compilation compilation, Inventory inventory, List<Workspace> workspaces) {
+        Trace trace = Trace.of(compilation, inventory, workspaces);
+        ClusterSafety s = new ClusterSafety(trace, inventory);
+        for (String cluster : clusters(inventory)) {
+            s.kubeSystemPods(cluster);
+            s.kubelet(cluster);
+            s.apiServer(cluster);
+            s.dns(cluster);
+            s.nodeHealth(cluster);
+        }
+        List<Warning> out = new ArrayList<>();
+        s.cuts.values().forEach(c -> out.add(c.warning()));
+        out.addAll(queriesMatchingNothing(inventory, workspaces));
+        out.addAll(shadowed(trace, compilation));
+        return out.stream().distinct().sorted(Comparator.comparing(Warning::policy).thenComparing(Warning::message)).toList();
+    }
+
+    // ---------------------------------------------------------------- what the cluster needs
+
+    private void kubeSystemPods(String cluster) {
+        List<Pod> system = pods(cluster).filter(p -> p.namespace().equals(KUBE_SYSTEM) && !p.containerPorts().isEmpty()).toList();
+        if (system.isEmpty()) return;
+        List<End> sources = new ArrayList<>(nodeEnds(cluster));
+        pods(cluster).filter(p -> !p.hostNetwork()).forEach(p -> sources.add(Trace.endOf(p, null, null)));
+        String need = "kube-system pods (ingress from the nodes and pods on their container ports)";
+        for (Pod pod : system) {
+            End dst = Trace.endOf(pod, null, null);
+            Set<String> done = new LinkedHashSet<>();
+            for (ContainerPort cp : pod.containerPorts()) {
+                if (!done.add(cp.protocol() + "/" + cp.port())) continue;
+                for (End src : sources) {
+                    if (src.id().equals(pod.id()) || (pod.hostNetwork() && src.id().equals(pod.nodeId()))) continue;
+                    String srcIp = Trace.addressOf(src, pod.ips().get(0));
+                    Hop h = trace.evaluate(Hop.Step.DESTINATION_INGRESS, dst, Direction.INGRESS, src.id(), srcIp, cp.protocol(), cp.port());
+                    record(need, h, src.id(), pod.id());
+                }
+            }
+        }
+    }
+
+    private void kubelet(String cluster) {
+        List<End> nodes = nodeEnds(cluster);
+        if (nodes.isEmpty()) return;
+        Map<String, End> sources = new LinkedHashMap<>();
+        nodes.forEach(n -> sources.put(n.id(), n));
+        Service api = apiService(cluster);
+        if (api != null) {
+            for (Endpoint e : trace.endpoints(api)) {
+                End cp = trace.resolveAddress(e.ip());
+                if (cp.isWorkload() && cp.kind() != Trace.Kind.POD) sources.putIfAbsent(cp.id(), cp);
+            }
+        }
+        String need = "the kubelet (from the other nodes and the control plane)";
+        for (End node : nodes) {
+            for (End src : sources.values()) {
+                if (src.id().equals(node.id())) continue;
+                flow(need, src, node, Protocol.TCP, KUBELET_PORT, node.id());
+            }
+        }
+    }
+
+    private void apiServer(String cluster) {
+        Service api = apiService(cluster);
+        if (api == null) return;
+        String need = "the API server (from the nodes and pods)";
+        End svc = Trace.endOf(api, null, null);
+        List<End> nodes = nodeEnds(cluster);
+        List<End> sources = new ArrayList<>(nodes);
+        pods(cluster).filter(p -> !p.hostNetwork()).forEach(p -> sources.add(Trace.endOf(p, null, null)));
+        for (ServicePort sp : api.ports()) {
+            for (End src : sources) flow(need, src, svc, sp.protocol(), sp.port(), api.id());
+        }
+        // The kubelet and the node agents reach the API server at its own address, not the ClusterIP.
+        Set<String> seen = new LinkedHashSet<>();
+        for (Endpoint e : trace.endpoints(api)) {
+            if (!seen.add(Trace.normal(e.ip()) + "/" + e.protocol() + "/" + e.targetPort())) continue;
+            End dst = trace.resolveAddress(e.ip());
+            for (End node : nodes) {
+                if (dst.id().equals(node.id())) continue;
+                flow(need, node, dst, e.protocol(), e.targetPort(), api.id());
+            }
+        }
+    }
+
+    private void dns(String cluster) {
+        for (Service dns : inventory.services()) {
+            if (!dns.cluster().equals(cluster) || !isDns(dns)) continue;
+            List<ServicePort> ports = dns.ports().stream().filter(p -> p.port() == 53).toList();
+            if (ports.isEmpty()) continue;
+            List<Pod> backends = trace.backendPods(dns);
+            String need = "DNS (from the pods)";
+            End svc = Trace.endOf(dns, null, null);
+            pods(cluster).filter(p -> !p.hostNetwork() && !backends.contains(p)).forEach(p -> {
+                End src = Trace.endOf(p, null, null);
+                for (ServicePort sp : ports) flow(need, src, svc, sp.protocol(), sp.port(), dns.id());
+            });
+        }
+    }
+
+    private void nodeHealth(String cluster) {
+        List<End> nodes = nodeEnds(cluster);
+        String need = "node health checks (ICMP between the nodes)";
+        for (End a : nodes) {
+            for (End b : nodes) {
+                if (!a.id().equals(b.id())) flow(need, a, b, Protocol.ICMP, 0, b.id());
+            }
+        }
+    }
+
+    /** Traces one needed flow and records every hop a rule denies. */
+    private void flow(String need, End src, End dst, Protocol protocol, int port, String to) {
+        FlowTrace t = trace.trace(src, dst, protocol, port, false);
+        for (Hop h : t.hops()) record(need, h, src.id(), to);
+    }
+
+    private void record(String need, Hop h, String from, String to) {
+        if (h.verdict() != Verdict.DENY || h.rule() == null) return;
+        String policy = h.rule().policy();
+        cuts.computeIfAbsent(policy + "\u0000" + need, k -> new Cut(policy, need)).add(h, from, to);
+    }
+
+    /** Everything one policy denies of one kind of needed traffic. */
+    private static final class Cut {
+        final String policy;
+        final String need;
+        final Set<String> ports = new LinkedHashSet<>();
+        final Set<String> from = new TreeSet<>();
+        final Set<String> to = new TreeSet<>();
+        final Map<Direction, Set<String>> on = new LinkedHashMap<>();
+
+        Cut(String policy, String need) {
+            this.policy = policy;
+            this.need = need;
+        }
+
+        void add(Hop h, String source, String target) {
+            ports.add(h.protocol().hasPorts() ? h.protocol() + " " + h.port() : h.protocol().name());
+            from.add(source);
+            to.add(target);
+            on.computeIfAbsent(h.direction(), d -> new TreeSet<>()).add(h.enforcer());
+        }
+
+        Warning warning() {
+            List<String> where = new ArrayList<>();
+            for (Direction d : List.of(Direction.EGRESS, Direction.INGRESS)) {
+                if (on.containsKey(d)) where.add(d.name() + " of " + summary(on.get(d)));
+            }
+            return new Warning(policy, "cuts " + need + ": " + String.join(", ", ports) + " from " + summary(from) + " to "
+                    + summary(to) + ", denied on " + String.join("; ", where));
+        }
+    }
+
+    // ---------------------------------------------------------------- policy hygiene
+
+    /** A consumer or provider query that selects no workload and no service: the policy does nothing. */
+    static List<Warning> queriesMatchingNothing(Inventory inventory, List<Workspace> workspaces) {
+        List<InventoryItem> items = Stream.of(inventory.hosts(), inventory.nodes(), inventory.pods(), inventory.services())
+                .flatMap(List::stream).map(InventoryItem.class::cast).toList();
+        List<Warning> out = new ArrayList<>();
+        for (Workspace ws : workspaces) {
+            for (Policy p : ws.policies()) {
+                if (nothing(p.consumer(), items)) {
+                    out.add(new Warning(ws.qualify(p), "the consumer query matches no workload and no service: " + p.consumer().text()));
+                }
+                if (nothing(p.provider(), items)) {
+                    out.add(new Warning(ws.qualify(p), "the provider query matches no workload and no service: " + p.provider().text()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean nothing(Query q, List<InventoryItem> items) {
+        return items.stream().noneMatch(i -> q.matches(i.labels(), i.ips()));
+    }
+
+    /**
+     * A policy none of whose rules ever decides: each has, earlier on its workload and direction, a rule
+     * of another policy that covers its protocol, ports and peer (the same set, any address, or a set
+     * holding every member of its own), whatever that rule's action.
+     */
+    static List<Warning> shadowed(Trace trace, Compilation compilation) {
+        Map<String, List<CompiledRule>> byPolicy = new LinkedHashMap<>();
+        for (CompiledRule r : compilation.rules()) {
+            if (r.rank() != Rank.CATCHALL) byPolicy.computeIfAbsent(r.policy(), k -> new ArrayList<>()).add(r);
+        }
+        List<Warning> out = new ArrayList<>();
+        byPolicy.forEach((policy, rules) -> {
+            Set<String> shadowers = new TreeSet<>();
+            Set<String> workloads = new TreeSet<>();
+            CompiledRule example = null;
+            for (CompiledRule r : rules) {
+                CompiledRule by = earlierCover(trace, r);
+                if (by == null) return;
+                shadowers.add(by.policy());
+                workloads.add(r.workload());
+                if (example == null) example = by;
+            }
+            out.add(new Warning(policy, "never decides: on every workload where it has rules (" + summary(workloads)
+                    + "), an earlier rule of " + String.join(" and ", shadowers) + " matches the same traffic first (e.g. "
+                    + example.workload() + " " + example.direction() + " " + example.action() + " " + example.protocol()
+                    + (example.ports().isEmpty() ? "" : " " + example.ports()) + " peer "
+                    + (example.peerSet() == null ? "any" : example.peerSet()) + ", " + example.rank() + " " + example.priority() + ")"));
+        });
+        return out;
+    }
+
+    private static CompiledRule earlierCover(Trace trace, CompiledRule r) {
+        for (CompiledRule e : trace.rulesOf(r.workload())) {
+            if (e.equals(r)) return null;
+            if (e.direction() == r.direction() && !e.policy().equals(r.policy()) && covers(trace, e, r)) return e;
+        }
+        return null;
+    }
+
+    /** Whether every packet {@code r} matches, {@code e} matches too. */
+    static boolean covers(Trace trace, CompiledRule e, CompiledRule r) {
+        if (e.protocol() != Protocol.ANY && e.protocol() != r.protocol()) return false;
+        if (!e.ports().isEmpty()) {
+            if (r.ports().isEmpty()) return false;
+            int[] er = range(e.ports());
+            int[] rr = range(r.ports());
+            if (rr[0] < er[0] || rr[1] > er[1]) return false;
+        }
+        if (e.peerSet() == null) return true;
+        if (r.peerSet() == null) return false;
+        if (e.peerSet().equals(r.peerSet())) return true;
+        var set = trace.sets().get(r.peerSet());
+        return set != null && !set.members().isEmpty()
+                && set.members().stream().allMatch(m -> !m.contains("/") && trace.inSet(e.peerSet(), m));
+    }
+
+    private static int[] range(String ports) {
+        int dash = ports.indexOf('-');
+        int from = Integer.parseInt(dash < 0 ? ports : ports.substring(0, dash));
+        return new int[]{from, dash < 0 ? from : Integer.parseInt(ports.substring(dash + 1))};
+    }
+
+    // ---------------------------------------------------------------- inventory
+
+    private static Set<String> clusters(Inventory inventory) {
+        Set<String> out = new TreeSet<>(inventory.clusters());
+        inventory.nodes().forEach(n -> out.add(n.cluster()));
+        inventory.pods().forEach(p -> out.add(p.cluster()));
+        return out;
+    }
+
+    private Stream<Pod> pods(String cluster) {
+        return inventory.pods().stream().filter(p -> p.cluster().equals(cluster) && !p.ips().isEmpty());
+    }
+
+    private List<End> nodeEnds(String cluster) {
+        return trace.nodes(cluster).stream().filter(n -> !n.ips().isEmpty()).map(n -> Trace.endOf(n, null, null)).toList();
+    }
+
+    private Service apiService(String cluster) {
+        return inventory.services().stream()
+                .filter(s -> s.cluster().equals(cluster) && s.namespace().equals("default") && s.name().equals("kubernetes"))
+                .findFirst().orElse(null);
+    }
+
+    /** CoreDNS's service: kube-dns in kube-system (its usual name), or one labelled k8s-app=kube-dns, or named coredns. */
+    static boolean isDns(Service s) {
+        if (!s.namespace().equals(KUBE_SYSTEM)) return false;
+        return s.name().equals("kube-dns") || s.name().equals("coredns")
+                || s.labels().get(LabelKeys.imported("k8s-app")).map(v -> v.equals("kube-dns")).orElse(false);
+    }
+
+    /** "a", "a and b", "a and 3 more". */
+    static String summary(Collection<String> ids) {
+        List<String> l = new ArrayList<>(new TreeSet<>(ids));
+        if (l.isEmpty()) return "nothing";
+        if (l.size() == 1) return l.get(0);
+        if (l.size() == 2) return l.get(0) + " and " + l.get(1);
+        return l.get(0) + " and " + (l.size() - 1) + " more";
+    }
+}

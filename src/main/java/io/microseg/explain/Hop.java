@@ -1,0 +1,54 @@
+package io.microseg.explain;
+
+import io.microseg.compile.CompiledRule;
+import io.microseg.net.Protocol;
+import io.microseg.policy.Direction;
+
+import java.util.List;
+
+/**
+ * One firewall a flow crosses, and what it decides.
+ *
+ * @param step       where on the path: the source's egress, a node forwarding after DNAT, the destination's ingress
+ * @param workload   whose traffic this is (the pod, node or host)
+ * @param enforcer   the workload whose firewall decides: the workload itself, or the node of a hostNetwork pod
+ * @param direction  EGRESS or INGRESS, as the enforcer sees the traffic
+ * @param peer       the other end as the enforcer sees it: a workload id, a service address, or "outside"
+ * @param peerAddress the other end's address the rule's peer set is matched against (null: an address not known)
+ * @param protocol   the flow's protocol
+ * @param port       the destination port on this hop (0 for ICMP)
+ * @param verdict    ALLOW or DENY
+ * @param rule       the deciding rule, first match in evaluation order; null when no rule decided (open)
+ * @param position   the deciding rule's position (1-based) among the enforcer's rules of this direction; 0 when none
+ * @param of         how many rules the enforcer has in this direction
+ * @param decision   the decision in words ("no rule: no workspace's scope includes this workload (open)")
+ * @param why        for a DENY: why no ALLOW rule decided, from the policies; empty otherwise
+ */
+public record Hop(Step step, String workload, String enforcer, Direction direction, String peer, String peerAddress,
+                  Protocol protocol, int port, Verdict verdict, CompiledRule rule, int position, int of,
+                  String decision, List<String> why) {
+    public Hop {
+        why = List.copyOf(why);
+    }
+
+    public enum Step {
+        SOURCE_EGRESS("source egress"),
+        NODE_FORWARD("node forwards after DNAT"),
+        DESTINATION_INGRESS("destination ingress");
+
+        private final String words;
+
+        Step(String words) {
+            this.words = words;
+        }
+
+        public String words() {
+            return words;
+        }
+    }
+
+    Hop withWhy(List<String> reasons) {
+        return new Hop(step, workload, enforcer, direction, peer, peerAddress, protocol, port, verdict, rule, position, of,
+                decision, reasons);
+    }
+}

@@ -1,0 +1,4 @@
+package io.microseg.explain;
+
+/** What a hop, or a whole flow, does with the traffic. */
+public enum Verdict { ALLOW, DENY }
