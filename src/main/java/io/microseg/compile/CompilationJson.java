@@ -31,7 +31,7 @@ public final class CompilationJson {
         }
     }
 
-    static Map<String, Object> rule(CompiledRule r) {
+    public static Map<String, Object> rule(CompiledRule r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", r.id());
         m.put("workload", r.workload());
@@ -47,7 +47,7 @@ public final class CompilationJson {
         return m;
     }
 
-    static Map<String, Object> set(AddressSet s) {
+    public static Map<String, Object> set(AddressSet s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", s.id());
         m.put("description", s.description());
@@ -55,7 +55,7 @@ public final class CompilationJson {
         return m;
     }
 
-    static Map<String, Object> warning(Warning w) {
+    public static Map<String, Object> warning(Warning w) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("policy", w.policy());
         m.put("message", w.message());

@@ -1,21 +1,32 @@
 package io.microseg.config;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Which sources the engine reads, as {@code config/microseg.yaml} says (read by {@link MicrosegConfigReader}):
  * watched folders of inventory manifests, Kubernetes clusters read live, and watched folders of
- * Workspace documents. Relative paths are resolved against the current directory when read.
+ * Workspace documents. Relative paths are resolved against the current directory when read. The
+ * {@code server} section configures {@code microseg serve}: where it listens and who may read what.
  */
-public record MicrosegConfig(InventorySources inventory, PolicySources policies) {
+public record MicrosegConfig(InventorySources inventory, PolicySources policies, Server server) {
     public static final Path DEFAULT_FILE = Path.of("config/microseg.yaml");
 
     public MicrosegConfig {
         Objects.requireNonNull(inventory, "inventory");
         Objects.requireNonNull(policies, "policies");
+        Objects.requireNonNull(server, "server");
+    }
+
+    /** Sources with the default server section (loopback, no credentials configured). */
+    public MicrosegConfig(InventorySources inventory, PolicySources policies) {
+        this(inventory, policies, Server.DEFAULT);
     }
 
     /** Folders only: what {@code --inventory} and {@code --policies} on the command line give. */
@@ -24,11 +35,15 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies)
     }
 
     public MicrosegConfig withInventoryFolders(List<Path> folders) {
-        return new MicrosegConfig(new InventorySources(folders, inventory.kubernetes()), policies);
+        return new MicrosegConfig(new InventorySources(folders, inventory.kubernetes()), policies, server);
     }
 
     public MicrosegConfig withPolicyFolders(List<Path> folders) {
-        return new MicrosegConfig(inventory, new PolicySources(folders));
+        return new MicrosegConfig(inventory, new PolicySources(folders), server);
+    }
+
+    public MicrosegConfig withServer(Server server) {
+        return new MicrosegConfig(inventory, policies, server);
     }
 
     /** {@code inventory:} watched folders of manifests, and clusters read live. */
@@ -60,5 +75,143 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies)
         public PolicySources {
             folders = List.copyOf(folders);
         }
+    }
+
+    /**
+     * {@code server:} how {@code microseg serve} listens and authenticates.
+     *
+     * @param listen           the address and port (port 0: any free port)
+     * @param auth             the tokens, or the explicit choice of no authentication on loopback
+     * @param bookmarkInterval how often an idle stream gets a bookmark (its heartbeat)
+     * @param slowConsumer     when a watch stream whose client does not keep up is closed
+     */
+    public record Server(Listen listen, Auth auth, Duration bookmarkInterval, SlowConsumer slowConsumer) {
+        public static final Listen DEFAULT_LISTEN = new Listen("127.0.0.1", 8080);
+        public static final Duration DEFAULT_BOOKMARK_INTERVAL = Duration.ofSeconds(10);
+        public static final Server DEFAULT = new Server(DEFAULT_LISTEN, Auth.NONE, DEFAULT_BOOKMARK_INTERVAL, SlowConsumer.DEFAULT);
+
+        public Server {
+            Objects.requireNonNull(listen, "listen");
+            Objects.requireNonNull(auth, "auth");
+            Objects.requireNonNull(slowConsumer, "slowConsumer");
+            if (bookmarkInterval.isNegative() || bookmarkInterval.isZero()) throw new IllegalArgumentException("bookmarkInterval must be positive");
+        }
+
+        public Server withListen(Listen l) {
+            return new Server(l, auth, bookmarkInterval, slowConsumer);
+        }
+
+        public Server withAuth(Auth a) {
+            return new Server(listen, a, bookmarkInterval, slowConsumer);
+        }
+
+        public Server withBookmarkInterval(Duration d) {
+            return new Server(listen, auth, d, slowConsumer);
+        }
+
+        public Server withSlowConsumer(SlowConsumer s) {
+            return new Server(listen, auth, bookmarkInterval, s);
+        }
+    }
+
+    /** {@code HOST:PORT}; an IPv6 host in brackets ({@code [::1]:8080}). */
+    public record Listen(String host, int port) {
+        public Listen {
+            Objects.requireNonNull(host, "host");
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port);
+        }
+
+        /** Parses {@code HOST:PORT}; the message of the exception says what was expected. */
+        public static Listen parse(String text) {
+            String t = text == null ? "" : text.trim();
+            int colon = t.lastIndexOf(':');
+            String expected = "expected HOST:PORT such as 127.0.0.1:8080 (port 0: any free port), found \"" + t + "\"";
+            if (colon <= 0 || colon == t.length() - 1) throw new IllegalArgumentException(expected);
+            String host = t.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+            else if (host.contains(":")) throw new IllegalArgumentException(expected + " (an IPv6 address goes in brackets: [::1]:8080)");
+            if (host.isBlank() || host.chars().anyMatch(Character::isWhitespace)) throw new IllegalArgumentException(expected);
+            int port;
+            try {
+                port = Integer.parseInt(t.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(expected);
+            }
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("expected a port between 0 and 65535, found " + port);
+            return new Listen(host, port);
+        }
+
+        /** Whether the address is on this machine only (127.0.0.0/8, ::1, localhost): no one else can connect. */
+        public boolean isLoopback() {
+            try {
+                for (InetAddress a : InetAddress.getAllByName(host)) {
+                    if (!a.isLoopbackAddress()) return false;
+                }
+                return true;
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    /**
+     * {@code server.auth:} bearer tokens, stored as {@code sha256:<hex>} hashes. Agents read only their own
+     * rules; operators read everything. {@code insecureNoAuth} lets anyone read anything, and is only
+     * accepted on a loopback address.
+     */
+    public record Auth(boolean insecureNoAuth, List<AgentToken> agents, List<OperatorToken> operators) {
+        public static final Auth NONE = new Auth(false, List.of(), List.of());
+        public static final Auth INSECURE = new Auth(true, List.of(), List.of());
+
+        public Auth {
+            agents = List.copyOf(agents);
+            operators = List.copyOf(operators);
+        }
+
+        /** Whether any credential, or the explicit choice of none, is configured. */
+        public boolean configured() {
+            return insecureNoAuth || !agents.isEmpty() || !operators.isEmpty();
+        }
+    }
+
+    /** An agent's token: {@code identity} is {@code node/<cluster>/<name>} or {@code host/<name>}. */
+    public record AgentToken(String identity, String tokenHash) {}
+
+    /** An operator's token: {@code name} only says whose it is, in logs. */
+    public record OperatorToken(String name, String tokenHash) {}
+
+    /**
+     * {@code server.slowConsumer:} a watch stream is closed (the agent resumes with {@code since}) when the
+     * changes waiting for it exceed {@code maxPendingChanges} (rules, rule ids and set members, after
+     * coalescing) or when its client has not read for {@code grace}.
+     */
+    public record SlowConsumer(int maxPendingChanges, Duration grace) {
+        public static final SlowConsumer DEFAULT = new SlowConsumer(100_000, Duration.ofSeconds(30));
+
+        public SlowConsumer {
+            if (maxPendingChanges <= 0) throw new IllegalArgumentException("maxPendingChanges must be positive");
+            if (grace.isNegative() || grace.isZero()) throw new IllegalArgumentException("grace must be positive");
+        }
+    }
+
+    /** {@code 10s}, {@code 500ms}, {@code 2m}; the exception's message says what was expected. */
+    public static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)").matcher(t);
+        if (!m.matches()) throw new IllegalArgumentException("expected a duration such as 10s, 500ms or 2m, found \"" + text + "\"");
+        long n = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+        if (d.isZero()) throw new IllegalArgumentException("expected a duration above zero, found \"" + text + "\"");
+        return d;
     }
 }

@@ -40,6 +40,16 @@ import java.util.Optional;
  *       workspaces: true                 # optional, default false: also read Workspace custom resources
  * policies:
  *   folders: [config/demo/policies]      # watched folders of Workspace documents (default: none)
+ * server:                                # microseg serve (every field optional)
+ *   listen: 127.0.0.1:8080               # HOST:PORT, default 127.0.0.1:8080
+ *   bookmarkInterval: 10s                # heartbeat of idle watch streams, default 10s
+ *   slowConsumer: {maxPendingChanges: 100000, grace: 30s}
+ *   auth:
+ *     insecureNoAuth: false              # true: no tokens at all; only on a loopback listen address
+ *     agents:                            # an agent reads its own node's or host's rules
+ *       - {identity: node/prod/node-1, tokenHash: "sha256:<64 hex digits>"}
+ *     operators:                         # an operator reads everything
+ *       - {name: alice, tokenHash: "sha256:<64 hex digits>"}
  * </pre>
  *
  * Relative paths are resolved against the current directory (the directory microseg is started in),
@@ -47,7 +57,14 @@ import java.util.Optional;
  */
 public final class MicrosegConfigReader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final List<String> TOP_FIELDS = List.of("inventory", "policies");
+    private static final List<String> TOP_FIELDS = List.of("inventory", "policies", "server");
+    private static final List<String> SERVER_FIELDS = List.of("listen", "bookmarkInterval", "slowConsumer", "auth");
+    private static final List<String> SLOW_CONSUMER_FIELDS = List.of("maxPendingChanges", "grace");
+    private static final List<String> AUTH_FIELDS = List.of("insecureNoAuth", "agents", "operators");
+    private static final List<String> AGENT_FIELDS = List.of("identity", "tokenHash");
+    private static final List<String> OPERATOR_FIELDS = List.of("name", "tokenHash");
+    private static final java.util.regex.Pattern TOKEN_HASH = java.util.regex.Pattern.compile("sha256:[0-9a-f]{64}");
+    private static final java.util.regex.Pattern AGENT_IDENTITY = java.util.regex.Pattern.compile("node/[^/\\s]+/[^/\\s]+|host/[^/\\s]+");
     private static final List<String> INVENTORY_FIELDS = List.of("folders", "kubernetes");
     private static final List<String> CLUSTER_FIELDS = List.of("cluster", "context", "kubeconfig", "workspaces");
     private static final List<String> POLICY_FIELDS = List.of("folders");
@@ -135,7 +152,106 @@ public final class MicrosegConfigReader {
 
     private MicrosegConfig config(JsonNode root) {
         checkFields("", root, TOP_FIELDS);
-        return new MicrosegConfig(inventory(root.path("inventory")), policies(root.path("policies")));
+        return new MicrosegConfig(inventory(root.path("inventory")), policies(root.path("policies")), server(root.path("server")));
+    }
+
+    private MicrosegConfig.Server server(JsonNode node) {
+        MicrosegConfig.Server server = MicrosegConfig.Server.DEFAULT;
+        if (!present(node)) return server;
+        if (!node.isObject()) throw error("server", "expected a mapping with " + listed(SERVER_FIELDS) + ", found " + found(node));
+        checkFields("server", node, SERVER_FIELDS);
+        if (present(node.path("listen"))) {
+            String text = string("server.listen", node.path("listen"), "HOST:PORT such as 127.0.0.1:8080");
+            try {
+                server = server.withListen(MicrosegConfig.Listen.parse(text));
+            } catch (IllegalArgumentException e) {
+                throw error("server.listen", e.getMessage());
+            }
+        }
+        if (present(node.path("bookmarkInterval"))) {
+            server = server.withBookmarkInterval(duration("server.bookmarkInterval", node.path("bookmarkInterval")));
+        }
+        JsonNode slow = node.path("slowConsumer");
+        if (present(slow)) {
+            if (!slow.isObject()) throw error("server.slowConsumer", "expected a mapping with maxPendingChanges and grace, found " + found(slow));
+            checkFields("server.slowConsumer", slow, SLOW_CONSUMER_FIELDS);
+            MicrosegConfig.SlowConsumer d = MicrosegConfig.SlowConsumer.DEFAULT;
+            int max = d.maxPendingChanges();
+            JsonNode m = slow.path("maxPendingChanges");
+            if (present(m)) {
+                if (!m.isInt() || m.asInt() <= 0) throw error("server.slowConsumer.maxPendingChanges", "expected a positive whole number, found " + found(m));
+                max = m.asInt();
+            }
+            java.time.Duration grace = present(slow.path("grace")) ? duration("server.slowConsumer.grace", slow.path("grace")) : d.grace();
+            server = server.withSlowConsumer(new MicrosegConfig.SlowConsumer(max, grace));
+        }
+        MicrosegConfig.Auth auth = auth(node.path("auth"));
+        if (auth.insecureNoAuth() && !server.listen().isLoopback()) {
+            throw error("server.auth.insecureNoAuth", "expected insecureNoAuth only with a loopback listen address (127.0.0.1, ::1, localhost), "
+                    + "found listen " + server.listen() + ": configure agent and operator tokens instead");
+        }
+        return server.withAuth(auth);
+    }
+
+    private MicrosegConfig.Auth auth(JsonNode node) {
+        if (!present(node)) return MicrosegConfig.Auth.NONE;
+        if (!node.isObject()) throw error("server.auth", "expected a mapping with " + listed(AUTH_FIELDS) + ", found " + found(node));
+        checkFields("server.auth", node, AUTH_FIELDS);
+        JsonNode insecure = node.path("insecureNoAuth");
+        if (present(insecure) && !insecure.isBoolean()) throw error("server.auth.insecureNoAuth", "expected true or false, found " + found(insecure));
+        Map<String, String> fieldByHash = new HashMap<>();
+        List<MicrosegConfig.AgentToken> agents = new ArrayList<>();
+        for (JsonNode entry : list("server.auth.agents", node.path("agents"), "{identity: node/<cluster>/<name>, tokenHash: \"sha256:...\"}")) {
+            String at = "server.auth.agents[" + agents.size() + "]";
+            if (!entry.isObject()) throw error(at, "expected a mapping with identity and tokenHash, found " + found(entry));
+            checkFields(at, entry, AGENT_FIELDS);
+            String identity = string(at + ".identity", entry.path("identity"), "node/<cluster>/<name> or host/<name>");
+            if (!AGENT_IDENTITY.matcher(identity).matches()) {
+                throw error(at + ".identity", "expected node/<cluster>/<name> or host/<name>, found \"" + identity + "\"");
+            }
+            agents.add(new MicrosegConfig.AgentToken(identity, tokenHash(at + ".tokenHash", entry.path("tokenHash"), fieldByHash)));
+        }
+        List<MicrosegConfig.OperatorToken> operators = new ArrayList<>();
+        for (JsonNode entry : list("server.auth.operators", node.path("operators"), "{name: alice, tokenHash: \"sha256:...\"}")) {
+            String at = "server.auth.operators[" + operators.size() + "]";
+            if (!entry.isObject()) throw error(at, "expected a mapping with name and tokenHash, found " + found(entry));
+            checkFields(at, entry, OPERATOR_FIELDS);
+            String name = string(at + ".name", entry.path("name"), "the operator's name");
+            operators.add(new MicrosegConfig.OperatorToken(name, tokenHash(at + ".tokenHash", entry.path("tokenHash"), fieldByHash)));
+        }
+        boolean none = insecure.asBoolean(false);
+        if (none && (!agents.isEmpty() || !operators.isEmpty())) {
+            throw error("server.auth.insecureNoAuth", "expected either insecureNoAuth: true or tokens, found both (tokens would be ignored)");
+        }
+        return new MicrosegConfig.Auth(none, agents, operators);
+    }
+
+    private List<JsonNode> list(String field, JsonNode node, String example) {
+        if (!present(node)) return List.of();
+        if (!node.isArray()) throw error(field, "expected a list of " + example + ", found " + found(node));
+        List<JsonNode> entries = new ArrayList<>();
+        node.forEach(entries::add);
+        return entries;
+    }
+
+    private String tokenHash(String field, JsonNode node, Map<String, String> fieldByHash) {
+        String hash = string(field, node, "sha256:<64 hex digits>, as `microseg hash-token` prints it");
+        if (!TOKEN_HASH.matcher(hash).matches()) {
+            throw error(field, "expected sha256:<64 lowercase hex digits>, as `microseg hash-token` prints it, found \""
+                    + (hash.length() > 12 ? hash.substring(0, 12) + "..." : hash) + "\" (never put a token itself here)");
+        }
+        String other = fieldByHash.putIfAbsent(hash, field);
+        if (other != null) throw error(field, "expected each token once, found the same token hash also at " + other);
+        return hash;
+    }
+
+    private java.time.Duration duration(String field, JsonNode node) {
+        String text = string(field, node, "a duration such as 10s, 500ms or 2m");
+        try {
+            return MicrosegConfig.parseDuration(text);
+        } catch (IllegalArgumentException e) {
+            throw error(field, e.getMessage());
+        }
     }
 
     private InventorySources inventory(JsonNode node) {

@@ -4,6 +4,7 @@ import io.microseg.compile.RuleBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -37,6 +38,9 @@ public final class Engine implements AutoCloseable {
 
     private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
     private final List<Consumer<ChangeSet>> subscribers = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Duration>> batchTimers = new CopyOnWriteArrayList<>();
+    /** When the engine thread took the first task of the batch it is working on (System.nanoTime). */
+    private long batchStart;
     private final SourceState state = new SourceState();
     private IncrementalCompiler compiler;
     private final Thread thread;
@@ -70,6 +74,19 @@ public final class Engine implements AutoCloseable {
     /** Receives every change set from now on, in version order, on the engine thread. */
     public void subscribe(Consumer<ChangeSet> subscriber) {
         subscribers.add(subscriber);
+    }
+
+    /**
+     * Receives, on the engine thread, how long each compile took: from the moment the engine took the
+     * batch of changes off its queue until the change set was ready (before subscribers get it).
+     */
+    public void timeBatches(Consumer<Duration> timer) {
+        batchTimers.add(timer);
+    }
+
+    /** Whether the engine thread is alive: started and neither stopped nor died. */
+    public boolean isRunning() {
+        return thread.isAlive();
     }
 
     /** Completes, with the version reached, once every change submitted before this call is applied. */
@@ -106,6 +123,7 @@ public final class Engine implements AutoCloseable {
         while (true) {
             try {
                 batch.add(queue.take());
+                batchStart = System.nanoTime();
                 queue.drainTo(batch, MAX_BATCH - 1);
                 boolean changed = false;
                 for (Task t : batch) {
@@ -149,7 +167,16 @@ public final class Engine implements AutoCloseable {
     }
 
     private void recompile() {
-        publish(compiler.apply(state.inventory(), state.workspaces(), version + 1));
+        ChangeSet changes = compiler.apply(state.inventory(), state.workspaces(), version + 1);
+        Duration took = Duration.ofNanos(System.nanoTime() - batchStart);
+        for (Consumer<Duration> t : batchTimers) {
+            try {
+                t.accept(took);
+            } catch (RuntimeException e) {
+                LOG.error("a batch timer failed", e);
+            }
+        }
+        publish(changes);
     }
 
     private void publish(ChangeSet changes) {

@@ -81,6 +81,50 @@ class PackagedJarIT {
         assertThat(run.err()).contains("bad.yaml").contains("ports[0]").doesNotContain("\tat ").doesNotContain("Exception");
     }
 
+    @Test
+    void servesTheDemoOnAFreeLoopbackPort() throws Exception {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", "target/microseg.jar",
+                "serve", "--listen", "127.0.0.1:0");
+        Path err = Files.createTempFile("microseg-serve", ".err");
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertThat(line).as(Files.readString(err)).isNotNull().startsWith("listening on http://127.0.0.1:")
+                    .contains("WITHOUT authentication (loopback only)");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)").matcher(line);
+            assertThat(m.find()).isTrue();
+            String base = "http://127.0.0.1:" + m.group(1);
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            int status = 0;
+            while (System.nanoTime() < deadline && (status = get(http, base + "/readyz").statusCode()) != 200) Thread.sleep(100);
+            assertThat(status).as("ready").isEqualTo(200);
+            assertThat(out.readLine()).startsWith("ready at version ");
+
+            java.net.http.HttpResponse<String> rules = get(http, base + "/v1/nodes/demo/node-1/rules");
+            assertThat(rules.statusCode()).isEqualTo(200);
+            JsonNode json = new ObjectMapper().readTree(rules.body());
+            assertThat(json.get("version").asLong()).isPositive();
+            assertThat(StreamSupport.stream(json.get("rules").spliterator(), false).map(r -> r.get("workload").asText()))
+                    .contains("node/demo/node-1", "pod/demo/data/db-0", "pod/demo/web/web-prod-0");
+            assertThat(members(json, "nodes:demo")).containsExactly("10.0.0.11", "10.0.0.12");
+            assertThat(get(http, base + "/metrics").body()).contains("microseg_rules ");
+        } finally {
+            p.destroy(); // SIGTERM: the shutdown hook closes the server, the engine and the watchers
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
+        }
+    }
+
+    private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient http, String url) throws Exception {
+        try {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(java.time.Duration.ofSeconds(10)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.ConnectException e) {
+            throw new AssertionError("cannot connect to " + url, e);
+        }
+    }
+
     private static List<JsonNode> find(List<JsonNode> rules, String workload, String direction, String ports) {
         return rules.stream().filter(r -> r.get("workload").asText().equals(workload)
                 && r.get("direction").asText().equals(direction) && r.get("ports").asText().equals(ports)).toList();

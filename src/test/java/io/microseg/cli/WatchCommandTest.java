@@ -40,20 +40,25 @@ class WatchCommandTest {
         running.start();
         try {
             Await.until("the initial state compiled", Duration.ofSeconds(60), () -> watch.ready.getCount() == 0);
-            assertThat(text(out))
+            // the folders' initial state comes as one or two change sets (inventory and policies may share a batch)
+            String initial = text(out);
+            assertThat(initial)
                     .startsWith("watching inventory [" + inventory + "] and policies [" + policies + "] (Ctrl-C to stop)\n")
-                    .contains("  v1 + placement pod/demo/web/web-prod-0 on node/demo/node-1\n")
-                    .contains("  v2 + rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 30017 to nodes:demo  [demo/production-to-db DEFAULT 100]\n")
-                    .contains("  v2 + member nodes:demo ");
+                    .containsPattern("  v[12] \\+ placement pod/demo/web/web-prod-0 on node/demo/node-1\n")
+                    .containsPattern("  v[12] \\+ rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 30017 to nodes:demo  \\[demo/production-to-db DEFAULT 100\\]\n")
+                    .containsPattern("  v[12] \\+ member nodes:demo ");
+            long last = initial.contains("version 2: ") ? 2 : 1;
+            long next = last + 1;
 
             TestFiles.edit(inventory.resolve("web.yaml"), "    environment: production", "    environment: development");
 
-            Await.until("the relabel printed", () -> text(out).contains("version 3: "));
-            String v3 = text(out).substring(text(out).indexOf("version 3: "));
-            assertThat(v3).startsWith("version 3: 2 rules removed, ")
-                    .contains("  v3 - rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 30017 to nodes:demo  [demo/production-to-db DEFAULT 100]\n")
-                    .contains("  v3 - rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 27017 to clusterip:demo/data/db")
-                    .containsPattern("  v3 - member \\S+ 10\\.244\\.1\\.20  \\(workloads matching: ");
+            Await.until("the relabel printed", () -> text(out).contains("version " + next + ": "));
+            String changed = text(out).substring(text(out).indexOf("version " + next + ": "));
+            String v = "  v" + next + " ";
+            assertThat(changed).startsWith("version " + next + ": 2 rules removed, ")
+                    .contains(v + "- rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 30017 to nodes:demo  [demo/production-to-db DEFAULT 100]\n")
+                    .contains(v + "- rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 27017 to clusterip:demo/data/db")
+                    .containsPattern(v + "- member \\S+ 10\\.244\\.1\\.20  \\(workloads matching: ");
         } finally {
             watch.stop.countDown();
             running.join(10_000);

@@ -89,7 +89,7 @@ class MicrosegConfigReaderTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            unknown top field, with a hint    | inventory: {folders: [a]}\\npolices: {folders: [b]}                 | 2 | polices                         | expected only inventory and policies, found unknown field polices (did you mean policies?)
+            unknown top field, with a hint    | inventory: {folders: [a]}\\npolices: {folders: [b]}                 | 2 | polices                         | expected only inventory, policies and server, found unknown field polices (did you mean policies?)
             unknown inventory field           | inventory:\\n  folder: [a]                                           | 2 | inventory.folder                | expected only folders and kubernetes in inventory, found unknown field folder (did you mean folders?)
             folders not a list                | inventory:\\n  folders: config/demo/inventory                        | 2 | inventory.folders               | expected a list of folders such as [config/demo/inventory], found "config/demo/inventory"
             folder not a string               | policies:\\n  folders:\\n    - a\\n    - {x: 1}                    | 4 | policies.folders[1]             | expected a folder, found a mapping
@@ -105,6 +105,18 @@ class MicrosegConfigReaderTest {
             workspaces not a boolean          | inventory:\\n  kubernetes:\\n    - cluster: prod\\n      workspaces: "yes" | 4 | inventory.kubernetes[0].workspaces | expected true or false, found "yes"
             kubeconfig a number               | inventory:\\n  kubernetes:\\n    - {cluster: prod, kubeconfig: 3}    | 3 | inventory.kubernetes[0].kubeconfig | expected a kubeconfig file, found 3
             field twice                       | policies: {folders: [a]}\\npolicies: {folders: [b]}                   | 2 | policies                        | expected each field once, found policies twice
+            server not a mapping              | server: 8080                                                           | 1 | server                          | expected a mapping with listen, bookmarkInterval, slowConsumer and auth, found 8080
+            listen without a port             | server: {listen: "127.0.0.1"}                                         | 1 | server.listen                   | expected HOST:PORT such as 127.0.0.1:8080
+            listen port too big               | server: {listen: "127.0.0.1:70000"}                                   | 1 | server.listen                   | expected a port between 0 and 65535, found 70000
+            bad bookmark interval             | server: {bookmarkInterval: soon}                                      | 1 | server.bookmarkInterval         | expected a duration such as 10s, 500ms or 2m, found "soon"
+            bad grace                         | server:\\n  slowConsumer: {grace: 0s}                                 | 2 | server.slowConsumer.grace       | expected a duration above zero
+            bad max pending                   | server:\\n  slowConsumer: {maxPendingChanges: -1}                     | 2 | server.slowConsumer.maxPendingChanges | expected a positive whole number, found -1
+            unknown auth field                | server:\\n  auth: {insecure: true}                                    | 2 | server.auth.insecure            | expected only insecureNoAuth, agents and operators in server.auth
+            a token instead of its hash       | server:\\n  auth:\\n    operators: [{name: a, tokenHash: s3cret-token}] | 3 | server.auth.operators[0].tokenHash | expected sha256:<64 lowercase hex digits>, as `microseg hash-token` prints it, found "s3cret-token" (never put a token itself here)
+            a bad agent identity              | server:\\n  auth:\\n    agents: [{identity: pod/a/b/c, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}] | 3 | server.auth.agents[0].identity | expected node/<cluster>/<name> or host/<name>, found "pod/a/b/c"
+            the same token twice              | server:\\n  auth:\\n    agents: [{identity: host/a, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}]\\n    operators: [{name: b, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}] | 4 | server.auth.operators[0].tokenHash | expected each token once, found the same token hash also at server.auth.agents[0].tokenHash
+            no auth and tokens                | server:\\n  auth:\\n    insecureNoAuth: true\\n    operators: [{name: b, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}] | 3 | server.auth.insecureNoAuth | expected either insecureNoAuth: true or tokens, found both
+            no auth off loopback              | server:\\n  listen: 0.0.0.0:8080\\n  auth: {insecureNoAuth: true}      | 3 | server.auth.insecureNoAuth      | expected insecureNoAuth only with a loopback listen address
             """)
     void badConfigurationNamesFileLineFieldAndExpectation(String what, String yaml, int line, String field, String expected) {
         InputException e = parseFails(yaml.replace("\\n", "\n"));
@@ -113,6 +125,52 @@ class MicrosegConfigReaderTest {
         assertThat(e.line()).isEqualTo(line);
         assertThat(e.expected()).contains(expected);
         assertThat(e.getMessage()).startsWith("microseg.yaml:" + line + ": field " + field + ": ");
+    }
+
+    @Test
+    void theDemoServerListensOnLoopbackWithoutAuthenticationSaidExplicitly() {
+        MicrosegConfig.Server server = MicrosegConfigReader.read(MicrosegConfig.DEFAULT_FILE).server();
+        assertThat(server.listen()).isEqualTo(new MicrosegConfig.Listen("127.0.0.1", 8080));
+        assertThat(server.listen().isLoopback()).isTrue();
+        assertThat(server.auth()).isEqualTo(MicrosegConfig.Auth.INSECURE);
+        assertThat(server.bookmarkInterval()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(server.slowConsumer()).isEqualTo(new MicrosegConfig.SlowConsumer(100_000, java.time.Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void theCommentedTokensExampleIsValid() throws IOException {
+        String demo = Files.readString(MicrosegConfig.DEFAULT_FILE);
+        String withTokens = demo.replace("    insecureNoAuth: true\n", "").replaceAll("(?m)^    # (agents|operators):", "    $1:")
+                .replaceAll("(?m)^    #   ", "      ");
+        MicrosegConfig.Auth auth = MicrosegConfigReader.parse("microseg.yaml", withTokens, BASE).server().auth();
+        assertThat(auth.insecureNoAuth()).isFalse();
+        assertThat(auth.agents()).containsExactly(new MicrosegConfig.AgentToken("node/demo/node-1", "sha256:" + "0".repeat(64)));
+        assertThat(auth.operators()).containsExactly(new MicrosegConfig.OperatorToken("alice", "sha256:" + "1".repeat(64)));
+    }
+
+    @Test
+    void everyServerFieldRead() {
+        MicrosegConfig.Server server = parse("""
+                server:
+                  listen: "[::1]:9443"
+                  bookmarkInterval: 500ms
+                  slowConsumer: {maxPendingChanges: 50, grace: 2m}
+                  auth:
+                    agents:
+                      - {identity: node/prod/n-1, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}
+                      - {identity: host/db, tokenHash: "sha256:cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed"}
+                    operators:
+                      - {name: alice, tokenHash: "sha256:0000000000000000000000000000000000000000000000000000000000000000"}
+                """).server();
+        assertThat(server.listen()).isEqualTo(new MicrosegConfig.Listen("::1", 9443));
+        assertThat(server.listen().toString()).isEqualTo("[::1]:9443");
+        assertThat(server.listen().isLoopback()).isTrue();
+        assertThat(server.bookmarkInterval()).isEqualTo(java.time.Duration.ofMillis(500));
+        assertThat(server.slowConsumer()).isEqualTo(new MicrosegConfig.SlowConsumer(50, java.time.Duration.ofMinutes(2)));
+        assertThat(server.auth().agents()).extracting(MicrosegConfig.AgentToken::identity).containsExactly("node/prod/n-1", "host/db");
+        assertThat(server.auth().operators()).extracting(MicrosegConfig.OperatorToken::name).containsExactly("alice");
+        assertThat(parse("server: {listen: 0.0.0.0:8080}\n").server().listen().isLoopback()).isFalse();
+        assertThat(parse("policies: {folders: [p]}\n").server()).isEqualTo(MicrosegConfig.Server.DEFAULT);
     }
 
     @Test

@@ -1,0 +1,44 @@
+package io.microseg.server;
+
+import io.microseg.compile.AddressSet;
+import io.microseg.compile.CompiledRule;
+import io.microseg.engine.Engine;
+import io.microseg.engine.Snapshot;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The whole compiled state for the operators' endpoints (workloads, explain, warnings): the engine's
+ * snapshot, with rules and sets indexed by id, kept until the engine's version moves on. Reading a new
+ * one waits for the engine, so callers run it off the event loop.
+ */
+final class CompiledReads {
+    /** A snapshot and its indexes. */
+    record Reads(Snapshot snapshot, Map<String, CompiledRule> rules, Map<String, AddressSet> sets) {
+        boolean knows(String workload) {
+            return snapshot.placements().containsKey(workload) || !snapshot.compilation().rulesOf(workload).isEmpty();
+        }
+    }
+
+    private final Engine engine;
+    private volatile Reads cached;
+
+    CompiledReads(Engine engine) {
+        this.engine = engine;
+    }
+
+    /** The current state: the cached one while the engine's version has not moved. Blocks on the engine otherwise. */
+    Reads current() {
+        Reads c = cached;
+        if (c != null && c.snapshot().version() == engine.version()) return c;
+        Snapshot s = engine.snapshot();
+        Reads fresh = new Reads(s,
+                s.compilation().rules().stream().collect(Collectors.toMap(CompiledRule::id, Function.identity(), (a, b) -> a, LinkedHashMap::new)),
+                s.compilation().sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity(), (a, b) -> a, LinkedHashMap::new)));
+        cached = fresh;
+        return fresh;
+    }
+}

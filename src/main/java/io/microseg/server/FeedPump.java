@@ -1,0 +1,86 @@
+package io.microseg.server;
+
+import io.microseg.compile.CompiledRule;
+import io.microseg.engine.ChangeSet;
+import io.microseg.engine.Snapshot;
+import io.microseg.feed.FeedStore;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Carries the engine's change sets into the {@link FeedStore} without losing or repeating one: it
+ * subscribes before the engine starts and holds change sets back until the store is initialized from a
+ * snapshot, then passes on those after the snapshot's version. Runs on the engine thread.
+ *
+ * <p>{@link #delivered()} is the last version the store has passed to its listeners: when it reads V,
+ * every event of version V or less is already in the hands of the watch streams, so a stream may
+ * send a bookmark for V after what it has queued.
+ */
+final class FeedPump {
+    private final FeedStore feed;
+    private final ServerMetrics metrics;
+    private final List<ChangeSet> early = new ArrayList<>();
+    /** Rules using each set: a set is counted while some rule uses it. Engine thread only, once initialized. */
+    private final Map<String, Integer> setUsers = new HashMap<>();
+    private boolean initialized;
+    private volatile long delivered = -1;
+
+    FeedPump(FeedStore feed, ServerMetrics metrics) {
+        this.feed = feed;
+        this.metrics = metrics;
+    }
+
+    /** The engine subscriber: subscribe it before the engine starts. */
+    void accept(ChangeSet changes) {
+        synchronized (this) {
+            if (!initialized) {
+                early.add(changes);
+                return;
+            }
+        }
+        forward(changes);
+    }
+
+    /** Initializes the store from a snapshot taken after the subscription, then passes on what came after it. */
+    void initialize(Snapshot snapshot) {
+        synchronized (this) {
+            feed.initialize(snapshot);
+            snapshot.compilation().rules().forEach(r -> use(r, 1));
+            metrics.rules.set(snapshot.compilation().rules().size());
+            metrics.sets.set(setUsers.size());
+            metrics.version.set(snapshot.version());
+            delivered = snapshot.version();
+            for (ChangeSet c : early) {
+                if (c.version() > snapshot.version()) forward(c);
+            }
+            early.clear();
+            initialized = true;
+        }
+    }
+
+    boolean initialized() {
+        return delivered >= 0;
+    }
+
+    long delivered() {
+        return delivered;
+    }
+
+    private void forward(ChangeSet changes) {
+        feed.accept(changes);
+        changes.rulesAdded().forEach(r -> use(r, 1));
+        changes.rulesRemoved().forEach(r -> use(r, -1));
+        metrics.rules.addAndGet(changes.rulesAdded().size() - changes.rulesRemoved().size());
+        metrics.sets.set(setUsers.size());
+        metrics.version.set(changes.version());
+        delivered = changes.version();
+    }
+
+    private void use(CompiledRule r, int delta) {
+        if (r.peerSet() == null) return;
+        if (setUsers.merge(r.peerSet(), delta, Integer::sum) <= 0) setUsers.remove(r.peerSet());
+    }
+}

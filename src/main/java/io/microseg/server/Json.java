@@ -1,0 +1,98 @@
+package io.microseg.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.microseg.compile.AddressSet;
+import io.microseg.compile.CompilationJson;
+import io.microseg.compile.CompiledRule;
+import io.microseg.engine.SetChange;
+import io.microseg.feed.AgentEvent;
+import io.vertx.core.buffer.Buffer;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The API's JSON: rules and sets in the compile JSON's shape ({@link CompilationJson}), and the
+ * watch stream's events, one compact JSON object per line (NDJSON):
+ * <pre>
+ * {"type":"snapshot","version":V,"replace":false,"rules":[...],"sets":[...]}
+ * {"type":"delta","version":V,"rulesAdded":[...],"rulesRemoved":[ids],"setsAdded":[...],"setsRemoved":[ids],
+ *  "setMembers":[{"set":id,"added":[ips],"removed":[ips]}]}
+ * {"type":"bookmark","version":V}
+ * </pre>
+ */
+final class Json {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Json() {}
+
+    static Buffer buffer(Object value) {
+        try {
+            return Buffer.buffer(MAPPER.writeValueAsBytes(value));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One NDJSON line. */
+    static Buffer line(AgentEvent event) {
+        return buffer(event(event)).appendByte((byte) '\n');
+    }
+
+    static Map<String, Object> event(AgentEvent event) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (event instanceof AgentEvent.Snapshot s) {
+            m.put("type", "snapshot");
+            m.put("version", s.version());
+            m.put("replace", s.replace());
+            m.put("rules", rules(s.rules()));
+            m.put("sets", sets(s.sets()));
+        } else if (event instanceof AgentEvent.Delta d) {
+            m.put("type", "delta");
+            m.put("version", d.version());
+            m.put("rulesAdded", rules(d.rulesAdded()));
+            m.put("rulesRemoved", d.rulesRemoved());
+            m.put("setsAdded", sets(d.setsAdded()));
+            m.put("setsRemoved", d.setsRemoved());
+            m.put("setMembers", d.setMembers().stream().map(Json::members).toList());
+        } else if (event instanceof AgentEvent.Bookmark b) {
+            m.put("type", "bookmark");
+            m.put("version", b.version());
+        }
+        return m;
+    }
+
+    /** {@code {"version","rules","sets"}}: an agent's rules as {@code GET .../rules} answers. */
+    static Map<String, Object> agentRules(AgentEvent.Snapshot s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", s.version());
+        m.put("rules", rules(s.rules()));
+        m.put("sets", sets(s.sets()));
+        return m;
+    }
+
+    static List<Map<String, Object>> rules(List<CompiledRule> rules) {
+        return rules.stream().map(CompilationJson::rule).toList();
+    }
+
+    static List<Map<String, Object>> sets(List<AddressSet> sets) {
+        return sets.stream().map(CompilationJson::set).toList();
+    }
+
+    private static Map<String, Object> members(SetChange c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("set", c.set());
+        m.put("added", c.added());
+        m.put("removed", c.removed());
+        return m;
+    }
+
+    static Map<String, Object> error(int status, String message) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", status);
+        m.put("error", message);
+        return m;
+    }
+}

@@ -1,0 +1,332 @@
+package io.microseg.server;
+
+import io.microseg.compile.AddressSet;
+import io.microseg.compile.CompilationJson;
+import io.microseg.compile.CompiledRule;
+import io.microseg.compile.Justification;
+import io.microseg.compile.RuleBase;
+import io.microseg.config.MicrosegConfig;
+import io.microseg.engine.Engine;
+import io.microseg.feed.AgentEvent;
+import io.microseg.feed.FeedStore;
+import io.microseg.source.Sources;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * {@code microseg serve}: the engine on the configured sources, the per-agent feed, and the HTTP API.
+ *
+ * <pre>
+ * GET /healthz                                   200 while the engine thread runs
+ * GET /readyz                                    200 once the first compile is done, 503 before
+ * GET /metrics                                   Prometheus text
+ * GET /v1/nodes/{cluster}/{node}/rules           {"version","rules","sets"} of agent node/{cluster}/{node}
+ * GET /v1/hosts/{name}/rules                     the same for host/{name}
+ * GET /v1/nodes/{cluster}/{node}/watch[?since=V] NDJSON: snapshot (or deltas since V), then deltas, bookmarks
+ * GET /v1/hosts/{name}/watch[?since=V]
+ * GET /v1/workloads/{id}/rules                   (operators) one workload's rules and the sets they use
+ * GET /v1/rules/{id}/explain                     (operators) a rule with its provenance
+ * GET /v1/warnings                               (operators) the policies' warnings
+ * </pre>
+ *
+ * {@link #listen} brings the HTTP server up first, so that {@code /healthz} and {@code /readyz} answer
+ * during the first compile; {@link #start} then starts the engine and sources and returns when the
+ * first compile is in the feed.
+ */
+public final class MicrosegServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MicrosegServer.class);
+    /** Deltas kept per agent for resuming with {@code since}; older resumes get a replacing snapshot. */
+    static final int HISTORY_PER_AGENT = 1000;
+
+    private final MicrosegConfig config;
+    private final MicrosegConfig.Server settings;
+    private final Credentials credentials;
+    private final ServerMetrics metrics = new ServerMetrics();
+    private final Engine engine;
+    private final Sources sources;
+    private final FeedStore feed = new FeedStore(HISTORY_PER_AGENT);
+    private final FeedPump pump;
+    private final CompiledReads reads;
+    private final Vertx vertx;
+    private HttpServer http;
+    private volatile boolean ready;
+
+    public MicrosegServer(MicrosegConfig config, RuleBase rules) {
+        this.config = config;
+        this.settings = config.server();
+        if (!settings.auth().configured()) {
+            throw new IllegalArgumentException("no authentication configured: expected server.auth with agent or operator tokens, "
+                    + "or insecureNoAuth: true on a loopback address");
+        }
+        if (settings.auth().insecureNoAuth() && !settings.listen().isLoopback()) {
+            throw new IllegalArgumentException("refusing to serve without authentication on " + settings.listen()
+                    + ", which is not a loopback address");
+        }
+        this.credentials = Credentials.of(settings.auth());
+        this.engine = new Engine(rules, ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()));
+        this.sources = new Sources(config, engine::submit, Duration.ofSeconds(30));
+        this.pump = new FeedPump(feed, metrics);
+        this.reads = new CompiledReads(engine);
+        engine.subscribe(pump::accept);
+        engine.timeBatches(metrics::batch);
+        this.vertx = Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+                        // its own name: Vert.x keeps registries by name, and a test may run several servers
+                        .setRegistryName("microseg-" + java.util.UUID.randomUUID())))
+                .withMetrics(new MicrometerMetricsFactory(metrics.registry))
+                .build();
+    }
+
+    /** Starts the HTTP server; returns the port it listens on (the configured one, or a free one for port 0). */
+    public int listen() {
+        Router router = router();
+        http = await(vertx.createHttpServer(new HttpServerOptions()
+                        .setHost(settings.listen().host()).setPort(settings.listen().port())
+                        // HTTP/1.1 only: a watch is one chunked response on its own connection, closed when
+                        // its client is too slow (no cleartext HTTP/2 upgrade multiplexing streams)
+                        .setHttp2ClearTextEnabled(false))
+                .requestHandler(router).listen());
+        return http.actualPort();
+    }
+
+    /** Starts the engine and the sources; returns the version of the first compile once the feed serves it. */
+    public long start() {
+        engine.start();
+        sources.start();
+        engine.sync().join();
+        pump.initialize(engine.snapshot());
+        ready = true;
+        return feed.version();
+    }
+
+    public boolean ready() {
+        return ready;
+    }
+
+    public int port() {
+        return http.actualPort();
+    }
+
+    public FeedStore feed() {
+        return feed;
+    }
+
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public void close() {
+        ready = false;
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("the HTTP server did not close cleanly: {}", e.toString());
+        }
+        sources.close();
+        engine.close();
+    }
+
+    // ---- routes ----
+
+    private Router router() {
+        Router router = Router.router(vertx);
+        router.get("/healthz").handler(ctx -> {
+            boolean up = engine.isRunning();
+            json(ctx, up ? 200 : 503, Map.of("status", up ? "ok" : "engine stopped"));
+        });
+        router.get("/readyz").handler(ctx -> {
+            if (ready) json(ctx, 200, Map.of("status", "ready", "version", feed.version()));
+            else json(ctx, 503, Map.of("status", "starting: the first compile has not finished"));
+        });
+        router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry));
+
+        router.route("/v1/*").handler(this::authenticate);
+        router.get("/v1/nodes/:cluster/:node/rules").handler(ctx -> agentRules(ctx, nodeAgent(ctx)));
+        router.get("/v1/hosts/:name/rules").handler(ctx -> agentRules(ctx, "host/" + ctx.pathParam("name")));
+        router.get("/v1/nodes/:cluster/:node/watch").handler(ctx -> watch(ctx, nodeAgent(ctx)));
+        router.get("/v1/hosts/:name/watch").handler(ctx -> watch(ctx, "host/" + ctx.pathParam("name")));
+        router.get("/v1/workloads/:id/rules").handler(this::operatorsOnly).handler(this::workloadRules);
+        router.get("/v1/rules/:id/explain").handler(this::operatorsOnly).handler(this::explain);
+        router.get("/v1/warnings").handler(this::operatorsOnly).handler(this::warnings);
+
+        router.route().last().handler(ctx -> error(ctx, 404, "no such resource: " + ctx.request().method() + " " + ctx.request().path()));
+        router.errorHandler(500, ctx -> {
+            LOG.error("request {} failed", ctx.request().path(), ctx.failure());
+            error(ctx, 500, "internal error");
+        });
+        return router;
+    }
+
+    private static String nodeAgent(RoutingContext ctx) {
+        return "node/" + ctx.pathParam("cluster") + "/" + ctx.pathParam("node");
+    }
+
+    private void authenticate(RoutingContext ctx) {
+        var principal = credentials.authenticate(ctx.request().getHeader("Authorization"));
+        if (principal.isEmpty()) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"microseg\"");
+            error(ctx, 401, "expected Authorization: Bearer <token> with a token this server knows");
+            return;
+        }
+        if (!ready) {
+            error(ctx, 503, "starting: the first compile has not finished");
+            return;
+        }
+        ctx.put("principal", principal.get());
+        ctx.next();
+    }
+
+    private static Credentials.Principal principal(RoutingContext ctx) {
+        return ctx.get("principal");
+    }
+
+    private void operatorsOnly(RoutingContext ctx) {
+        if (principal(ctx).readsEverything()) ctx.next();
+        else error(ctx, 403, principal(ctx).name() + " is an agent: this endpoint needs an operator token");
+    }
+
+    private boolean mayRead(RoutingContext ctx, String agent) {
+        if (principal(ctx).mayRead(agent)) return true;
+        error(ctx, 403, principal(ctx).name() + " may read its own rules only, not those of " + agent);
+        return false;
+    }
+
+    private void agentRules(RoutingContext ctx, String agent) {
+        if (!mayRead(ctx, agent)) return;
+        if (!feed.agents().contains(agent)) {
+            error(ctx, 404, "no agent " + agent + ": no such node or host in the inventory");
+            return;
+        }
+        AgentEvent.Snapshot s = feed.snapshot(agent);
+        json(ctx, 200, Json.agentRules(s));
+    }
+
+    private void watch(RoutingContext ctx, String agent) {
+        if (!mayRead(ctx, agent)) return;
+        OptionalLong since = OptionalLong.empty();
+        String text = ctx.request().getParam("since");
+        if (text != null) {
+            try {
+                since = OptionalLong.of(Long.parseLong(text.trim()));
+            } catch (NumberFormatException e) {
+                error(ctx, 400, "expected since=<version>, a whole number from an earlier event, found \"" + text + "\"");
+                return;
+            }
+        }
+        new WatchStream(vertx, ctx.response(), agent, pump, metrics, settings.slowConsumer())
+                .start(feed, since, settings.bookmarkInterval().toMillis());
+    }
+
+    private void workloadRules(RoutingContext ctx) {
+        String workload = ctx.pathParam("id");
+        withReads(ctx, r -> {
+            if (!r.knows(workload)) {
+                error(ctx, 404, "no workload " + workload + " (ids: host/<name>, node/<cluster>/<name>, pod/<cluster>/<namespace>/<name>, URL-encoded)");
+                return;
+            }
+            var only = r.snapshot().compilation().only(workload);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("version", r.snapshot().version());
+            m.put("workload", workload);
+            m.put("agent", r.snapshot().placements().get(workload));
+            m.put("rules", Json.rules(only.rules()));
+            m.put("sets", Json.sets(only.sets()));
+            json(ctx, 200, m);
+        });
+    }
+
+    private void explain(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        withReads(ctx, r -> {
+            CompiledRule rule = r.rules().get(id);
+            if (rule == null) {
+                error(ctx, 404, "no rule " + id + " at version " + r.snapshot().version());
+                return;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("version", r.snapshot().version());
+            m.put("rule", CompilationJson.rule(rule));
+            AddressSet peer = rule.peerSet() == null ? null : r.sets().get(rule.peerSet());
+            m.put("peerSet", peer == null ? null : CompilationJson.set(peer));
+            m.put("policy", rule.policy());
+            int slash = rule.policy().indexOf('/');
+            m.put("workspace", slash < 0 ? null : rule.policy().substring(0, slash));
+            m.put("agent", r.snapshot().placements().get(rule.workload()));
+            List<Map<String, Object>> why = new ArrayList<>();
+            for (Justification j : rule.justifications()) {
+                Map<String, Object> jm = new LinkedHashMap<>();
+                jm.put("drlRule", j.source().name());
+                jm.put("location", j.source().location());
+                jm.put("source", j.source().text());
+                jm.put("matched", j.matched());
+                why.add(jm);
+            }
+            m.put("justifications", why);
+            json(ctx, 200, m);
+        });
+    }
+
+    private void warnings(RoutingContext ctx) {
+        withReads(ctx, r -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("version", r.snapshot().version());
+            m.put("warnings", r.snapshot().compilation().warnings().stream().map(CompilationJson::warning).toList());
+            json(ctx, 200, m);
+        });
+    }
+
+    /** Reads the compiled state off the event loop (it may wait for the engine), then answers on it. */
+    private void withReads(RoutingContext ctx, java.util.function.Consumer<CompiledReads.Reads> answer) {
+        vertx.executeBlocking(reads::current, false).onComplete(ar -> {
+            if (ar.succeeded()) answer.accept(ar.result());
+            else ctx.fail(ar.cause());
+        });
+    }
+
+    private static void json(RoutingContext ctx, int status, Object body) {
+        if (ctx.response().ended() || ctx.response().closed()) return;
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.buffer(body));
+    }
+
+    private static void error(RoutingContext ctx, int status, String message) {
+        json(ctx, status, Json.error(status, message));
+    }
+
+    private static <T> T await(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Agents the feed knows, for logs. */
+    Set<String> agents() {
+        return feed.agents().stream().sorted().collect(Collectors.toCollection(java.util.TreeSet::new));
+    }
+}

@@ -1,0 +1,71 @@
+package io.microseg.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.microseg.feed.AgentEvent;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The server's own meters, in Prometheus names:
+ * <ul>
+ *   <li>{@code microseg_rules}, {@code microseg_sets}: rules compiled, and address sets they use;</li>
+ *   <li>{@code microseg_version}: the version the feed has reached;</li>
+ *   <li>{@code microseg_enforcers_connected}: open watch streams;</li>
+ *   <li>{@code microseg_compile_batch_seconds}: from taking a batch of changes to its change set;</li>
+ *   <li>{@code microseg_feed_events_sent_total{type=snapshot|delta|bookmark}}: events written to streams;</li>
+ *   <li>{@code microseg_feed_slow_consumer_disconnects_total}: streams closed because their client did not keep up.</li>
+ * </ul>
+ * Vert.x adds its own ({@code vertx_http_server_*}) through vertx-micrometer-metrics on the same registry.
+ */
+public final class ServerMetrics {
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final AtomicLong rules = new AtomicLong();
+    final AtomicLong sets = new AtomicLong();
+    final AtomicLong version = new AtomicLong();
+    final AtomicInteger connected = new AtomicInteger();
+    private final Timer batches;
+    private final Counter snapshots;
+    private final Counter deltas;
+    private final Counter bookmarks;
+    final Counter slowConsumers;
+
+    public ServerMetrics() {
+        Gauge.builder("microseg.rules", rules, AtomicLong::get).description("Concrete rules compiled").register(registry);
+        Gauge.builder("microseg.sets", sets, AtomicLong::get).description("Address sets the rules use").register(registry);
+        Gauge.builder("microseg.version", version, AtomicLong::get).description("Version of the rules the feed serves").register(registry);
+        Gauge.builder("microseg.enforcers.connected", connected, AtomicInteger::get)
+                .description("Enforcement agents (watch streams) connected").register(registry);
+        batches = Timer.builder("microseg.compile.batch").description("From taking a batch of changes to its change set")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        snapshots = sent("snapshot");
+        deltas = sent("delta");
+        bookmarks = sent("bookmark");
+        slowConsumers = Counter.builder("microseg.feed.slow.consumer.disconnects")
+                .description("Watch streams closed because their client did not keep up").register(registry);
+    }
+
+    private Counter sent(String type) {
+        return Counter.builder("microseg.feed.events.sent").description("Events written to watch streams").tag("type", type)
+                .register(registry);
+    }
+
+    void batch(Duration took) {
+        batches.record(took);
+    }
+
+    void sent(AgentEvent e) {
+        if (e instanceof AgentEvent.Snapshot) snapshots.increment();
+        else if (e instanceof AgentEvent.Delta) deltas.increment();
+        else bookmarks.increment();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+}
