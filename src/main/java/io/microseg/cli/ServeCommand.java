@@ -1,5 +1,8 @@
 package io.microseg.cli;
 
+import io.microseg.compile.DrlBuild;
+import io.microseg.compile.DrlProblem;
+
 import io.microseg.compile.RuleBase;
 import io.microseg.config.MicrosegConfig;
 import io.microseg.input.InputException;
@@ -28,6 +31,11 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--insecure-no-auth",
             description = "Serve without authentication: anyone who can connect reads every rule. Refused unless the listen address is loopback.")
     boolean insecureNoAuth;
+
+    @Option(names = "--rules", paramLabel = "DIR",
+            description = "Watch this DRL folder and reload the rules when it changes (an edit with errors is reported at its line "
+                    + "and changes nothing). Default: the rules packaged in the jar, not reloaded.")
+    java.nio.file.Path rules;
 
     /** Counted down to stop serving: by the shutdown hook on Ctrl-C, or by a test. */
     final CountDownLatch stop = new CountDownLatch(1);
@@ -61,7 +69,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         }
         MicrosegConfig effective = config.withServer(server);
         SourceOptions.untilStopped("serve", stop, () -> {
-            try (MicrosegServer s = new MicrosegServer(effective, RuleBase.packaged())) {
+            try (MicrosegServer s = new MicrosegServer(effective, startingRules(), rules)) {
                 int port;
                 try {
                     port = s.listen();
@@ -78,6 +86,18 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
             }
         });
         return 0;
+    }
+
+    /** The rules folder as it is now when one is given (an edit since the build counts), else the packaged rules. */
+    private RuleBase startingRules() {
+        if (rules == null) return RuleBase.packaged();
+        DrlBuild.Result built = DrlBuild.build(rules);
+        if (!built.ok()) {
+            DrlProblem first = built.problems().get(0);
+            throw new InputException(first.file(), first.line(), first.rule() == null ? null : "rule \"" + first.rule() + "\"",
+                    null, first.message() + (built.problems().size() > 1 ? " (and " + (built.problems().size() - 1) + " more: run check-rules)" : ""));
+        }
+        return built.rules();
     }
 
     private void say(String line) {

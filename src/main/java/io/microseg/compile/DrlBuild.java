@@ -123,7 +123,7 @@ public final class DrlBuild {
         for (Pattern p : FRAGMENTS) {
             Matcher expr = p.matcher(message);
             if (!expr.find()) continue;
-            String fragment = expr.group(1).replaceAll("[\\]\\[]+$", "").trim();
+            String fragment = expr.group(1).replaceAll("[\\]\\[:;,.]+$", "").trim();
             for (String candidate : new String[]{fragment, fragment.split("\\s+")[0]}) {
                 if (candidate.length() < 2) continue;
                 for (int i = 0; i < lines.length; i++) {

@@ -36,6 +36,8 @@ public final class Engine implements AutoCloseable {
 
     private record Reload(RuleBase rules, CompletableFuture<Long> done) implements Task {}
 
+    private record ReadInputs(CompletableFuture<Inputs> result) implements Task {}
+
     private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
     private final List<Consumer<ChangeSet>> subscribers = new CopyOnWriteArrayList<>();
     private final List<Consumer<Duration>> batchTimers = new CopyOnWriteArrayList<>();
@@ -103,6 +105,13 @@ public final class Engine implements AutoCloseable {
         return result.join();
     }
 
+    /** The inventory and workspaces after every change submitted before this call (for trace and analyses). */
+    public Inputs inputs() {
+        CompletableFuture<Inputs> result = new CompletableFuture<>();
+        queue.add(new ReadInputs(result));
+        return result.join();
+    }
+
     /**
      * Replaces the rule base (a DRL edit that built): the current state is compiled with the new
      * rules in a new session, and the difference goes to subscribers as one ordinary change set.
@@ -136,6 +145,7 @@ public final class Engine implements AutoCloseable {
                         if (t instanceof Barrier b) b.done().complete(version);
                         else if (t instanceof Reload r) r.done().complete(reload(r.rules()));
                         else if (t instanceof Read r) r.result().complete(new Snapshot(version, compiler.compilation(), compiler.placements()));
+                        else if (t instanceof ReadInputs r) r.result().complete(new Inputs(version, state.inventory(), state.workspaces()));
                         else if (t instanceof Stop) return;
                     }
                 }
@@ -149,6 +159,7 @@ public final class Engine implements AutoCloseable {
                 batch.stream().filter(t -> t instanceof Barrier).forEach(t -> ((Barrier) t).done().complete(version));
                 batch.stream().filter(t -> t instanceof Read).forEach(t -> ((Read) t).result().completeExceptionally(e));
                 batch.stream().filter(t -> t instanceof Reload).forEach(t -> ((Reload) t).done().completeExceptionally(e));
+                batch.stream().filter(t -> t instanceof ReadInputs).forEach(t -> ((ReadInputs) t).result().completeExceptionally(e));
             } finally {
                 batch.clear();
             }

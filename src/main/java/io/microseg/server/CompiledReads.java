@@ -1,5 +1,12 @@
 package io.microseg.server;
 
+import io.microseg.compile.Compilation;
+import io.microseg.engine.Inputs;
+import io.microseg.explain.ClusterSafety;
+import io.microseg.explain.Trace;
+import io.microseg.facts.Warning;
+import java.util.List;
+
 import io.microseg.compile.AddressSet;
 import io.microseg.compile.CompiledRule;
 import io.microseg.engine.Engine;
@@ -17,9 +24,19 @@ import java.util.stream.Collectors;
  */
 final class CompiledReads {
     /** A snapshot and its indexes. */
-    record Reads(Snapshot snapshot, Map<String, CompiledRule> rules, Map<String, AddressSet> sets) {
+    record Reads(Snapshot snapshot, Inputs inputs, Map<String, CompiledRule> rules, Map<String, AddressSet> sets,
+                 java.util.function.Supplier<List<Warning>> warnings) {
         boolean knows(String workload) {
             return snapshot.placements().containsKey(workload) || !snapshot.compilation().rulesOf(workload).isEmpty();
+        }
+
+        /** The compile's warnings and the cluster-safety analysis of the same state. */
+        List<Warning> allWarnings() {
+            return warnings.get();
+        }
+
+        Trace tracer() {
+            return Trace.of(snapshot.compilation(), inputs.inventory(), inputs.workspaces());
         }
     }
 
@@ -35,10 +52,27 @@ final class CompiledReads {
         Reads c = cached;
         if (c != null && c.snapshot().version() == engine.version()) return c;
         Snapshot s = engine.snapshot();
-        Reads fresh = new Reads(s,
+        Inputs inputs = engine.inputs();
+        Compilation compilation = s.compilation();
+        java.util.function.Supplier<List<Warning>> warnings = memoize(() -> compilation.withWarnings(
+                ClusterSafety.warnings(compilation, inputs.inventory(), inputs.workspaces())).warnings());
+        Reads fresh = new Reads(s, inputs,
                 s.compilation().rules().stream().collect(Collectors.toMap(CompiledRule::id, Function.identity(), (a, b) -> a, LinkedHashMap::new)),
-                s.compilation().sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity(), (a, b) -> a, LinkedHashMap::new)));
+                s.compilation().sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity(), (a, b) -> a, LinkedHashMap::new)),
+                warnings);
         cached = fresh;
         return fresh;
+    }
+
+    private static <T> java.util.function.Supplier<T> memoize(java.util.function.Supplier<T> compute) {
+        return new java.util.function.Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) value = compute.get();
+                return value;
+            }
+        };
     }
 }

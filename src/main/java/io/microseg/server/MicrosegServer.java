@@ -1,5 +1,11 @@
 package io.microseg.server;
 
+import io.microseg.engine.RulesReloader;
+import io.microseg.explain.FlowTrace;
+import io.microseg.explain.Trace;
+import io.microseg.explain.TraceText;
+import io.microseg.input.InputException;
+
 import io.microseg.compile.AddressSet;
 import io.microseg.compile.CompilationJson;
 import io.microseg.compile.CompiledRule;
@@ -70,10 +76,20 @@ public final class MicrosegServer implements AutoCloseable {
     private final FeedPump pump;
     private final CompiledReads reads;
     private final Vertx vertx;
+    private final RulesReloader reloader;
     private HttpServer http;
     private volatile boolean ready;
 
     public MicrosegServer(MicrosegConfig config, RuleBase rules) {
+        this(config, rules, null);
+    }
+
+    /**
+     * A server whose rules can be reloaded from {@code rulesFolder} (null: the given rules stay): the
+     * folder is watched, an edit that builds replaces the rules and reaches agents as deltas, one
+     * that does not is logged at its DRL line; {@code POST /v1/rules/reload} does the same on demand.
+     */
+    public MicrosegServer(MicrosegConfig config, RuleBase rules, java.nio.file.Path rulesFolder) {
         this.config = config;
         this.settings = config.server();
         if (!settings.auth().configured()) {
@@ -89,6 +105,8 @@ public final class MicrosegServer implements AutoCloseable {
         this.sources = new Sources(config, engine::submit, Duration.ofSeconds(30));
         this.pump = new FeedPump(feed, metrics);
         this.reads = new CompiledReads(engine);
+        this.reloader = rulesFolder == null ? null
+                : new RulesReloader(rulesFolder, engine, o -> { if (o.applied()) metrics.rulesReloaded(); });
         engine.subscribe(pump::accept);
         engine.timeBatches(metrics::batch);
         this.vertx = Vertx.builder()
@@ -118,6 +136,13 @@ public final class MicrosegServer implements AutoCloseable {
         engine.sync().join();
         pump.initialize(engine.snapshot());
         ready = true;
+        if (reloader != null) {
+            try {
+                reloader.start();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot watch the rules folder", e);
+            }
+        }
         return feed.version();
     }
 
@@ -145,6 +170,7 @@ public final class MicrosegServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("the HTTP server did not close cleanly: {}", e.toString());
         }
+        if (reloader != null) reloader.close();
         sources.close();
         engine.close();
     }
@@ -171,6 +197,8 @@ public final class MicrosegServer implements AutoCloseable {
         router.get("/v1/workloads/:id/rules").handler(this::operatorsOnly).handler(this::workloadRules);
         router.get("/v1/rules/:id/explain").handler(this::operatorsOnly).handler(this::explain);
         router.get("/v1/warnings").handler(this::operatorsOnly).handler(this::warnings);
+        router.get("/v1/trace").handler(this::operatorsOnly).handler(this::trace);
+        router.post("/v1/rules/reload").handler(this::operatorsOnly).handler(this::reloadRules);
 
         router.route().last().handler(ctx -> error(ctx, 404, "no such resource: " + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(500, ctx -> {
@@ -293,8 +321,58 @@ public final class MicrosegServer implements AutoCloseable {
         withReads(ctx, r -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("version", r.snapshot().version());
-            m.put("warnings", r.snapshot().compilation().warnings().stream().map(CompilationJson::warning).toList());
+            m.put("warnings", r.allWarnings().stream().map(CompilationJson::warning).toList());
             json(ctx, 200, m);
+        });
+    }
+
+    /** {@code GET /v1/trace?from=X&to=Y&port=tcp/27017}: the flow hop by hop, as the {@code trace} command prints it. */
+    private void trace(RoutingContext ctx) {
+        String from = ctx.queryParams().get("from");
+        String to = ctx.queryParams().get("to");
+        String port = ctx.queryParams().get("port");
+        if (from == null || to == null || port == null) {
+            error(ctx, 400, "expected the query parameters from, to and port (e.g. ?from=host/backup-prod&to=node/demo/node-1&port=tcp/30017)");
+            return;
+        }
+        withReads(ctx, r -> {
+            try {
+                Trace.Port p = Trace.Port.parse(port);
+                FlowTrace t = r.tracer().trace(from, to, p.protocol(), p.port());
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("version", r.snapshot().version());
+                m.put("verdict", t.verdict());
+                m.put("text", TraceText.write(t, r.sets()));
+                json(ctx, 200, m);
+            } catch (InputException e) {
+                error(ctx, 400, e.getMessage());
+            }
+        });
+    }
+
+    /** {@code POST /v1/rules/reload}: builds the rules folder now; 200 with the new version, or 422 with each error at its DRL line. */
+    private void reloadRules(RoutingContext ctx) {
+        if (reloader == null) {
+            error(ctx, 409, "this server runs the rules packaged in its jar: start it with --rules DIR to reload DRL");
+            return;
+        }
+        vertx.executeBlocking(reloader::reload, false).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+                return;
+            }
+            RulesReloader.Outcome o = ar.result();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("applied", o.applied());
+            m.put("version", o.version());
+            m.put("problems", o.problems().stream().map(pr -> {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("location", pr.file() + ":" + pr.line() + ":" + pr.column());
+                e.put("rule", pr.rule());
+                e.put("message", pr.message());
+                return e;
+            }).toList());
+            json(ctx, o.applied() ? 200 : 422, m);
         });
     }
 

@@ -34,6 +34,7 @@ public final class ServerMetrics {
     private final Counter deltas;
     private final Counter bookmarks;
     final Counter slowConsumers;
+    private final Counter reloads;
 
     public ServerMetrics() {
         Gauge.builder("microseg.rules", rules, AtomicLong::get).description("Concrete rules compiled").register(registry);
@@ -48,6 +49,12 @@ public final class ServerMetrics {
         bookmarks = sent("bookmark");
         slowConsumers = Counter.builder("microseg.feed.slow.consumer.disconnects")
                 .description("Watch streams closed because their client did not keep up").register(registry);
+        reloads = Counter.builder("microseg.rules.reloads").description("DRL edits that built and replaced the rules")
+                .register(registry);
+    }
+
+    void rulesReloaded() {
+        reloads.increment();
     }
 
     private Counter sent(String type) {

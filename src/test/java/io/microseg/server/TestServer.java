@@ -58,9 +58,15 @@ final class TestServer implements AutoCloseable {
 
     /** Copies the demo into {@code dir} and starts a server on it with the given settings. */
     TestServer(Path dir, MicrosegConfig.Server settings) {
+        this(dir, settings, null);
+    }
+
+    /** As above, with the rules reloaded from {@code rulesFolder} when it is not null. */
+    TestServer(Path dir, MicrosegConfig.Server settings, Path rulesFolder) {
         inventory = TestFiles.copy(Path.of("config/demo/inventory"), dir.resolve("inventory"));
         policies = TestFiles.copy(Path.of("config/demo/policies"), dir.resolve("policies"));
-        server = new MicrosegServer(MicrosegConfig.ofFolders(List.of(inventory), List.of(policies)).withServer(settings), rules());
+        server = new MicrosegServer(MicrosegConfig.ofFolders(List.of(inventory), List.of(policies)).withServer(settings),
+                rules(), rulesFolder);
         port = server.listen();
     }
 
@@ -80,7 +86,14 @@ final class TestServer implements AutoCloseable {
     }
 
     Response get(String path, String token) {
-        HttpRequest.Builder req = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).GET();
+        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).GET(), token);
+    }
+
+    Response post(String path, String token) {
+        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.noBody()), token);
+    }
+
+    private Response send(HttpRequest.Builder req, String token) {
         if (token != null) req.header("Authorization", "Bearer " + token);
         try {
             HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());

@@ -1,0 +1,92 @@
+package io.microseg.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.microseg.testing.TestFiles;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.microseg.server.TestServer.NODE_1;
+import static io.microseg.server.TestServer.OPERATOR;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The policy experts' tools on the live server: trace, warnings with cluster safety, DRL reload. */
+class WorkbenchEndpointsTest {
+    private static final String NODES_RULE = "Provider pods accept the nodes of the cluster on the target port";
+
+    @TempDir
+    Path dir;
+    Path rules;
+    TestServer t;
+
+    @BeforeEach
+    void start() {
+        rules = TestFiles.copy(Path.of("rules"), dir.resolve("rules"));
+        t = new TestServer(dir, TestServer.settings(), rules).start();
+    }
+
+    @AfterEach
+    void stop() {
+        t.close();
+    }
+
+    @Test
+    void traceAnswersAllowAndDenyWithTheDecidingRule() {
+        JsonNode allowed = t.get("/v1/trace?from=host/backup-prod&to=node/demo/node-1&port=tcp/30017", OPERATOR).json();
+        assertThat(allowed.get("verdict").asText()).isEqualTo("ALLOW");
+        assertThat(allowed.get("text").asText()).contains("Consumers reach the node port on every node of the service's cluster")
+                .contains("rules/services.drl:");
+
+        JsonNode denied = t.get("/v1/trace?from=pod/demo/web/web-prod-0&to=pod/demo/data/db-0&port=tcp/27017", OPERATOR).json();
+        assertThat(denied.get("verdict").asText()).isEqualTo("DENY");
+        assertThat(denied.get("text").asText()).contains("the policy opens the service, not the pod");
+
+        assertThat(t.get("/v1/trace?from=pod/demo/web/nope&to=node/demo/node-1&port=tcp/30017", OPERATOR).status()).isEqualTo(400);
+        assertThat(t.get("/v1/trace?from=host/backup-prod&to=node/demo/node-1&port=tcp/30017", NODE_1).status()).isEqualTo(403);
+    }
+
+    @Test
+    void warningsIncludeTheClusterSafetyAnalysis() {
+        JsonNode warnings = t.get("/v1/warnings", OPERATOR).json().get("warnings");
+        List<String> messages = new ArrayList<>();
+        warnings.forEach(w -> messages.add(w.get("policy").asText() + ": " + w.get("message").asText()));
+        assertThat(messages).anyMatch(m -> m.startsWith("demo/catch-all: ") && m.contains("10250"));
+    }
+
+    @Test
+    void aBrokenDrlEditIsRefusedAtItsLineAndAGoodOneReachesTheAgentsAsADelta() {
+        int line = TestFiles.lineOf(rules.resolve("services.drl"), "$g : ServiceGrant(hasNodePort, !preservesClientIp, action == Action.ALLOW)");
+        String original = TestFiles.read(rules.resolve("services.drl"));
+        try (TestServer.Stream s = t.watch("/v1/nodes/demo/node-1/watch", NODE_1)) {
+            long v0 = s.next().get("version").asLong();
+
+            TestFiles.edit(rules.resolve("services.drl"), "$g : ServiceGrant(hasNodePort, !preservesClientIp, action == Action.ALLOW)",
+                    "$g : ServiceGrant(hasNodePort, !keepsClientIp, action == Action.ALLOW)");
+            TestServer.Response refused = t.post("/v1/rules/reload", OPERATOR);
+            assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+            assertThat(refused.json().get("problems").get(0).get("location").asText()).startsWith("rules/services.drl:" + line + ":");
+            assertThat(refused.json().get("problems").get(0).get("rule").asText()).isEqualTo(NODES_RULE);
+
+            TestFiles.write(rules.resolve("services.drl"), original.substring(0, original.indexOf("rule \"" + NODES_RULE + "\""))
+                    + original.substring(original.indexOf("\nend", original.indexOf("rule \"" + NODES_RULE + "\"")) + 4));
+            TestServer.Response applied = t.post("/v1/rules/reload", OPERATOR);
+            assertThat(applied.status()).as(applied.body()).isEqualTo(200);
+            assertThat(applied.json().get("version").asLong()).isGreaterThan(v0);
+
+            // the broken edit never reached the agent; the good one arrives as an ordinary delta: db-0 stops accepting the nodes
+            JsonNode delta = s.next(Duration.ofSeconds(30), false);
+            assertThat(delta.get("type").asText()).isEqualTo("delta");
+            assertThat(delta.get("rulesAdded")).isEmpty();
+            assertThat(delta.get("rulesRemoved")).hasSize(1);
+        }
+        JsonNode node1 = t.get("/v1/nodes/demo/node-1/rules", NODE_1).json();
+        node1.get("rules").forEach(r -> assertThat(r.get("rule").asText()).isNotEqualTo(NODES_RULE));
+        assertThat(t.post("/v1/rules/reload", NODE_1).status()).isEqualTo(403);
+    }
+}
