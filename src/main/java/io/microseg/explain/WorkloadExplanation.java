@@ -22,15 +22,7 @@ public final class WorkloadExplanation {
 
     public static String explain(Compilation compilation, List<Workspace> workspaces, String workload) {
         Map<String, AddressSet> sets = compilation.sets().stream().collect(Collectors.toMap(AddressSet::id, s -> s));
-        Map<String, Policy> policies = new HashMap<>();
-        Map<String, Workspace> owner = new HashMap<>();
-        for (Workspace ws : workspaces) {
-            owner.put(ws.name() + "/catch-all", ws);
-            for (Policy p : ws.policies()) {
-                policies.put(ws.qualify(p), p);
-                owner.put(ws.qualify(p), ws);
-            }
-        }
+        Policies policies = new Policies(workspaces);
         List<CompiledRule> rules = compilation.rulesOf(workload);
         StringBuilder out = new StringBuilder(workload).append('\n');
         if (rules.isEmpty()) {
@@ -39,24 +31,56 @@ public final class WorkloadExplanation {
         }
         int n = 0;
         for (CompiledRule r : rules) {
-            out.append(String.format("%n  %d. %s %s %s %s %s  [rule %s]%n", ++n, r.direction(), r.action(), r.protocol(),
-                    r.ports().isEmpty() ? "*" : r.ports(), peer(r.peerSet(), sets), r.id()));
-            out.append(String.format("     rank %s, priority %d, policy %s%n", r.rank(), r.priority(), r.policy()));
-            Policy p = policies.get(r.policy());
-            Workspace ws = owner.get(r.policy());
-            if (ws != null) out.append("     workspace ").append(ws.name()).append(" (scope: ").append(ws.scope().text()).append(")\n");
-            if (p != null) {
-                out.append("     consumer: ").append(p.consumer().text()).append('\n');
-                out.append("     provider: ").append(p.provider().text()).append('\n');
-                out.append("     ports:    ").append(p.ports().stream().map(PortSpec::toString).collect(Collectors.joining(", ")))
-                        .append(", action ").append(p.action()).append('\n');
-            }
-            for (Justification j : r.justifications()) {
-                out.append("     because DRL rule \"").append(j.source().name()).append("\" (")
-                        .append(j.source().location()).append(") matched ").append(String.join(", ", j.matched())).append('\n');
-            }
+            out.append(String.format("%n  %d. ", ++n));
+            rule(out, r, sets, policies, false);
         }
         return out.toString();
+    }
+
+    /** One rule by id, with the DRL source text of every rule that justifies it. */
+    public static String explainRule(Compilation compilation, List<Workspace> workspaces, String ruleId) {
+        Map<String, AddressSet> sets = compilation.sets().stream().collect(Collectors.toMap(AddressSet::id, s -> s));
+        StringBuilder out = new StringBuilder();
+        compilation.rules().stream().filter(r -> r.id().equals(ruleId)).findFirst().ifPresentOrElse(
+                r -> rule(out.append(r.workload()).append("\n  "), r, sets, new Policies(workspaces), true),
+                () -> out.append("no rule ").append(ruleId).append(" in this compile\n"));
+        return out.toString();
+    }
+
+    private static void rule(StringBuilder out, CompiledRule r, Map<String, AddressSet> sets, Policies policies, boolean source) {
+        out.append(String.format("%s %s %s %s %s  [rule %s]%n", r.direction(), r.action(), r.protocol(),
+                r.ports().isEmpty() ? "*" : r.ports(), peer(r.peerSet(), sets), r.id()));
+        out.append(String.format("     rank %s, priority %d, policy %s%n", r.rank(), r.priority(), r.policy()));
+        Policy p = policies.byId.get(r.policy());
+        Workspace ws = policies.owner.get(r.policy());
+        if (ws != null) out.append("     workspace ").append(ws.name()).append(" (scope: ").append(ws.scope().text()).append(")\n");
+        if (p != null) {
+            out.append("     consumer: ").append(p.consumer().text()).append('\n');
+            out.append("     provider: ").append(p.provider().text()).append('\n');
+            out.append("     ports:    ").append(p.ports().stream().map(PortSpec::toString).collect(Collectors.joining(", ")))
+                    .append(", action ").append(p.action()).append('\n');
+        }
+        for (Justification j : r.justifications()) {
+            out.append("     because DRL rule \"").append(j.source().name()).append("\" (")
+                    .append(j.source().location()).append(") matched ").append(String.join(", ", j.matched())).append('\n');
+            if (source) j.source().text().lines().forEach(l -> out.append("       | ").append(l).append('\n'));
+        }
+    }
+
+    /** Policies by their qualified id, and the workspace each belongs to (catch-alls included). */
+    private static final class Policies {
+        final Map<String, Policy> byId = new HashMap<>();
+        final Map<String, Workspace> owner = new HashMap<>();
+
+        Policies(List<Workspace> workspaces) {
+            for (Workspace ws : workspaces) {
+                owner.put(ws.name() + "/catch-all", ws);
+                for (Policy p : ws.policies()) {
+                    byId.put(ws.qualify(p), p);
+                    owner.put(ws.qualify(p), ws);
+                }
+            }
+        }
     }
 
     /**

@@ -95,4 +95,28 @@ final class Json {
         m.put("error", message);
         return m;
     }
+
+    /** What a policy says (or a workspace's catch-all), for explanations; null when it is no longer in force. */
+    static Map<String, Object> policy(List<io.microseg.policy.Workspace> workspaces, String policyId) {
+        for (io.microseg.policy.Workspace ws : workspaces) {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("workspace", ws.name());
+            m.put("scope", ws.scope().text());
+            if (policyId.equals(ws.name() + "/catch-all")) {
+                m.put("catchAll", Map.of("ingress", ws.catchAllIngress().name(), "egress", ws.catchAllEgress().name()));
+                return m;
+            }
+            for (io.microseg.policy.Policy p : ws.policies()) {
+                if (!ws.qualify(p).equals(policyId)) continue;
+                m.put("consumer", p.consumer().text());
+                m.put("provider", p.provider().text());
+                m.put("ports", p.ports().stream().map(Object::toString).toList());
+                m.put("action", p.action().name());
+                m.put("rank", p.rank().name());
+                m.put("priority", p.priority());
+                return m;
+            }
+        }
+        return null;
+    }
 }

@@ -302,6 +302,7 @@ public final class MicrosegServer implements AutoCloseable {
             m.put("policy", rule.policy());
             int slash = rule.policy().indexOf('/');
             m.put("workspace", slash < 0 ? null : rule.policy().substring(0, slash));
+            m.put("policyDetails", Json.policy(r.inputs().workspaces(), rule.policy()));
             m.put("agent", r.snapshot().placements().get(rule.workload()));
             List<Map<String, Object>> why = new ArrayList<>();
             for (Justification j : rule.justifications()) {
