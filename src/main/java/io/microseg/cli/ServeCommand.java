@@ -34,8 +34,12 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--rules", paramLabel = "DIR",
             description = "Watch this DRL folder and reload the rules when it changes (an edit with errors is reported at its line "
-                    + "and changes nothing). Default: the rules packaged in the jar, not reloaded.")
+                    + "and changes nothing). Default: ./rules when it exists, else the rules packaged in the jar, not reloaded.")
     java.nio.file.Path rules;
+
+    /** Serve the packaged rules only, even where ./rules exists. */
+    @Option(names = "--packaged-rules", description = "Serve the rules packaged in the jar and do not watch any DRL folder.")
+    boolean packagedRules;
 
     /** Counted down to stop serving: by the shutdown hook on Ctrl-C, or by a test. */
     final CountDownLatch stop = new CountDownLatch(1);
@@ -69,7 +73,8 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         }
         MicrosegConfig effective = config.withServer(server);
         SourceOptions.untilStopped("serve", stop, () -> {
-            try (MicrosegServer s = new MicrosegServer(effective, startingRules(), rules)) {
+            java.nio.file.Path folder = rulesFolder();
+            try (MicrosegServer s = new MicrosegServer(effective, startingRules(folder), folder)) {
                 int port;
                 try {
                     port = s.listen();
@@ -88,16 +93,24 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         return 0;
     }
 
-    /** The rules folder as it is now when one is given (an edit since the build counts), else the packaged rules. */
-    private RuleBase startingRules() {
-        if (rules == null) return RuleBase.packaged();
-        DrlBuild.Result built = DrlBuild.build(rules);
-        if (!built.ok()) {
-            DrlProblem first = built.problems().get(0);
-            throw new InputException(first.file(), first.line(), first.rule() == null ? null : "rule \"" + first.rule() + "\"",
-                    null, first.message() + (built.problems().size() > 1 ? " (and " + (built.problems().size() - 1) + " more: run check-rules)" : ""));
-        }
-        return built.rules();
+    private java.nio.file.Path rulesFolder() {
+        if (packagedRules) return null;
+        if (rules != null) return rules;
+        java.nio.file.Path local = java.nio.file.Path.of("rules");
+        return java.nio.file.Files.isDirectory(local) ? local : null;
+    }
+
+    /**
+     * The DRL folder as it is now (an edit since the build counts); the packaged rules when there is
+     * none, or when it does not build: broken DRL never replaces working rules, and is reported.
+     */
+    private RuleBase startingRules(java.nio.file.Path folder) {
+        if (folder == null) return RuleBase.packaged();
+        DrlBuild.Result built = DrlBuild.build(folder);
+        if (built.ok()) return built.rules();
+        for (DrlProblem p : built.problems()) System.err.println("DRL error: " + p);
+        System.err.println("serving the rules packaged in the jar until " + folder + " builds");
+        return RuleBase.packaged();
     }
 
     private void say(String line) {
