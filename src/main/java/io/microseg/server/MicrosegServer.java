@@ -124,7 +124,10 @@ public final class MicrosegServer implements AutoCloseable {
                         .setHost(settings.listen().host()).setPort(settings.listen().port())
                         // HTTP/1.1 only: a watch is one chunked response on its own connection, closed when
                         // its client is too slow (no cleartext HTTP/2 upgrade multiplexing streams)
-                        .setHttp2ClearTextEnabled(false))
+                        .setHttp2ClearTextEnabled(false)
+                        // the kernel probes idle connections, so an agent whose host vanished (no FIN, no RST)
+                        // is found out even on a stream that has nothing to write between bookmarks
+                        .setTcpKeepAlive(true))
                 .requestHandler(router).listen());
         return http.actualPort();
     }
@@ -160,6 +163,11 @@ public final class MicrosegServer implements AutoCloseable {
 
     public ServerMetrics metrics() {
         return metrics;
+    }
+
+    /** The engine, for in-process sources such as the feed benchmark ({@link Engine#submit}). */
+    Engine engine() {
+        return engine;
     }
 
     @Override
