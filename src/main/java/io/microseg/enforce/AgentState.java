@@ -1,0 +1,142 @@
+package io.microseg.enforce;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.microseg.compile.AddressSet;
+import io.microseg.compile.CompiledRule;
+import io.microseg.engine.SetChange;
+import io.microseg.feed.AgentEvent;
+import io.microseg.net.Protocol;
+import io.microseg.policy.Action;
+import io.microseg.policy.Direction;
+import io.microseg.policy.Rank;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What an agent holds: its rules by id and its sets with their members, as of {@link #version()},
+ * kept by applying the watch stream's events exactly as the README says. A snapshot replaces
+ * everything (with {@code replace=true} the agent drops what is not in it; a fresh stream's first
+ * snapshot is the whole state too). A delta is applied as one unit: drop rules removed, drop sets
+ * removed, install sets added (whole), apply member changes (removed, then added), install rules added.
+ */
+public final class AgentState {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String agent;
+    private final Map<String, CompiledRule> rules = new HashMap<>();
+    private final Map<String, Set<String>> sets = new HashMap<>();
+    private final Map<String, String> descriptions = new HashMap<>();
+    private long version = -1;
+
+    public AgentState(String agent) {
+        this.agent = agent;
+    }
+
+    /** The last version applied, -1 before the first event. */
+    public long version() {
+        return version;
+    }
+
+    /** Applies one event; returns whether rules or sets changed (bookmarks change nothing). */
+    public boolean apply(AgentEvent event) {
+        boolean changed = true;
+        if (event instanceof AgentEvent.Snapshot s) {
+            rules.clear();
+            sets.clear();
+            descriptions.clear();
+            s.rules().forEach(r -> rules.put(r.id(), r));
+            s.sets().forEach(this::install);
+        } else if (event instanceof AgentEvent.Delta d) {
+            d.rulesRemoved().forEach(rules::remove);
+            d.setsRemoved().forEach(id -> {
+                sets.remove(id);
+                descriptions.remove(id);
+            });
+            d.setsAdded().forEach(this::install);
+            for (SetChange c : d.setMembers()) {
+                Set<String> members = sets.computeIfAbsent(c.set(), k -> new LinkedHashSet<>());
+                members.removeAll(c.removed());
+                members.addAll(c.added());
+                if (c.description() != null) descriptions.put(c.set(), c.description());
+            }
+            d.rulesAdded().forEach(r -> rules.put(r.id(), r));
+        } else {
+            changed = false;
+        }
+        version = Math.max(version, event.version());
+        return changed;
+    }
+
+    private void install(AddressSet s) {
+        sets.put(s.id(), new LinkedHashSet<>(s.members()));
+        descriptions.put(s.id(), s.description());
+    }
+
+    /** The rules held (in evaluation order) and the sets they use. */
+    public AgentView view() {
+        Set<String> used = new java.util.HashSet<>();
+        rules.values().stream().map(CompiledRule::peerSet).filter(Objects::nonNull).forEach(used::add);
+        List<AddressSet> out = new ArrayList<>();
+        new TreeMap<>(sets).forEach((id, members) -> {
+            if (used.contains(id)) out.add(new AddressSet(id, descriptions.get(id),
+                    members.stream().sorted(io.microseg.compile.CompilationAssembler.ADDRESS_ORDER).toList()));
+        });
+        return new AgentView(agent, new ArrayList<>(rules.values()), out);
+    }
+
+    /** One NDJSON line of the watch stream. */
+    public static AgentEvent parse(String line) throws IOException {
+        JsonNode n = JSON.readTree(line);
+        long version = n.path("version").asLong();
+        return switch (n.path("type").asText()) {
+            case "snapshot" -> new AgentEvent.Snapshot(version, n.path("replace").asBoolean(), rules(n.path("rules")), sets(n.path("sets")));
+            case "delta" -> new AgentEvent.Delta(version, rules(n.path("rulesAdded")), strings(n.path("rulesRemoved")),
+                    sets(n.path("setsAdded")), strings(n.path("setsRemoved")), members(n.path("setMembers")));
+            case "bookmark" -> new AgentEvent.Bookmark(version);
+            default -> throw new IOException("unknown event type in: " + line);
+        };
+    }
+
+    private static List<CompiledRule> rules(JsonNode a) {
+        List<CompiledRule> out = new ArrayList<>();
+        for (JsonNode r : a) {
+            out.add(new CompiledRule(r.path("id").asText(), r.path("workload").asText(),
+                    Direction.valueOf(r.path("direction").asText()), Action.valueOf(r.path("action").asText()),
+                    Protocol.valueOf(r.path("protocol").asText()), r.path("ports").asText(""),
+                    r.path("peerSet").isNull() || r.path("peerSet").isMissingNode() ? null : r.path("peerSet").asText(),
+                    r.path("rule").asText(""), r.path("policy").asText(""), Rank.valueOf(r.path("rank").asText()),
+                    r.path("priority").asInt(), List.of()));
+        }
+        return out;
+    }
+
+    private static List<AddressSet> sets(JsonNode a) {
+        List<AddressSet> out = new ArrayList<>();
+        for (JsonNode s : a) out.add(new AddressSet(s.path("id").asText(), s.path("description").asText(""), strings(s.path("members"))));
+        return out;
+    }
+
+    private static List<SetChange> members(JsonNode a) {
+        List<SetChange> out = new ArrayList<>();
+        for (JsonNode c : a) {
+            out.add(new SetChange(c.path("set").asText(), c.path("description").isTextual() ? c.path("description").asText() : null,
+                    strings(c.path("added")), strings(c.path("removed"))));
+        }
+        return out;
+    }
+
+    private static List<String> strings(JsonNode a) {
+        List<String> out = new ArrayList<>();
+        a.forEach(x -> out.add(x.asText()));
+        return out;
+    }
+}

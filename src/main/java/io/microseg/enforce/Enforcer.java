@@ -1,0 +1,140 @@
+package io.microseg.enforce;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Applies an agent's view: renders one script per network namespace and runs {@code nft -f -} in each
+ * (through {@code ip netns exec <name>} when the namespace is mapped), one atomic transaction per
+ * namespace. A script identical to the last one applied there is not applied again; a namespace whose
+ * section disappeared (its pod left this node) gets its table deleted. A pod whose namespace is not
+ * known yet is skipped and retried on the next apply. A failed apply leaves that namespace's previous
+ * rules in force (nft's transaction is all or nothing) and is retried next time.
+ */
+public final class Enforcer {
+    /** Runs a command with stdin; tests substitute their own. */
+    public interface Runner {
+        Result run(List<String> command, String stdin) throws IOException;
+    }
+
+    public record Result(int exit, String output) {}
+
+    private final String agent;
+    private final PodNamespaces namespaces;
+    private final String serverAddress;
+    private final int serverPort;
+    private final List<String> fixedOwnAddresses;
+    private final boolean flushRuleset;
+    private final Runner runner;
+    private final PrintStream log;
+    private final Map<String, String> applied = new HashMap<>();   // netns key -> last script applied
+
+    public Enforcer(String agent, PodNamespaces namespaces, String serverAddress, int serverPort,
+                    List<String> fixedOwnAddresses, boolean flushRuleset, Runner runner, PrintStream log) {
+        this.agent = agent;
+        this.namespaces = namespaces;
+        this.serverAddress = serverAddress;
+        this.serverPort = serverPort;
+        this.fixedOwnAddresses = List.copyOf(fixedOwnAddresses);
+        this.flushRuleset = flushRuleset;
+        this.runner = runner;
+        this.log = log;
+    }
+
+    /** Applies the view; returns how many namespaces failed (0 when all are in force). */
+    public synchronized int enforce(AgentView view, long version) {
+        Optional<String> ownNs = namespaces.netnsOf(agent);
+        List<String> own = fixedOwnAddresses.isEmpty() ? discoverAddresses(ownNs) : fixedOwnAddresses;
+        var sections = NftRuleset.render(view, new NftRuleset.Options(serverAddress, serverPort, own));
+        int failed = 0;
+        List<String> present = new ArrayList<>();
+        for (var s : sections) {
+            Optional<String> ns = s.own() ? ownNs : namespaces.netnsOf(s.netns());
+            if (!s.own() && ns.isEmpty()) {
+                log.println("microseg enforce: " + s.netns() + ": network namespace not known yet, its rules wait");
+                continue;
+            }
+            String key = ns.orElse("");
+            present.add(key);
+            String script = s.own() && flushRuleset ? "flush ruleset\n" + s.script() : s.script();
+            if (script.equals(applied.get(key))) continue;
+            Result r = nft(ns, script);
+            if (r.exit() == 0) {
+                applied.put(key, script);
+                log.println("microseg enforce: version " + version + ": applied " + s.netns()
+                        + ns.map(n -> " (netns " + n + ")").orElse("") + ": " + count(view, s) + " rules");
+            } else {
+                failed++;
+                applied.remove(key);
+                log.println("microseg enforce: version " + version + ": nft failed for " + s.netns() + ": " + r.output().trim());
+            }
+        }
+        for (String key : List.copyOf(applied.keySet())) {
+            if (present.contains(key)) continue;
+            Result r = nft(key.isEmpty() ? Optional.empty() : Optional.of(key),
+                    "table inet " + NftRuleset.TABLE + " {}\ndelete table inet " + NftRuleset.TABLE + "\n");
+            applied.remove(key);
+            log.println("microseg enforce: removed table inet microseg from netns " + key + (r.exit() == 0 ? "" : ": " + r.output().trim()));
+        }
+        return failed;
+    }
+
+    private static long count(AgentView view, NftRuleset.Section s) {
+        return view.rules().stream().filter(r -> s.workloads().contains(r.workload())).count();
+    }
+
+    private Result nft(Optional<String> ns, String script) {
+        List<String> cmd = new ArrayList<>();
+        ns.ifPresent(n -> cmd.addAll(List.of("ip", "netns", "exec", n)));
+        cmd.addAll(List.of("nft", "-f", "-"));
+        try {
+            return runner.run(cmd, script);
+        } catch (IOException e) {
+            return new Result(-1, String.join(" ", cmd) + ": " + e.getMessage());
+        }
+    }
+
+    private static final Pattern ADDR = Pattern.compile("\\binet6? ([0-9a-fA-F.:]+)/\\d+ .*?scope (\\w+)");
+
+    /** The namespace's own addresses (global and site scope; not loopback nor link-local). */
+    List<String> discoverAddresses(Optional<String> ns) {
+        List<String> cmd = new ArrayList<>();
+        ns.ifPresent(n -> cmd.addAll(List.of("ip", "netns", "exec", n)));
+        cmd.addAll(List.of("ip", "-o", "addr", "show"));
+        List<String> out = new ArrayList<>();
+        try {
+            Result r = runner.run(cmd, "");
+            for (String line : r.output().split("\n")) {
+                Matcher m = ADDR.matcher(line);
+                if (m.find() && !m.group(2).equals("host") && !m.group(2).equals("link") && !out.contains(m.group(1))) out.add(m.group(1));
+            }
+        } catch (IOException e) {
+            log.println("microseg enforce: cannot list the node's addresses: " + e.getMessage());
+        }
+        return out;
+    }
+
+    /** Runs commands for real. */
+    public static Result exec(List<String> command, String stdin) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        p.getInputStream().transferTo(out);
+        try {
+            return new Result(p.waitFor(), out.toString(StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,220 @@
+package io.microseg.enforce;
+
+import io.microseg.compile.AddressSet;
+import io.microseg.compile.CompiledRule;
+import io.microseg.policy.Action;
+import io.microseg.policy.Direction;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Renders an agent's rules as nftables scripts, one per network namespace: the agent's own (its node
+ * or host, marker {@code # microseg netns: node} or {@code host}) and one per pod placed on it (marker
+ * {@code # microseg netns: pod/<cluster>/<namespace>/<name>}). Each script is complete on its own for
+ * {@code nft -f}: it declares, deletes and re-creates {@code table inet microseg} in one transaction,
+ * so it is applied atomically and never touches any other table (kube-proxy's, the CNI's).
+ *
+ * <p>Inside the table: one named set per address set and family ({@code s_<hash>_4} of type
+ * {@code ipv4_addr}, its twin {@code s_<hash>_6} of type {@code ipv6_addr}, both {@code flags interval},
+ * a comment naming the set id), one chain per workload and direction ({@code w_<hash>_in},
+ * {@code w_<hash>_out}) holding the rules in evaluation order and ending with the catch-all, and base
+ * chains {@code input} (INGRESS), {@code output} (EGRESS) and, on a node, {@code forward}. Base chains
+ * first accept established/related traffic, loopback, IPv6 neighbour discovery and (in the agent's
+ * own namespace) the connection to the microseg server, then jump to the workload's chain.
+ *
+ * <p>The node's {@code forward} chain judges, with the node's EGRESS rules, only new forwarded
+ * connections that kube-proxy DNAT-ed and whose conntrack original destination is one of the node's
+ * own addresses ({@code ct status dnat ct original ip daddr @node_local_4}): node-port traffic, the
+ * seed's rule 3. Everything else the node forwards (pod to pod, pod to ClusterIP, traffic to and from
+ * other nodes' pods) is judged by the pods' own chains in their namespaces, so the node's catch-all
+ * does not cut pod traffic.
+ */
+public final class NftRuleset {
+    public static final String TABLE = "microseg";
+
+    /** Where the agent's server is (its own connection is always accepted), and the agent's own addresses. */
+    public record Options(String serverAddress, int serverPort, List<String> ownAddresses) {
+        public Options {
+            ownAddresses = List.copyOf(ownAddresses);
+        }
+
+        public static Options none() {
+            return new Options(null, 0, List.of());
+        }
+    }
+
+    /** One network namespace's script: {@code netns} is {@code node}, {@code host} or a pod's id. */
+    public record Section(String netns, List<String> workloads, String script) {
+        public Section {
+            workloads = List.copyOf(workloads);
+        }
+
+        public boolean own() {
+            return !netns.startsWith("pod/");
+        }
+    }
+
+    private NftRuleset() {}
+
+    public static List<Section> render(AgentView view, Options options) {
+        String own = view.agent().startsWith("host/") ? "host" : "node";
+        Map<String, List<CompiledRule>> byNetns = new LinkedHashMap<>();
+        byNetns.put(own, new ArrayList<>());
+        for (CompiledRule r : view.rules()) {
+            String ns = r.workload().startsWith("pod/") ? r.workload() : own;
+            byNetns.computeIfAbsent(ns, k -> new ArrayList<>()).add(r);
+        }
+        Map<String, AddressSet> sets = new LinkedHashMap<>();
+        view.sets().forEach(s -> sets.put(s.id(), s));
+        List<Section> out = new ArrayList<>();
+        for (var e : byNetns.entrySet()) {
+            boolean isOwn = e.getKey().equals(own);
+            out.add(section(view.agent(), e.getKey(), isOwn, own.equals("node") && isOwn, e.getValue(), sets, options));
+        }
+        return out;
+    }
+
+    /** All sections as one text, in order, each starting with its marker line. */
+    public static String renderText(AgentView view, Options options) {
+        StringBuilder b = new StringBuilder();
+        for (Section s : render(view, options)) b.append(s.script()).append('\n');
+        return b.toString();
+    }
+
+    private static Section section(String agent, String netns, boolean own, boolean forward, List<CompiledRule> rules,
+                                   Map<String, AddressSet> sets, Options options) {
+        List<String> workloads = rules.stream().map(CompiledRule::workload).distinct().toList();
+        if (own && workloads.isEmpty()) workloads = List.of(agent);
+        StringBuilder b = new StringBuilder();
+        b.append("# microseg netns: ").append(netns).append('\n');
+        b.append("# agent ").append(agent).append("; workloads: ").append(String.join(", ", workloads)).append('\n');
+        b.append("table inet ").append(TABLE).append(" {}\n");
+        b.append("delete table inet ").append(TABLE).append('\n');
+        b.append("table inet ").append(TABLE).append(" {\n");
+        b.append("  comment ").append(quote("microseg " + agent + " netns " + netns)).append('\n');
+
+        TreeSet<String> used = new TreeSet<>();
+        rules.stream().map(CompiledRule::peerSet).filter(java.util.Objects::nonNull).forEach(used::add);
+        for (String id : used) {
+            AddressSet s = sets.getOrDefault(id, new AddressSet(id, "", List.of()));
+            String name = setName(id);
+            set(b, name + "_4", "ipv4_addr", id, s.members().stream().filter(m -> !m.contains(":")).toList());
+            set(b, name + "_6", "ipv6_addr", id, s.members().stream().filter(m -> m.contains(":")).toList());
+        }
+        if (forward) {
+            set(b, "node_local_4", "ipv4_addr", "the node's own addresses", options.ownAddresses().stream().filter(m -> !m.contains(":")).toList());
+            set(b, "node_local_6", "ipv6_addr", "the node's own addresses", options.ownAddresses().stream().filter(m -> m.contains(":")).toList());
+        }
+
+        Map<String, String> inChains = new LinkedHashMap<>();
+        Map<String, String> outChains = new LinkedHashMap<>();
+        for (String w : workloads) {
+            String base = "w_" + hash(w);
+            inChains.put(w, base + "_in");
+            outChains.put(w, base + "_out");
+            chain(b, base + "_in", w + " INGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.direction() == Direction.INGRESS).toList());
+            chain(b, base + "_out", w + " EGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.direction() == Direction.EGRESS).toList());
+        }
+
+        b.append("  chain input {\n    type filter hook input priority filter; policy accept;\n");
+        golden(b, "iif");
+        for (String c : inChains.values()) b.append("    jump ").append(c).append('\n');
+        b.append("  }\n");
+
+        b.append("  chain output {\n    type filter hook output priority filter; policy accept;\n");
+        golden(b, "oif");
+        if (own && options.serverAddress() != null) {
+            String fam = options.serverAddress().contains(":") ? "ip6" : "ip";
+            b.append("    ").append(fam).append(" daddr ").append(options.serverAddress()).append(" tcp dport ")
+                    .append(options.serverPort()).append(" accept comment \"the microseg server\"\n");
+        }
+        for (String c : outChains.values()) b.append("    jump ").append(c).append('\n');
+        b.append("  }\n");
+
+        if (forward) {
+            b.append("  chain forward {\n    type filter hook forward priority filter; policy accept;\n");
+            b.append("    ct state established,related accept\n");
+            for (String c : outChains.values()) {
+                b.append("    ct status dnat ct original ip daddr @node_local_4 jump ").append(c)
+                        .append(" comment \"node-port traffic after DNAT: the node's EGRESS\"\n");
+                b.append("    ct status dnat ct original ip6 daddr @node_local_6 jump ").append(c)
+                        .append(" comment \"node-port traffic after DNAT: the node's EGRESS\"\n");
+            }
+            b.append("  }\n");
+        }
+        b.append("}\n");
+        return new Section(netns, workloads, b.toString());
+    }
+
+    private static void golden(StringBuilder b, String ifKey) {
+        b.append("    ct state established,related accept\n");
+        b.append("    ").append(ifKey).append(" \"lo\" accept\n");
+        b.append("    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept\n");
+    }
+
+    private static void set(StringBuilder b, String name, String type, String comment, List<String> members) {
+        b.append("  set ").append(name).append(" {\n    type ").append(type).append("; flags interval; auto-merge;\n");
+        b.append("    comment ").append(quote(comment)).append('\n');
+        if (!members.isEmpty()) b.append("    elements = { ").append(String.join(", ", members)).append(" }\n");
+        b.append("  }\n");
+    }
+
+    private static void chain(StringBuilder b, String name, String comment, List<CompiledRule> rules) {
+        b.append("  chain ").append(name).append(" {\n    comment ").append(quote(comment)).append('\n');
+        for (CompiledRule r : rules) {
+            for (String peer : peers(r)) {
+                StringBuilder line = new StringBuilder("   ");
+                line.append(match(r));
+                if (peer != null) line.append(' ').append(peer);
+                line.append(r.action() == Action.ALLOW ? " accept" : " drop");
+                line.append(" comment ").append(quote(r.id() + " " + r.policy()));
+                b.append(line.toString().replaceAll("\\s+", " ").replaceFirst("^ ", "    ")).append('\n');
+            }
+        }
+        b.append("  }\n");
+    }
+
+    private static List<String> peers(CompiledRule r) {
+        if (r.peerSet() == null) return java.util.Collections.singletonList(null);
+        String dir = r.direction() == Direction.INGRESS ? "saddr" : "daddr";
+        String name = setName(r.peerSet());
+        return List.of("ip " + dir + " @" + name + "_4", "ip6 " + dir + " @" + name + "_6");
+    }
+
+    private static String match(CompiledRule r) {
+        String ports = r.ports() == null ? "" : r.ports().trim();
+        return switch (r.protocol()) {
+            case TCP, UDP, SCTP -> "meta l4proto " + r.protocol().name().toLowerCase() + (ports.isEmpty() ? "" : " th dport " + ports);
+            case ICMP -> "meta l4proto { icmp, ipv6-icmp }";
+            case ANY -> ports.isEmpty() ? "" : "meta l4proto { tcp, udp, sctp } th dport " + ports;
+        };
+    }
+
+    /** The nft identifier of an address set id: {@code s_} and the first 10 hex digits of its SHA-256. */
+    public static String setName(String id) {
+        return "s_" + hash(id);
+    }
+
+    static String hash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d).substring(0, 10);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String quote(String s) {
+        String clean = s.replace("\"", "'").replace("\n", " ");
+        if (clean.getBytes(StandardCharsets.UTF_8).length > 120) clean = clean.substring(0, 117) + "...";
+        return "\"" + clean + "\"";
+    }
+}

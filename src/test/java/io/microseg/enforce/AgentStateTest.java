@@ -1,0 +1,71 @@
+package io.microseg.enforce;
+
+import io.microseg.cli.Main;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AgentStateTest {
+    static final String R1 = "{\"id\":\"r1\",\"workload\":\"pod/k/ns/a\",\"direction\":\"EGRESS\",\"action\":\"ALLOW\",\"protocol\":\"TCP\","
+            + "\"ports\":\"27017\",\"peerSet\":\"s1\",\"rule\":\"x\",\"policy\":\"w/p\",\"rank\":\"DEFAULT\",\"priority\":100}";
+    static final String R2 = "{\"id\":\"r2\",\"workload\":\"pod/k/ns/a\",\"direction\":\"EGRESS\",\"action\":\"DENY\",\"protocol\":\"ANY\","
+            + "\"ports\":\"\",\"peerSet\":null,\"rule\":\"x\",\"policy\":\"w/catch-all\",\"rank\":\"CATCHALL\",\"priority\":0}";
+
+    @Test
+    void appliesSnapshotDeltaBookmarkAndReplace() throws Exception {
+        AgentState s = new AgentState("node/k/n");
+        assertThat(s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":5,\"replace\":false,\"rules\":[" + R2 + "," + R1
+                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.2\",\"10.0.0.1\"]}]}"))).isTrue();
+        assertThat(s.view().rules()).extracting("id").containsExactly("r1", "r2");
+        assertThat(s.view().sets().get(0).members()).containsExactly("10.0.0.1", "10.0.0.2");
+
+        assertThat(s.apply(AgentState.parse("{\"type\":\"delta\",\"version\":6,\"rulesAdded\":[],\"rulesRemoved\":[],\"setsAdded\":[],"
+                + "\"setsRemoved\":[],\"setMembers\":[{\"set\":\"s1\",\"added\":[\"fd00::1\"],\"removed\":[\"10.0.0.2\"]}]}"))).isTrue();
+        assertThat(s.view().sets().get(0).members()).containsExactly("10.0.0.1", "fd00::1");
+
+        assertThat(s.apply(AgentState.parse("{\"type\":\"bookmark\",\"version\":9}"))).isFalse();
+        assertThat(s.version()).isEqualTo(9);
+
+        s.apply(AgentState.parse("{\"type\":\"delta\",\"version\":10,\"rulesAdded\":[],\"rulesRemoved\":[\"r1\"],\"setsAdded\":[],"
+                + "\"setsRemoved\":[\"s1\"],\"setMembers\":[]}"));
+        assertThat(s.view().rules()).extracting("id").containsExactly("r2");
+        assertThat(s.view().sets()).isEmpty();
+
+        s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":3,\"replace\":true,\"rules\":[" + R1
+                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.9\"]}]}"));
+        assertThat(s.view().rules()).as("replace drops what is not in the snapshot").extracting("id").containsExactly("r1");
+    }
+
+    @Test
+    void enforcerAppliesEachNamespaceOnceAndRemovesTablesOfPodsThatLeft() throws Exception {
+        AgentState s = new AgentState("node/k/n");
+        s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + R1 + "," + R2
+                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.1\"]}]}"));
+        List<List<String>> calls = new ArrayList<>();
+        List<String> scripts = new ArrayList<>();
+        Enforcer e = new Enforcer("node/k/n", w -> w.equals("pod/k/ns/a") ? java.util.Optional.of("ns-a") : java.util.Optional.empty(),
+                "127.0.0.1", 8080, List.of("10.0.0.11"), false, (cmd, in) -> {
+                    calls.add(cmd);
+                    scripts.add(in);
+                    return new Enforcer.Result(0, "");
+                }, System.err);
+        assertThat(e.enforce(s.view(), 1)).isZero();
+        assertThat(calls).containsExactly(List.of("nft", "-f", "-"), List.of("ip", "netns", "exec", "ns-a", "nft", "-f", "-"));
+        assertThat(scripts.get(0)).startsWith("# microseg netns: node").doesNotContain("flush ruleset");
+        e.enforce(s.view(), 2);
+        assertThat(calls).as("unchanged scripts are not applied again").hasSize(2);
+        s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":3,\"replace\":true,\"rules\":[],\"sets\":[]}"));
+        e.enforce(s.view(), 3);
+        assertThat(calls.get(calls.size() - 1)).containsExactly("ip", "netns", "exec", "ns-a", "nft", "-f", "-");
+        assertThat(scripts.get(scripts.size() - 1)).contains("delete table inet microseg");
+    }
+
+    @Test
+    void refusesNotPreservingRulesOnAKubernetesNode() {
+        assertThat(Main.run("enforce", "--server", "http://127.0.0.1:1", "--node", "demo/node-1", "--preserve-rules=false"))
+                .isEqualTo(Main.BAD_INPUT);
+    }
+}
