@@ -93,14 +93,17 @@ x $P-db0 java tests/e2e/Listen.java 27017 > "$WORK/listen.log" 2>&1 & PIDS+=($!)
 cp -r tests/e2e/inventory "$WORK/inventory"
 cp -r config/demo/policies "$WORK/policies"
 PORT=$((20000 + RANDOM % 20000))
-java -jar "$JAR" serve --inventory "$WORK/inventory" --policies "$WORK/policies" --listen "127.0.0.1:$PORT" \
-    --insecure-no-auth --packaged-rules > "$WORK/serve.log" 2>&1 & PIDS+=($!)
+serve() {
+    java -jar "$JAR" serve --inventory "$WORK/inventory" --policies "$WORK/policies" --listen "127.0.0.1:$PORT" \
+        --insecure-no-auth --packaged-rules >> "$WORK/serve.log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
+}
+serve
 printf 'node/demo/node-1: %s\npod/demo/data/db-0: %s\npod/demo/web/web-prod-0: %s\n' $P-n1 $P-db0 $P-webp > "$WORK/n1.yaml"
 printf 'node/demo/node-2: %s\npod/demo/web/web-dev-0: %s\n' $P-n2 $P-webd > "$WORK/n2.yaml"
 printf 'host/backup-prod: %s\n' $P-hp > "$WORK/hp.yaml"
 printf 'host/laptop-dev: %s\n' $P-hd > "$WORK/hd.yaml"
-agent() { java -jar "$JAR" enforce --server "http://127.0.0.1:$PORT" "$@" > "$WORK/agent-$1-${2//\//_}.log" 2>&1 & PIDS+=($!); }
-agent --node demo/node-1 --netns-map "$WORK/n1.yaml"
+agent() { java -jar "$JAR" enforce --server "http://127.0.0.1:$PORT" "$@" >> "$WORK/agent-$1-${2//\//_}.log" 2>&1 & LAST_AGENT=$!; PIDS+=($LAST_AGENT); }
+agent --node demo/node-1 --netns-map "$WORK/n1.yaml"; AGENT_N1=$LAST_AGENT
 agent --node demo/node-2 --netns-map "$WORK/n2.yaml"
 agent --host backup-prod --netns-map "$WORK/hp.yaml"
 agent --host laptop-dev --netns-map "$WORK/hd.yaml"
@@ -148,8 +151,13 @@ same_kube_proxy "after the first rules"
 expect connect $P-hp 10.0.0.11 30017 "production host -> node-1:30017 (NodePort)"
 expect connect $P-hp 10.0.0.12 30017 "production host -> node-2:30017 (NodePort, forwarded to node-1's pod)"
 expect connect $P-webp 10.96.0.50 27017 "production pod -> ClusterIP:27017"
+expect connect $P-webp 10.0.0.11 30017 "production pod -> node-1:30017 (NodePort)"
+expect connect $P-webp 10.0.0.12 30017 "production pod -> node-2:30017 (NodePort, forwarded back to node-1's pod)"
 expect blocked $P-webd 10.96.0.50 27017 "non-production pod -> ClusterIP:27017"
+expect blocked $P-webd 10.0.0.12 30017 "non-production pod -> node-2:30017"
+expect blocked $P-webd 10.0.0.11 30017 "non-production pod -> node-1:30017"
 expect blocked $P-hd 10.0.0.11 30017 "non-production host -> node-1:30017"
+expect blocked $P-hd 10.0.0.12 30017 "non-production host -> node-2:30017"
 expect blocked $P-webp 10.244.1.10 27017 "production pod -> db pod IP directly"
 
 sed -i '/name: web-prod-0/,/podIPs/ s/environment: production/environment: development/' "$WORK/inventory/web.yaml"
@@ -158,6 +166,47 @@ same_kube_proxy "after relabelling"
 sed -i '/name: web-prod-0/,/podIPs/ s/environment: development/environment: production/' "$WORK/inventory/web.yaml"
 within_2s connect $P-webp 10.96.0.50 27017 "production pod relabelled back -> ClusterIP:27017"
 same_kube_proxy "after relabelling back"
+
+# fail static: the server goes away, the agents keep enforcing the last rules they had
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+sleep 1
+expect connect $P-hp 10.0.0.11 30017 "server stopped: production host -> node-1:30017"
+expect connect $P-webp 10.96.0.50 27017 "server stopped: production pod -> ClusterIP:27017"
+expect blocked $P-webd 10.96.0.50 27017 "server stopped: non-production pod -> ClusterIP:27017"
+expect blocked $P-webp 10.244.1.10 27017 "server stopped: production pod -> db pod IP directly"
+# while it is away the inventory changes; restarted, the agents catch up (a replacing snapshot)
+sed -i '/name: web-prod-0/,/podIPs/ s/environment: production/environment: development/' "$WORK/inventory/web.yaml"
+serve
+for i in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+within_15s() { # like within_2s, for the agents' reconnect backoff after a restart
+    local start=$(date +%s%N) got
+    while :; do
+        if connects "$2" "$3" "$4" 0.3; then got=connect; else got=blocked; fi
+        local ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        if [ "$got" = "$1" ]; then echo "ok   $5: $got after ${ms} ms"; return; fi
+        if [ $ms -gt 15000 ]; then echo "FAIL $5: still $got after ${ms} ms"; FAILED=1; return; fi
+        sleep 0.2
+    done
+}
+within_15s blocked $P-webp 10.96.0.50 27017 "server restarted: the agents caught up with the relabel made while it was away"
+expect connect $P-hp 10.0.0.11 30017 "server restarted: production host -> node-1:30017"
+sed -i '/name: web-prod-0/,/podIPs/ s/environment: development/environment: production/' "$WORK/inventory/web.yaml"
+within_2s connect $P-webp 10.96.0.50 27017 "server restarted: production pod relabelled back -> ClusterIP:27017"
+same_kube_proxy "after the server restart"
+
+# an agent restarted from nothing finds its own table from before and replaces it
+kill "$AGENT_N1"; wait "$AGENT_N1" 2>/dev/null || true
+N1_LOG="$WORK/agent---node-demo_node-1.log"
+applied_before=$(grep -c "applied" "$N1_LOG" || true)
+agent --node demo/node-1 --netns-map "$WORK/n1.yaml"
+for i in $(seq 1 150); do [ "$(grep -c "applied" "$N1_LOG" || true)" -gt "$applied_before" ] && break; sleep 0.2; done
+if [ "$(grep -c "applied" "$N1_LOG" || true)" -gt "$applied_before" ]; then echo "ok   agent restarted: it applied its rules again";
+else echo "FAIL agent restarted: it applied nothing within 30 s"; FAILED=1; fi
+if x $P-n1 nft list tables | grep -c "inet microseg" | grep -qx 1; then echo "ok   agent restarted: one table inet microseg on node-1"; else echo "FAIL agent restarted: tables on node-1: $(x $P-n1 nft list tables | tr '\n' ' ')"; FAILED=1; fi
+expect connect $P-hp 10.0.0.11 30017 "agent restarted: production host -> node-1:30017"
+expect connect $P-webp 10.96.0.50 27017 "agent restarted: production pod -> ClusterIP:27017"
+expect blocked $P-webp 10.244.1.10 27017 "agent restarted: production pod -> db pod IP directly"
+same_kube_proxy "after the agent restart"
 
 if [ $FAILED = 0 ]; then echo "PASS: end-to-end enforcement"; else
     echo "FAILED; agent logs:"; tail -n 5 "$WORK"/agent-*.log; exit 1; fi

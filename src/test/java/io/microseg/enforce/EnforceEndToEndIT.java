@@ -11,7 +11,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Runs {@code tests/e2e/run.sh} on the packaged jar: real nftables in network namespaces, real TCP
- * connections. The script exits 77 (skipped, with its reason) when not root or without ip/nft.
+ * connections. The script exits 77 (skipped, with its reason) when not root or without ip/nft; with
+ * MICROSEG_E2E_REQUIRED=1 (as .ci/run sets it) that is a failure.
  */
 class EnforceEndToEndIT {
     @Test
@@ -33,6 +34,9 @@ class EnforceEndToEndIT {
         if (!done) p.destroy();
         reader.join(10_000);
         assertThat(done).as("tests/e2e/run.sh finished within 5 minutes").isTrue();
+        // CI sets MICROSEG_E2E_REQUIRED=1: there a skip is a failure, not a pass
+        boolean required = "1".equals(System.getenv("MICROSEG_E2E_REQUIRED"));
+        if (required) assertThat(p.exitValue()).as("the end-to-end test must run in CI, but: " + out).isNotEqualTo(77);
         assumeTrue(p.exitValue() != 77, () -> "end-to-end test skipped: " + out.toString().trim());
         assertThat(p.exitValue()).as("tests/e2e/run.sh:\n" + out).isZero();
         assertThat(out.toString()).contains("PASS: end-to-end enforcement");
