@@ -13,6 +13,7 @@ import io.microseg.config.MicrosegConfig.InventorySources;
 import io.microseg.config.MicrosegConfig.KubernetesCluster;
 import io.microseg.config.MicrosegConfig.PolicySources;
 import io.microseg.input.InputException;
+import io.microseg.input.Wording;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -158,7 +159,7 @@ public final class MicrosegConfigReader {
     private MicrosegConfig.Server server(JsonNode node) {
         MicrosegConfig.Server server = MicrosegConfig.Server.DEFAULT;
         if (!present(node)) return server;
-        if (!node.isObject()) throw error("server", "expected a mapping with " + listed(SERVER_FIELDS) + ", found " + found(node));
+        if (!node.isObject()) throw error("server", "expected a mapping with " + Wording.listed(SERVER_FIELDS) + ", found " + found(node));
         checkFields("server", node, SERVER_FIELDS);
         if (present(node.path("listen"))) {
             String text = string("server.listen", node.path("listen"), "HOST:PORT such as 127.0.0.1:8080");
@@ -195,7 +196,7 @@ public final class MicrosegConfigReader {
 
     private MicrosegConfig.Auth auth(JsonNode node) {
         if (!present(node)) return MicrosegConfig.Auth.NONE;
-        if (!node.isObject()) throw error("server.auth", "expected a mapping with " + listed(AUTH_FIELDS) + ", found " + found(node));
+        if (!node.isObject()) throw error("server.auth", "expected a mapping with " + Wording.listed(AUTH_FIELDS) + ", found " + found(node));
         checkFields("server.auth", node, AUTH_FIELDS);
         JsonNode insecure = node.path("insecureNoAuth");
         if (present(insecure) && !insecure.isBoolean()) throw error("server.auth.insecureNoAuth", "expected true or false, found " + found(insecure));
@@ -345,8 +346,8 @@ public final class MicrosegConfigReader {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!known.contains(f)) {
-                String hint = closest(f, known);
-                throw error(join(path, f), "expected only " + listed(known) + (path.isEmpty() ? "" : " in " + path)
+                String hint = Wording.closest(f, known);
+                throw error(join(path, f), "expected only " + Wording.listed(known) + (path.isEmpty() ? "" : " in " + path)
                         + ", found unknown field " + f + (hint == null ? "" : " (did you mean " + hint + "?)"));
             }
         }
@@ -366,41 +367,5 @@ public final class MicrosegConfigReader {
         if (node.isArray()) return "a list";
         if (node.isTextual()) return '"' + node.asText() + '"';
         return node.asText();
-    }
-
-    private static String listed(List<String> words) {
-        if (words.size() == 1) return words.get(0);
-        return String.join(", ", words.subList(0, words.size() - 1)) + " and " + words.get(words.size() - 1);
-    }
-
-    /** The known field a typo most likely meant: within two edits, ignoring case. */
-    private static String closest(String typo, List<String> known) {
-        String best = null;
-        int bestDistance = 3;
-        for (String k : known) {
-            int d = distance(typo.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
-            if (d < bestDistance) {
-                best = k;
-                bestDistance = d;
-            }
-        }
-        return best;
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(substitute, Math.min(prev[j], cur[j - 1]) + 1);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

@@ -3,6 +3,7 @@ package io.microseg.policy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.microseg.input.Document;
 import io.microseg.input.InputException;
+import io.microseg.input.Wording;
 import io.microseg.input.YamlDocuments;
 import io.microseg.net.PortRange;
 import io.microseg.net.Protocol;
@@ -170,8 +171,8 @@ public final class PolicyReader {
             for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
                 if (!known.contains(f)) {
-                    String hint = closest(f, known);
-                    throw error(path + "." + f, "expected only " + listed(known) + ", found unknown field " + f
+                    String hint = Wording.closest(f, known);
+                    throw error(path + "." + f, "expected only " + Wording.listed(known) + ", found unknown field " + f
                             + (hint == null ? "" : " (did you mean " + hint + "?)"));
                 }
             }
@@ -283,41 +284,5 @@ public final class PolicyReader {
 
     private static String orNothing(String s) {
         return s.isEmpty() ? "(none)" : s;
-    }
-
-    /** "a, b and c". */
-    private static String listed(List<String> words) {
-        return String.join(", ", words.subList(0, words.size() - 1)) + " and " + words.get(words.size() - 1);
-    }
-
-    /** The known field a typo most likely meant: within two edits, ignoring case. */
-    private static String closest(String typo, List<String> known) {
-        String best = null;
-        int bestDistance = 3;
-        for (String k : known) {
-            int d = distance(typo.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
-            if (d < bestDistance) {
-                best = k;
-                bestDistance = d;
-            }
-        }
-        return best;
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(substitute, Math.min(prev[j], cur[j - 1]) + 1);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }
