@@ -4,10 +4,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -80,14 +77,7 @@ class BadInputTest {
     record Result(int exit, String err) {}
 
     private static Result run(String... args) {
-        PrintStream original = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int exit = Main.run(args);
-            return new Result(exit, err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(original);
-        }
+        CliRun r = CliRun.of(args);
+        return new Result(r.exit(), r.err());
     }
 }

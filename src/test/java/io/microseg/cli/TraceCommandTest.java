@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,27 +18,13 @@ class TraceCommandTest {
     @TempDir
     Path dir;
 
-    record Result(int exit, String out, String err) {}
-
-    private static Result run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int exit = Main.run(args);
-            return new Result(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void tracesAnAllowedDemoFlowWithEveryHopsRuleAndDrlLocation() {
-        Result r = run("trace", "--from", "host/backup-prod", "--to", "10.0.0.11", "--port", "tcp/30017");
+        CliRun r = run("trace", "--from", "host/backup-prod", "--to", "10.0.0.11", "--port", "tcp/30017");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("flow host/backup-prod -> node/demo/node-1 TCP 30017: ALLOW\n")
                 .contains("1. source egress on host/backup-prod")
@@ -53,7 +36,7 @@ class TraceCommandTest {
 
     @Test
     void tracesADeniedDemoFlowWithWhyNoAllowRuleDecided() {
-        Result r = run("trace", "--from", "pod/demo/web/web-dev-0", "--to", "service/demo/data/db", "--port", "tcp/27017");
+        CliRun r = run("trace", "--from", "pod/demo/web/web-dev-0", "--to", "service/demo/data/db", "--port", "tcp/27017");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains(": DENY\n").contains("why no ALLOW rule decided:")
                 .contains("- demo/production-to-db: consumer query did not match: orchestrator_environment = development")
@@ -62,13 +45,13 @@ class TraceCommandTest {
 
     @Test
     void anUnknownEndOrABadPortIsOneLineAndExit2() {
-        Result unknown = run("trace", "--from", "pod/demo/web/web-0", "--to", "db.data", "--port", "tcp/27017");
+        CliRun unknown = run("trace", "--from", "pod/demo/web/web-0", "--to", "db.data", "--port", "tcp/27017");
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err()).startsWith("error: --from: ").contains("pod/demo/web/web-0")
                 .contains("(did you mean pod/demo/web/web-dev-0 or pod/demo/web/web-prod-0?)").doesNotContain("Exception");
         assertThat(unknown.err().lines().count()).isEqualTo(1);
 
-        Result port = run("trace", "--from", "host/backup-prod", "--to", "db.data", "--port", "27017");
+        CliRun port = run("trace", "--from", "host/backup-prod", "--to", "db.data", "--port", "27017");
         assertThat(port.exit()).isEqualTo(2);
         assertThat(port.err()).startsWith("error: --port: expected tcp/PORT");
     }
@@ -84,20 +67,20 @@ class TraceCommandTest {
                   scope: "orchestrator_system/workload_type = pod"
                   catchAll: {ingress: ALLOW, egress: DENY}
                 """);
-        Result r = run("compile", "--inventory", "tests/fixtures/safety-cluster", "--policies", policies.toString(), "--format", "json");
+        CliRun r = run("compile", "--inventory", "tests/fixtures/safety-cluster", "--policies", policies.toString(), "--format", "json");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(r.out());
         List<String> warnings = new ArrayList<>();
         json.get("warnings").forEach(w -> warnings.add(w.get("policy").asText() + ": " + w.get("message").asText()));
         assertThat(warnings).anyMatch(w -> w.startsWith("pods/catch-all: cuts DNS (from the pods): UDP 53, TCP 53"));
 
-        Result table = run("compile", "--inventory", "tests/fixtures/safety-cluster", "--policies", policies.toString());
+        CliRun table = run("compile", "--inventory", "tests/fixtures/safety-cluster", "--policies", policies.toString());
         assertThat(table.out()).contains("WARNINGS\n  pods/catch-all: cuts DNS");
     }
 
     @Test
     void explainShowsTheWarningsThatNameTheWorkload() {
-        Result r = run("explain", "--workload", "node/demo/node-2");
+        CliRun r = run("explain", "--workload", "node/demo/node-2");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("\n  warnings:\n    demo/catch-all: cuts node health checks")
                 .contains("\n    demo/catch-all: cuts the kubelet");

@@ -132,14 +132,7 @@ class WatchCommandTest {
     record Result(int exit, String err) {}
 
     private static Result run(String... args) {
-        PrintStream original = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int exit = Main.run(args);
-            return new Result(exit, err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(original);
-        }
+        CliRun r = CliRun.of(args);
+        return new Result(r.exit(), r.err());
     }
 }

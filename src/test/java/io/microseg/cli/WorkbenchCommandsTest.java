@@ -4,9 +4,6 @@ import io.microseg.testing.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,11 +13,9 @@ class WorkbenchCommandsTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {}
-
     @Test
     void checkRulesPassesOnTheRulesAsWrittenAndExits2WithEachErrorAtItsLine() {
-        Run ok = run("check-rules", "rules");
+        CliRun ok = run("check-rules", "rules");
         assertThat(ok.exit()).isZero();
         assertThat(ok.out()).startsWith("rules OK: ");
 
@@ -28,7 +23,7 @@ class WorkbenchCommandsTest {
         int line = TestFiles.lineOf(rules.resolve("sets.drl"), "Backend($svc : service, $key : portKey");
         TestFiles.edit(rules.resolve("sets.drl"), "Backend($svc : service, $key : portKey", "Backend($svc : service, $key : portName");
 
-        Run broken = run("check-rules", rules.toString());
+        CliRun broken = run("check-rules", rules.toString());
         assertThat(broken.exit()).isEqualTo(2);
         assertThat(broken.err()).contains("rules/sets.drl:" + line + ":")
                 .contains("rule \"The backends of a service port on one target port form a set\"");
@@ -36,7 +31,7 @@ class WorkbenchCommandsTest {
 
     @Test
     void testPassesOnTheScenariosAndFailsWithADiffOfExpectedAndActualRules() {
-        Run pass = run("test", "tests/scenarios/seed-nodeport.yaml");
+        CliRun pass = run("test", "tests/scenarios/seed-nodeport.yaml");
         assertThat(pass.exit()).isZero();
         assertThat(pass.out()).contains("PASS  The seed's NodePort example").contains("1 scenarios, 1 passed, 0 failed");
 
@@ -44,7 +39,7 @@ class WorkbenchCommandsTest {
         TestFiles.write(scenario, TestFiles.read(Path.of("tests/scenarios/seed-nodeport.yaml"))
                 .replace("../../config/demo", Path.of("config/demo").toAbsolutePath().toString())
                 .replace("ports: \"30017\", peer: \"nodes:demo\",\n       rule:", "ports: \"30018\", peer: \"nodes:demo\",\n       rule:"));
-        Run fail = run("test", scenario.toString());
+        CliRun fail = run("test", scenario.toString());
         assertThat(fail.exit()).isEqualTo(1);
         assertThat(fail.out()).contains("FAIL  The seed's NodePort example")
                 .contains("missing rule:    host/backup-prod EGRESS ALLOW TCP 30018 peer nodes:demo")
@@ -52,19 +47,7 @@ class WorkbenchCommandsTest {
                 .contains("1 scenarios, 0 passed, 1 failed");
     }
 
-    private static Run run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int exit = Main.run(args);
-            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 }
