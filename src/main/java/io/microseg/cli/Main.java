@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code microseg} command line. Exit codes: 0 success, 1 failed scenarios, 2 bad input or usage. */
 @Command(name = "microseg", mixinStandardHelpOptions = true, version = "microseg 0.1.0",
         description = "Compiles Kubernetes inventory and segmentation policies into firewall rules for every host, node and pod.",
-        subcommands = {CompileCommand.class, ExplainCommand.class, TestCommand.class, WatchCommand.class,
+        subcommands = {CompileCommand.class, ExplainCommand.class, TestCommand.class, WatchCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static final int BAD_INPUT = 2;
