@@ -1,5 +1,7 @@
 package io.microseg.compile;
 
+import io.microseg.policy.Policy;
+import io.microseg.policy.Workspace;
 import io.microseg.policy.query.Query;
 
 import java.nio.charset.StandardCharsets;
@@ -9,23 +11,38 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Gives each distinct query one selector id, which is also the id of the address set of what it
  * selects. The id derives from the query text alone, so it is stable across compiles and policies
  * that repeat a query share one set (as Antrea's address groups do).
  */
-final class Selectors {
-    private final Map<String, Query> byId = new LinkedHashMap<>();
+public final class Selectors {
+    /** Ids by query text: workspaces are re-read often and repeat their queries; digests are not free. */
+    private static final Map<String, String> IDS = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED = 1 << 20;
 
-    String idOf(Query query) {
-        String id = "match:" + digest(normalise(query.text()));
-        byId.putIfAbsent(id, query);
+    private Selectors() {}
+
+    public static String id(Query query) {
+        String text = query.text();
+        String id = IDS.get(text);
+        if (id != null) return id;
+        id = "match:" + digest(normalise(text));
+        if (IDS.size() < MAX_CACHED) IDS.put(text, id);
         return id;
     }
 
-    Map<String, Query> all() {
-        return byId;
+    /** The queries of a workspace (scope, consumers, providers) by selector id. */
+    public static Map<String, Query> of(Workspace ws) {
+        Map<String, Query> queries = new LinkedHashMap<>();
+        queries.putIfAbsent(id(ws.scope()), ws.scope());
+        for (Policy p : ws.policies()) {
+            queries.putIfAbsent(id(p.consumer()), p.consumer());
+            queries.putIfAbsent(id(p.provider()), p.provider());
+        }
+        return queries;
     }
 
     private static String normalise(String text) {

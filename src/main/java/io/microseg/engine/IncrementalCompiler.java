@@ -3,20 +3,15 @@ package io.microseg.engine;
 import io.microseg.compile.CompilationAssembler;
 import io.microseg.compile.Compilation;
 import io.microseg.compile.CompiledRule;
-import io.microseg.compile.FactProjection;
 import io.microseg.compile.RuleBase;
 import io.microseg.facts.FirewallRule;
 import io.microseg.facts.SetMember;
 import io.microseg.facts.Warning;
-import io.microseg.inventory.Inventory;
-import io.microseg.policy.Workspace;
-import io.microseg.policy.query.Query;
 import org.kie.api.event.rule.ObjectDeletedEvent;
 import org.kie.api.event.rule.ObjectInsertedEvent;
 import org.kie.api.event.rule.ObjectUpdatedEvent;
 import org.kie.api.event.rule.RuleRuntimeEventListener;
 import org.kie.api.runtime.KieSession;
-import org.kie.api.runtime.rule.FactHandle;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,9 +31,8 @@ import java.util.TreeSet;
 final class IncrementalCompiler implements AutoCloseable {
     private final RuleBase rules;
     private final KieSession session;
-    private final Map<Object, FactHandle> inputs = new HashMap<>();
-    private final Map<String, Query> queries = new HashMap<>();
-    private Map<String, String> placements = Map.of();
+    private final FactStore inputs;
+    private final IncrementalProjection projection;
 
     private final Map<String, Set<FirewallRule>> rulesById = new HashMap<>();
     private final Map<String, Integer> setUsers = new HashMap<>();
@@ -50,6 +44,8 @@ final class IncrementalCompiler implements AutoCloseable {
     IncrementalCompiler(RuleBase rules) {
         this.rules = rules;
         this.session = rules.newSession();
+        this.inputs = new FactStore(session);
+        this.projection = new IncrementalProjection(inputs);
         session.addEventListener(new RuleRuntimeEventListener() {
             @Override
             public void objectInserted(ObjectInsertedEvent e) {
@@ -72,41 +68,17 @@ final class IncrementalCompiler implements AutoCloseable {
         return o instanceof FirewallRule || o instanceof SetMember || o instanceof Warning;
     }
 
-    /** Brings the session to this state and returns what changed, as {@code version}. */
-    ChangeSet apply(Inventory inventory, List<Workspace> workspaces, long version) {
-        FactProjection.Projected projected = FactProjection.project(inventory, workspaces);
-        queries.putAll(projected.queries());
-        Set<Object> next = new HashSet<>(projected.facts());
-        inputs.entrySet().removeIf(e -> {
-            if (next.contains(e.getKey())) return false;
-            session.delete(e.getValue());
-            return true;
-        });
-        for (Object fact : next) {
-            if (!inputs.containsKey(fact)) inputs.put(fact, session.insert(fact));
-        }
+    /** Brings the session up to date with what changed in the sources and returns what that did, as {@code version}. */
+    ChangeSet apply(SourceState.Changes changes, long version) {
+        projection.apply(changes);
+        inputs.flush();
         session.fireAllRules();
-        return drain(version, placementChanges(inventory));
+        return drain(version, projection.placementChanges());
     }
 
-    /** Which agent enforces each workload: the node for its pods, the node or host itself otherwise. */
-    private List<Placement> placementChanges(Inventory inventory) {
-        Map<String, String> next = new HashMap<>();
-        inventory.hosts().forEach(h -> next.put(h.id(), h.id()));
-        inventory.nodes().forEach(n -> next.put(n.id(), n.id()));
-        inventory.pods().stream().filter(p -> p.nodeId() != null).forEach(p -> next.put(p.id(), p.nodeId()));
-        List<Placement> changes = new ArrayList<>();
-        next.forEach((w, agent) -> {
-            if (!agent.equals(placements.get(w))) changes.add(new Placement(w, agent));
-        });
-        placements.keySet().stream().filter(w -> !next.containsKey(w)).forEach(w -> changes.add(new Placement(w, null)));
-        changes.sort(java.util.Comparator.comparing(Placement::workload));
-        placements = next;
-        return changes;
-    }
-
+    /** Which agent enforces each workload. */
     Map<String, String> placements() {
-        return placements;
+        return projection.placements();
     }
 
     /** Folds the derived facts inserted and deleted by the last firing into the state and a change set. */
@@ -156,7 +128,7 @@ final class IncrementalCompiler implements AutoCloseable {
         }
         events.clear();
 
-        CompilationAssembler assembler = new CompilationAssembler(rules.sources(), queries);
+        CompilationAssembler assembler = new CompilationAssembler(rules.sources(), projection.knownQueries());
         List<CompiledRule> added = new ArrayList<>();
         List<CompiledRule> removed = new ArrayList<>();
         Set<String> nowUsed = new TreeSet<>();
@@ -229,7 +201,7 @@ final class IncrementalCompiler implements AutoCloseable {
         rulesById.values().forEach(facts::addAll);
         List<SetMember> setMembers = new ArrayList<>();
         members.forEach((set, ips) -> ips.forEach(ip -> setMembers.add(new SetMember(set, ip))));
-        return new CompilationAssembler(rules.sources(), queries).assemble(facts, setMembers, warnings);
+        return new CompilationAssembler(rules.sources(), projection.knownQueries()).assemble(facts, setMembers, warnings);
     }
 
     @Override

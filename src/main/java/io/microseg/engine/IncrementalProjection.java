@@ -1,0 +1,96 @@
+package io.microseg.engine;
+
+import io.microseg.compile.ObjectFacts;
+import io.microseg.compile.Selectors;
+import io.microseg.facts.Selected;
+import io.microseg.inventory.LiveInventory;
+import io.microseg.policy.Workspace;
+import io.microseg.policy.query.Query;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The live engine's projection: the same facts as {@link io.microseg.compile.FactProjection}, but
+ * computed per changed object. An object's own facts change only when it changes, so they are
+ * recomputed from its old and new version; endpoints only for the services the inventory says
+ * changed; selections through the {@link SelectionIndex}. Only the differences reach the {@link FactStore}.
+ */
+final class IncrementalProjection {
+    private final FactStore store;
+    private final LiveInventory inventory = new LiveInventory();
+    private final SelectionIndex selection;
+    private final Placements placements = new Placements();
+    /** How many workspaces use each selector, and the query behind it. */
+    private final Map<String, Integer> selectorUses = new HashMap<>();
+    private final Map<String, Query> active = new HashMap<>();
+    /** Every query seen so far, for describing sets, including sets that have just gone out of use. */
+    private final Map<String, Query> known = new HashMap<>();
+
+    IncrementalProjection(FactStore store) {
+        this.store = store;
+        this.selection = new SelectionIndex((selector, item, added) -> {
+            if (added) store.add(new Selected(selector, item));
+            else store.remove(new Selected(selector, item));
+        });
+    }
+
+    void apply(SourceState.Changes changes) {
+        // Queries first: on the first batch the index then groups items as they arrive instead of regrouping them all.
+        boolean queriesChanged = false;
+        for (Map.Entry<Workspace, Workspace> c : changes.workspaces()) {
+            if (c.getKey() != null) {
+                store.removeAll(ObjectFacts.of(c.getKey()));
+                for (String id : Selectors.of(c.getKey()).keySet()) {
+                    if (selectorUses.merge(id, -1, Integer::sum) == 0) {
+                        selectorUses.remove(id);
+                        active.remove(id);
+                        queriesChanged = true;
+                    }
+                }
+            }
+            if (c.getValue() != null) {
+                store.addAll(ObjectFacts.of(c.getValue()));
+                for (Map.Entry<String, Query> q : Selectors.of(c.getValue()).entrySet()) {
+                    if (selectorUses.merge(q.getKey(), 1, Integer::sum) == 1) {
+                        active.put(q.getKey(), q.getValue());
+                        known.put(q.getKey(), q.getValue());
+                        queriesChanged = true;
+                    }
+                }
+            }
+        }
+        if (queriesChanged) selection.setQueries(active);
+
+        LiveInventory.Delta delta = inventory.apply(changes.objects());
+        for (LiveInventory.ItemChange c : delta.items()) {
+            if (c.before() != null) store.removeAll(ObjectFacts.of(c.before()));
+            if (c.after() != null) {
+                store.addAll(ObjectFacts.of(c.after()));
+                selection.put(c.after());
+            } else {
+                selection.remove(c.id());
+            }
+            placements.update(c.id(), c.after());
+        }
+        for (LiveInventory.EndpointChange e : delta.endpoints()) {
+            store.removeAll(ObjectFacts.endpoints(e.before().endpoints(), e.before().namedPortMisses()));
+            store.addAll(ObjectFacts.endpoints(e.after().endpoints(), e.after().namedPortMisses()));
+        }
+    }
+
+    /** Which agent enforces each workload now. */
+    Map<String, String> placements() {
+        return placements.current();
+    }
+
+    /** The placements that changed since the last call. */
+    java.util.List<Placement> placementChanges() {
+        return placements.drain();
+    }
+
+    Map<String, Query> knownQueries() {
+        return known;
+    }
+
+}

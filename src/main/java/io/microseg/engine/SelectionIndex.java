@@ -1,0 +1,211 @@
+package io.microseg.engine;
+
+import io.microseg.inventory.InventoryItem;
+import io.microseg.inventory.Labels;
+import io.microseg.policy.query.Query;
+import io.microseg.policy.query.QueryTerms;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which queries select which items, kept current as items and queries come and go, reported as
+ * "selector selects item" added and removed. A grouping index in Antrea's sense: items whose labels
+ * agree on every key some query reads form one group and share one evaluation (pods of one
+ * deployment differ only in their names, which queries seldom read). Queries that read addresses
+ * ({@code in subnet}) depend on more than labels and are evaluated per item.
+ *
+ * <p>A new query is evaluated once per group, not per item. A query that reads a label key no
+ * query read before makes the groups too coarse, so they are rebuilt.
+ */
+final class SelectionIndex {
+    /** Receives each change of selection. */
+    interface Sink {
+        void selected(String selector, String item, boolean added);
+    }
+
+    /** Items whose labels agree on the keys queries read. */
+    private static final class Group {
+        final List<String> key;
+        final Labels labels;
+        final Set<String> selectors;
+        final Set<String> items = new HashSet<>();
+
+        Group(List<String> key, Labels labels, Set<String> selectors) {
+            this.key = key;
+            this.labels = labels;
+            this.selectors = selectors;
+        }
+    }
+
+    /** An item, its group, and the address-reading queries that select it. */
+    private record Member(InventoryItem item, Group group, Set<String> byAddress) {}
+
+    private final Sink sink;
+    private final QueryIndex labelQueries = new QueryIndex();
+    private final Map<String, Query> addressQueries = new HashMap<>();
+    private String[] keys = new String[0];
+    private final Map<List<String>, Group> groups = new HashMap<>();
+    private final Map<String, Member> members = new HashMap<>();
+
+    SelectionIndex(Sink sink) {
+        this.sink = sink;
+    }
+
+    /** An item was added or changed. */
+    void put(InventoryItem item) {
+        Member before = members.get(item.id());
+        Group group = groupOf(item.labels());
+        Set<String> byAddress = byAddress(item);
+        if (before != null) {
+            if (before.group() == group && before.byAddress().equals(byAddress)) {
+                members.put(item.id(), new Member(item, group, byAddress));
+                return;
+            }
+            Set<String> was = selection(before.group(), before.byAddress());
+            Set<String> now = selection(group, byAddress);
+            was.forEach(s -> {
+                if (!now.contains(s)) sink.selected(s, item.id(), false);
+            });
+            now.forEach(s -> {
+                if (!was.contains(s)) sink.selected(s, item.id(), true);
+            });
+            if (before.group() != group) leave(before.group(), item.id());
+        } else {
+            selection(group, byAddress).forEach(s -> sink.selected(s, item.id(), true));
+        }
+        group.items.add(item.id());
+        members.put(item.id(), new Member(item, group, byAddress));
+    }
+
+    void remove(String id) {
+        Member m = members.remove(id);
+        if (m == null) return;
+        selection(m.group(), m.byAddress()).forEach(s -> sink.selected(s, id, false));
+        leave(m.group(), id);
+    }
+
+    /** The queries in force now, by selector id. */
+    void setQueries(Map<String, Query> queries) {
+        for (String id : new ArrayList<>(labelQueries.ids())) {
+            if (!queries.containsKey(id)) removeLabelQuery(id);
+        }
+        for (String id : new ArrayList<>(addressQueries.keySet())) {
+            if (!queries.containsKey(id)) removeAddressQuery(id);
+        }
+        boolean regroup = false;
+        for (Map.Entry<String, Query> q : queries.entrySet()) {
+            String id = q.getKey();
+            if (labelQueries.get(id) != null || addressQueries.containsKey(id)) continue;
+            if (QueryTerms.readsAddresses(q.getValue())) {
+                addAddressQuery(id, q.getValue());
+            } else if (readsOnlyKnownKeys(q.getValue())) {
+                addLabelQuery(id, q.getValue());
+            } else {
+                labelQueries.add(id, q.getValue());
+                regroup = true;
+            }
+        }
+        if (regroup) regroup();
+    }
+
+    private boolean readsOnlyKnownKeys(Query q) {
+        Set<String> known = new HashSet<>(Arrays.asList(keys));
+        return known.containsAll(QueryTerms.keys(q).orElseThrow());
+    }
+
+    private void addLabelQuery(String id, Query q) {
+        labelQueries.add(id, q);
+        for (Group g : groups.values()) {
+            if (q.matches(g.labels, List.of())) {
+                g.selectors.add(id);
+                g.items.forEach(item -> sink.selected(id, item, true));
+            }
+        }
+    }
+
+    private void removeLabelQuery(String id) {
+        labelQueries.remove(id);
+        for (Group g : groups.values()) {
+            if (g.selectors.remove(id)) g.items.forEach(item -> sink.selected(id, item, false));
+        }
+    }
+
+    private void addAddressQuery(String id, Query q) {
+        addressQueries.put(id, q);
+        for (Map.Entry<String, Member> e : members.entrySet()) {
+            InventoryItem item = e.getValue().item();
+            if (q.matches(item.labels(), item.ips())) {
+                e.getValue().byAddress().add(id);
+                sink.selected(id, e.getKey(), true);
+            }
+        }
+    }
+
+    private void removeAddressQuery(String id) {
+        addressQueries.remove(id);
+        for (Map.Entry<String, Member> e : members.entrySet()) {
+            if (e.getValue().byAddress().remove(id)) sink.selected(id, e.getKey(), false);
+        }
+    }
+
+    /**
+     * Groups anew by every key the label queries read now, moving each item to its new group and
+     * reporting the difference: groups that split may now be selected differently.
+     */
+    private void regroup() {
+        Set<String> read = new TreeSet<>();
+        for (String id : labelQueries.ids()) read.addAll(QueryTerms.keys(labelQueries.get(id)).orElseThrow());
+        keys = read.toArray(new String[0]);
+        Map<List<String>, Group> old = new HashMap<>(groups);
+        groups.clear();
+        for (Map.Entry<String, Member> e : members.entrySet()) {
+            Member m = e.getValue();
+            Group group = groupOf(m.item().labels());
+            group.items.add(e.getKey());
+            Set<String> was = m.group().selectors;
+            for (String s : was) if (!group.selectors.contains(s)) sink.selected(s, e.getKey(), false);
+            for (String s : group.selectors) if (!was.contains(s)) sink.selected(s, e.getKey(), true);
+            e.setValue(new Member(m.item(), group, m.byAddress()));
+        }
+        old.clear();
+    }
+
+    private Group groupOf(Labels labels) {
+        String[] values = new String[keys.length];
+        for (int i = 0; i < keys.length; i++) values[i] = labels.values().get(keys[i]);
+        List<String> key = Arrays.asList(values);
+        Group g = groups.get(key);
+        if (g == null) {
+            g = new Group(key, labels, labelQueries.matching(labels));
+            groups.put(key, g);
+        }
+        return g;
+    }
+
+    private void leave(Group g, String item) {
+        g.items.remove(item);
+        if (g.items.isEmpty()) groups.remove(g.key);
+    }
+
+    private Set<String> byAddress(InventoryItem item) {
+        Set<String> result = new HashSet<>();
+        addressQueries.forEach((id, q) -> {
+            if (q.matches(item.labels(), item.ips())) result.add(id);
+        });
+        return result;
+    }
+
+    private static Set<String> selection(Group g, Set<String> byAddress) {
+        if (byAddress.isEmpty()) return new HashSet<>(g.selectors);
+        Set<String> all = new HashSet<>(g.selectors);
+        all.addAll(byAddress);
+        return all;
+    }
+}
