@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 /**
  * Flattens inventory and workspaces into the facts the DRL rules join on (see {@code io.microseg.facts}).
  * Query evaluation happens here, outside the session: each distinct query is evaluated once per item
- * and becomes {@link Selected} facts, so the rules only ever join on selector and item ids.
+ * and becomes {@link Selected} facts (or {@link io.microseg.facts.InScope} for workspace scopes), so the rules
+ * only ever join on selector and item ids.
  *
  * <p>This is the plain, whole-state projection of a full compile, and the reference the live
  * engine's incremental projection is tested against: every query against every item.
@@ -32,14 +33,16 @@ public final class FactProjection {
         facts.addAll(ObjectFacts.ofAll(items));
         facts.addAll(ObjectFacts.endpoints(inventory.endpoints(), inventory.namedPortMisses()));
         Map<String, Query> queries = new LinkedHashMap<>();
+        Map<Selectors.Use, Query> uses = new LinkedHashMap<>();
         for (Workspace ws : workspaces) {
             facts.addAll(ObjectFacts.of(ws));
             Selectors.of(ws).forEach(queries::putIfAbsent);
+            Selectors.uses(ws).forEach(uses::putIfAbsent);
         }
-        List<Map.Entry<String, Query>> all = new ArrayList<>(queries.entrySet());
+        List<Map.Entry<Selectors.Use, Query>> all = new ArrayList<>(uses.entrySet());
         for (InventoryItem item : items) {
-            for (Map.Entry<String, Query> q : all) {
-                if (q.getValue().matches(item.labels(), item.ips())) facts.add(new Selected(q.getKey(), item.id()));
+            for (Map.Entry<Selectors.Use, Query> q : all) {
+                if (q.getValue().matches(item.labels(), item.ips())) facts.add(q.getKey().fact(item.id()));
             }
         }
         return new Projected(List.copyOf(facts), Map.copyOf(queries));

@@ -1,5 +1,7 @@
 package io.microseg.compile;
 
+import io.microseg.facts.InScope;
+import io.microseg.facts.Selected;
 import io.microseg.policy.Policy;
 import io.microseg.policy.Workspace;
 import io.microseg.policy.query.Query;
@@ -32,6 +34,28 @@ public final class Selectors {
         id = "match:" + digest(normalise(text));
         if (IDS.size() < MAX_CACHED) IDS.put(text, id);
         return id;
+    }
+
+    /**
+     * A query as a workspace uses it: as its scope, or as a policy's consumer or provider (a party).
+     * The rules test scopes with {@link InScope} and parties with {@link Selected}.
+     */
+    public record Use(String selector, boolean scope) {
+        /** The fact saying that this use of the query selects an item. */
+        public Object fact(String item) {
+            return scope ? new InScope(selector, item) : new Selected(selector, item);
+        }
+    }
+
+    /** How a workspace uses its queries: the scope once, consumers and providers as parties. */
+    public static Map<Use, Query> uses(Workspace ws) {
+        Map<Use, Query> uses = new LinkedHashMap<>();
+        uses.put(new Use(id(ws.scope()), true), ws.scope());
+        for (Policy p : ws.policies()) {
+            uses.putIfAbsent(new Use(id(p.consumer()), false), p.consumer());
+            uses.putIfAbsent(new Use(id(p.provider()), false), p.provider());
+        }
+        return uses;
     }
 
     /** The queries of a workspace (scope, consumers, providers) by selector id. */

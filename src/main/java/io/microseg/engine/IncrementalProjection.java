@@ -2,7 +2,6 @@ package io.microseg.engine;
 
 import io.microseg.compile.ObjectFacts;
 import io.microseg.compile.Selectors;
-import io.microseg.facts.Selected;
 import io.microseg.inventory.LiveInventory;
 import io.microseg.policy.Workspace;
 import io.microseg.policy.query.Query;
@@ -19,19 +18,19 @@ import java.util.Map;
 final class IncrementalProjection {
     private final FactStore store;
     private final LiveInventory inventory = new LiveInventory();
-    private final SelectionIndex selection;
+    private final SelectionIndex<Selectors.Use> selection;
     private final Placements placements = new Placements();
-    /** How many workspaces use each selector, and the query behind it. */
-    private final Map<String, Integer> selectorUses = new HashMap<>();
-    private final Map<String, Query> active = new HashMap<>();
+    /** How many workspaces use each query in each role, and the query behind it. */
+    private final Map<Selectors.Use, Integer> uses = new HashMap<>();
+    private final Map<Selectors.Use, Query> active = new HashMap<>();
     /** Every query seen so far, for describing sets, including sets that have just gone out of use. */
     private final Map<String, Query> known = new HashMap<>();
 
     IncrementalProjection(FactStore store) {
         this.store = store;
-        this.selection = new SelectionIndex((selector, item, added) -> {
-            if (added) store.add(new Selected(selector, item));
-            else store.remove(new Selected(selector, item));
+        this.selection = new SelectionIndex<>((use, item, added) -> {
+            if (added) store.add(use.fact(item));
+            else store.remove(use.fact(item));
         });
     }
 
@@ -41,20 +40,20 @@ final class IncrementalProjection {
         for (Map.Entry<Workspace, Workspace> c : changes.workspaces()) {
             if (c.getKey() != null) {
                 store.removeAll(ObjectFacts.of(c.getKey()));
-                for (String id : Selectors.of(c.getKey()).keySet()) {
-                    if (selectorUses.merge(id, -1, Integer::sum) == 0) {
-                        selectorUses.remove(id);
-                        active.remove(id);
+                for (Selectors.Use use : Selectors.uses(c.getKey()).keySet()) {
+                    if (uses.merge(use, -1, Integer::sum) == 0) {
+                        uses.remove(use);
+                        active.remove(use);
                         queriesChanged = true;
                     }
                 }
             }
             if (c.getValue() != null) {
                 store.addAll(ObjectFacts.of(c.getValue()));
-                for (Map.Entry<String, Query> q : Selectors.of(c.getValue()).entrySet()) {
-                    if (selectorUses.merge(q.getKey(), 1, Integer::sum) == 1) {
+                for (Map.Entry<Selectors.Use, Query> q : Selectors.uses(c.getValue()).entrySet()) {
+                    if (uses.merge(q.getKey(), 1, Integer::sum) == 1) {
                         active.put(q.getKey(), q.getValue());
-                        known.put(q.getKey(), q.getValue());
+                        known.put(q.getKey().selector(), q.getValue());
                         queriesChanged = true;
                     }
                 }

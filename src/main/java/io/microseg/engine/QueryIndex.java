@@ -15,35 +15,35 @@ import java.util.Set;
  * queries that select a label set tries only those anchored on one of its labels, plus the few
  * that cannot be anchored: a handful of candidates out of thousands of queries.
  */
-final class QueryIndex {
-    private final Map<QueryTerms.Term, Set<String>> byTerm = new HashMap<>();
-    private final Map<String, Query> unanchored = new HashMap<>();
-    private final Map<String, Query> all = new HashMap<>();
+final class QueryIndex<K> {
+    private final Map<QueryTerms.Term, Set<K>> byTerm = new HashMap<>();
+    private final Map<K, Query> unanchored = new HashMap<>();
+    private final Map<K, Query> all = new HashMap<>();
 
-    void add(String id, Query q) {
+    void add(K id, Query q) {
         all.put(id, q);
         Optional<Set<QueryTerms.Term>> anchors = QueryTerms.anchors(q);
         if (anchors.isEmpty()) unanchored.put(id, q);
         else anchors.get().forEach(t -> byTerm.computeIfAbsent(t, k -> new HashSet<>()).add(id));
     }
 
-    void remove(String id) {
+    void remove(K id) {
         Query q = all.remove(id);
         if (q == null) return;
         unanchored.remove(id);
         QueryTerms.anchors(q).ifPresent(ts -> ts.forEach(t -> {
-            Set<String> ids = byTerm.get(t);
+            Set<K> ids = byTerm.get(t);
             if (ids != null && ids.remove(id) && ids.isEmpty()) byTerm.remove(t);
         }));
     }
 
     /** The ids of the queries that select an item with these labels (label queries read no addresses). */
-    Set<String> matching(Labels labels) {
-        Set<String> result = new HashSet<>();
+    Set<K> matching(Labels labels) {
+        Set<K> result = new HashSet<>();
         for (Map.Entry<String, String> label : labels.values().entrySet()) {
-            Set<String> ids = byTerm.get(new QueryTerms.Term(label.getKey(), QueryTerms.fold(label.getValue())));
+            Set<K> ids = byTerm.get(new QueryTerms.Term(label.getKey(), QueryTerms.fold(label.getValue())));
             if (ids == null) continue;
-            for (String id : ids) {
+            for (K id : ids) {
                 if (!result.contains(id) && all.get(id).matches(labels, java.util.List.of())) result.add(id);
             }
         }
@@ -53,11 +53,11 @@ final class QueryIndex {
         return result;
     }
 
-    Query get(String id) {
+    Query get(K id) {
         return all.get(id);
     }
 
-    Set<String> ids() {
+    Set<K> ids() {
         return all.keySet();
     }
 }

@@ -24,20 +24,20 @@ import java.util.TreeSet;
  * <p>A new query is evaluated once per group, not per item. A query that reads a label key no
  * query read before makes the groups too coarse, so they are rebuilt.
  */
-final class SelectionIndex {
+final class SelectionIndex<K> {
     /** Receives each change of selection. */
-    interface Sink {
-        void selected(String selector, String item, boolean added);
+    interface Sink<K> {
+        void selected(K query, String item, boolean added);
     }
 
     /** Items whose labels agree on the keys queries read. */
-    private static final class Group {
+    private static final class Group<K> {
         final List<String> key;
         final Labels labels;
-        final Set<String> selectors;
+        final Set<K> selectors;
         final Set<String> items = new HashSet<>();
 
-        Group(List<String> key, Labels labels, Set<String> selectors) {
+        Group(List<String> key, Labels labels, Set<K> selectors) {
             this.key = key;
             this.labels = labels;
             this.selectors = selectors;
@@ -45,31 +45,31 @@ final class SelectionIndex {
     }
 
     /** An item, its group, and the address-reading queries that select it. */
-    private record Member(InventoryItem item, Group group, Set<String> byAddress) {}
+    private record Member<K>(InventoryItem item, Group<K> group, Set<K> byAddress) {}
 
-    private final Sink sink;
-    private final QueryIndex labelQueries = new QueryIndex();
-    private final Map<String, Query> addressQueries = new HashMap<>();
+    private final Sink<K> sink;
+    private final QueryIndex<K> labelQueries = new QueryIndex<>();
+    private final Map<K, Query> addressQueries = new HashMap<>();
     private String[] keys = new String[0];
-    private final Map<List<String>, Group> groups = new HashMap<>();
-    private final Map<String, Member> members = new HashMap<>();
+    private final Map<List<String>, Group<K>> groups = new HashMap<>();
+    private final Map<String, Member<K>> members = new HashMap<>();
 
-    SelectionIndex(Sink sink) {
+    SelectionIndex(Sink<K> sink) {
         this.sink = sink;
     }
 
     /** An item was added or changed. */
     void put(InventoryItem item) {
-        Member before = members.get(item.id());
-        Group group = groupOf(item.labels());
-        Set<String> byAddress = byAddress(item);
+        Member<K> before = members.get(item.id());
+        Group<K> group = groupOf(item.labels());
+        Set<K> byAddress = byAddress(item);
         if (before != null) {
             if (before.group() == group && before.byAddress().equals(byAddress)) {
-                members.put(item.id(), new Member(item, group, byAddress));
+                members.put(item.id(), new Member<>(item, group, byAddress));
                 return;
             }
-            Set<String> was = selection(before.group(), before.byAddress());
-            Set<String> now = selection(group, byAddress);
+            Set<K> was = selection(before.group(), before.byAddress());
+            Set<K> now = selection(group, byAddress);
             was.forEach(s -> {
                 if (!now.contains(s)) sink.selected(s, item.id(), false);
             });
@@ -81,27 +81,27 @@ final class SelectionIndex {
             selection(group, byAddress).forEach(s -> sink.selected(s, item.id(), true));
         }
         group.items.add(item.id());
-        members.put(item.id(), new Member(item, group, byAddress));
+        members.put(item.id(), new Member<>(item, group, byAddress));
     }
 
     void remove(String id) {
-        Member m = members.remove(id);
+        Member<K> m = members.remove(id);
         if (m == null) return;
         selection(m.group(), m.byAddress()).forEach(s -> sink.selected(s, id, false));
         leave(m.group(), id);
     }
 
     /** The queries in force now, by selector id. */
-    void setQueries(Map<String, Query> queries) {
-        for (String id : new ArrayList<>(labelQueries.ids())) {
+    void setQueries(Map<K, Query> queries) {
+        for (K id : new ArrayList<>(labelQueries.ids())) {
             if (!queries.containsKey(id)) removeLabelQuery(id);
         }
-        for (String id : new ArrayList<>(addressQueries.keySet())) {
+        for (K id : new ArrayList<>(addressQueries.keySet())) {
             if (!queries.containsKey(id)) removeAddressQuery(id);
         }
         boolean regroup = false;
-        for (Map.Entry<String, Query> q : queries.entrySet()) {
-            String id = q.getKey();
+        for (Map.Entry<K, Query> q : queries.entrySet()) {
+            K id = q.getKey();
             if (labelQueries.get(id) != null || addressQueries.containsKey(id)) continue;
             if (QueryTerms.readsAddresses(q.getValue())) {
                 addAddressQuery(id, q.getValue());
@@ -120,9 +120,9 @@ final class SelectionIndex {
         return known.containsAll(QueryTerms.keys(q).orElseThrow());
     }
 
-    private void addLabelQuery(String id, Query q) {
+    private void addLabelQuery(K id, Query q) {
         labelQueries.add(id, q);
-        for (Group g : groups.values()) {
+        for (Group<K> g : groups.values()) {
             if (q.matches(g.labels, List.of())) {
                 g.selectors.add(id);
                 g.items.forEach(item -> sink.selected(id, item, true));
@@ -130,16 +130,16 @@ final class SelectionIndex {
         }
     }
 
-    private void removeLabelQuery(String id) {
+    private void removeLabelQuery(K id) {
         labelQueries.remove(id);
-        for (Group g : groups.values()) {
+        for (Group<K> g : groups.values()) {
             if (g.selectors.remove(id)) g.items.forEach(item -> sink.selected(id, item, false));
         }
     }
 
-    private void addAddressQuery(String id, Query q) {
+    private void addAddressQuery(K id, Query q) {
         addressQueries.put(id, q);
-        for (Map.Entry<String, Member> e : members.entrySet()) {
+        for (Map.Entry<String, Member<K>> e : members.entrySet()) {
             InventoryItem item = e.getValue().item();
             if (q.matches(item.labels(), item.ips())) {
                 e.getValue().byAddress().add(id);
@@ -148,9 +148,9 @@ final class SelectionIndex {
         }
     }
 
-    private void removeAddressQuery(String id) {
+    private void removeAddressQuery(K id) {
         addressQueries.remove(id);
-        for (Map.Entry<String, Member> e : members.entrySet()) {
+        for (Map.Entry<String, Member<K>> e : members.entrySet()) {
             if (e.getValue().byAddress().remove(id)) sink.selected(id, e.getKey(), false);
         }
     }
@@ -161,50 +161,50 @@ final class SelectionIndex {
      */
     private void regroup() {
         Set<String> read = new TreeSet<>();
-        for (String id : labelQueries.ids()) read.addAll(QueryTerms.keys(labelQueries.get(id)).orElseThrow());
+        for (K id : labelQueries.ids()) read.addAll(QueryTerms.keys(labelQueries.get(id)).orElseThrow());
         keys = read.toArray(new String[0]);
-        Map<List<String>, Group> old = new HashMap<>(groups);
+        Map<List<String>, Group<K>> old = new HashMap<>(groups);
         groups.clear();
-        for (Map.Entry<String, Member> e : members.entrySet()) {
-            Member m = e.getValue();
-            Group group = groupOf(m.item().labels());
+        for (Map.Entry<String, Member<K>> e : members.entrySet()) {
+            Member<K> m = e.getValue();
+            Group<K> group = groupOf(m.item().labels());
             group.items.add(e.getKey());
-            Set<String> was = m.group().selectors;
-            for (String s : was) if (!group.selectors.contains(s)) sink.selected(s, e.getKey(), false);
-            for (String s : group.selectors) if (!was.contains(s)) sink.selected(s, e.getKey(), true);
-            e.setValue(new Member(m.item(), group, m.byAddress()));
+            Set<K> was = m.group().selectors;
+            for (K s : was) if (!group.selectors.contains(s)) sink.selected(s, e.getKey(), false);
+            for (K s : group.selectors) if (!was.contains(s)) sink.selected(s, e.getKey(), true);
+            e.setValue(new Member<>(m.item(), group, m.byAddress()));
         }
         old.clear();
     }
 
-    private Group groupOf(Labels labels) {
+    private Group<K> groupOf(Labels labels) {
         String[] values = new String[keys.length];
         for (int i = 0; i < keys.length; i++) values[i] = labels.values().get(keys[i]);
         List<String> key = Arrays.asList(values);
-        Group g = groups.get(key);
+        Group<K> g = groups.get(key);
         if (g == null) {
-            g = new Group(key, labels, labelQueries.matching(labels));
+            g = new Group<>(key, labels, labelQueries.matching(labels));
             groups.put(key, g);
         }
         return g;
     }
 
-    private void leave(Group g, String item) {
+    private void leave(Group<K> g, String item) {
         g.items.remove(item);
         if (g.items.isEmpty()) groups.remove(g.key);
     }
 
-    private Set<String> byAddress(InventoryItem item) {
-        Set<String> result = new HashSet<>();
+    private Set<K> byAddress(InventoryItem item) {
+        Set<K> result = new HashSet<>();
         addressQueries.forEach((id, q) -> {
             if (q.matches(item.labels(), item.ips())) result.add(id);
         });
         return result;
     }
 
-    private static Set<String> selection(Group g, Set<String> byAddress) {
+    private static <K> Set<K> selection(Group<K> g, Set<K> byAddress) {
         if (byAddress.isEmpty()) return new HashSet<>(g.selectors);
-        Set<String> all = new HashSet<>(g.selectors);
+        Set<K> all = new HashSet<>(g.selectors);
         all.addAll(byAddress);
         return all;
     }
