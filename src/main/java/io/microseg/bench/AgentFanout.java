@@ -8,13 +8,17 @@ import io.microseg.engine.Snapshot;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
  * How much of a change set each agent receives. An agent gets the rules of the workloads placed on
  * it and the members of every set those rules use, so a rule change counts for the agent of its
  * workload and a set-member change counts for every agent that uses the set. Subscribed to the
- * engine, it follows placements and set use from one snapshot on.
+ * engine, it follows placements and set use from one snapshot on. The engine thread only queues
+ * change sets here; {@link #process} does the counting on the bench's thread, outside the latency
+ * being measured.
  */
 final class AgentFanout implements Consumer<ChangeSet> {
     /** What one change set sent: to how many agents, in total, and at most to one agent. */
@@ -30,7 +34,8 @@ final class AgentFanout implements Consumer<ChangeSet> {
     /** set id, then agent, then how many of the agent's rules use the set. */
     private final Map<String, Map<String, Integer>> setUsers = new HashMap<>();
     private final Map<String, Integer> setSizes = new HashMap<>();
-    private volatile Fanout last = Fanout.NONE;
+    private final Queue<ChangeSet> queued = new ConcurrentLinkedQueue<>();
+    private Fanout last = Fanout.NONE;
 
     AgentFanout(Snapshot start) {
         placements.putAll(start.placements());
@@ -38,16 +43,19 @@ final class AgentFanout implements Consumer<ChangeSet> {
         start.compilation().sets().forEach(s -> setSizes.put(s.id(), s.members().size()));
     }
 
-    Fanout last() {
-        return last;
-    }
-
-    void reset() {
+    /** What the change sets queued since the last call sent, counted now (one change set for a single change). */
+    Fanout process() {
         last = Fanout.NONE;
+        for (ChangeSet c = queued.poll(); c != null; c = queued.poll()) count(c);
+        return last;
     }
 
     @Override
     public void accept(ChangeSet c) {
+        queued.add(c);
+    }
+
+    private void count(ChangeSet c) {
         Map<String, Long> perAgent = new HashMap<>();
         // Removed rules left the agent they were on before this change set's placements.
         for (CompiledRule r : c.rulesRemoved()) perAgent.merge(agentOf(r.workload()), 1L, Long::sum);

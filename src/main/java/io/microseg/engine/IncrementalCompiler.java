@@ -37,7 +37,8 @@ final class IncrementalCompiler implements AutoCloseable {
     private final FactStore inputs;
     private final IncrementalProjection projection;
 
-    private final Map<String, Set<FirewallRule>> rulesById = new HashMap<>();
+    /** The facts behind each rule id: almost always one, so a small list rather than a set each. */
+    private final Map<String, List<FirewallRule>> rulesById = new HashMap<>();
     private final Map<String, Integer> setUsers = new HashMap<>();
     private final Map<String, Set<String>> members = new HashMap<>();
     private final Set<Warning> warnings = new LinkedHashSet<>();
@@ -96,7 +97,7 @@ final class IncrementalCompiler implements AutoCloseable {
 
     /** Folds the derived facts inserted and deleted by the last firing into the state and a change set. */
     private ChangeSet drain(long version, List<Placement> placementChanges) {
-        Map<String, Set<FirewallRule>> rulesBefore = new HashMap<>();
+        Map<String, List<FirewallRule>> rulesBefore = new HashMap<>();
         Map<String, Set<String>> joined = new TreeMap<>();
         Map<String, Set<String>> left = new TreeMap<>();
         Set<Warning> warningsAdded = new LinkedHashSet<>();
@@ -107,11 +108,12 @@ final class IncrementalCompiler implements AutoCloseable {
             Object o = event.getValue();
             if (o instanceof FirewallRule f) {
                 String id = CompilationAssembler.idOf(f);
-                rulesBefore.computeIfAbsent(id, k -> Set.copyOf(rulesById.getOrDefault(k, Set.of())));
+                rulesBefore.computeIfAbsent(id, k -> List.copyOf(rulesById.getOrDefault(k, List.of())));
                 if (in) {
-                    rulesById.computeIfAbsent(id, k -> new HashSet<>()).add(f);
+                    List<FirewallRule> facts = rulesById.computeIfAbsent(id, k -> new ArrayList<>(1));
+                    if (!facts.contains(f)) facts.add(f);
                 } else {
-                    Set<FirewallRule> facts = rulesById.get(id);
+                    List<FirewallRule> facts = rulesById.get(id);
                     facts.remove(f);
                     if (facts.isEmpty()) rulesById.remove(id);
                 }
@@ -147,7 +149,7 @@ final class IncrementalCompiler implements AutoCloseable {
         Set<String> nowUsed = new TreeSet<>();
         Set<String> noLongerUsed = new TreeSet<>();
         rulesBefore.forEach((id, before) -> {
-            Set<FirewallRule> after = rulesById.getOrDefault(id, Set.of());
+            List<FirewallRule> after = rulesById.getOrDefault(id, List.of());
             if (before.isEmpty() && !after.isEmpty()) {
                 CompiledRule r = assembler.toRule(id, List.copyOf(after));
                 added.add(r);
