@@ -12,6 +12,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -21,10 +24,15 @@ import java.util.function.Consumer;
  * set each agent receives.
  */
 public final class Bench {
-    /** Sustained churn: mostly pods coming, going and relabelled, as in a busy cluster. */
-    private static final ChangeKind[] CHURN = {ChangeKind.POD_RELABEL, ChangeKind.POD_RELABEL, ChangeKind.POD_ADD,
-            ChangeKind.POD_ADD, ChangeKind.POD_DELETE, ChangeKind.POD_DELETE, ChangeKind.POD_ADD, ChangeKind.POD_DELETE,
-            ChangeKind.ENDPOINT, ChangeKind.SERVICE_TYPE};
+    /**
+     * Sustained churn: pods coming, going and relabelled, and endpoints moving, as in a busy cluster.
+     * Service type and policy changes are configuration changes, measured one by one above.
+     */
+    private static final ChangeKind[] CHURN = {ChangeKind.POD_RELABEL, ChangeKind.POD_RELABEL, ChangeKind.POD_RELABEL,
+            ChangeKind.POD_ADD, ChangeKind.POD_ADD, ChangeKind.POD_ADD, ChangeKind.POD_DELETE, ChangeKind.POD_DELETE,
+            ChangeKind.POD_DELETE, ChangeKind.ENDPOINT};
+    /** A sync that takes this long means the engine thread died (out of memory): fail instead of waiting forever. */
+    private static final long SYNC_TIMEOUT_MINUTES = 30;
 
     private final RuleBase rules;
     private final Consumer<String> progress;
@@ -49,7 +57,7 @@ public final class Bench {
             for (Workspace w : cluster.workspaces()) {
                 engine.submit(new Change.Workspaces(ChangeFactory.workspaceSource(w.name()), List.of(w)));
             }
-            engine.sync().join();
+            sync(engine);
             long compileMillis = millisSince(t);
             progress.accept("full compile: " + compileMillis + " ms");
             long heap = heapAfterGc();
@@ -81,7 +89,7 @@ public final class Bench {
                     Change change = changes.next(kind);
                     long start = System.nanoTime();
                     engine.submit(change);
-                    engine.sync().join();
+                    sync(engine);
                     long took = System.nanoTime() - start;
                     AgentFanout.Fanout f = fanout.process();
                     if (i < o.warmup()) continue;
@@ -110,7 +118,7 @@ public final class Bench {
                     if (!changes.supports(kind)) kind = ChangeKind.POD_RELABEL;
                     engine.submit(changes.next(kind));
                 }
-                engine.sync().join();
+                sync(engine);
                 batches.add(System.nanoTime() - start);
                 fanout.process(); // keeps following placements and set use, untimed
                 churned += o.churnBatch();
@@ -123,6 +131,20 @@ public final class Bench {
             return new BenchReport(o.shape(), o.seed(), generateMillis, compileMillis, heap, snapshotMillis, ruleCount,
                     setCount, members, warnings, latencies, perSecond, o.churnBatch(),
                     batches.percentileMicros(99) / 1000, fan);
+        }
+    }
+
+    private static void sync(Engine engine) {
+        try {
+            engine.sync().get(SYNC_TIMEOUT_MINUTES, TimeUnit.MINUTES);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the engine did not finish a batch in " + SYNC_TIMEOUT_MINUTES
+                    + " minutes; did it run out of memory? Give the JVM more heap (-Xmx)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
         }
     }
 

@@ -28,7 +28,8 @@ final class FactStore {
 
     private final KieSession session;
     private final Map<Object, Slot> facts = new HashMap<>();
-    private final Map<Object, Integer> pending = new HashMap<>();
+    /** Replaced, not cleared, after each flush: clearing a map sized by the initial load costs its whole capacity. */
+    private Map<Object, Integer> pending = new HashMap<>();
 
     FactStore(KieSession session) {
         this.session = session;
@@ -72,7 +73,7 @@ final class FactStore {
         for (Map.Entry<Object, Integer> e : inserts) {
             facts.put(e.getKey(), new Slot(session.insert(e.getKey()), e.getValue()));
         }
-        pending.clear();
+        pending = new HashMap<>();
     }
 
     int size() {

@@ -19,7 +19,7 @@ import java.util.Objects;
 final class Placements {
     private final Map<String, String> current = new HashMap<>();
     /** The agent of each workload touched in this batch as it was before the batch (null: none). */
-    private final Map<String, String> before = new HashMap<>();
+    private Map<String, String> before = new HashMap<>();
 
     void update(String id, InventoryItem item) {
         String agent = item instanceof Host || item instanceof Node ? id
@@ -35,7 +35,7 @@ final class Placements {
             String now = current.get(id);
             if (!Objects.equals(was, now)) changes.add(new Placement(id, now));
         });
-        before.clear();
+        before = new HashMap<>(); // not clear(): its capacity, grown by the initial load, would be paid per batch
         changes.sort(Comparator.comparing(Placement::workload));
         return changes;
     }

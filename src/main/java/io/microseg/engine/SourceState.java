@@ -37,8 +37,10 @@ final class SourceState {
     /** The winning object of each key and workspace of each name, as of the last drain. */
     private final Map<String, InventoryObject> current = new HashMap<>();
     private final Map<String, Workspace> currentWorkspaces = new HashMap<>();
-    private final Set<String> touchedKeys = new HashSet<>();
-    private final Set<String> touchedWorkspaces = new HashSet<>();
+    /** Replaced, not cleared, after each drain: after a relist they are as large as the inventory, and
+     *  iterating or clearing a hash set costs its capacity, not its size. */
+    private Set<String> touchedKeys = new HashSet<>();
+    private Set<String> touchedWorkspaces = new HashSet<>();
     private final Set<String> reported = new HashSet<>();
 
     void apply(Change change) {
@@ -71,14 +73,14 @@ final class SourceState {
             InventoryObject before = now == null ? current.remove(key) : current.put(key, now);
             if (!Objects.equals(before, now)) objectChanges.add(new AbstractMap.SimpleImmutableEntry<>(before, now));
         }
-        touchedKeys.clear();
+        touchedKeys = new HashSet<>();
         List<Map.Entry<Workspace, Workspace>> workspaceChanges = new ArrayList<>();
         for (String name : touchedWorkspaces) {
             Workspace now = winningWorkspace(name);
             Workspace before = now == null ? currentWorkspaces.remove(name) : currentWorkspaces.put(name, now);
             if (!Objects.equals(before, now)) workspaceChanges.add(new AbstractMap.SimpleImmutableEntry<>(before, now));
         }
-        touchedWorkspaces.clear();
+        touchedWorkspaces = new HashSet<>();
         return new Changes(objectChanges, workspaceChanges);
     }
 
