@@ -7,10 +7,12 @@ import io.microseg.policy.query.QueryTerms;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -21,8 +23,9 @@ import java.util.TreeSet;
  * deployment differ only in their names, which queries seldom read). Queries that read addresses
  * ({@code in subnet}) depend on more than labels and are evaluated per item.
  *
- * <p>A new query is evaluated once per group, not per item. A query that reads a label key no
- * query read before makes the groups too coarse, so they are rebuilt.
+ * <p>A new query is evaluated once per group, not per item, and only on the groups that carry one of
+ * its anchor terms (see {@link QueryTerms#anchors}) when it has some. A query that reads a label key
+ * no query read before makes the groups too coarse, so they are rebuilt.
  */
 final class SelectionIndex<K> {
     /** Receives each change of selection. */
@@ -52,6 +55,8 @@ final class SelectionIndex<K> {
     private final Map<K, Query> addressQueries = new HashMap<>();
     private String[] keys = new String[0];
     private final Map<List<String>, Group<K>> groups = new HashMap<>();
+    /** The groups by each label term they carry (on the keys queries read), to find a new query's candidates. */
+    private final Map<QueryTerms.Term, Set<Group<K>>> groupsByTerm = new HashMap<>();
     private final Map<String, Member<K>> members = new HashMap<>();
 
     SelectionIndex(Sink<K> sink) {
@@ -122,7 +127,7 @@ final class SelectionIndex<K> {
 
     private void addLabelQuery(K id, Query q) {
         labelQueries.add(id, q);
-        for (Group<K> g : groups.values()) {
+        for (Group<K> g : candidates(q)) {
             if (q.matches(g.labels, List.of())) {
                 g.selectors.add(id);
                 g.items.forEach(item -> sink.selected(id, item, true));
@@ -131,8 +136,9 @@ final class SelectionIndex<K> {
     }
 
     private void removeLabelQuery(K id) {
+        Query q = labelQueries.get(id);
         labelQueries.remove(id);
-        for (Group<K> g : groups.values()) {
+        for (Group<K> g : candidates(q)) {
             if (g.selectors.remove(id)) g.items.forEach(item -> sink.selected(id, item, false));
         }
     }
@@ -163,8 +169,8 @@ final class SelectionIndex<K> {
         Set<String> read = new TreeSet<>();
         for (K id : labelQueries.ids()) read.addAll(QueryTerms.keys(labelQueries.get(id)).orElseThrow());
         keys = read.toArray(new String[0]);
-        Map<List<String>, Group<K>> old = new HashMap<>(groups);
         groups.clear();
+        groupsByTerm.clear();
         for (Map.Entry<String, Member<K>> e : members.entrySet()) {
             Member<K> m = e.getValue();
             Group<K> group = groupOf(m.item().labels());
@@ -174,7 +180,23 @@ final class SelectionIndex<K> {
             for (K s : group.selectors) if (!was.contains(s)) sink.selected(s, e.getKey(), true);
             e.setValue(new Member<>(m.item(), group, m.byAddress()));
         }
-        old.clear();
+    }
+
+    /** The groups a query can select: those carrying one of its anchors, or all when it has none. */
+    private Collection<Group<K>> candidates(Query q) {
+        Optional<Set<QueryTerms.Term>> anchors = QueryTerms.anchors(q);
+        if (anchors.isEmpty()) return new ArrayList<>(groups.values());
+        Set<Group<K>> found = new HashSet<>();
+        for (QueryTerms.Term t : anchors.get()) found.addAll(groupsByTerm.getOrDefault(t, Set.of()));
+        return found;
+    }
+
+    private List<QueryTerms.Term> terms(List<String> key) {
+        List<QueryTerms.Term> terms = new ArrayList<>(keys.length);
+        for (int i = 0; i < keys.length; i++) {
+            if (key.get(i) != null) terms.add(new QueryTerms.Term(keys[i], QueryTerms.fold(key.get(i))));
+        }
+        return terms;
     }
 
     private Group<K> groupOf(Labels labels) {
@@ -185,13 +207,19 @@ final class SelectionIndex<K> {
         if (g == null) {
             g = new Group<>(key, labels, labelQueries.matching(labels));
             groups.put(key, g);
+            for (QueryTerms.Term t : terms(key)) groupsByTerm.computeIfAbsent(t, k -> new HashSet<>()).add(g);
         }
         return g;
     }
 
     private void leave(Group<K> g, String item) {
         g.items.remove(item);
-        if (g.items.isEmpty()) groups.remove(g.key);
+        if (!g.items.isEmpty()) return;
+        groups.remove(g.key);
+        for (QueryTerms.Term t : terms(g.key)) {
+            Set<Group<K>> with = groupsByTerm.get(t);
+            if (with != null && with.remove(g) && with.isEmpty()) groupsByTerm.remove(t);
+        }
     }
 
     private Set<K> byAddress(InventoryItem item) {
