@@ -7,6 +7,8 @@ import io.microseg.policy.Workspace;
 import io.microseg.policy.query.Query;
 
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 
 /**
@@ -20,9 +22,8 @@ final class IncrementalProjection {
     private final LiveInventory inventory = new LiveInventory();
     private final SelectionIndex<Selectors.Use> selection;
     private final Placements placements = new Placements();
-    /** How many workspaces use each query in each role, and the query behind it. */
+    /** How many workspaces use each query in each role. */
     private final Map<Selectors.Use, Integer> uses = new HashMap<>();
-    private final Map<Selectors.Use, Query> active = new HashMap<>();
     /** Every query seen so far, for describing sets, including sets that have just gone out of use. */
     private final Map<String, Query> known = new HashMap<>();
 
@@ -36,15 +37,15 @@ final class IncrementalProjection {
 
     void apply(SourceState.Changes changes) {
         // Queries first: on the first batch the index then groups items as they arrive instead of regrouping them all.
-        boolean queriesChanged = false;
+        Map<Selectors.Use, Query> added = new HashMap<>();
+        Set<Selectors.Use> removed = new HashSet<>();
         for (Map.Entry<Workspace, Workspace> c : changes.workspaces()) {
             if (c.getKey() != null) {
                 store.removeAll(ObjectFacts.of(c.getKey()));
                 for (Selectors.Use use : Selectors.uses(c.getKey()).keySet()) {
                     if (uses.merge(use, -1, Integer::sum) == 0) {
                         uses.remove(use);
-                        active.remove(use);
-                        queriesChanged = true;
+                        if (added.remove(use) == null) removed.add(use);
                     }
                 }
             }
@@ -52,14 +53,13 @@ final class IncrementalProjection {
                 store.addAll(ObjectFacts.of(c.getValue()));
                 for (Map.Entry<Selectors.Use, Query> q : Selectors.uses(c.getValue()).entrySet()) {
                     if (uses.merge(q.getKey(), 1, Integer::sum) == 1) {
-                        active.put(q.getKey(), q.getValue());
                         known.put(q.getKey().selector(), q.getValue());
-                        queriesChanged = true;
+                        if (!removed.remove(q.getKey())) added.put(q.getKey(), q.getValue());
                     }
                 }
             }
         }
-        if (queriesChanged) selection.setQueries(active);
+        if (!added.isEmpty() || !removed.isEmpty()) selection.update(added, removed);
 
         LiveInventory.Delta delta = inventory.apply(changes.objects());
         for (LiveInventory.ItemChange c : delta.items()) {

@@ -54,6 +54,7 @@ final class SelectionIndex<K> {
     private final QueryIndex<K> labelQueries = new QueryIndex<>();
     private final Map<K, Query> addressQueries = new HashMap<>();
     private String[] keys = new String[0];
+    private Set<String> knownKeys = Set.of();
     private final Map<List<String>, Group<K>> groups = new HashMap<>();
     /** The groups by each label term they carry (on the keys queries read), to find a new query's candidates. */
     private final Map<QueryTerms.Term, Set<Group<K>>> groupsByTerm = new HashMap<>();
@@ -96,16 +97,14 @@ final class SelectionIndex<K> {
         leave(m.group(), id);
     }
 
-    /** The queries in force now, by selector id. */
-    void setQueries(Map<K, Query> queries) {
-        for (K id : new ArrayList<>(labelQueries.ids())) {
-            if (!queries.containsKey(id)) removeLabelQuery(id);
-        }
-        for (K id : new ArrayList<>(addressQueries.keySet())) {
-            if (!queries.containsKey(id)) removeAddressQuery(id);
+    /** Queries that came into force and went out of force, by key; a key is in at most one of the two. */
+    void update(Map<K, Query> added, Set<K> removed) {
+        for (K id : removed) {
+            if (labelQueries.get(id) != null) removeLabelQuery(id);
+            else if (addressQueries.containsKey(id)) removeAddressQuery(id);
         }
         boolean regroup = false;
-        for (Map.Entry<K, Query> q : queries.entrySet()) {
+        for (Map.Entry<K, Query> q : added.entrySet()) {
             K id = q.getKey();
             if (labelQueries.get(id) != null || addressQueries.containsKey(id)) continue;
             if (QueryTerms.readsAddresses(q.getValue())) {
@@ -121,8 +120,7 @@ final class SelectionIndex<K> {
     }
 
     private boolean readsOnlyKnownKeys(Query q) {
-        Set<String> known = new HashSet<>(Arrays.asList(keys));
-        return known.containsAll(QueryTerms.keys(q).orElseThrow());
+        return knownKeys.containsAll(QueryTerms.keys(q).orElseThrow());
     }
 
     private void addLabelQuery(K id, Query q) {
@@ -169,6 +167,7 @@ final class SelectionIndex<K> {
         Set<String> read = new TreeSet<>();
         for (K id : labelQueries.ids()) read.addAll(QueryTerms.keys(labelQueries.get(id)).orElseThrow());
         keys = read.toArray(new String[0]);
+        knownKeys = Set.copyOf(read);
         groups.clear();
         groupsByTerm.clear();
         for (Map.Entry<String, Member<K>> e : members.entrySet()) {
