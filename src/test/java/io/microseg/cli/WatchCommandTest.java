@@ -40,20 +40,23 @@ class WatchCommandTest {
         running.start();
         try {
             Await.until("the initial state compiled", Duration.ofSeconds(60), () -> watch.ready.getCount() == 0);
+            // The two folders may reach the engine in one batch or in two, depending on timing: v1 or v1 and v2.
             assertThat(text(out))
-                    .startsWith("watching inventory [" + inventory + "] and policies [" + policies + "] (Ctrl-C to stop)\n")
+                    .startsWith("watching inventory [" + inventory + "] and policies [" + policies + "] (Ctrl-C to stop)\nversion 1: ")
                     .contains("  v1 + placement pod/demo/web/web-prod-0 on node/demo/node-1\n")
-                    .contains("  v2 + rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 30017 to nodes:demo  [demo/production-to-db DEFAULT 100]\n")
-                    .contains("  v2 + member nodes:demo ");
+                    .containsPattern("  v[12] \\+ rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 30017 to nodes:demo  \\[demo/production-to-db DEFAULT 100\\]\n")
+                    .containsPattern("  v[12] \\+ member nodes:demo ");
+            long initial = text(out).lines().filter(l -> l.startsWith("version ")).count();
 
             TestFiles.edit(inventory.resolve("web.yaml"), "    environment: production", "    environment: development");
 
-            Await.until("the relabel printed", () -> text(out).contains("version 3: "));
-            String v3 = text(out).substring(text(out).indexOf("version 3: "));
-            assertThat(v3).startsWith("version 3: 2 rules removed, ")
-                    .contains("  v3 - rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 30017 to nodes:demo  [demo/production-to-db DEFAULT 100]\n")
-                    .contains("  v3 - rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 27017 to clusterip:demo/data/db")
-                    .containsPattern("  v3 - member \\S+ 10\\.244\\.1\\.20  \\(workloads matching: ");
+            long relabel = initial + 1;
+            Await.until("the relabel printed", () -> text(out).contains("version " + relabel + ": "));
+            String changed = text(out).substring(text(out).indexOf("version " + relabel + ": "));
+            assertThat(changed).startsWith("version " + relabel + ": 2 rules removed, ")
+                    .contains("  v" + relabel + " - rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 30017 to nodes:demo  [demo/production-to-db DEFAULT 100]\n")
+                    .contains("  v" + relabel + " - rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 27017 to clusterip:demo/data/db")
+                    .containsPattern("  v" + relabel + " - member \\S+ 10\\.244\\.1\\.20  \\(workloads matching: ");
         } finally {
             watch.stop.countDown();
             running.join(10_000);
