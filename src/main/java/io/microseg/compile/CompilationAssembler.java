@@ -12,13 +12,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -57,21 +58,29 @@ public final class CompilationAssembler {
         for (FirewallRule f : derived) {
             byId.computeIfAbsent(idOf(f), k -> new ArrayList<>()).add(f);
         }
-        List<CompiledRule> rules = new ArrayList<>();
-        byId.forEach((id, fs) -> rules.add(toRule(id, fs)));
+        Map<String, Collection<String>> bySet = new HashMap<>();
+        for (SetMember m : members) bySet.computeIfAbsent(m.set(), k -> new ArrayList<>()).add(m.ip());
+        return assemble(byId, bySet, warnings);
+    }
+
+    /** The same, from rules already grouped by {@link #idOf id} and members already grouped by set. */
+    public Compilation assemble(Map<String, ? extends Collection<FirewallRule>> byId, Map<String, ? extends Collection<String>> members,
+                                Collection<Warning> warnings) {
+        List<CompiledRule> rules = new ArrayList<>(byId.size());
+        byId.forEach((id, fs) -> rules.add(toRule(id, List.copyOf(fs))));
         rules.sort(EVALUATION_ORDER);
 
         Set<String> used = rules.stream().map(CompiledRule::peerSet).filter(s -> s != null)
                 .collect(Collectors.toCollection(TreeSet::new));
-        Map<String, TreeSet<String>> setMembers = new TreeMap<>();
-        used.forEach(s -> setMembers.put(s, new TreeSet<>(ADDRESS_ORDER)));
-        for (SetMember m : members) {
-            TreeSet<String> s = setMembers.get(m.set());
-            if (s != null) s.add(m.ip());
+        // Each address's sort key is computed once: parsing it at every comparison made large snapshots slow.
+        Map<String, String> keys = new HashMap<>();
+        List<AddressSet> sets = new ArrayList<>(used.size());
+        for (String set : used) {
+            Collection<String> held = members.get(set);
+            List<String> ips = held == null ? new ArrayList<>() : new ArrayList<>(new HashSet<>(held));
+            ips.sort(Comparator.comparing(ip -> keys.computeIfAbsent(ip, CompilationAssembler::addressKey)));
+            sets.add(new AddressSet(set, describe(set), ips));
         }
-        List<AddressSet> sets = setMembers.entrySet().stream()
-                .map(e -> new AddressSet(e.getKey(), describe(e.getKey()), List.copyOf(e.getValue())))
-                .toList();
 
         List<Warning> sortedWarnings = warnings.stream().distinct()
                 .sorted(Comparator.comparing(Warning::policy).thenComparing(Warning::message)).toList();
@@ -82,7 +91,7 @@ public final class CompilationAssembler {
     public CompiledRule toRule(String id, List<FirewallRule> facts) {
         FirewallRule f = facts.get(0);
         List<Justification> why = facts.stream()
-                .map(x -> new Justification(sources.find(x.rule()).orElse(new RuleSource(x.rule(), "?", 0, "")), x.matched()))
+                .map(x -> new Justification(sources.find(x.rule()).orElseGet(() -> new RuleSource(x.rule(), "?", 0, "")), x.matched()))
                 .sorted(Comparator.comparing((Justification j) -> j.matched().toString()))
                 .toList();
         return new CompiledRule(id, f.workload(), f.direction(), f.action(), f.protocol(), f.ports(), f.peerSet(),
@@ -93,13 +102,17 @@ public final class CompilationAssembler {
     public static String idOf(FirewallRule f) {
         String key = String.join("|", f.workload(), f.direction().name(), f.action().name(), f.protocol().name(),
                 f.ports(), String.valueOf(f.peerSet()), f.rank().name(), Integer.toString(f.priority()), f.policy(), f.rule());
+        return HexFormat.of().formatHex(SHA256.get().digest(key.getBytes(StandardCharsets.UTF_8)), 0, 6);
+    }
+
+    /** One digest per thread: looking the algorithm up for each of a million rules costs more than digesting. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 6);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
+    });
 
     /** What a set holds, in words: "nodes of cluster demo". */
     public String describe(String set) {

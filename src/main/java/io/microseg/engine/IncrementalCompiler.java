@@ -3,20 +3,17 @@ package io.microseg.engine;
 import io.microseg.compile.CompilationAssembler;
 import io.microseg.compile.Compilation;
 import io.microseg.compile.CompiledRule;
-import io.microseg.compile.FactProjection;
 import io.microseg.compile.RuleBase;
 import io.microseg.facts.FirewallRule;
 import io.microseg.facts.SetMember;
 import io.microseg.facts.Warning;
-import io.microseg.inventory.Inventory;
-import io.microseg.policy.Workspace;
-import io.microseg.policy.query.Query;
 import org.kie.api.event.rule.ObjectDeletedEvent;
 import org.kie.api.event.rule.ObjectInsertedEvent;
 import org.kie.api.event.rule.ObjectUpdatedEvent;
 import org.kie.api.event.rule.RuleRuntimeEventListener;
 import org.kie.api.runtime.KieSession;
-import org.kie.api.runtime.rule.FactHandle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,13 +31,14 @@ import java.util.TreeSet;
  * retracted (truth maintenance) into a {@link ChangeSet}. Not thread-safe: the engine thread owns it.
  */
 final class IncrementalCompiler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IncrementalCompiler.class);
     private final RuleBase rules;
     private final KieSession session;
-    private final Map<Object, FactHandle> inputs = new HashMap<>();
-    private final Map<String, Query> queries = new HashMap<>();
-    private Map<String, String> placements = Map.of();
+    private final FactStore inputs;
+    private final IncrementalProjection projection;
 
-    private final Map<String, Set<FirewallRule>> rulesById = new HashMap<>();
+    /** The facts behind each rule id: almost always one, so a small list rather than a set each. */
+    private final Map<String, List<FirewallRule>> rulesById = new HashMap<>();
     private final Map<String, Integer> setUsers = new HashMap<>();
     private final Map<String, Set<String>> members = new HashMap<>();
     private final Set<Warning> warnings = new LinkedHashSet<>();
@@ -50,6 +48,8 @@ final class IncrementalCompiler implements AutoCloseable {
     IncrementalCompiler(RuleBase rules) {
         this.rules = rules;
         this.session = rules.newSession();
+        this.inputs = new FactStore(session);
+        this.projection = new IncrementalProjection(inputs);
         session.addEventListener(new RuleRuntimeEventListener() {
             @Override
             public void objectInserted(ObjectInsertedEvent e) {
@@ -72,46 +72,32 @@ final class IncrementalCompiler implements AutoCloseable {
         return o instanceof FirewallRule || o instanceof SetMember || o instanceof Warning;
     }
 
-    /** Brings the session to this state and returns what changed, as {@code version}. */
-    ChangeSet apply(Inventory inventory, List<Workspace> workspaces, long version) {
-        FactProjection.Projected projected = FactProjection.project(inventory, workspaces);
-        queries.putAll(projected.queries());
-        Set<Object> next = new HashSet<>(projected.facts());
-        inputs.entrySet().removeIf(e -> {
-            if (next.contains(e.getKey())) return false;
-            session.delete(e.getValue());
-            return true;
-        });
-        for (Object fact : next) {
-            if (!inputs.containsKey(fact)) inputs.put(fact, session.insert(fact));
-        }
+    /** Brings the session up to date with what changed in the sources and returns what that did, as {@code version}. */
+    ChangeSet apply(SourceState.Changes changes, long version) {
+        long start = System.nanoTime();
+        projection.apply(changes);
+        long projected = System.nanoTime();
+        inputs.flush();
+        long inserted = System.nanoTime();
         session.fireAllRules();
-        return drain(version, placementChanges(inventory));
+        long fired = System.nanoTime();
+        ChangeSet changeSet = drain(version, projection.placementChanges());
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("batch {}: project {} ms, insert/delete {} ms, fire {} ms, change set {} ms; {} input facts", version,
+                    (projected - start) / 1_000_000, (inserted - projected) / 1_000_000, (fired - inserted) / 1_000_000,
+                    (System.nanoTime() - fired) / 1_000_000, inputs.size());
+        }
+        return changeSet;
     }
 
-    /** Which agent enforces each workload: the node for its pods, the node or host itself otherwise. */
-    private List<Placement> placementChanges(Inventory inventory) {
-        Map<String, String> next = new HashMap<>();
-        inventory.hosts().forEach(h -> next.put(h.id(), h.id()));
-        inventory.nodes().forEach(n -> next.put(n.id(), n.id()));
-        inventory.pods().stream().filter(p -> p.nodeId() != null).forEach(p -> next.put(p.id(), p.nodeId()));
-        List<Placement> changes = new ArrayList<>();
-        next.forEach((w, agent) -> {
-            if (!agent.equals(placements.get(w))) changes.add(new Placement(w, agent));
-        });
-        placements.keySet().stream().filter(w -> !next.containsKey(w)).forEach(w -> changes.add(new Placement(w, null)));
-        changes.sort(java.util.Comparator.comparing(Placement::workload));
-        placements = next;
-        return changes;
-    }
-
+    /** Which agent enforces each workload. */
     Map<String, String> placements() {
-        return placements;
+        return projection.placements();
     }
 
     /** Folds the derived facts inserted and deleted by the last firing into the state and a change set. */
     private ChangeSet drain(long version, List<Placement> placementChanges) {
-        Map<String, Set<FirewallRule>> rulesBefore = new HashMap<>();
+        Map<String, List<FirewallRule>> rulesBefore = new HashMap<>();
         Map<String, Set<String>> joined = new TreeMap<>();
         Map<String, Set<String>> left = new TreeMap<>();
         Set<Warning> warningsAdded = new LinkedHashSet<>();
@@ -122,11 +108,12 @@ final class IncrementalCompiler implements AutoCloseable {
             Object o = event.getValue();
             if (o instanceof FirewallRule f) {
                 String id = CompilationAssembler.idOf(f);
-                rulesBefore.computeIfAbsent(id, k -> Set.copyOf(rulesById.getOrDefault(k, Set.of())));
+                rulesBefore.computeIfAbsent(id, k -> List.copyOf(rulesById.getOrDefault(k, List.of())));
                 if (in) {
-                    rulesById.computeIfAbsent(id, k -> new HashSet<>()).add(f);
+                    List<FirewallRule> facts = rulesById.computeIfAbsent(id, k -> new ArrayList<>(1));
+                    if (!facts.contains(f)) facts.add(f);
                 } else {
-                    Set<FirewallRule> facts = rulesById.get(id);
+                    List<FirewallRule> facts = rulesById.get(id);
                     facts.remove(f);
                     if (facts.isEmpty()) rulesById.remove(id);
                 }
@@ -156,13 +143,13 @@ final class IncrementalCompiler implements AutoCloseable {
         }
         events.clear();
 
-        CompilationAssembler assembler = new CompilationAssembler(rules.sources(), queries);
+        CompilationAssembler assembler = new CompilationAssembler(rules.sources(), projection.knownQueries());
         List<CompiledRule> added = new ArrayList<>();
         List<CompiledRule> removed = new ArrayList<>();
         Set<String> nowUsed = new TreeSet<>();
         Set<String> noLongerUsed = new TreeSet<>();
         rulesBefore.forEach((id, before) -> {
-            Set<FirewallRule> after = rulesById.getOrDefault(id, Set.of());
+            List<FirewallRule> after = rulesById.getOrDefault(id, List.of());
             if (before.isEmpty() && !after.isEmpty()) {
                 CompiledRule r = assembler.toRule(id, List.copyOf(after));
                 added.add(r);
@@ -225,11 +212,7 @@ final class IncrementalCompiler implements AutoCloseable {
 
     /** The current rules, sets and warnings, as a full compile would present them. */
     Compilation compilation() {
-        List<FirewallRule> facts = new ArrayList<>();
-        rulesById.values().forEach(facts::addAll);
-        List<SetMember> setMembers = new ArrayList<>();
-        members.forEach((set, ips) -> ips.forEach(ip -> setMembers.add(new SetMember(set, ip))));
-        return new CompilationAssembler(rules.sources(), queries).assemble(facts, setMembers, warnings);
+        return new CompilationAssembler(rules.sources(), projection.knownQueries()).assemble(rulesById, members, warnings);
     }
 
     @Override

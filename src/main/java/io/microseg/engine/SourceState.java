@@ -7,11 +7,14 @@ import io.microseg.policy.Workspace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.AbstractMap;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -19,49 +22,119 @@ import java.util.TreeMap;
  * What every source currently holds. Sources own their objects; when two sources deliver an object
  * of the same identity (or a workspace of the same name), the source that sorts first wins and the
  * conflict is logged once, so the outcome never depends on arrival order.
+ *
+ * <p>It remembers which identities the changes since the last {@link #drain} touched, and drain
+ * reports only those whose winning object or workspace differs, so that a batch costs what it
+ * changed, not the size of the inventory.
  */
 final class SourceState {
     private static final Logger LOG = LoggerFactory.getLogger(SourceState.class);
 
+    /** The objects and workspaces whose winning version changed: before and after, null for none. */
+    record Changes(List<Map.Entry<InventoryObject, InventoryObject>> objects,
+                   List<Map.Entry<Workspace, Workspace>> workspaces) {}
+
     private final Map<String, Map<String, InventoryObject>> objects = new TreeMap<>();
-    private final Map<String, List<Workspace>> workspaces = new TreeMap<>();
+    private final Map<String, Map<String, Workspace>> workspaces = new TreeMap<>();
+    /** The winning object of each key and workspace of each name, as of the last drain. */
+    private final Map<String, InventoryObject> current = new HashMap<>();
+    private final Map<String, Workspace> currentWorkspaces = new HashMap<>();
+    /** Replaced, not cleared, after each drain: after a relist they are as large as the inventory, and
+     *  iterating or clearing a hash set costs its capacity, not its size. */
+    private Set<String> touchedKeys = new HashSet<>();
+    private Set<String> touchedWorkspaces = new HashSet<>();
     private final Set<String> reported = new HashSet<>();
 
     void apply(Change change) {
         if (change instanceof Change.Put put) {
             objects.computeIfAbsent(put.source(), s -> new LinkedHashMap<>()).put(put.object().key(), put.object());
+            touchedKeys.add(put.object().key());
         } else if (change instanceof Change.Remove remove) {
             Map<String, InventoryObject> held = objects.get(remove.source());
-            if (held != null) held.remove(remove.key());
+            if (held != null && held.remove(remove.key()) != null) touchedKeys.add(remove.key());
         } else if (change instanceof Change.Replace replace) {
             Map<String, InventoryObject> held = new LinkedHashMap<>();
             replace.objects().forEach(o -> held.put(o.key(), o));
-            objects.put(replace.source(), held);
+            Map<String, InventoryObject> previous = objects.put(replace.source(), held);
+            if (previous != null) touchedKeys.addAll(previous.keySet());
+            touchedKeys.addAll(held.keySet());
         } else if (change instanceof Change.Workspaces ws) {
-            if (ws.workspaces().isEmpty()) workspaces.remove(ws.source());
-            else workspaces.put(ws.source(), ws.workspaces());
+            Map<String, Workspace> held = new LinkedHashMap<>();
+            ws.workspaces().forEach(w -> held.putIfAbsent(w.name(), w));
+            Map<String, Workspace> previous = held.isEmpty() ? workspaces.remove(ws.source()) : workspaces.put(ws.source(), held);
+            if (previous != null) touchedWorkspaces.addAll(previous.keySet());
+            touchedWorkspaces.addAll(held.keySet());
         }
     }
 
-    Inventory inventory() {
-        Map<String, InventoryObject> merged = new LinkedHashMap<>();
-        Map<String, String> owner = new TreeMap<>();
-        objects.forEach((source, held) -> held.forEach((key, o) -> {
-            if (merged.putIfAbsent(key, o) == null) owner.put(key, source);
-            else conflict(key + " is delivered by both " + owner.get(key) + " and " + source + "; using " + owner.get(key));
-        }));
-        return InventoryAssembly.assemble(merged.values());
+    /** What changed since the last drain, with the source that sorts first winning each identity. */
+    Changes drain() {
+        List<Map.Entry<InventoryObject, InventoryObject>> objectChanges = new ArrayList<>();
+        for (String key : touchedKeys) {
+            InventoryObject now = winner(key);
+            InventoryObject before = now == null ? current.remove(key) : current.put(key, now);
+            if (!Objects.equals(before, now)) objectChanges.add(new AbstractMap.SimpleImmutableEntry<>(before, now));
+        }
+        touchedKeys = new HashSet<>();
+        List<Map.Entry<Workspace, Workspace>> workspaceChanges = new ArrayList<>();
+        for (String name : touchedWorkspaces) {
+            Workspace now = winningWorkspace(name);
+            Workspace before = now == null ? currentWorkspaces.remove(name) : currentWorkspaces.put(name, now);
+            if (!Objects.equals(before, now)) workspaceChanges.add(new AbstractMap.SimpleImmutableEntry<>(before, now));
+        }
+        touchedWorkspaces = new HashSet<>();
+        return new Changes(objectChanges, workspaceChanges);
     }
 
+    /** The whole state as of the last drain, as changes from nothing: what a new session needs (a rule reload). */
+    Changes all() {
+        List<Map.Entry<InventoryObject, InventoryObject>> objectChanges = new ArrayList<>();
+        current.values().forEach(o -> objectChanges.add(new AbstractMap.SimpleImmutableEntry<>(null, o)));
+        List<Map.Entry<Workspace, Workspace>> workspaceChanges = new ArrayList<>();
+        currentWorkspaces.values().forEach(w -> workspaceChanges.add(new AbstractMap.SimpleImmutableEntry<>(null, w)));
+        return new Changes(objectChanges, workspaceChanges);
+    }
+
+    /** The inventory as of the last drain, assembled (for analyses such as trace; costs the inventory's size). */
+    Inventory inventory() {
+        return InventoryAssembly.assemble(current.values());
+    }
+
+    /** The workspaces in force as of the last drain. */
     List<Workspace> workspaces() {
-        Map<String, String> owner = new TreeMap<>();
-        List<Workspace> all = new ArrayList<>();
-        workspaces.forEach((source, list) -> list.forEach(w -> {
-            if (owner.putIfAbsent(w.name(), source) == null) all.add(w);
-            else conflict("workspace " + w.name() + " is defined by both " + owner.get(w.name()) + " and " + source
-                    + "; using " + owner.get(w.name()));
-        }));
-        return all;
+        return List.copyOf(currentWorkspaces.values());
+    }
+
+    private InventoryObject winner(String key) {
+        String owner = null;
+        InventoryObject won = null;
+        for (Map.Entry<String, Map<String, InventoryObject>> source : objects.entrySet()) {
+            InventoryObject o = source.getValue().get(key);
+            if (o == null) continue;
+            if (won == null) {
+                owner = source.getKey();
+                won = o;
+            } else {
+                conflict(key + " is delivered by both " + owner + " and " + source.getKey() + "; using " + owner);
+            }
+        }
+        return won;
+    }
+
+    private Workspace winningWorkspace(String name) {
+        String owner = null;
+        Workspace won = null;
+        for (Map.Entry<String, Map<String, Workspace>> source : workspaces.entrySet()) {
+            Workspace w = source.getValue().get(name);
+            if (w == null) continue;
+            if (won == null) {
+                owner = source.getKey();
+                won = w;
+            } else {
+                conflict("workspace " + name + " is defined by both " + owner + " and " + source.getKey() + "; using " + owner);
+            }
+        }
+        return won;
     }
 
     private void conflict(String message) {

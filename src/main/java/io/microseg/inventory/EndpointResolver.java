@@ -89,7 +89,7 @@ public final class EndpointResolver {
      * Equality-based selection over the pod's Kubernetes labels, which the inventory keeps under the
      * orchestrator_ prefix. Values compare exactly, as in Kubernetes.
      */
-    private static boolean selects(Map<String, String> selector, Pod pod) {
+    static boolean selects(Map<String, String> selector, Pod pod) {
         for (Map.Entry<String, String> term : selector.entrySet()) {
             String value = pod.labels().get(LabelKeys.imported(term.getKey())).orElse(null);
             if (!term.getValue().equals(value)) return false;

@@ -29,6 +29,9 @@ public final class InventoryAssembly {
             else if (o instanceof Namespace n) { namespaces.add(n); clusters.add(n.cluster()); }
             else if (o instanceof SliceEndpoints s) { slices.add(s); clusters.add(s.cluster()); }
         }
+        // In key order, as the live engine merges them: which of two hosts claiming one node wins must
+        // not depend on the order objects arrived in.
+        hosts.sort(java.util.Comparator.comparing(h -> h.value().key()));
         return assemble(List.copyOf(clusters), hosts, nodes, pods, services, namespaces, slices);
     }
 

@@ -3,16 +3,20 @@ package io.microseg.net;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** IP address and CIDR handling without DNS lookups: text that is not a literal address is rejected. */
 public final class Addresses {
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
+
     private Addresses() {}
 
     /** Parses an IPv4 or IPv6 literal; never resolves names. */
     public static Optional<InetAddress> parse(String text) {
         if (text == null || text.isBlank()) return Optional.empty();
         String t = text.trim();
-        boolean looksLiteral = t.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (t.contains(":") && t.matches("[0-9A-Fa-f:.]+"));
+        boolean looksLiteral = IPV4.matcher(t).matches() || (t.contains(":") && IPV6.matcher(t).matches());
         if (!looksLiteral) return Optional.empty();
         try {
             return Optional.of(InetAddress.getByName(t));

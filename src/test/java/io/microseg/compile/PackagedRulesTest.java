@@ -2,7 +2,7 @@ package io.microseg.compile;
 
 import io.microseg.facts.CatchAll;
 import io.microseg.facts.FirewallRule;
-import io.microseg.facts.Selected;
+import io.microseg.facts.InScope;
 import io.microseg.facts.Workload;
 import io.microseg.facts.WorkloadKind;
 import io.microseg.policy.Action;
@@ -52,7 +52,7 @@ class PackagedRulesTest {
         KieSession session = RuleBase.packaged().newSession();
         try {
             session.insert(new Workload("host/a", WorkloadKind.HOST, null, "host/a"));
-            session.insert(new Selected("match:scope", "host/a"));
+            session.insert(new InScope("match:scope", "host/a"));
             session.insert(new CatchAll("ws", "match:scope", Action.DENY, Action.ALLOW));
 
             assertThat(session.fireAllRules()).isPositive();

@@ -1,0 +1,82 @@
+package io.microseg.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/** The figures of one bench run, as one flat JSON object or as lines for people. */
+public record BenchReport(ClusterShape shape, long seed, long generateMillis, long compileMillis, long heapBytesAfterGc,
+                          long snapshotMillis, long rules, long sets, long setMembers, long warnings,
+                          Map<ChangeKind, Latency> latencies, double changesPerSecond, int churnBatch, long churnBatchP99Millis,
+                          PodChangeFanout fanout) {
+
+    /** p50 and p99 of one kind of change, in microseconds. */
+    public record Latency(int samples, long p50Micros, long p99Micros) {}
+
+    /** Rules and set members an agent receives for one pod change: agents reached, average and max per agent. */
+    public record PodChangeFanout(double agentsPerChange, double perAgentAverage, long perAgentMax) {}
+
+    public Map<String, Object> fields() {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("pods", shape.pods());
+        f.put("nodes", shape.nodes());
+        f.put("services", shape.services());
+        f.put("policies", shape.policies());
+        f.put("namespaces", shape.namespaces());
+        f.put("antrea", shape.antrea());
+        f.put("seed", seed);
+        f.put("generateMillis", generateMillis);
+        f.put("compileMillis", compileMillis);
+        f.put("heapBytesAfterGc", heapBytesAfterGc);
+        f.put("snapshotMillis", snapshotMillis);
+        f.put("rules", rules);
+        f.put("sets", sets);
+        f.put("setMembers", setMembers);
+        f.put("warnings", warnings);
+        latencies.forEach((kind, l) -> {
+            f.put(kind.field() + "Samples", l.samples());
+            f.put(kind.field() + "P50Micros", l.p50Micros());
+            f.put(kind.field() + "P99Micros", l.p99Micros());
+        });
+        f.put("changesPerSecond", Math.round(changesPerSecond));
+        f.put("churnBatch", churnBatch);
+        f.put("churnBatchP99Millis", churnBatchP99Millis);
+        f.put("podChangeAgentsAverage", round(fanout.agentsPerChange()));
+        f.put("podChangePerAgentAverage", round(fanout.perAgentAverage()));
+        f.put("podChangePerAgentMax", fanout.perAgentMax());
+        return f;
+    }
+
+    public String json() {
+        try {
+            return new ObjectMapper().writeValueAsString(fields());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String text() {
+        StringJoiner out = new StringJoiner("\n");
+        out.add(String.format(Locale.ROOT, "cluster: %d pods, %d nodes, %d services, %d policies, %d namespaces%s (seed %d, generated in %d ms)",
+                shape.pods(), shape.nodes(), shape.services(), shape.policies(), shape.namespaces(), shape.antrea() ? ", Antrea shape" : "",
+                seed, generateMillis));
+        out.add(String.format(Locale.ROOT, "full compile: %d ms; heap after GC %.0f MB; snapshot %d ms", compileMillis,
+                heapBytesAfterGc / 1048576.0, snapshotMillis));
+        out.add(String.format(Locale.ROOT, "compiled: %d rules, %d sets with %d members, %d warnings", rules, sets, setMembers, warnings));
+        latencies.forEach((kind, l) -> out.add(String.format(Locale.ROOT, "%-18s p50 %8d us  p99 %8d us  (%d samples)",
+                kind.field(), l.p50Micros(), l.p99Micros(), l.samples())));
+        out.add(String.format(Locale.ROOT, "churn: %.0f changes/s in batches of %d (batch p99 %d ms)", changesPerSecond, churnBatch,
+                churnBatchP99Millis));
+        out.add(String.format(Locale.ROOT, "per pod change: %.1f agents reached, %.1f rules+members per agent on average, %d at most",
+                fanout.agentsPerChange(), fanout.perAgentAverage(), fanout.perAgentMax()));
+        return out.toString();
+    }
+
+    private static double round(double d) {
+        return Math.round(d * 10) / 10.0;
+    }
+}

@@ -1,0 +1,24 @@
+package io.microseg.bench;
+
+/**
+ * How big a synthetic cluster is. {@code antrea} asks for the shape of Antrea's scale test instead of
+ * a mixed cluster: many small namespaces, each with a few policies that select only its own pods.
+ */
+public record ClusterShape(int pods, int nodes, int services, int policies, int namespaces, boolean antrea) {
+    public ClusterShape {
+        if (pods < 1 || nodes < 1 || services < 0 || policies < 0 || namespaces < 1) {
+            throw new IllegalArgumentException("a cluster needs at least one pod, node and namespace: " + pods + " pods, "
+                    + nodes + " nodes, " + namespaces + " namespaces");
+        }
+    }
+
+    /** A mixed cluster: about 300 pods per namespace, as in large multi-team clusters. */
+    public static ClusterShape mixed(int pods, int nodes, int services, int policies) {
+        return new ClusterShape(pods, nodes, services, policies, Math.max(2, pods / 300), false);
+    }
+
+    /** Antrea's scale test: 25k namespaces, 100k pods, 75k policies each selecting pods of one namespace. */
+    public static ClusterShape antrea(int nodes) {
+        return new ClusterShape(100_000, nodes, 0, 75_000, 25_000, true);
+    }
+}

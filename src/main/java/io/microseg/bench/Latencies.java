@@ -1,0 +1,27 @@
+package io.microseg.bench;
+
+import java.util.Arrays;
+
+/** Latency samples of one kind of change, in nanoseconds; percentiles by nearest rank. */
+final class Latencies {
+    private long[] samples = new long[64];
+    private int count;
+
+    void add(long nanos) {
+        if (count == samples.length) samples = Arrays.copyOf(samples, count * 2);
+        samples[count++] = nanos;
+    }
+
+    int count() {
+        return count;
+    }
+
+    /** The p-th percentile (0-100) in microseconds, or -1 without samples. */
+    long percentileMicros(double p) {
+        if (count == 0) return -1;
+        long[] sorted = Arrays.copyOf(samples, count);
+        Arrays.sort(sorted);
+        int rank = (int) Math.ceil(p / 100.0 * count);
+        return sorted[Math.max(0, Math.min(count - 1, rank - 1))] / 1_000;
+    }
+}

@@ -1,0 +1,80 @@
+package io.microseg.cli;
+
+import io.microseg.bench.Bench;
+import io.microseg.bench.BenchOptions;
+import io.microseg.bench.BenchReport;
+import io.microseg.bench.ClusterShape;
+import io.microseg.compile.RuleBase;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Generates a synthetic cluster and measures the live engine on it: full compile time, heap after GC, "
+                + "rules and sets, p50/p99 latency of single changes (pod add, delete, relabel, service type, endpoints, "
+                + "policy add, delete), sustained churn, and how many rules and set members each agent receives per pod change.",
+                "Give the JVM room for large clusters: java -Xmx4g -jar target/microseg.jar bench --pods 150000 ..."})
+final class BenchCommand implements Callable<Integer> {
+    enum Format { json, text }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--pods", description = "Pods (default: 1000; Antrea shape: 100000).")
+    Integer pods;
+
+    @Option(names = "--nodes", description = "Nodes (default: pods / 30, at least 1; Antrea shape: 1000).")
+    Integer nodes;
+
+    @Option(names = "--services", description = "Services (default: pods / 15).")
+    Integer services;
+
+    @Option(names = "--policies", description = "Policies (default: pods / 75; Antrea shape: 75000).")
+    Integer policies;
+
+    @Option(names = "--antrea", description = "Antrea's scale test instead: 25k namespaces, 100k pods, 75k policies each selecting pods of one namespace.")
+    boolean antrea;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the generator (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--samples", defaultValue = "200", description = "Measured changes per kind (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--warmup", defaultValue = "20", description = "Unmeasured changes per kind first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--churn-seconds", defaultValue = "10", description = "How long to sustain churn (default: ${DEFAULT-VALUE}).")
+    double churnSeconds;
+
+    @Option(names = "--churn-batch", defaultValue = "200", description = "Changes submitted per batch during churn (default: ${DEFAULT-VALUE}).")
+    int churnBatch;
+
+    @Option(names = "--format", defaultValue = "text", description = "text or json (one object on one line). Default: ${DEFAULT-VALUE}.")
+    Format format;
+
+    @Override
+    public Integer call() {
+        ClusterShape shape;
+        if (antrea) {
+            shape = ClusterShape.antrea(nodes == null ? 1000 : nodes);
+        } else {
+            int p = pods == null ? 1000 : pods;
+            shape = ClusterShape.mixed(p, nodes == null ? Math.max(1, p / 30) : nodes, services == null ? Math.max(1, p / 15) : services,
+                    policies == null ? Math.max(1, p / 75) : policies);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        BenchReport report = new Bench(RuleBase.packaged(), line -> {
+            err.println("bench: " + line);
+            err.flush();
+        }).run(new BenchOptions(shape, seed, samples, warmup, churnSeconds, churnBatch));
+        out.println(format == Format.json ? report.json() : report.text());
+        out.flush();
+        return 0;
+    }
+}

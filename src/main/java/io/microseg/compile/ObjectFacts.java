@@ -1,0 +1,107 @@
+package io.microseg.compile;
+
+import io.microseg.facts.Address;
+import io.microseg.facts.Backend;
+import io.microseg.facts.CatchAll;
+import io.microseg.facts.KubeService;
+import io.microseg.facts.KubeServicePort;
+import io.microseg.facts.NamedPortMiss;
+import io.microseg.facts.PolicyPort;
+import io.microseg.facts.ServiceAddress;
+import io.microseg.facts.Workload;
+import io.microseg.facts.WorkloadKind;
+import io.microseg.inventory.Endpoint;
+import io.microseg.inventory.Host;
+import io.microseg.inventory.InventoryItem;
+import io.microseg.inventory.Node;
+import io.microseg.inventory.Pod;
+import io.microseg.inventory.Service;
+import io.microseg.inventory.ServicePort;
+import io.microseg.policy.Policy;
+import io.microseg.policy.PortSpec;
+import io.microseg.policy.Workspace;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The facts of one source object, computed from that object alone: a workload's {@link Workload} and
+ * {@link Address}es, a service's own facts, a service's endpoints as {@link Backend}s, a workspace's
+ * {@link CatchAll} and {@link PolicyPort}s. Because an object's facts change only when the object
+ * changes, the live engine recomputes them per changed object; the full compile computes them for all.
+ * Query selections ({@code Selected}) are not here: they depend on every query.
+ */
+public final class ObjectFacts {
+    private ObjectFacts() {}
+
+    /** The facts of a host, node, pod or service. */
+    public static Set<Object> of(InventoryItem item) {
+        Set<Object> facts = new LinkedHashSet<>();
+        if (item instanceof Host h) {
+            workload(facts, h.id(), WorkloadKind.HOST, null, h.id(), h.ips());
+        } else if (item instanceof Node n) {
+            workload(facts, n.id(), WorkloadKind.NODE, n.cluster(), n.id(), n.ips());
+        } else if (item instanceof Pod p) {
+            boolean onNode = p.hostNetwork() && p.nodeId() != null;
+            workload(facts, p.id(), WorkloadKind.POD, p.cluster(), onNode ? p.nodeId() : p.id(), p.ips());
+        } else if (item instanceof Service s) {
+            service(facts, s);
+        }
+        return facts;
+    }
+
+    /** Workloads without an address get no rules (a pod not started yet), so they are not inserted. */
+    private static void workload(Set<Object> facts, String id, WorkloadKind kind, String cluster, String landsOn, List<String> ips) {
+        if (ips.isEmpty()) return;
+        facts.add(new Workload(id, kind, cluster, landsOn));
+        ips.forEach(ip -> facts.add(new Address(id, ip)));
+    }
+
+    private static void service(Set<Object> facts, Service s) {
+        facts.add(new KubeService(s.id(), s.cluster(), s.type(), !s.clusterIps().isEmpty(),
+                !s.loadBalancerIps().isEmpty(), s.externalTrafficLocal()));
+        for (ServicePort sp : s.ports()) {
+            facts.add(new KubeServicePort(s.id(), sp.key(), sp.protocol(), sp.port(), sp.nodePort(), sp.nodePort() != null));
+        }
+        s.clusterIps().forEach(ip -> facts.add(new ServiceAddress(s.id(), ServiceAddress.Role.CLUSTER_IP, ip)));
+        s.loadBalancerIps().forEach(ip -> facts.add(new ServiceAddress(s.id(), ServiceAddress.Role.LOAD_BALANCER, ip)));
+    }
+
+    /** The facts of resolved endpoints and of pods a named target port could not be resolved on. */
+    public static Set<Object> endpoints(Collection<Endpoint> endpoints, Collection<io.microseg.inventory.NamedPortMiss> misses) {
+        Set<Object> facts = new LinkedHashSet<>();
+        for (Endpoint e : endpoints) {
+            facts.add(new Backend(e.serviceId(), e.portKey(), e.protocol(), e.targetPort(), e.ip(), e.podId()));
+        }
+        for (io.microseg.inventory.NamedPortMiss m : misses) {
+            facts.add(new NamedPortMiss(m.serviceId(), m.portKey(), m.podId(), m.name()));
+        }
+        return facts;
+    }
+
+    /** A workspace's catch-all and one {@link PolicyPort} per port entry of each policy. */
+    public static Set<Object> of(Workspace ws) {
+        Set<Object> facts = new LinkedHashSet<>();
+        String scope = Selectors.id(ws.scope());
+        facts.add(new CatchAll(ws.name(), scope, ws.catchAllIngress(), ws.catchAllEgress()));
+        for (Policy p : ws.policies()) {
+            String consumer = Selectors.id(p.consumer());
+            String provider = Selectors.id(p.provider());
+            for (PortSpec port : p.ports()) {
+                facts.add(new PolicyPort(ws.qualify(p), ws.name(), scope, consumer, provider, p.action(), p.rank(),
+                        p.priority(), port.protocol(), port.range().toString(), port));
+            }
+        }
+        return facts;
+    }
+
+    /** Every fact of these items, in order. */
+    static List<Object> ofAll(Collection<? extends InventoryItem> items) {
+        List<Object> facts = new ArrayList<>();
+        items.forEach(i -> facts.addAll(of(i)));
+        return facts;
+    }
+}

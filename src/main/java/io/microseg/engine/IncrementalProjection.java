@@ -1,0 +1,95 @@
+package io.microseg.engine;
+
+import io.microseg.compile.ObjectFacts;
+import io.microseg.compile.Selectors;
+import io.microseg.inventory.LiveInventory;
+import io.microseg.policy.Workspace;
+import io.microseg.policy.query.Query;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.Map;
+
+/**
+ * The live engine's projection: the same facts as {@link io.microseg.compile.FactProjection}, but
+ * computed per changed object. An object's own facts change only when it changes, so they are
+ * recomputed from its old and new version; endpoints only for the services the inventory says
+ * changed; selections through the {@link SelectionIndex}. Only the differences reach the {@link FactStore}.
+ */
+final class IncrementalProjection {
+    private final FactStore store;
+    private final LiveInventory inventory = new LiveInventory();
+    private final SelectionIndex<Selectors.Use> selection;
+    private final Placements placements = new Placements();
+    /** How many workspaces use each query in each role. */
+    private final Map<Selectors.Use, Integer> uses = new HashMap<>();
+    /** Every query seen so far, for describing sets, including sets that have just gone out of use. */
+    private final Map<String, Query> known = new HashMap<>();
+
+    IncrementalProjection(FactStore store) {
+        this.store = store;
+        this.selection = new SelectionIndex<>((use, item, added) -> {
+            if (added) store.add(use.fact(item));
+            else store.remove(use.fact(item));
+        });
+    }
+
+    void apply(SourceState.Changes changes) {
+        // Queries first: on the first batch the index then groups items as they arrive instead of regrouping them all.
+        Map<Selectors.Use, Query> added = new HashMap<>();
+        Set<Selectors.Use> removed = new HashSet<>();
+        for (Map.Entry<Workspace, Workspace> c : changes.workspaces()) {
+            if (c.getKey() != null) {
+                store.removeAll(ObjectFacts.of(c.getKey()));
+                for (Selectors.Use use : Selectors.uses(c.getKey()).keySet()) {
+                    if (uses.merge(use, -1, Integer::sum) == 0) {
+                        uses.remove(use);
+                        if (added.remove(use) == null) removed.add(use);
+                    }
+                }
+            }
+            if (c.getValue() != null) {
+                store.addAll(ObjectFacts.of(c.getValue()));
+                for (Map.Entry<Selectors.Use, Query> q : Selectors.uses(c.getValue()).entrySet()) {
+                    if (uses.merge(q.getKey(), 1, Integer::sum) == 1) {
+                        known.put(q.getKey().selector(), q.getValue());
+                        if (!removed.remove(q.getKey())) added.put(q.getKey(), q.getValue());
+                    }
+                }
+            }
+        }
+        if (!added.isEmpty() || !removed.isEmpty()) selection.update(added, removed);
+
+        LiveInventory.Delta delta = inventory.apply(changes.objects());
+        for (LiveInventory.ItemChange c : delta.items()) {
+            if (c.before() != null) store.removeAll(ObjectFacts.of(c.before()));
+            if (c.after() != null) {
+                store.addAll(ObjectFacts.of(c.after()));
+                selection.put(c.after());
+            } else {
+                selection.remove(c.id());
+            }
+            placements.update(c.id(), c.after());
+        }
+        for (LiveInventory.EndpointChange e : delta.endpoints()) {
+            store.removeAll(ObjectFacts.endpoints(e.before().endpoints(), e.before().namedPortMisses()));
+            store.addAll(ObjectFacts.endpoints(e.after().endpoints(), e.after().namedPortMisses()));
+        }
+    }
+
+    /** Which agent enforces each workload now. */
+    Map<String, String> placements() {
+        return placements.current();
+    }
+
+    /** The placements that changed since the last call. */
+    java.util.List<Placement> placementChanges() {
+        return placements.drain();
+    }
+
+    Map<String, Query> knownQueries() {
+        return known;
+    }
+
+}
