@@ -2,6 +2,7 @@ package io.microseg.engine;
 
 import io.microseg.compile.ObjectFacts;
 import io.microseg.compile.Selectors;
+import io.microseg.facts.SelectsWorkloads;
 import io.microseg.inventory.LiveInventory;
 import io.microseg.policy.Workspace;
 import io.microseg.policy.query.Query;
@@ -24,6 +25,9 @@ final class IncrementalProjection {
     private final Placements placements = new Placements();
     /** How many workspaces use each query in each role. */
     private final Map<Selectors.Use, Integer> uses = new HashMap<>();
+    /** The items that are workloads (have a {@code Workload} fact), and how many of them each consumer or provider query selects. */
+    private final Set<String> workloads = new HashSet<>();
+    private final Map<String, Integer> workloadsSelected = new HashMap<>();
     /** Every query seen so far, for describing sets, including sets that have just gone out of use. */
     private final Map<String, Query> known = new HashMap<>();
 
@@ -32,6 +36,7 @@ final class IncrementalProjection {
         this.selection = new SelectionIndex<>((use, item, added) -> {
             if (added) store.add(use.fact(item));
             else store.remove(use.fact(item));
+            if (!use.scope() && workloads.contains(item)) countWorkload(use.selector(), added ? 1 : -1);
         });
     }
 
@@ -64,17 +69,46 @@ final class IncrementalProjection {
         LiveInventory.Delta delta = inventory.apply(changes.objects());
         for (LiveInventory.ItemChange c : delta.items()) {
             if (c.before() != null) store.removeAll(ObjectFacts.of(c.before()));
+            boolean was = workloads.contains(c.id());
+            boolean now = c.after() != null && ObjectFacts.isWorkload(c.after());
+            if (was && !now) {
+                // it stops counting for the queries that select it, before its selections change
+                selection.selectionOf(c.id()).forEach(use -> {
+                    if (!use.scope()) countWorkload(use.selector(), -1);
+                });
+                workloads.remove(c.id());
+            }
             if (c.after() != null) {
                 store.addAll(ObjectFacts.of(c.after()));
                 selection.put(c.after());
             } else {
                 selection.remove(c.id());
             }
+            if (!was && now) {
+                workloads.add(c.id());
+                selection.selectionOf(c.id()).forEach(use -> {
+                    if (!use.scope()) countWorkload(use.selector(), 1);
+                });
+            }
             placements.update(c.id(), c.after());
         }
         for (LiveInventory.EndpointChange e : delta.endpoints()) {
             store.removeAll(ObjectFacts.endpoints(e.before().endpoints(), e.before().namedPortMisses()));
             store.addAll(ObjectFacts.endpoints(e.after().endpoints(), e.after().namedPortMisses()));
+        }
+    }
+
+    /**
+     * "The query selects some workload" ({@link SelectsWorkloads}), kept by counting: a selection fact
+     * like the others, computed here rather than derived in the session once per selected workload.
+     */
+    private void countWorkload(String selector, int delta) {
+        int n = workloadsSelected.merge(selector, delta, Integer::sum);
+        if (n == 0) {
+            workloadsSelected.remove(selector);
+            store.remove(new SelectsWorkloads(selector));
+        } else if (n == 1 && delta == 1) {
+            store.add(new SelectsWorkloads(selector));
         }
     }
 
