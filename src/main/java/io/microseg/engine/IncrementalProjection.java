@@ -9,8 +9,9 @@ import io.microseg.policy.query.Query;
 
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The live engine's projection: the same facts as {@link io.microseg.compile.FactProjection}, but
@@ -42,9 +43,20 @@ final class IncrementalProjection {
 
     void apply(SourceState.Changes changes) {
         // Queries first: on the first batch the index then groups items as they arrive instead of regrouping them all.
+        workspaces(changes.workspaces());
+        LiveInventory.Delta delta = inventory.apply(changes.objects());
+        delta.items().forEach(this::item);
+        for (LiveInventory.EndpointChange e : delta.endpoints()) {
+            store.removeAll(ObjectFacts.endpoints(e.before().endpoints(), e.before().namedPortMisses()));
+            store.addAll(ObjectFacts.endpoints(e.after().endpoints(), e.after().namedPortMisses()));
+        }
+    }
+
+    /** A workspace's own facts, and the queries it uses in each role, counted so that shared queries stay. */
+    private void workspaces(List<Map.Entry<Workspace, Workspace>> changes) {
         Map<Selectors.Use, Query> added = new HashMap<>();
         Set<Selectors.Use> removed = new HashSet<>();
-        for (Map.Entry<Workspace, Workspace> c : changes.workspaces()) {
+        for (Map.Entry<Workspace, Workspace> c : changes) {
             if (c.getKey() != null) {
                 store.removeAll(ObjectFacts.of(c.getKey()));
                 for (Selectors.Use use : Selectors.uses(c.getKey()).keySet()) {
@@ -65,37 +77,33 @@ final class IncrementalProjection {
             }
         }
         if (!added.isEmpty() || !removed.isEmpty()) selection.update(added, removed);
+    }
 
-        LiveInventory.Delta delta = inventory.apply(changes.objects());
-        for (LiveInventory.ItemChange c : delta.items()) {
-            if (c.before() != null) store.removeAll(ObjectFacts.of(c.before()));
-            boolean was = workloads.contains(c.id());
-            boolean now = c.after() != null && ObjectFacts.isWorkload(c.after());
-            if (was && !now) {
-                // it stops counting for the queries that select it, before its selections change
-                selection.selectionOf(c.id()).forEach(use -> {
-                    if (!use.scope()) countWorkload(use.selector(), -1);
-                });
-                workloads.remove(c.id());
-            }
-            if (c.after() != null) {
-                store.addAll(ObjectFacts.of(c.after()));
-                selection.put(c.after());
-            } else {
-                selection.remove(c.id());
-            }
-            if (!was && now) {
-                workloads.add(c.id());
-                selection.selectionOf(c.id()).forEach(use -> {
-                    if (!use.scope()) countWorkload(use.selector(), 1);
-                });
-            }
-            placements.update(c.id(), c.after());
+    /** An item's own facts, its selections, whether it counts as a selected workload, and its placement. */
+    private void item(LiveInventory.ItemChange c) {
+        if (c.before() != null) store.removeAll(ObjectFacts.of(c.before()));
+        boolean was = workloads.contains(c.id());
+        boolean now = c.after() != null && ObjectFacts.isWorkload(c.after());
+        if (was && !now) {
+            // it stops counting for the queries that select it, before its selections change
+            selection.selectionOf(c.id()).forEach(use -> {
+                if (!use.scope()) countWorkload(use.selector(), -1);
+            });
+            workloads.remove(c.id());
         }
-        for (LiveInventory.EndpointChange e : delta.endpoints()) {
-            store.removeAll(ObjectFacts.endpoints(e.before().endpoints(), e.before().namedPortMisses()));
-            store.addAll(ObjectFacts.endpoints(e.after().endpoints(), e.after().namedPortMisses()));
+        if (c.after() != null) {
+            store.addAll(ObjectFacts.of(c.after()));
+            selection.put(c.after());
+        } else {
+            selection.remove(c.id());
         }
+        if (!was && now) {
+            workloads.add(c.id());
+            selection.selectionOf(c.id()).forEach(use -> {
+                if (!use.scope()) countWorkload(use.selector(), 1);
+            });
+        }
+        placements.update(c.id(), c.after());
     }
 
     /**
@@ -118,12 +126,11 @@ final class IncrementalProjection {
     }
 
     /** The placements that changed since the last call. */
-    java.util.List<Placement> placementChanges() {
+    List<Placement> placementChanges() {
         return placements.drain();
     }
 
     Map<String, Query> knownQueries() {
         return known;
     }
-
 }
