@@ -1,6 +1,7 @@
 package io.microseg.compile;
 
 import io.microseg.facts.Selected;
+import io.microseg.facts.SelectsWorkloads;
 import io.microseg.inventory.Inventory;
 import io.microseg.inventory.InventoryItem;
 import io.microseg.policy.Workspace;
@@ -42,7 +43,9 @@ public final class FactProjection {
         List<Map.Entry<Selectors.Use, Query>> all = new ArrayList<>(uses.entrySet());
         for (InventoryItem item : items) {
             for (Map.Entry<Selectors.Use, Query> q : all) {
-                if (q.getValue().matches(item.labels(), item.ips())) facts.add(q.getKey().fact(item.id()));
+                if (!q.getValue().matches(item.labels(), item.ips())) continue;
+                facts.add(q.getKey().fact(item.id()));
+                if (!q.getKey().scope() && ObjectFacts.isWorkload(item)) facts.add(new SelectsWorkloads(q.getKey().selector()));
             }
         }
         return new Projected(List.copyOf(facts), Map.copyOf(queries));

@@ -53,6 +53,11 @@ public final class ObjectFacts {
         return facts;
     }
 
+    /** Whether the item is a workload the rules see (a {@link Workload} fact): a host, node or pod with an address. */
+    public static boolean isWorkload(InventoryItem item) {
+        return !(item instanceof Service) && !item.ips().isEmpty();
+    }
+
     /** Workloads without an address get no rules (a pod not started yet), so they are not inserted. */
     private static void workload(Set<Object> facts, String id, WorkloadKind kind, String cluster, String landsOn, List<String> ips) {
         if (ips.isEmpty()) return;

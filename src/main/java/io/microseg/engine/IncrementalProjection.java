@@ -2,14 +2,16 @@ package io.microseg.engine;
 
 import io.microseg.compile.ObjectFacts;
 import io.microseg.compile.Selectors;
+import io.microseg.facts.SelectsWorkloads;
 import io.microseg.inventory.LiveInventory;
 import io.microseg.policy.Workspace;
 import io.microseg.policy.query.Query;
 
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The live engine's projection: the same facts as {@link io.microseg.compile.FactProjection}, but
@@ -24,6 +26,9 @@ final class IncrementalProjection {
     private final Placements placements = new Placements();
     /** How many workspaces use each query in each role. */
     private final Map<Selectors.Use, Integer> uses = new HashMap<>();
+    /** The items that are workloads (have a {@code Workload} fact), and how many of them each consumer or provider query selects. */
+    private final Set<String> workloads = new HashSet<>();
+    private final Map<String, Integer> workloadsSelected = new HashMap<>();
     /** Every query seen so far, for describing sets, including sets that have just gone out of use. */
     private final Map<String, Query> known = new HashMap<>();
 
@@ -32,14 +37,26 @@ final class IncrementalProjection {
         this.selection = new SelectionIndex<>((use, item, added) -> {
             if (added) store.add(use.fact(item));
             else store.remove(use.fact(item));
+            if (!use.scope() && workloads.contains(item)) countWorkload(use.selector(), added ? 1 : -1);
         });
     }
 
     void apply(SourceState.Changes changes) {
         // Queries first: on the first batch the index then groups items as they arrive instead of regrouping them all.
+        workspaces(changes.workspaces());
+        LiveInventory.Delta delta = inventory.apply(changes.objects());
+        delta.items().forEach(this::item);
+        for (LiveInventory.EndpointChange e : delta.endpoints()) {
+            store.removeAll(ObjectFacts.endpoints(e.before().endpoints(), e.before().namedPortMisses()));
+            store.addAll(ObjectFacts.endpoints(e.after().endpoints(), e.after().namedPortMisses()));
+        }
+    }
+
+    /** A workspace's own facts, and the queries it uses in each role, counted so that shared queries stay. */
+    private void workspaces(List<Map.Entry<Workspace, Workspace>> changes) {
         Map<Selectors.Use, Query> added = new HashMap<>();
         Set<Selectors.Use> removed = new HashSet<>();
-        for (Map.Entry<Workspace, Workspace> c : changes.workspaces()) {
+        for (Map.Entry<Workspace, Workspace> c : changes) {
             if (c.getKey() != null) {
                 store.removeAll(ObjectFacts.of(c.getKey()));
                 for (Selectors.Use use : Selectors.uses(c.getKey()).keySet()) {
@@ -60,21 +77,46 @@ final class IncrementalProjection {
             }
         }
         if (!added.isEmpty() || !removed.isEmpty()) selection.update(added, removed);
+    }
 
-        LiveInventory.Delta delta = inventory.apply(changes.objects());
-        for (LiveInventory.ItemChange c : delta.items()) {
-            if (c.before() != null) store.removeAll(ObjectFacts.of(c.before()));
-            if (c.after() != null) {
-                store.addAll(ObjectFacts.of(c.after()));
-                selection.put(c.after());
-            } else {
-                selection.remove(c.id());
-            }
-            placements.update(c.id(), c.after());
+    /** An item's own facts, its selections, whether it counts as a selected workload, and its placement. */
+    private void item(LiveInventory.ItemChange c) {
+        if (c.before() != null) store.removeAll(ObjectFacts.of(c.before()));
+        boolean was = workloads.contains(c.id());
+        boolean now = c.after() != null && ObjectFacts.isWorkload(c.after());
+        if (was && !now) {
+            // it stops counting for the queries that select it, before its selections change
+            selection.selectionOf(c.id()).forEach(use -> {
+                if (!use.scope()) countWorkload(use.selector(), -1);
+            });
+            workloads.remove(c.id());
         }
-        for (LiveInventory.EndpointChange e : delta.endpoints()) {
-            store.removeAll(ObjectFacts.endpoints(e.before().endpoints(), e.before().namedPortMisses()));
-            store.addAll(ObjectFacts.endpoints(e.after().endpoints(), e.after().namedPortMisses()));
+        if (c.after() != null) {
+            store.addAll(ObjectFacts.of(c.after()));
+            selection.put(c.after());
+        } else {
+            selection.remove(c.id());
+        }
+        if (!was && now) {
+            workloads.add(c.id());
+            selection.selectionOf(c.id()).forEach(use -> {
+                if (!use.scope()) countWorkload(use.selector(), 1);
+            });
+        }
+        placements.update(c.id(), c.after());
+    }
+
+    /**
+     * "The query selects some workload" ({@link SelectsWorkloads}), kept by counting: a selection fact
+     * like the others, computed here rather than derived in the session once per selected workload.
+     */
+    private void countWorkload(String selector, int delta) {
+        int n = workloadsSelected.merge(selector, delta, Integer::sum);
+        if (n == 0) {
+            workloadsSelected.remove(selector);
+            store.remove(new SelectsWorkloads(selector));
+        } else if (n == 1 && delta == 1) {
+            store.add(new SelectsWorkloads(selector));
         }
     }
 
@@ -84,12 +126,11 @@ final class IncrementalProjection {
     }
 
     /** The placements that changed since the last call. */
-    java.util.List<Placement> placementChanges() {
+    List<Placement> placementChanges() {
         return placements.drain();
     }
 
     Map<String, Query> knownQueries() {
         return known;
     }
-
 }

@@ -90,6 +90,12 @@ final class SelectionIndex<K> {
         members.put(item.id(), new Member<>(item, group, byAddress));
     }
 
+    /** The queries that select this item now (empty when it is unknown). */
+    Set<K> selectionOf(String id) {
+        Member<K> m = members.get(id);
+        return m == null ? Set.of() : selection(m.group(), m.byAddress());
+    }
+
     void remove(String id) {
         Member<K> m = members.remove(id);
         if (m == null) return;
