@@ -123,7 +123,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void recompile() {
-        ChangeSet changes = compiler.apply(state.drain(), version + 1);
+        ChangeSet changes = compiler.apply(state.drain(), state::everything, version + 1);
         if (changes.isEmpty()) return;
         version = changes.version();
         for (Consumer<ChangeSet> s : subscribers) {

@@ -84,6 +84,15 @@ final class SourceState {
         return new Changes(objectChanges, workspaceChanges);
     }
 
+    /** Everything the sources hold, as of the last drain, as changes from nothing. */
+    Changes everything() {
+        List<Map.Entry<InventoryObject, InventoryObject>> all = new ArrayList<>();
+        current.values().forEach(o -> all.add(new AbstractMap.SimpleImmutableEntry<>(null, o)));
+        List<Map.Entry<Workspace, Workspace>> spaces = new ArrayList<>();
+        currentWorkspaces.values().forEach(w -> spaces.add(new AbstractMap.SimpleImmutableEntry<>(null, w)));
+        return new Changes(all, spaces);
+    }
+
     private InventoryObject winner(String key) {
         String owner = null;
         InventoryObject won = null;
