@@ -168,7 +168,7 @@ public final class Engine implements AutoCloseable {
 
     private long reload(RuleBase rules) {
         IncrementalCompiler next = new IncrementalCompiler(rules);
-        next.apply(state.all(), version);
+        next.apply(state.everything(), state::everything, version);
         ChangeSet diff = CompilationDiff.between(compiler.compilation(), next.compilation(), version + 1);
         IncrementalCompiler old = compiler;
         compiler = next;
@@ -178,7 +178,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void recompile() {
-        ChangeSet changes = compiler.apply(state.drain(), version + 1);
+        ChangeSet changes = compiler.apply(state.drain(), state::everything, version + 1);
         Duration took = Duration.ofNanos(System.nanoTime() - batchStart);
         for (Consumer<Duration> t : batchTimers) {
             try {

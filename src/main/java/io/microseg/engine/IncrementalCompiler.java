@@ -24,18 +24,25 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * One long-lived Drools session kept equal to the current state: each batch inserts and deletes
  * only the facts that differ from the last one, fires, and reads what the rules derived and
  * retracted (truth maintenance) into a {@link ChangeSet}. Not thread-safe: the engine thread owns it.
+ *
+ * <p>A batch that fails part way leaves the projection and the session out of step with each other;
+ * the next batch then builds both anew from everything the sources hold, and publishes the
+ * difference from what subscribers were last sent.
  */
 final class IncrementalCompiler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IncrementalCompiler.class);
     private final RuleBase rules;
-    private final KieSession session;
-    private final FactStore inputs;
-    private final IncrementalProjection projection;
+    private KieSession session;
+    private FactStore inputs;
+    private IncrementalProjection projection;
+    /** A batch failed part way: the next one rebuilds from the sources. */
+    private boolean broken;
 
     /** The facts behind each rule id: almost always one, so a small list rather than a set each. */
     private final Map<String, List<FirewallRule>> rulesById = new HashMap<>();
@@ -47,9 +54,13 @@ final class IncrementalCompiler implements AutoCloseable {
 
     IncrementalCompiler(RuleBase rules) {
         this.rules = rules;
-        this.session = rules.newSession();
-        this.inputs = new FactStore(session);
-        this.projection = new IncrementalProjection(inputs);
+        startSession();
+    }
+
+    private void startSession() {
+        session = rules.newSession();
+        inputs = new FactStore(session);
+        projection = new IncrementalProjection(inputs);
         session.addEventListener(new RuleRuntimeEventListener() {
             @Override
             public void objectInserted(ObjectInsertedEvent e) {
@@ -72,8 +83,21 @@ final class IncrementalCompiler implements AutoCloseable {
         return o instanceof FirewallRule || o instanceof SetMember || o instanceof Warning;
     }
 
-    /** Brings the session up to date with what changed in the sources and returns what that did, as {@code version}. */
-    ChangeSet apply(SourceState.Changes changes, long version) {
+    /**
+     * Brings the session up to date with what changed in the sources and returns what that did, as
+     * {@code version}; after a failed batch, rebuilds from {@code everything} the sources hold instead.
+     */
+    ChangeSet apply(SourceState.Changes changes, Supplier<SourceState.Changes> everything, long version) {
+        if (broken) return rebuild(everything.get(), version);
+        try {
+            return update(changes, version, projection.placements());
+        } catch (RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    private ChangeSet update(SourceState.Changes changes, long version, Map<String, String> placementsBefore) {
         long start = System.nanoTime();
         projection.apply(changes);
         long projected = System.nanoTime();
@@ -81,13 +105,46 @@ final class IncrementalCompiler implements AutoCloseable {
         long inserted = System.nanoTime();
         session.fireAllRules();
         long fired = System.nanoTime();
-        ChangeSet changeSet = drain(version, projection.placementChanges());
+        ChangeSet changeSet = drain(version, placementChanges(placementsBefore));
         if (LOG.isDebugEnabled()) {
             LOG.debug("batch {}: project {} ms, insert/delete {} ms, fire {} ms, change set {} ms; {} input facts", version,
                     (projected - start) / 1_000_000, (inserted - projected) / 1_000_000, (fired - inserted) / 1_000_000,
                     (System.nanoTime() - fired) / 1_000_000, inputs.size());
         }
         return changeSet;
+    }
+
+    /**
+     * A new session and projection from the sources' whole state. The facts derived before are
+     * replayed as deleted ahead of the new session's insertions, so the change set is the difference
+     * between what subscribers hold and the rebuilt state.
+     */
+    private ChangeSet rebuild(SourceState.Changes everything, long version) {
+        LOG.warn("rebuilding the session from the sources after a failed batch");
+        Map<String, String> placementsBefore = Map.copyOf(projection.placements());
+        session.dispose();
+        events.clear();
+        rulesById.values().forEach(fs -> fs.forEach(f -> events.add(Map.entry(false, f))));
+        members.forEach((set, ips) -> ips.forEach(ip -> events.add(Map.entry(false, new SetMember(set, ip)))));
+        warnings.forEach(w -> events.add(Map.entry(false, w)));
+        startSession();
+        ChangeSet changeSet = update(everything, version, placementsBefore);
+        broken = false;
+        return changeSet;
+    }
+
+    /** The placements that differ from {@code before}; the projection's own record is only used when it started from there. */
+    private List<Placement> placementChanges(Map<String, String> before) {
+        List<Placement> tracked = projection.placementChanges();
+        if (before == projection.placements()) return tracked;
+        Map<String, String> now = projection.placements();
+        List<Placement> changes = new ArrayList<>();
+        now.forEach((w, agent) -> {
+            if (!agent.equals(before.get(w))) changes.add(new Placement(w, agent));
+        });
+        before.keySet().stream().filter(w -> !now.containsKey(w)).forEach(w -> changes.add(new Placement(w, null)));
+        changes.sort(java.util.Comparator.comparing(Placement::workload));
+        return changes;
     }
 
     /** Which agent enforces each workload. */

@@ -6,6 +6,7 @@ import io.microseg.policy.query.QueryTerms;
 
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -44,11 +45,11 @@ final class QueryIndex<K> {
             Set<K> ids = byTerm.get(new QueryTerms.Term(label.getKey(), QueryTerms.fold(label.getValue())));
             if (ids == null) continue;
             for (K id : ids) {
-                if (!result.contains(id) && all.get(id).matches(labels, java.util.List.of())) result.add(id);
+                if (!result.contains(id) && all.get(id).matches(labels, List.of())) result.add(id);
             }
         }
         unanchored.forEach((id, q) -> {
-            if (q.matches(labels, java.util.List.of())) result.add(id);
+            if (q.matches(labels, List.of())) result.add(id);
         });
         return result;
     }

@@ -86,13 +86,13 @@ final class SourceState {
         return new Changes(objectChanges, workspaceChanges);
     }
 
-    /** The whole state as of the last drain, as changes from nothing: what a new session needs (a rule reload). */
-    Changes all() {
-        List<Map.Entry<InventoryObject, InventoryObject>> objectChanges = new ArrayList<>();
-        current.values().forEach(o -> objectChanges.add(new AbstractMap.SimpleImmutableEntry<>(null, o)));
-        List<Map.Entry<Workspace, Workspace>> workspaceChanges = new ArrayList<>();
-        currentWorkspaces.values().forEach(w -> workspaceChanges.add(new AbstractMap.SimpleImmutableEntry<>(null, w)));
-        return new Changes(objectChanges, workspaceChanges);
+    /** Everything the sources hold, as of the last drain, as changes from nothing. */
+    Changes everything() {
+        List<Map.Entry<InventoryObject, InventoryObject>> all = new ArrayList<>();
+        current.values().forEach(o -> all.add(new AbstractMap.SimpleImmutableEntry<>(null, o)));
+        List<Map.Entry<Workspace, Workspace>> spaces = new ArrayList<>();
+        currentWorkspaces.values().forEach(w -> spaces.add(new AbstractMap.SimpleImmutableEntry<>(null, w)));
+        return new Changes(all, spaces);
     }
 
     /** The inventory as of the last drain, assembled (for analyses such as trace; costs the inventory's size). */
