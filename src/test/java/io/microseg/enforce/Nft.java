@@ -1,8 +1,6 @@
 package io.microseg.enforce;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -29,16 +27,7 @@ final class Nft {
     }
 
     static Result run(List<String> command, String stdin) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        p.getInputStream().transferTo(out);
-        try {
-            return new Result(p.waitFor(), out.toString(StandardCharsets.UTF_8));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
+        Enforcer.Result r = Enforcer.exec(command, stdin);
+        return new Result(r.exit(), r.output());
     }
 }
