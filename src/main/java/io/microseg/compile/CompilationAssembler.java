@@ -87,10 +87,10 @@ public final class CompilationAssembler {
         return new Compilation(rules, sets, sortedWarnings);
     }
 
-    /** One concrete rule from the facts that justify it (all with the same {@link #idOf id}). */
+    /** One concrete rule from the facts that justify it (all with the same {@link #idOf id}; a fact listed twice counts once). */
     public CompiledRule toRule(String id, List<FirewallRule> facts) {
         FirewallRule f = facts.get(0);
-        List<Justification> why = facts.stream()
+        List<Justification> why = facts.stream().distinct()
                 .map(x -> new Justification(sources.find(x.rule()).orElseGet(() -> new RuleSource(x.rule(), "?", 0, "")), x.matched()))
                 .sorted(Comparator.comparing((Justification j) -> j.matched().toString()))
                 .toList();

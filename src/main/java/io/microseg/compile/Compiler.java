@@ -1,6 +1,7 @@
 package io.microseg.compile;
 
 import io.microseg.facts.FirewallRule;
+import io.microseg.facts.GroupRule;
 import io.microseg.facts.SetMember;
 import io.microseg.facts.Warning;
 import io.microseg.inventory.Inventory;
@@ -10,7 +11,7 @@ import org.kie.api.runtime.KieSession;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A full compile: one fresh session, every fact inserted, rules fired once. */
+/** A full compile: one fresh session, every fact inserted, rules fired once, their groups expanded. */
 public final class Compiler {
     private final RuleBase rules;
 
@@ -27,11 +28,14 @@ public final class Compiler {
             List<FirewallRule> derived = new ArrayList<>();
             List<SetMember> members = new ArrayList<>();
             List<Warning> warnings = new ArrayList<>();
+            AppliedToGroups groups = new AppliedToGroups((rule, added) -> derived.add(rule));
+            projected.facts().forEach(f -> groups.fact(f, true));
             for (Object o : session.getObjects()) {
-                if (o instanceof FirewallRule f) derived.add(f);
+                if (o instanceof GroupRule r) groups.rule(r, true);
                 else if (o instanceof SetMember m) members.add(m);
                 else if (o instanceof Warning w) warnings.add(w);
             }
+            groups.settle();
             return new CompilationAssembler(rules.sources(), projected.queries()).assemble(derived, members, warnings);
         } finally {
             session.dispose();

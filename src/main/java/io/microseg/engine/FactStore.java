@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * The facts inserted into the session, each with the number of contributions that currently hold
@@ -27,12 +28,15 @@ final class FactStore {
     }
 
     private final KieSession session;
+    /** Told of every fact that enters ({@code true}) or leaves the session, deletions first. */
+    private final BiConsumer<Object, Boolean> presence;
     private final Map<Object, Slot> facts = new HashMap<>();
     /** Replaced, not cleared, after each flush: clearing a map sized by the initial load costs its whole capacity. */
     private Map<Object, Integer> pending = new HashMap<>();
 
-    FactStore(KieSession session) {
+    FactStore(KieSession session, BiConsumer<Object, Boolean> presence) {
         this.session = session;
+        this.presence = presence;
     }
 
     void add(Object fact) {
@@ -66,12 +70,14 @@ final class FactStore {
             } else if (after == 0) {
                 session.delete(slot.handle);
                 facts.remove(e.getKey());
+                presence.accept(e.getKey(), false);
             } else {
                 slot.refs = after;
             }
         }
         for (Map.Entry<Object, Integer> e : inserts) {
             facts.put(e.getKey(), new Slot(session.insert(e.getKey()), e.getValue()));
+            presence.accept(e.getKey(), true);
         }
         pending = new HashMap<>();
     }

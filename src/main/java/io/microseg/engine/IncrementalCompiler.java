@@ -1,10 +1,12 @@
 package io.microseg.engine;
 
+import io.microseg.compile.AppliedToGroups;
 import io.microseg.compile.CompilationAssembler;
 import io.microseg.compile.Compilation;
 import io.microseg.compile.CompiledRule;
 import io.microseg.compile.RuleBase;
 import io.microseg.facts.FirewallRule;
+import io.microseg.facts.GroupRule;
 import io.microseg.facts.SetMember;
 import io.microseg.facts.Warning;
 import org.kie.api.event.rule.ObjectDeletedEvent;
@@ -39,12 +41,17 @@ final class IncrementalCompiler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IncrementalCompiler.class);
     private final RuleBase rules;
     private KieSession session;
+    private AppliedToGroups groups;
     private FactStore inputs;
     private IncrementalProjection projection;
     /** A batch failed part way: the next one rebuilds from the sources. */
     private boolean broken;
 
-    /** The facts behind each rule id: almost always one, so a small list rather than a set each. */
+    /**
+     * The facts behind each rule id: almost always one, so a small list rather than a set each. Two
+     * groups may yield the same concrete fact (two service ports on one target port); it is then
+     * listed twice, and goes when both have withdrawn it.
+     */
     private final Map<String, List<FirewallRule>> rulesById = new HashMap<>();
     private final Map<String, Integer> setUsers = new HashMap<>();
     private final Map<String, Set<String>> members = new HashMap<>();
@@ -59,12 +66,14 @@ final class IncrementalCompiler implements AutoCloseable {
 
     private void startSession() {
         session = rules.newSession();
-        inputs = new FactStore(session);
+        groups = new AppliedToGroups((rule, added) -> events.add(Map.entry(added, rule)));
+        inputs = new FactStore(session, groups::fact);
         projection = new IncrementalProjection(inputs);
         session.addEventListener(new RuleRuntimeEventListener() {
             @Override
             public void objectInserted(ObjectInsertedEvent e) {
-                if (derived(e.getObject())) events.add(Map.entry(true, e.getObject()));
+                if (e.getObject() instanceof GroupRule r) groups.rule(r, true);
+                else if (derived(e.getObject())) events.add(Map.entry(true, e.getObject()));
             }
 
             @Override
@@ -74,13 +83,14 @@ final class IncrementalCompiler implements AutoCloseable {
 
             @Override
             public void objectDeleted(ObjectDeletedEvent e) {
-                if (derived(e.getOldObject())) events.add(Map.entry(false, e.getOldObject()));
+                if (e.getOldObject() instanceof GroupRule r) groups.rule(r, false);
+                else if (derived(e.getOldObject())) events.add(Map.entry(false, e.getOldObject()));
             }
         });
     }
 
     private static boolean derived(Object o) {
-        return o instanceof FirewallRule || o instanceof SetMember || o instanceof Warning;
+        return o instanceof SetMember || o instanceof Warning;
     }
 
     /**
@@ -104,10 +114,11 @@ final class IncrementalCompiler implements AutoCloseable {
         inputs.flush();
         long inserted = System.nanoTime();
         session.fireAllRules();
+        groups.settle();
         long fired = System.nanoTime();
         ChangeSet changeSet = drain(version, placementChanges(placementsBefore));
         if (LOG.isDebugEnabled()) {
-            LOG.debug("batch {}: project {} ms, insert/delete {} ms, fire {} ms, change set {} ms; {} input facts", version,
+            LOG.debug("batch {}: project {} ms, insert/delete {} ms, fire and expand {} ms, change set {} ms; {} input facts", version,
                     (projected - start) / 1_000_000, (inserted - projected) / 1_000_000, (fired - inserted) / 1_000_000,
                     (System.nanoTime() - fired) / 1_000_000, inputs.size());
         }
@@ -167,8 +178,7 @@ final class IncrementalCompiler implements AutoCloseable {
                 String id = CompilationAssembler.idOf(f);
                 rulesBefore.computeIfAbsent(id, k -> List.copyOf(rulesById.getOrDefault(k, List.of())));
                 if (in) {
-                    List<FirewallRule> facts = rulesById.computeIfAbsent(id, k -> new ArrayList<>(1));
-                    if (!facts.contains(f)) facts.add(f);
+                    rulesById.computeIfAbsent(id, k -> new ArrayList<>(1)).add(f);
                 } else {
                     List<FirewallRule> facts = rulesById.get(id);
                     facts.remove(f);

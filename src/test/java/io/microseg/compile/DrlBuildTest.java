@@ -54,7 +54,7 @@ class DrlBuildTest {
 
     @Test
     void aBadConsequenceIsReportedAtItsDrlLineNotInGeneratedJava() throws IOException {
-        int line = edit("workloads.drl", "$w.landsOn(), Direction.INGRESS, $ca, drools", "$w.landsOn(), Direction.INGRESS, $ca.scopeName(), drools");
+        int line = edit("workloads.drl", "Direction.INGRESS, $ca, drools", "Direction.INGRESS, $ca.scopeName(), drools");
         List<DrlProblem> problems = DrlBuild.build(rules).problems();
         assertThat(problems).isNotEmpty().allSatisfy(p -> {
             assertThat(p.file()).isEqualTo("rules/workloads.drl");

@@ -1,10 +1,8 @@
 package io.microseg.compile;
 
 import io.microseg.facts.CatchAll;
-import io.microseg.facts.FirewallRule;
-import io.microseg.facts.InScope;
-import io.microseg.facts.Workload;
-import io.microseg.facts.WorkloadKind;
+import io.microseg.facts.AppliedTo;
+import io.microseg.facts.GroupRule;
 import io.microseg.policy.Action;
 import io.microseg.policy.Direction;
 import org.junit.jupiter.api.Test;
@@ -48,17 +46,16 @@ class PackagedRulesTest {
     }
 
     @Test
-    void packagedRulesFireAndDeriveFirewallRules() {
+    void packagedRulesFireAndDeriveGroupRules() {
         KieSession session = RuleBase.packaged().newSession();
         try {
-            session.insert(new Workload("host/a", WorkloadKind.HOST, null, "host/a"));
-            session.insert(new InScope("match:scope", "host/a"));
             session.insert(new CatchAll("ws", "match:scope", Action.DENY, Action.ALLOW));
 
             assertThat(session.fireAllRules()).isPositive();
-            List<FirewallRule> derived = session.getObjects(o -> o instanceof FirewallRule).stream()
-                    .map(FirewallRule.class::cast).toList();
-            assertThat(derived).extracting(FirewallRule::direction, FirewallRule::action)
+            List<GroupRule> derived = session.getObjects(o -> o instanceof GroupRule).stream()
+                    .map(GroupRule.class::cast).toList();
+            assertThat(derived).allMatch(r -> r.appliedTo().equals(AppliedTo.scope("match:scope")));
+            assertThat(derived).extracting(GroupRule::direction, GroupRule::action)
                     .containsExactlyInAnyOrder(
                             org.assertj.core.groups.Tuple.tuple(Direction.INGRESS, Action.DENY),
                             org.assertj.core.groups.Tuple.tuple(Direction.EGRESS, Action.ALLOW));

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -95,7 +96,7 @@ class IncrementalEqualsFullTest {
                     engine.submit(new Change.Workspaces("ws:" + name, List.of()));
                 }
                 if (op % CHECK_EVERY == 0 || op == OPS) {
-                    engine.sync().join();
+                    engine.sync().orTimeout(2, TimeUnit.MINUTES).join();
                     Snapshot snapshot = engine.snapshot();
                     Compilation live = snapshot.compilation();
                     List<InventoryObject> all = sources.values().stream().flatMap(m -> m.values().stream()).toList();
@@ -105,7 +106,7 @@ class IncrementalEqualsFullTest {
                     live.rules().forEach(x -> rulesSeen.add(x.rule()));
                     live.warnings().forEach(w -> warningsSeen.add(w.message().replaceAll("^.* (is an|excludes|has no) .*$", "$1")));
                 } else if (gen.nextInt(7) == 0) {
-                    engine.sync().join(); // vary batch sizes: sometimes one change, sometimes dozens
+                    engine.sync().orTimeout(2, TimeUnit.MINUTES).join(); // vary batch sizes: sometimes one change, sometimes dozens
                 }
             }
         }

@@ -70,16 +70,17 @@ class RulesReloaderTest {
     @Test
     void aSyntaxErrorIsReportedWhereTheParserMeetsItAndTheRunningRulesStay() {
         Path file = rules.resolve("workloads.drl");
-        int line = TestFiles.lineOf(file, "    $w : Workload(id == $i)\nthen\n    insertLogical(FirewallRule.catchAll(");
-        TestFiles.edit(file, "    $w : Workload(id == $i)\nthen\n    insertLogical(FirewallRule.catchAll(",
-                "    $w : Workload(id == $i\nthen\n    insertLogical(FirewallRule.catchAll(");
+        int line = TestFiles.lineOf(file, "    $ca : CatchAll()\nthen\n    insertLogical(GroupRule.catchAll(");
+        TestFiles.edit(file, "    $ca : CatchAll()\nthen\n    insertLogical(GroupRule.catchAll(",
+                "    $ca : CatchAll(\nthen\n    insertLogical(GroupRule.catchAll(");
         List<CompiledRule> before = engine.snapshot().compilation().rules();
 
         RulesReloader.Outcome outcome = reloader.reload();
 
         assertThat(outcome.applied()).isFalse();
-        // the parser notices the missing ')' at the next token, `then`, one line further down
-        assertThat(outcome.problems().get(0).toString()).startsWith("rules/workloads.drl:" + (line + 1) + ":");
+        // inside the open pattern `then` reads as a constraint, so the parser notices the missing ')' at
+        // the consequence's first token, two lines further down
+        assertThat(outcome.problems().get(0).toString()).startsWith("rules/workloads.drl:" + (line + 2) + ":");
         assertThat(outcome.problems().get(0).rule()).isEqualTo("Workloads in a workspace's scope fall back to its catch-all");
         assertThat(published).isEmpty();
         assertThat(engine.snapshot().compilation().rules()).isEqualTo(before);

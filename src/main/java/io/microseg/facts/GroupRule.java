@@ -1,0 +1,47 @@
+package io.microseg.facts;
+
+import io.microseg.net.Protocol;
+import io.microseg.policy.Action;
+import io.microseg.policy.Direction;
+import io.microseg.policy.Rank;
+
+import java.util.List;
+
+/**
+ * A firewall rule for every workload of a group, derived by the DRL rule named {@code rule}: what
+ * the rules derive, once per policy and group rather than once per workload. {@link #on} makes the
+ * concrete rule for one member. {@code matched} lists the ids of the facts that matched (policy,
+ * service, cluster, workspace); the member's id is added to it on each concrete rule.
+ */
+public record GroupRule(AppliedTo appliedTo, Direction direction, Action action, Protocol protocol, String ports,
+                        String peerSet, Rank rank, int priority, String policy, String rule, List<String> matched) {
+
+    public GroupRule {
+        matched = List.copyOf(matched);
+    }
+
+    public static GroupRule egress(AppliedTo to, Grant g, String ports, String peerSet, String rule, String... matched) {
+        return new GroupRule(to, Direction.EGRESS, g.action(), g.protocol(), ports, peerSet, g.rank(),
+                g.priority(), g.policy(), rule, List.of(matched));
+    }
+
+    public static GroupRule ingress(AppliedTo to, Grant g, String ports, String peerSet, String rule, String... matched) {
+        return new GroupRule(to, Direction.INGRESS, g.action(), g.protocol(), ports, peerSet, g.rank(),
+                g.priority(), g.policy(), rule, List.of(matched));
+    }
+
+    /** The workspace's last word on the workloads of its scope: any protocol, any peer. */
+    public static GroupRule catchAll(Direction direction, CatchAll c, String rule, String... matched) {
+        Action action = direction == Direction.INGRESS ? c.ingress() : c.egress();
+        return new GroupRule(AppliedTo.scope(c.scope()), direction, action, Protocol.ANY, "", null, Rank.CATCHALL,
+                0, c.policy(), rule, List.of(matched));
+    }
+
+    /** The concrete rule on one member, enforced where the member's rules land. */
+    public FirewallRule on(Workload member) {
+        String[] why = matched.toArray(new String[matched.size() + 1]);
+        why[matched.size()] = member.id();
+        return new FirewallRule(member.landsOn(), direction, action, protocol, ports, peerSet, rank, priority, policy,
+                rule, List.of(why));
+    }
+}
