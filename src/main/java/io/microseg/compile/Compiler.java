@@ -11,7 +11,7 @@ import org.kie.api.runtime.KieSession;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A full compile: one fresh session, every fact inserted, rules fired once, their groups expanded. */
+/** A full compile: one fresh session, every fact inserted, rules fired once, their groups expanded, query sets filled. */
 public final class Compiler {
     private final RuleBase rules;
 
@@ -29,7 +29,11 @@ public final class Compiler {
             List<SetMember> members = new ArrayList<>();
             List<Warning> warnings = new ArrayList<>();
             AppliedToGroups groups = new AppliedToGroups((rule, added) -> derived.add(rule));
-            projected.facts().forEach(f -> groups.fact(f, true));
+            QuerySets querySets = new QuerySets((member, added) -> members.add(member));
+            for (Object f : projected.facts()) {
+                groups.fact(f, true);
+                querySets.fact(f, true);
+            }
             for (Object o : session.getObjects()) {
                 if (o instanceof GroupRule r) groups.rule(r, true);
                 else if (o instanceof SetMember m) members.add(m);

@@ -4,6 +4,7 @@ import io.microseg.compile.AppliedToGroups;
 import io.microseg.compile.CompilationAssembler;
 import io.microseg.compile.Compilation;
 import io.microseg.compile.CompiledRule;
+import io.microseg.compile.QuerySets;
 import io.microseg.compile.RuleBase;
 import io.microseg.facts.FirewallRule;
 import io.microseg.facts.GroupRule;
@@ -67,7 +68,11 @@ final class IncrementalCompiler implements AutoCloseable {
     private void startSession() {
         session = rules.newSession();
         groups = new AppliedToGroups((rule, added) -> events.add(Map.entry(added, rule)));
-        inputs = new FactStore(session, groups::fact);
+        QuerySets querySets = new QuerySets((member, added) -> events.add(Map.entry(added, member)));
+        inputs = new FactStore(session, (fact, present) -> {
+            groups.fact(fact, present);
+            querySets.fact(fact, present);
+        });
         projection = new IncrementalProjection(inputs);
         session.addEventListener(new RuleRuntimeEventListener() {
             @Override
@@ -230,8 +235,8 @@ final class IncrementalCompiler implements AutoCloseable {
                 }
             }
         });
-        added.sort(CompilationAssembler.EVALUATION_ORDER);
-        removed.sort(CompilationAssembler.EVALUATION_ORDER);
+        CompilationAssembler.sortForEvaluation(added);
+        CompilationAssembler.sortForEvaluation(removed);
 
         return new ChangeSet(version, added, removed, setChanges(assembler, joined, left, nowUsed, noLongerUsed),
                 List.copyOf(warningsAdded), List.copyOf(warningsRemoved), placementChanges);

@@ -37,8 +37,9 @@ public final class Sources implements AutoCloseable {
     }
 
     public void start() {
-        config.inventory().folders().forEach(folders::watchInventory);
+        // Policies first: the engine then groups the inventory once, knowing every query.
         config.policies().folders().forEach(folders::watchPolicies);
+        config.inventory().folders().forEach(folders::watchInventory);
         folders.start();
         for (MicrosegConfig.KubernetesCluster c : config.inventory().kubernetes()) {
             KubernetesClient client = KubernetesSource.connect(c.context().orElse(null),

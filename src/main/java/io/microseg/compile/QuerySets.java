@@ -1,0 +1,66 @@
+package io.microseg.compile;
+
+import io.microseg.facts.Address;
+import io.microseg.facts.Selected;
+import io.microseg.facts.SetMember;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The address set of each consumer or provider query: every address of every workload the query
+ * selects. This is the last step of evaluating a query, so it lives beside query evaluation rather
+ * than in the session, where deriving half a million members with truth maintenance was half of
+ * the rules' work on a large cluster. The sets the service translation defines (nodes, ClusterIPs,
+ * load balancers, backends) stay in {@code rules/sets.drl}.
+ *
+ * <p>Contract: tell it every presence change of {@link Selected} and {@link Address} facts, in any
+ * order; it reports each member as it appears and disappears. One address may come from two
+ * workloads (a hostNetwork pod has its node's addresses), so members are counted.
+ */
+public final class QuerySets {
+    /** Told of each member that appears ({@code added}) or disappears. */
+    public interface Listener {
+        void changed(SetMember member, boolean added);
+    }
+
+    private final Listener listener;
+    private final Map<String, Set<String>> addressesOf = new HashMap<>();
+    private final Map<String, Set<String>> selectorsOf = new HashMap<>();
+    private final Map<SetMember, Integer> members = new HashMap<>();
+
+    public QuerySets(Listener listener) {
+        this.listener = listener;
+    }
+
+    /** A {@link Selected} or {@link Address} fact came ({@code present}) or went; any other fact is ignored. */
+    public void fact(Object fact, boolean present) {
+        if (fact instanceof Selected s) {
+            if (!update(selectorsOf, s.item(), s.selector(), present)) return;
+            for (String ip : addressesOf.getOrDefault(s.item(), Set.of())) count(new SetMember(s.selector(), ip), present);
+        } else if (fact instanceof Address a) {
+            if (!update(addressesOf, a.workload(), a.ip(), present)) return;
+            for (String selector : selectorsOf.getOrDefault(a.workload(), Set.of())) count(new SetMember(selector, a.ip()), present);
+        }
+    }
+
+    private static boolean update(Map<String, Set<String>> index, String item, String value, boolean present) {
+        if (present) return index.computeIfAbsent(item, k -> new HashSet<>(4)).add(value);
+        Set<String> values = index.get(item);
+        if (values == null || !values.remove(value)) return false;
+        if (values.isEmpty()) index.remove(item);
+        return true;
+    }
+
+    private void count(SetMember m, boolean present) {
+        int n = members.merge(m, present ? 1 : -1, Integer::sum);
+        if (n == 0) {
+            members.remove(m);
+            listener.changed(m, false);
+        } else if (n == 1 && present) {
+            listener.changed(m, true);
+        }
+    }
+}
