@@ -23,7 +23,9 @@ public final class Compiler {
         FactProjection.Projected projected = FactProjection.project(inventory, workspaces);
         KieSession session = rules.newSession();
         try {
-            projected.facts().forEach(session::insert);
+            for (Object f : projected.facts()) {
+                if (ObjectFacts.entersSession(f)) session.insert(f);
+            }
             session.fireAllRules();
             List<FirewallRule> derived = new ArrayList<>();
             List<SetMember> members = new ArrayList<>();

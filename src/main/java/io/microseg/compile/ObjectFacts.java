@@ -53,6 +53,14 @@ public final class ObjectFacts {
         return facts;
     }
 
+    /**
+     * Whether a fact goes into the session. Workload selections ({@link io.microseg.facts.Selected})
+     * do not: they only decide group members and query sets, outside it.
+     */
+    public static boolean entersSession(Object fact) {
+        return !(fact instanceof io.microseg.facts.Selected);
+    }
+
     /** Whether the item is a workload the rules see (a {@link Workload} fact): a host, node or pod with an address. */
     public static boolean isWorkload(InventoryItem item) {
         return !(item instanceof Service) && !item.ips().isEmpty();

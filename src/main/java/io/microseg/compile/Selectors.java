@@ -2,6 +2,8 @@ package io.microseg.compile;
 
 import io.microseg.facts.InScope;
 import io.microseg.facts.Selected;
+import io.microseg.facts.SelectedService;
+import io.microseg.inventory.Service;
 import io.microseg.policy.Policy;
 import io.microseg.policy.Workspace;
 import io.microseg.policy.query.Query;
@@ -38,12 +40,14 @@ public final class Selectors {
 
     /**
      * A query as a workspace uses it: as its scope, or as a policy's consumer or provider (a party).
-     * The rules test scopes with {@link InScope} and parties with {@link Selected}.
+     * The rules test scopes with {@link InScope} and parties with {@link Selected} (workloads) or
+     * {@link SelectedService} (services).
      */
     public record Use(String selector, boolean scope) {
         /** The fact saying that this use of the query selects an item. */
         public Object fact(String item) {
-            return scope ? new InScope(selector, item) : new Selected(selector, item);
+            if (scope) return new InScope(selector, item);
+            return Service.isServiceId(item) ? new SelectedService(selector, item) : new Selected(selector, item);
         }
     }
 

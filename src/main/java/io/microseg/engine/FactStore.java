@@ -1,5 +1,6 @@
 package io.microseg.engine;
 
+import io.microseg.compile.ObjectFacts;
 import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.rule.FactHandle;
 
@@ -16,7 +17,7 @@ import java.util.function.BiConsumer;
  * that one object drops and another adds in the same batch is never retracted and re-derived.
  */
 final class FactStore {
-    /** A fact in the session and how many contributions hold it. */
+    /** A fact, its handle in the session (null for a fact kept outside it), and how many contributions hold it. */
     private static final class Slot {
         final FactHandle handle;
         int refs;
@@ -68,7 +69,7 @@ final class FactStore {
             if (slot == null) {
                 inserts.add(e);
             } else if (after == 0) {
-                session.delete(slot.handle);
+                if (slot.handle != null) session.delete(slot.handle);
                 facts.remove(e.getKey());
                 presence.accept(e.getKey(), false);
             } else {
@@ -76,7 +77,8 @@ final class FactStore {
             }
         }
         for (Map.Entry<Object, Integer> e : inserts) {
-            facts.put(e.getKey(), new Slot(session.insert(e.getKey()), e.getValue()));
+            Object fact = e.getKey();
+            facts.put(fact, new Slot(ObjectFacts.entersSession(fact) ? session.insert(fact) : null, e.getValue()));
             presence.accept(e.getKey(), true);
         }
         pending = new HashMap<>();

@@ -22,6 +22,11 @@ public record Service(String cluster, String namespace, String name, ServiceType
         return "service/" + cluster + "/" + namespace + "/" + name;
     }
 
+    /** Whether an inventory item id names a service. */
+    public static boolean isServiceId(String itemId) {
+        return itemId.startsWith("service/");
+    }
+
     public boolean headless() {
         return clusterIps.isEmpty() && type != ServiceType.ExternalName;
     }
