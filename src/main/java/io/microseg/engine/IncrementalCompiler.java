@@ -176,12 +176,15 @@ final class IncrementalCompiler implements AutoCloseable {
         Set<Warning> warningsAdded = new LinkedHashSet<>();
         Set<Warning> warningsRemoved = new LinkedHashSet<>();
 
+        // With no rules held before (the first batch, a rebuild), every id held afterwards is new:
+        // the before-state of a million rules need not be recorded.
+        boolean nothingBefore = rulesById.isEmpty();
         for (Map.Entry<Boolean, Object> event : events) {
             boolean in = event.getKey();
             Object o = event.getValue();
             if (o instanceof FirewallRule f) {
                 String id = CompilationAssembler.idOf(f);
-                rulesBefore.computeIfAbsent(id, k -> List.copyOf(rulesById.getOrDefault(k, List.of())));
+                if (!nothingBefore) rulesBefore.computeIfAbsent(id, k -> List.copyOf(rulesById.getOrDefault(k, List.of())));
                 if (in) {
                     rulesById.computeIfAbsent(id, k -> new ArrayList<>(1)).add(f);
                 } else {
@@ -220,26 +223,31 @@ final class IncrementalCompiler implements AutoCloseable {
         List<CompiledRule> removed = new ArrayList<>();
         Set<String> nowUsed = new TreeSet<>();
         Set<String> noLongerUsed = new TreeSet<>();
-        rulesBefore.forEach((id, before) -> {
-            List<FirewallRule> after = rulesById.getOrDefault(id, List.of());
-            if (before.isEmpty() && !after.isEmpty()) {
-                CompiledRule r = assembler.toRule(id, List.copyOf(after));
-                added.add(r);
-                if (r.peerSet() != null && setUsers.merge(r.peerSet(), 1, Integer::sum) == 1) nowUsed.add(r.peerSet());
-            } else if (!before.isEmpty() && after.isEmpty()) {
-                CompiledRule r = assembler.toRule(id, List.copyOf(before));
-                removed.add(r);
-                if (r.peerSet() != null && setUsers.merge(r.peerSet(), -1, Integer::sum) == 0) {
-                    setUsers.remove(r.peerSet());
-                    noLongerUsed.add(r.peerSet());
-                }
-            }
-        });
+        if (nothingBefore) {
+            rulesById.forEach((id, after) -> added.add(compiled(assembler, id, after, 1, nowUsed)));
+        } else {
+            rulesBefore.forEach((id, before) -> {
+                List<FirewallRule> after = rulesById.getOrDefault(id, List.of());
+                if (before.isEmpty() && !after.isEmpty()) added.add(compiled(assembler, id, after, 1, nowUsed));
+                else if (!before.isEmpty() && after.isEmpty()) removed.add(compiled(assembler, id, before, -1, noLongerUsed));
+            });
+        }
         CompilationAssembler.sortForEvaluation(added);
         CompilationAssembler.sortForEvaluation(removed);
 
         return new ChangeSet(version, added, removed, setChanges(assembler, joined, left, nowUsed, noLongerUsed),
                 List.copyOf(warningsAdded), List.copyOf(warningsRemoved), placementChanges);
+    }
+
+    /** A rule that came ({@code use} 1) or went (-1), counted as a user of its peer set; {@code changed} gets the sets that came into or went out of use. */
+    private CompiledRule compiled(CompilationAssembler assembler, String id, List<FirewallRule> facts, int use, Set<String> changed) {
+        CompiledRule r = assembler.toRule(id, facts);
+        if (r.peerSet() != null) {
+            int users = setUsers.merge(r.peerSet(), use, Integer::sum);
+            if (users == 0) setUsers.remove(r.peerSet());
+            if (users == (use > 0 ? 1 : 0)) changed.add(r.peerSet());
+        }
+        return r;
     }
 
     private static boolean removeFrom(Map<String, Set<String>> sets, String set, String ip) {
