@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * What every source currently holds. Sources own their objects; when two sources deliver an object
@@ -36,6 +37,8 @@ final class SourceState {
 
     private final Map<String, Map<String, InventoryObject>> objects = new TreeMap<>();
     private final Map<String, Map<String, Workspace>> workspaces = new TreeMap<>();
+    /** The sources defining each workspace name, in order: one source per workspace is common (a file, a custom resource), so finding the winner must not visit every source. */
+    private final Map<String, TreeSet<String>> workspaceSources = new HashMap<>();
     /** The winning object of each key and workspace of each name, as of the last drain. */
     private final Map<String, InventoryObject> current = new HashMap<>();
     private final Map<String, Workspace> currentWorkspaces = new HashMap<>();
@@ -62,8 +65,12 @@ final class SourceState {
             Map<String, Workspace> held = new LinkedHashMap<>();
             ws.workspaces().forEach(w -> held.putIfAbsent(w.name(), w));
             Map<String, Workspace> previous = held.isEmpty() ? workspaces.remove(ws.source()) : workspaces.put(ws.source(), held);
-            if (previous != null) touchedWorkspaces.addAll(previous.keySet());
+            if (previous != null) {
+                touchedWorkspaces.addAll(previous.keySet());
+                previous.keySet().forEach(name -> definedBy(name, ws.source(), false));
+            }
             touchedWorkspaces.addAll(held.keySet());
+            held.keySet().forEach(name -> definedBy(name, ws.source(), true));
         }
     }
 
@@ -121,20 +128,24 @@ final class SourceState {
         return won;
     }
 
-    private Workspace winningWorkspace(String name) {
-        String owner = null;
-        Workspace won = null;
-        for (Map.Entry<String, Map<String, Workspace>> source : workspaces.entrySet()) {
-            Workspace w = source.getValue().get(name);
-            if (w == null) continue;
-            if (won == null) {
-                owner = source.getKey();
-                won = w;
-            } else {
-                conflict("workspace " + name + " is defined by both " + owner + " and " + source.getKey() + "; using " + owner);
-            }
+    private void definedBy(String workspace, String source, boolean defines) {
+        if (defines) {
+            workspaceSources.computeIfAbsent(workspace, k -> new TreeSet<>()).add(source);
+        } else {
+            Set<String> sources = workspaceSources.get(workspace);
+            sources.remove(source);
+            if (sources.isEmpty()) workspaceSources.remove(workspace);
         }
-        return won;
+    }
+
+    private Workspace winningWorkspace(String name) {
+        TreeSet<String> sources = workspaceSources.get(name);
+        if (sources == null) return null;
+        String owner = sources.first();
+        for (String other : sources.tailSet(owner, false)) {
+            conflict("workspace " + name + " is defined by both " + owner + " and " + other + "; using " + owner);
+        }
+        return workspaces.get(owner).get(name);
     }
 
     private void conflict(String message) {
