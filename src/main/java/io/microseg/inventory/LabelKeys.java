@@ -1,5 +1,8 @@
 package io.microseg.inventory;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /** The label names DOMAIN.md gives to Kubernetes objects when they are imported. */
 public final class LabelKeys {
     private LabelKeys() {}
@@ -15,6 +18,17 @@ public final class LabelKeys {
     public static final String SERVICE_TYPE = "orchestrator_system/service_type";
 
     public static String imported(String kubernetesKey) {
-        return ORCHESTRATOR_PREFIX + kubernetesKey;
+        String known = IMPORTED.get(kubernetesKey);
+        if (known != null) return known;
+        String key = ORCHESTRATOR_PREFIX + kubernetesKey;
+        if (IMPORTED.size() < MAX_REMEMBERED) IMPORTED.put(kubernetesKey, key);
+        return key;
     }
+
+    /**
+     * Selector keys are few and are imported for every pod a selector is tried on (millions of times
+     * on a large cluster), so their imported names are remembered; bounded, as keys are user input.
+     */
+    private static final int MAX_REMEMBERED = 10_000;
+    private static final Map<String, String> IMPORTED = new ConcurrentHashMap<>();
 }

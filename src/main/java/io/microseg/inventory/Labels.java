@@ -1,6 +1,7 @@
 package io.microseg.inventory;
 
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -16,7 +17,9 @@ public record Labels(Map<String, String> values) {
     public Labels {
         TreeMap<String, String> normalised = new TreeMap<>();
         values.forEach((k, v) -> normalised.put(k.toLowerCase(Locale.ROOT), v == null ? "" : v));
-        values = Collections.unmodifiableMap(normalised);
+        // Sorted for display, hashed for lookup: queries and endpoint selection look labels up millions
+        // of times on a large cluster, and a tree compares the long shared "orchestrator_" prefixes.
+        values = Collections.unmodifiableMap(new LinkedHashMap<>(normalised));
     }
 
     public Optional<String> get(String key) {
