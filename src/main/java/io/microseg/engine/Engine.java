@@ -39,6 +39,8 @@ public final class Engine implements AutoCloseable {
     private record ReadInputs(CompletableFuture<Inputs> result) implements Task {}
 
     private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
+    /** Why the engine thread died (an Error: out of memory, a subscriber's assertion); null while it lives. */
+    private volatile Throwable died;
     private final List<Consumer<ChangeSet>> subscribers = new CopyOnWriteArrayList<>();
     private final List<Consumer<Duration>> batchTimers = new CopyOnWriteArrayList<>();
     /** When the engine thread took the first task of the batch it is working on (System.nanoTime). */
@@ -70,7 +72,7 @@ public final class Engine implements AutoCloseable {
 
     /** Queues a change; never blocks. */
     public void submit(Change change) {
-        queue.add(new Apply(change));
+        enqueue(new Apply(change));
     }
 
     /** Receives every change set from now on, in version order, on the engine thread. */
@@ -94,21 +96,21 @@ public final class Engine implements AutoCloseable {
     /** Completes, with the version reached, once every change submitted before this call is applied. */
     public CompletableFuture<Long> sync() {
         CompletableFuture<Long> done = new CompletableFuture<>();
-        queue.add(new Barrier(done));
+        enqueue(new Barrier(done));
         return done;
     }
 
     /** The compiled state after every change submitted before this call. Do not call from a subscriber. */
     public Snapshot snapshot() {
         CompletableFuture<Snapshot> result = new CompletableFuture<>();
-        queue.add(new Read(result));
+        enqueue(new Read(result));
         return result.join();
     }
 
     /** The inventory and workspaces after every change submitted before this call (for trace and analyses). */
     public Inputs inputs() {
         CompletableFuture<Inputs> result = new CompletableFuture<>();
-        queue.add(new ReadInputs(result));
+        enqueue(new ReadInputs(result));
         return result.join();
     }
 
@@ -119,7 +121,7 @@ public final class Engine implements AutoCloseable {
      */
     public CompletableFuture<Long> replaceRules(RuleBase rules) {
         CompletableFuture<Long> done = new CompletableFuture<>();
-        queue.add(new Reload(rules, done));
+        enqueue(new Reload(rules, done));
         return done;
     }
 
@@ -153,6 +155,13 @@ public final class Engine implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } catch (Error e) {
+                // Nothing can be trusted after an Error; fail every waiter rather than leave it hanging.
+                died = e;
+                LOG.error("the engine thread died at version {}; every pending and later request fails", version, e);
+                batch.forEach(t -> fail(t, e));
+                failQueued();
+                throw e;
             } catch (RuntimeException e) {
                 // a bad batch must not stop the engine: the session keeps its last consistent state
                 LOG.error("batch of {} changes failed; the rules stay as they were", batch.size(), e);
@@ -164,6 +173,23 @@ public final class Engine implements AutoCloseable {
                 batch.clear();
             }
         }
+    }
+
+    private void enqueue(Task task) {
+        queue.add(task);
+        if (died != null) failQueued(); // the thread is gone: nothing else will answer
+    }
+
+    private void failQueued() {
+        for (Task t; (t = queue.poll()) != null; ) fail(t, died);
+    }
+
+    private static void fail(Task task, Throwable why) {
+        IllegalStateException e = new IllegalStateException("the engine thread died: " + why, why);
+        if (task instanceof Barrier b) b.done().completeExceptionally(e);
+        else if (task instanceof Read r) r.result().completeExceptionally(e);
+        else if (task instanceof Reload r) r.done().completeExceptionally(e);
+        else if (task instanceof ReadInputs r) r.result().completeExceptionally(e);
     }
 
     private long reload(RuleBase rules) {
