@@ -131,12 +131,12 @@ public final class CompilationAssembler {
         return new Compilation(rules, sets, sortedWarnings);
     }
 
-    /** One concrete rule from the facts that justify it (all with the same {@link #idOf id}; a fact listed twice counts once). */
+    /** One concrete rule from the facts that justify it (all with the same {@link #idOf id}; the same justification twice counts once). */
     public CompiledRule toRule(String id, List<FirewallRule> facts) {
         FirewallRule f = facts.get(0);
         // almost every rule has one justification: a million of them are built on a large compile
-        List<Justification> why = facts.size() == 1 ? List.of(justification(f)) : facts.stream().distinct()
-                .map(this::justification)
+        List<Justification> why = facts.size() == 1 ? List.of(justification(f)) : facts.stream()
+                .map(this::justification).distinct()
                 .sorted(Comparator.comparing((Justification j) -> j.matched().toString()))
                 .toList();
         return new CompiledRule(id, f.workload(), f.direction(), f.action(), f.protocol(), f.ports(), f.peerSet(),

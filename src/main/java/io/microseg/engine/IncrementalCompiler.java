@@ -49,9 +49,10 @@ final class IncrementalCompiler implements AutoCloseable {
     private boolean broken;
 
     /**
-     * The facts behind each rule id: almost always one, so a small list rather than a set each. Two
-     * groups may yield the same concrete fact (two service ports on one target port); it is then
-     * listed twice, and goes when both have withdrawn it.
+     * The facts behind each rule id: almost always one, so a small immutable list rather than a set
+     * each, replaced rather than changed (so a batch's before-state is the list it found). Two groups
+     * may yield the same concrete rule (two service ports on one target port): both facts are listed,
+     * and the rule goes when both have been withdrawn.
      */
     private final Map<String, List<FirewallRule>> rulesById = new HashMap<>();
     private final Map<String, Integer> setUsers = new HashMap<>();
@@ -184,13 +185,14 @@ final class IncrementalCompiler implements AutoCloseable {
             Object o = event.getValue();
             if (o instanceof FirewallRule f) {
                 String id = CompilationAssembler.idOf(f);
-                if (!nothingBefore) rulesBefore.computeIfAbsent(id, k -> List.copyOf(rulesById.getOrDefault(k, List.of())));
+                if (!nothingBefore) rulesBefore.computeIfAbsent(id, k -> rulesById.getOrDefault(k, List.of()));
                 if (in) {
-                    rulesById.computeIfAbsent(id, k -> new ArrayList<>(1)).add(f);
+                    rulesById.merge(id, List.of(f), IncrementalCompiler::concat);
                 } else {
-                    List<FirewallRule> facts = rulesById.get(id);
-                    facts.remove(f);
-                    if (facts.isEmpty()) rulesById.remove(id);
+                    List<FirewallRule> remaining = new ArrayList<>(rulesById.get(id));
+                    remaining.remove(f);
+                    if (remaining.isEmpty()) rulesById.remove(id);
+                    else rulesById.put(id, List.copyOf(remaining));
                 }
             } else if (o instanceof SetMember m) {
                 if (in) {
@@ -248,6 +250,12 @@ final class IncrementalCompiler implements AutoCloseable {
             if (users == (use > 0 ? 1 : 0)) changed.add(r.peerSet());
         }
         return r;
+    }
+
+    private static List<FirewallRule> concat(List<FirewallRule> held, List<FirewallRule> more) {
+        List<FirewallRule> all = new ArrayList<>(held);
+        all.addAll(more);
+        return List.copyOf(all);
     }
 
     private static boolean removeFrom(Map<String, Set<String>> sets, String set, String ip) {

@@ -39,9 +39,6 @@ public record GroupRule(AppliedTo appliedTo, Direction direction, Action action,
 
     /** The concrete rule on one member, enforced where the member's rules land. */
     public FirewallRule on(Workload member) {
-        String[] why = matched.toArray(new String[matched.size() + 1]);
-        why[matched.size()] = member.id();
-        return new FirewallRule(member.landsOn(), direction, action, protocol, ports, peerSet, rank, priority, policy,
-                rule, List.of(why));
+        return new FirewallRule(this, member);
     }
 }

@@ -3,7 +3,6 @@ package io.microseg.compile;
 import io.microseg.facts.AppliedTo;
 import io.microseg.facts.Backend;
 import io.microseg.facts.CatchAll;
-import io.microseg.facts.FirewallRule;
 import io.microseg.facts.GroupRule;
 import io.microseg.facts.InScope;
 import io.microseg.facts.Selected;
@@ -30,12 +29,14 @@ class AppliedToGroupsTest {
     private static final Workload WEB_0 = pod("pod/k/web-0");
     private static final Workload WEB_1 = pod("pod/k/web-1");
 
-    /** What the listener was told, as a multiset: rule → times present. */
-    private final Map<FirewallRule, Integer> present = new HashMap<>();
+    /** What the listener was told, as a multiset of what the rules say: rule → times present. */
+    private final Map<String, Integer> present = new HashMap<>();
     private final List<String> log = new ArrayList<>();
     private final AppliedToGroups groups = new AppliedToGroups((rule, added) -> {
-        present.merge(rule, added ? 1 : -1, Integer::sum);
-        present.remove(rule, 0);
+        String said = String.join(" ", rule.workload(), rule.direction().name(), rule.action().name(), rule.ports(),
+                String.valueOf(rule.peerSet()), rule.policy(), rule.rule(), rule.matched().toString());
+        present.merge(said, added ? 1 : -1, Integer::sum);
+        present.remove(said, 0);
         log.add((added ? "+ " : "- ") + rule.workload() + " " + rule.matched());
     });
 
@@ -161,7 +162,7 @@ class AppliedToGroupsTest {
     }
 
     private List<String> workloadsWithRules() {
-        return present.keySet().stream().map(FirewallRule::workload).distinct().toList();
+        return present.keySet().stream().map(said -> said.substring(0, said.indexOf(' '))).distinct().toList();
     }
 
     private static Workload pod(String id) {
