@@ -87,7 +87,8 @@ kp() { x $P-n1 nft list table ip kube-proxy; x $P-n2 nft list table ip kube-prox
 kp > "$WORK/kube-proxy.before"
 
 # the db listener
-x $P-db0 java tests/e2e/Listen.java 27017 > "$WORK/listen.log" 2>&1 & PIDS+=($!)
+# not through x(): a backgrounded shell function is a subshell, and killing it would leave java running
+ip netns exec $P-db0 java tests/e2e/Listen.java 27017 > "$WORK/listen.log" 2>&1 & PIDS+=($!)
 
 # inputs, server and agents
 cp -r tests/e2e/inventory "$WORK/inventory"
