@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * Expands the rules the session derives per group ({@link GroupRule}) into concrete rules per member
@@ -54,10 +53,10 @@ public final class AppliedToGroups {
     private final Listener listener;
 
     private final Map<String, Workload> workloads = new HashMap<>();
-    private final Index scopes = new Index(true);
-    private final Index selections = new Index(false);
-    private final Index backends = new Index(false);
-    private final Index nodesOfCluster = new Index(false);
+    private final Relation scopes = new Relation(true);
+    private final Relation selections = new Relation(false);
+    private final Relation backends = new Relation(false);
+    private final Relation nodesOfCluster = new Relation(false);
 
     private final Map<AppliedTo, Group> groups = new HashMap<>();
     private final Map<String, List<Group>> groupsByScope = new HashMap<>();
@@ -127,7 +126,7 @@ public final class AppliedToGroups {
 
     /** Moves a changed workload into or out of every group it may belong to, or has belonged to. */
     private void rejudge(String item) {
-        Set<String> candidates = new HashSet<>(scopes.of(item));
+        Set<String> candidates = new HashSet<>(scopes.keysOf(item));
         candidates.addAll(leftScopes.getOrDefault(item, Set.of()));
         for (String scope : candidates) {
             for (Group g : groupsByScope.getOrDefault(scope, List.of())) {
@@ -184,49 +183,5 @@ public final class AppliedToGroups {
             case NODES -> w.kind() == WorkloadKind.NODE && to.key().equals(w.cluster());
             case BACKENDS -> backends.holds(to.key(), item);
         };
-    }
-
-    /**
-     * A relation between keys (a scope, a selector, a backend key, a cluster) and item ids, both ways.
-     * A pair may be asserted more than once (a dual-stack backend is two facts), so pairs are counted.
-     * Only scopes are looked up by item, so only they keep that direction.
-     */
-    private static final class Index {
-        private final Map<String, Map<String, Integer>> byKey = new HashMap<>();
-        private final Map<String, Set<String>> byItem;
-
-        Index(boolean byItem) {
-            this.byItem = byItem ? new HashMap<>() : null;
-        }
-
-        void update(String key, String item, boolean present) {
-            Map<String, Integer> items = byKey.computeIfAbsent(key, k -> new HashMap<>());
-            int n = items.merge(item, present ? 1 : -1, Integer::sum);
-            if (n > 0) {
-                if (byItem != null) byItem.computeIfAbsent(item, k -> new HashSet<>(4)).add(key);
-                return;
-            }
-            items.remove(item);
-            if (items.isEmpty()) byKey.remove(key);
-            if (byItem == null) return;
-            Set<String> keys = byItem.get(item);
-            if (keys != null) {
-                keys.remove(key);
-                if (keys.isEmpty()) byItem.remove(item);
-            }
-        }
-
-        boolean holds(String key, String item) {
-            Map<String, Integer> items = byKey.get(key);
-            return items != null && items.containsKey(item);
-        }
-
-        Collection<String> members(String key) {
-            return byKey.getOrDefault(key, Map.of()).keySet();
-        }
-
-        Set<String> of(String item) {
-            return byItem.getOrDefault(item, Set.of());
-        }
     }
 }

@@ -44,10 +44,6 @@ public final class CompilationAssembler {
      * on cache misses, comparing rules of different workloads scattered over the heap.
      */
     public static void sortForEvaluation(List<CompiledRule> rules) {
-        if (rules.size() < 1024) {
-            rules.sort(EVALUATION_ORDER);
-            return;
-        }
         Map<String, List<CompiledRule>> byWorkload = new HashMap<>();
         for (CompiledRule r : rules) byWorkload.computeIfAbsent(r.workload(), k -> new ArrayList<>(8)).add(r);
         List<String> workloads = new ArrayList<>(byWorkload.keySet());

@@ -5,9 +5,7 @@ import io.microseg.facts.Selected;
 import io.microseg.facts.SetMember;
 
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The address set of each consumer or provider query: every address of every workload the query
@@ -27,8 +25,9 @@ public final class QuerySets {
     }
 
     private final Listener listener;
-    private final Map<String, Set<String>> addressesOf = new HashMap<>();
-    private final Map<String, Set<String>> selectorsOf = new HashMap<>();
+    /** Workload → its addresses, and item → the queries selecting it. */
+    private final Relation addressesOf = new Relation(false);
+    private final Relation selectorsOf = new Relation(false);
     private final Map<SetMember, Integer> members = new HashMap<>();
 
     public QuerySets(Listener listener) {
@@ -38,20 +37,12 @@ public final class QuerySets {
     /** A {@link Selected} or {@link Address} fact came ({@code present}) or went; any other fact is ignored. */
     public void fact(Object fact, boolean present) {
         if (fact instanceof Selected s) {
-            if (!update(selectorsOf, s.item(), s.selector(), present)) return;
-            for (String ip : addressesOf.getOrDefault(s.item(), Set.of())) count(new SetMember(s.selector(), ip), present);
+            if (!selectorsOf.update(s.item(), s.selector(), present)) return;
+            for (String ip : addressesOf.members(s.item())) count(new SetMember(s.selector(), ip), present);
         } else if (fact instanceof Address a) {
-            if (!update(addressesOf, a.workload(), a.ip(), present)) return;
-            for (String selector : selectorsOf.getOrDefault(a.workload(), Set.of())) count(new SetMember(selector, a.ip()), present);
+            if (!addressesOf.update(a.workload(), a.ip(), present)) return;
+            for (String selector : selectorsOf.members(a.workload())) count(new SetMember(selector, a.ip()), present);
         }
-    }
-
-    private static boolean update(Map<String, Set<String>> index, String item, String value, boolean present) {
-        if (present) return index.computeIfAbsent(item, k -> new HashSet<>(4)).add(value);
-        Set<String> values = index.get(item);
-        if (values == null || !values.remove(value)) return false;
-        if (values.isEmpty()) index.remove(item);
-        return true;
     }
 
     private void count(SetMember m, boolean present) {

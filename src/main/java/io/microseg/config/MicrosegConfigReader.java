@@ -26,6 +26,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import static io.microseg.input.Wording.found;
+import static io.microseg.input.Wording.present;
+
 /**
  * Reads {@code config/microseg.yaml}, refusing anything doubtful: an unknown field (a typo) or a value
  * of the wrong type is an {@link InputException} naming the file, the line, the field by its YAML path
@@ -355,17 +358,5 @@ public final class MicrosegConfigReader {
 
     private static String join(String path, String name) {
         return path.isEmpty() ? name : path + "." + name;
-    }
-
-    private static boolean present(JsonNode node) {
-        return !node.isMissingNode() && !node.isNull();
-    }
-
-    private static String found(JsonNode node) {
-        if (!present(node)) return "nothing";
-        if (node.isObject()) return "a mapping";
-        if (node.isArray()) return "a list";
-        if (node.isTextual()) return '"' + node.asText() + '"';
-        return node.asText();
     }
 }

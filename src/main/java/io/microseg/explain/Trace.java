@@ -383,21 +383,26 @@ public final class Trace {
             return;
         }
         String vip = givenIp != null ? givenIp : sameFamily(s.clusterIps(), src.ips());
-        String srcIp = addressOf(src, vip);
         f.path = "ClusterIP " + vip + ":" + f.port + " of " + s.id() + " (" + s.type() + "); kube-proxy DNATs to a pod on its"
                 + " target port, the source address is kept";
         if (!inCluster) {
             f.blocked.add(src.id() + " is not a pod or node of cluster " + s.cluster() + ": a ClusterIP is reachable only from"
                     + " inside its cluster" + alternatives(s, sp));
         }
-        Context ctx = new Context(src, endOf(s, vip, Access.CLUSTER_IP), s, sp, Access.CLUSTER_IP, null, false, f.port);
+        End vipEnd = endOf(s, vip, Access.CLUSTER_IP);
+        Context ctx = new Context(src, vipEnd, s, sp, Access.CLUSTER_IP, null, false, f.port);
         f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, "ClusterIP of " + s.id(), vip, f.port, ctx);
         if (sp == null || !inCluster) return;
+        backendsAcceptTheSource(f, src, vipEnd, s, sp, Access.CLUSTER_IP);
+    }
+
+    /** Each backend's ingress from the source's own address (no SNAT), as reached through {@code dest}. */
+    private void backendsAcceptTheSource(Flow f, End src, End dest, Service s, ServicePort sp, Access access) {
         for (Backend be : backends(f, s, sp)) {
             End b = be.end();
             Endpoint e = be.endpoint();
-            Context bctx = new Context(src, endOf(s, vip, Access.CLUSTER_IP), s, sp, Access.CLUSTER_IP, b, false, f.port);
-            f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, src.id(), addressOf(src, e.ip()), e.targetPort(), bctx);
+            f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, src.id(), addressOf(src, e.ip()), e.targetPort(),
+                    new Context(src, dest, s, sp, access, b, false, f.port));
         }
     }
 
@@ -420,20 +425,13 @@ public final class Trace {
             return;
         }
         String lb = givenIp != null ? givenIp : sameFamily(s.loadBalancerIps(), src.ips());
-        String srcIp = addressOf(src, lb);
         End lbEnd = endOf(s, lb, Access.LOAD_BALANCER);
         Context ctx = new Context(src, lbEnd, s, sp, Access.LOAD_BALANCER, null, false, f.port);
         if (inCluster) {
             f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id() + "; from inside the cluster kube-proxy"
                     + " DNATs it to a pod on its target port at once, the source address is kept";
             f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, "load-balancer address of " + s.id(), lb, f.port, ctx);
-            if (sp == null) return;
-            for (Backend be : backends(f, s, sp)) {
-                End b = be.end();
-                Endpoint e = be.endpoint();
-                f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, src.id(), addressOf(src, e.ip()), e.targetPort(),
-                        new Context(src, lbEnd, s, sp, Access.LOAD_BALANCER, b, false, f.port));
-            }
+            if (sp != null) backendsAcceptTheSource(f, src, lbEnd, s, sp, Access.LOAD_BALANCER);
             return;
         }
         f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, "load-balancer address of " + s.id(), lb, f.port, ctx);
@@ -448,12 +446,7 @@ public final class Trace {
         }
         f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id() + ", delivered straight to the pods"
                 + " (no node ports), the source address is kept";
-        for (Backend be : backends(f, s, sp)) {
-            End b = be.end();
-            Endpoint e = be.endpoint();
-            f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, src.id(), addressOf(src, e.ip()), e.targetPort(),
-                    new Context(src, lbEnd, s, sp, Access.LOAD_BALANCER, b, false, f.port));
-        }
+        backendsAcceptTheSource(f, src, lbEnd, s, sp, Access.LOAD_BALANCER);
     }
 
     /**

@@ -1,11 +1,30 @@
 package io.microseg.input;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.List;
 import java.util.Locale;
 
-/** How error messages name alternatives: "a, b and c", and the known word a typo most likely meant. */
+/**
+ * How error messages name alternatives ("a, b and c", the known word a typo most likely meant) and
+ * what a document held where something else was expected.
+ */
 public final class Wording {
     private Wording() {}
+
+    /** Whether a YAML field is there at all (not missing, not null). */
+    public static boolean present(JsonNode node) {
+        return !node.isMissingNode() && !node.isNull();
+    }
+
+    /** A YAML node as an error message shows what was found: "nothing", "a mapping", "\"x\"", 42. */
+    public static String found(JsonNode node) {
+        if (!present(node)) return "nothing";
+        if (node.isObject()) return "a mapping";
+        if (node.isArray()) return "a list";
+        if (node.isTextual()) return '"' + node.asText() + '"';
+        return node.asText();
+    }
 
     /** "a", "a and b", "a, b and c". */
     public static String listed(List<String> words) {

@@ -18,6 +18,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import static io.microseg.input.Wording.found;
+import static io.microseg.input.Wording.present;
+
 /**
  * Reads {@code kind: Workspace} documents into {@link Workspace}s, refusing anything doubtful: the
  * first problem is an {@link InputException} naming the file, the workspace or policy, the field by
@@ -265,21 +268,8 @@ public final class PolicyReader {
         }
     }
 
-    private static boolean present(JsonNode node) {
-        return !node.isMissingNode() && !node.isNull();
-    }
-
     private static String upper(JsonNode node) {
         return node.isTextual() ? node.asText().trim().toUpperCase(Locale.ROOT) : "";
-    }
-
-    /** A node as an error message shows what was found. */
-    private static String found(JsonNode node) {
-        if (!present(node)) return "nothing";
-        if (node.isObject()) return "a mapping";
-        if (node.isArray()) return "a list";
-        if (node.isTextual()) return '"' + node.asText() + '"';
-        return node.asText();
     }
 
     private static String orNothing(String s) {
