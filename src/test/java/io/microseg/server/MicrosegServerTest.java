@@ -120,7 +120,7 @@ class MicrosegServerTest {
             v2 = second.get("version").asLong();
             assertThat(list(second.get("rulesAdded"))).hasSize(2);
         }
-        try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + v1, NODE_1)) {
+        try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + v1 + "&epoch=" + t.server.epoch(), NODE_1)) {
             JsonNode first = s.next(Duration.ofSeconds(5), true);
             assertThat(first.get("type").asText()).isEqualTo("delta");
             assertThat(first.get("version").asLong()).isEqualTo(v2);
@@ -130,7 +130,7 @@ class MicrosegServerTest {
             assertThat(bookmark.get("type").asText()).isEqualTo("bookmark");
             assertThat(bookmark.get("version").asLong()).isGreaterThanOrEqualTo(v2);
         }
-        try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + v2, NODE_1)) {
+        try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + v2 + "&epoch=" + t.server.epoch(), NODE_1)) {
             assertThat(s.next(Duration.ofSeconds(5), true).get("type").asText()).isEqualTo("bookmark");
         }
     }
@@ -139,7 +139,7 @@ class MicrosegServerTest {
     void aSinceTooOldOrFromTheFutureGetsAReplacingSnapshot() {
         long now = t.server.feed().version();
         for (String since : List.of("1", Long.toString(now + 1_000_000))) {
-            try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + since, NODE_1)) {
+            try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + since + "&epoch=" + t.server.epoch(), NODE_1)) {
                 JsonNode first = s.next();
                 assertThat(first.get("type").asText()).as("since=" + since).isEqualTo("snapshot");
                 assertThat(first.get("replace").asBoolean()).isTrue();

@@ -90,7 +90,8 @@ final class TestServer implements AutoCloseable {
     }
 
     Response post(String path, String token) {
-        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.noBody()), token);
+        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.noBody()), token);
     }
 
     private Response send(HttpRequest.Builder req, String token) {
