@@ -56,6 +56,27 @@ final class ConnectionGuard {
         }
     }
 
+    /** File descriptors kept for what is not a client connection: the JVM's jars, watched folders, the Kubernetes clients. */
+    static final int RESERVED_FILES = 256;
+
+    /**
+     * The limits with the connection caps lowered, if need be, under the process's open-file limit less
+     * {@link #RESERVED_FILES}: a connection the kernel cannot accept is one nobody can refuse gracefully,
+     * and the files the server itself needs must stay available. {@code fileLimit} &lt;= 0: unknown, unchanged.
+     */
+    static MicrosegConfig.Http withinFileLimit(MicrosegConfig.Http limits, long fileLimit) {
+        if (fileLimit <= 0 || limits.maxConnections() <= fileLimit - RESERVED_FILES) return limits;
+        int max = (int) Math.max(1, Math.min(Integer.MAX_VALUE, fileLimit - RESERVED_FILES));
+        return new MicrosegConfig.Http(limits.headerTimeout(), limits.idleTimeout(), max,
+                Math.min(max, limits.maxUnauthenticatedConnections()), limits.workers(), limits.errorLogInterval());
+    }
+
+    /** The process's open-file limit, or -1 where the JVM does not say. */
+    static long fileLimit() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os
+                ? os.getMaxFileDescriptorCount() : -1;
+    }
+
     ConnectionGuard(Vertx vertx, MicrosegConfig.Http limits, ServerMetrics metrics) {
         this.vertx = vertx;
         this.limits = limits;

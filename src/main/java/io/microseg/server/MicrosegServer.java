@@ -135,7 +135,13 @@ public final class MicrosegServer implements AutoCloseable {
                         .setRegistryName("microseg-" + java.util.UUID.randomUUID())))
                 .withMetrics(new MicrometerMetricsFactory(metrics.registry))
                 .build();
-        MicrosegConfig.Http limits = settings.http();
+        MicrosegConfig.Http limits = ConnectionGuard.withinFileLimit(settings.http(), ConnectionGuard.fileLimit());
+        if (limits.maxConnections() < settings.http().maxConnections()) {
+            LOG.warn("server.http.maxConnections {} is above the open-file limit {} less {} kept for the server's own files: "
+                    + "capped at {} connections ({} unauthenticated); raise the limit (ulimit -n) to allow more",
+                    settings.http().maxConnections(), ConnectionGuard.fileLimit(), ConnectionGuard.RESERVED_FILES,
+                    limits.maxConnections(), limits.maxUnauthenticatedConnections());
+        }
         this.guard = new ConnectionGuard(vertx, limits, metrics);
         this.gate = new RequestGate(settings.auth().insecureNoAuth());
         this.errors = new RateLimitedLog(LOG, limits.errorLogInterval());

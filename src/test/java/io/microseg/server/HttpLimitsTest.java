@@ -270,4 +270,17 @@ class HttpLimitsTest {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
     }
+
+    @Test
+    void theConnectionCapsStayUnderTheProcesssOpenFileLimit() {
+        MicrosegConfig.Http configured = MicrosegConfig.Http.DEFAULT; // 10,000 connections, 1,000 unauthenticated
+        assertThat(ConnectionGuard.withinFileLimit(configured, 1_048_576)).isEqualTo(configured);
+        assertThat(ConnectionGuard.withinFileLimit(configured, -1)).as("unknown limit").isEqualTo(configured);
+        MicrosegConfig.Http capped = ConnectionGuard.withinFileLimit(configured, 4_096);
+        assertThat(capped.maxConnections()).isEqualTo(4_096 - ConnectionGuard.RESERVED_FILES);
+        assertThat(capped.maxUnauthenticatedConnections()).isEqualTo(1_000);
+        MicrosegConfig.Http tiny = ConnectionGuard.withinFileLimit(configured, 1_024);
+        assertThat(tiny.maxConnections()).isEqualTo(768);
+        assertThat(tiny.maxUnauthenticatedConnections()).isEqualTo(768);
+    }
 }
