@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
+import java.net.URLEncoder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -87,8 +88,10 @@ final class EnforceCommand implements Callable<Integer> {
         });
         long backoff = 500;
         System.err.println("microseg enforce: agent " + id + " following " + server.resolve(path));
+        String epoch = null; // the server instance whose versions state.version() counts in
         while (!Thread.currentThread().isInterrupted()) {
-            String query = state.version() >= 0 ? "?since=" + state.version() : "";
+            String query = state.version() < 0 ? ""
+                    : "?since=" + state.version() + (epoch == null ? "" : "&epoch=" + URLEncoder.encode(epoch, StandardCharsets.UTF_8));
             boolean gotEvent = false;
             try {
                 HttpRequest.Builder req = HttpRequest.newBuilder(server.resolve(path + query)).GET();
@@ -119,6 +122,7 @@ final class EnforceCommand implements Callable<Integer> {
                         lastLine.set(System.nanoTime());
                         if (line.isBlank()) continue;
                         AgentEvent event = AgentState.parse(line);
+                        if (event instanceof AgentEvent.Snapshot) epoch = epochOf(line);
                         boolean changed = state.apply(event);
                         gotEvent = true;
                         backoff = 500;
@@ -138,6 +142,20 @@ final class EnforceCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The top-level {@code epoch} of an event line, or null; reads no further than that field. */
+    static String epochOf(String line) throws IOException {
+        try (com.fasterxml.jackson.core.JsonParser p = new com.fasterxml.jackson.core.JsonFactory().createParser(line)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) return null;
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+                if (name.equals("epoch")) return value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? p.getText() : null;
+                p.skipChildren();
+            }
+            return null;
+        }
     }
 
     static long parseDuration(String text) {

@@ -84,8 +84,9 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
      * @param auth             the tokens, or the explicit choice of no authentication on loopback
      * @param bookmarkInterval how often an idle stream gets a bookmark (its heartbeat)
      * @param slowConsumer     when a watch stream whose client does not keep up is closed
+     * @param http             the connection and request limits that keep the server up whatever clients do
      */
-    public record Server(Listen listen, Auth auth, Duration bookmarkInterval, SlowConsumer slowConsumer) {
+    public record Server(Listen listen, Auth auth, Duration bookmarkInterval, SlowConsumer slowConsumer, Http http) {
         public static final Listen DEFAULT_LISTEN = new Listen("127.0.0.1", 8080);
         public static final Duration DEFAULT_BOOKMARK_INTERVAL = Duration.ofSeconds(10);
         public static final Server DEFAULT = new Server(DEFAULT_LISTEN, Auth.NONE, DEFAULT_BOOKMARK_INTERVAL, SlowConsumer.DEFAULT);
@@ -94,23 +95,82 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
             Objects.requireNonNull(listen, "listen");
             Objects.requireNonNull(auth, "auth");
             Objects.requireNonNull(slowConsumer, "slowConsumer");
+            Objects.requireNonNull(http, "http");
             if (bookmarkInterval.isNegative() || bookmarkInterval.isZero()) throw new IllegalArgumentException("bookmarkInterval must be positive");
+            if (http.idleTimeout().compareTo(bookmarkInterval.multipliedBy(2)) < 0) {
+                throw new IllegalArgumentException("http.idleTimeout (" + http.idleTimeout().toMillis() + " ms) must be at least twice "
+                        + "bookmarkInterval (" + bookmarkInterval.toMillis() + " ms): a watch stream writes a bookmark every interval "
+                        + "and must never look idle");
+            }
+        }
+
+        /** The default HTTP limits. */
+        public Server(Listen listen, Auth auth, Duration bookmarkInterval, SlowConsumer slowConsumer) {
+            this(listen, auth, bookmarkInterval, slowConsumer, Http.DEFAULT);
         }
 
         public Server withListen(Listen l) {
-            return new Server(l, auth, bookmarkInterval, slowConsumer);
+            return new Server(l, auth, bookmarkInterval, slowConsumer, http);
         }
 
         public Server withAuth(Auth a) {
-            return new Server(listen, a, bookmarkInterval, slowConsumer);
+            return new Server(listen, a, bookmarkInterval, slowConsumer, http);
         }
 
         public Server withBookmarkInterval(Duration d) {
-            return new Server(listen, auth, d, slowConsumer);
+            return new Server(listen, auth, d, slowConsumer, http);
         }
 
         public Server withSlowConsumer(SlowConsumer s) {
-            return new Server(listen, auth, bookmarkInterval, s);
+            return new Server(listen, auth, bookmarkInterval, s, http);
+        }
+
+        public Server withHttp(Http h) {
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, h);
+        }
+    }
+
+    /**
+     * {@code server.http:} limits on connections and requests, so that no client, authenticated or not,
+     * can exhaust the server or lock the agents out.
+     *
+     * @param headerTimeout       a new connection must send a complete request head within this, or it is closed
+     *                            (slowloris)
+     * @param idleTimeout         a connection with no request in progress is closed after this; also the
+     *                            longest silence (no byte either way) on any connection. Watch streams are
+     *                            exempt from the first and write a bookmark every bookmarkInterval, so it must
+     *                            be at least twice that
+     * @param maxConnections      open connections in all; beyond it the oldest connection that has not made an
+     *                            authenticated request and has none in progress is closed, or else the new one
+     * @param maxUnauthenticatedConnections connections that have not made an authenticated request yet (new
+     *                            ones, probes, scrapers); beyond it the oldest idle one of them is closed, or
+     *                            else the new one: a flood of silent connections cannot fill the server
+     * @param workers             threads for the operators' reads (trace, warnings, explain, workload rules) and
+     *                            the metrics scrape, which must not run on the event loop that carries the
+     *                            watch streams; requests beyond them wait in line
+     * @param errorLogInterval    malformed requests and internal errors are logged at most once per interval
+     *                            for each kind, with the number not logged
+     */
+    public record Http(Duration headerTimeout, Duration idleTimeout, int maxConnections, int maxUnauthenticatedConnections,
+                       int workers, Duration errorLogInterval) {
+        public static final Http DEFAULT = new Http(Duration.ofSeconds(10), Duration.ofSeconds(60), 10_000, 1_000, 4,
+                Duration.ofSeconds(10));
+
+        public Http {
+            positive("headerTimeout", headerTimeout);
+            positive("idleTimeout", idleTimeout);
+            positive("errorLogInterval", errorLogInterval);
+            if (maxConnections <= 0) throw new IllegalArgumentException("maxConnections must be positive");
+            if (maxUnauthenticatedConnections <= 0 || maxUnauthenticatedConnections > maxConnections) {
+                throw new IllegalArgumentException("maxUnauthenticatedConnections must be positive and at most maxConnections ("
+                        + maxConnections + ")");
+            }
+            if (workers <= 0) throw new IllegalArgumentException("workers must be positive");
+        }
+
+        private static void positive(String name, Duration d) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive");
         }
     }
 

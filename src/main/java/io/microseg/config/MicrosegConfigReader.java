@@ -48,6 +48,13 @@ import static io.microseg.input.Wording.present;
  *   listen: 127.0.0.1:8080               # HOST:PORT, default 127.0.0.1:8080
  *   bookmarkInterval: 10s                # heartbeat of idle watch streams, default 10s
  *   slowConsumer: {maxPendingChanges: 100000, grace: 30s}
+ *   http:                                # connection and request limits (docs/security.md)
+ *     headerTimeout: 10s                 # a new connection's request head must be complete within this
+ *     idleTimeout: 60s                   # a connection with no request in progress; at least 2 bookmarkIntervals
+ *     maxConnections: 10000              # open connections in all
+ *     maxUnauthenticatedConnections: 1000  # connections that have not made an authenticated request yet
+ *     workers: 4                         # threads for trace, warnings, explain, workload rules and /metrics
+ *     errorLogInterval: 10s              # malformed requests are logged once per interval and kind
  *   auth:
  *     insecureNoAuth: false              # true: no tokens at all; only on a loopback listen address
  *     agents:                            # an agent reads its own node's or host's rules
@@ -62,7 +69,9 @@ import static io.microseg.input.Wording.present;
 public final class MicrosegConfigReader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final List<String> TOP_FIELDS = List.of("inventory", "policies", "server");
-    private static final List<String> SERVER_FIELDS = List.of("listen", "bookmarkInterval", "slowConsumer", "auth");
+    private static final List<String> SERVER_FIELDS = List.of("listen", "bookmarkInterval", "slowConsumer", "http", "auth");
+    private static final List<String> HTTP_FIELDS = List.of("headerTimeout", "idleTimeout", "maxConnections",
+            "maxUnauthenticatedConnections", "workers", "errorLogInterval");
     private static final List<String> SLOW_CONSUMER_FIELDS = List.of("maxPendingChanges", "grace");
     private static final List<String> AUTH_FIELDS = List.of("insecureNoAuth", "agents", "operators");
     private static final List<String> AGENT_FIELDS = List.of("identity", "tokenHash");
@@ -172,29 +181,54 @@ public final class MicrosegConfigReader {
                 throw error("server.listen", e.getMessage());
             }
         }
-        if (present(node.path("bookmarkInterval"))) {
-            server = server.withBookmarkInterval(duration("server.bookmarkInterval", node.path("bookmarkInterval")));
-        }
+        java.time.Duration bookmarks = present(node.path("bookmarkInterval"))
+                ? duration("server.bookmarkInterval", node.path("bookmarkInterval")) : server.bookmarkInterval();
         JsonNode slow = node.path("slowConsumer");
         if (present(slow)) {
             if (!slow.isObject()) throw error("server.slowConsumer", "expected a mapping with maxPendingChanges and grace, found " + found(slow));
             checkFields("server.slowConsumer", slow, SLOW_CONSUMER_FIELDS);
             MicrosegConfig.SlowConsumer d = MicrosegConfig.SlowConsumer.DEFAULT;
-            int max = d.maxPendingChanges();
-            JsonNode m = slow.path("maxPendingChanges");
-            if (present(m)) {
-                if (!m.isInt() || m.asInt() <= 0) throw error("server.slowConsumer.maxPendingChanges", "expected a positive whole number, found " + found(m));
-                max = m.asInt();
-            }
+            int max = positiveInt("server.slowConsumer.maxPendingChanges", slow.path("maxPendingChanges"), d.maxPendingChanges());
             java.time.Duration grace = present(slow.path("grace")) ? duration("server.slowConsumer.grace", slow.path("grace")) : d.grace();
             server = server.withSlowConsumer(new MicrosegConfig.SlowConsumer(max, grace));
         }
+        MicrosegConfig.Http http = http(node.path("http"));
+        if (http.idleTimeout().compareTo(bookmarks.multipliedBy(2)) < 0) {
+            throw error(present(node.path("http").path("idleTimeout")) ? "server.http.idleTimeout" : "server.bookmarkInterval",
+                    "expected server.http.idleTimeout (" + http.idleTimeout().toMillis() + " ms) to be at least twice server.bookmarkInterval ("
+                            + bookmarks.toMillis() + " ms): a watch stream is idle between bookmarks and must not be closed as idle");
+        }
+        server = new MicrosegConfig.Server(server.listen(), server.auth(), bookmarks, server.slowConsumer(), http);
         MicrosegConfig.Auth auth = auth(node.path("auth"));
         if (auth.insecureNoAuth() && !server.listen().isLoopback()) {
             throw error("server.auth.insecureNoAuth", "expected insecureNoAuth only with a loopback listen address (127.0.0.1, ::1, localhost), "
                     + "found listen " + server.listen() + ": configure agent and operator tokens instead");
         }
         return server.withAuth(auth);
+    }
+
+    private MicrosegConfig.Http http(JsonNode node) {
+        MicrosegConfig.Http d = MicrosegConfig.Http.DEFAULT;
+        if (!present(node)) return d;
+        if (!node.isObject()) throw error("server.http", "expected a mapping with " + Wording.listed(HTTP_FIELDS) + ", found " + found(node));
+        checkFields("server.http", node, HTTP_FIELDS);
+        java.time.Duration header = present(node.path("headerTimeout")) ? duration("server.http.headerTimeout", node.path("headerTimeout")) : d.headerTimeout();
+        java.time.Duration idle = present(node.path("idleTimeout")) ? duration("server.http.idleTimeout", node.path("idleTimeout")) : d.idleTimeout();
+        int max = positiveInt("server.http.maxConnections", node.path("maxConnections"), d.maxConnections());
+        int unauthenticated = positiveInt("server.http.maxUnauthenticatedConnections", node.path("maxUnauthenticatedConnections"),
+                Math.min(max, d.maxUnauthenticatedConnections()));
+        if (unauthenticated > max) {
+            throw error("server.http.maxUnauthenticatedConnections", "expected at most server.http.maxConnections (" + max + "), found " + unauthenticated);
+        }
+        int workers = positiveInt("server.http.workers", node.path("workers"), d.workers());
+        java.time.Duration log = present(node.path("errorLogInterval")) ? duration("server.http.errorLogInterval", node.path("errorLogInterval")) : d.errorLogInterval();
+        return new MicrosegConfig.Http(header, idle, max, unauthenticated, workers, log);
+    }
+
+    private int positiveInt(String field, JsonNode node, int otherwise) {
+        if (!present(node)) return otherwise;
+        if (!node.isInt() || node.asInt() <= 0) throw error(field, "expected a positive whole number, found " + found(node));
+        return node.asInt();
     }
 
     private MicrosegConfig.Auth auth(JsonNode node) {

@@ -201,6 +201,18 @@ public final class FeedStore implements Consumer<ChangeSet> {
      * atomically with respect to {@link #accept}: no delta is lost or repeated between the two.
      */
     public Subscription subscribe(String agent, OptionalLong since, Consumer<AgentEvent> listener) {
+        return subscribe(agent, since, false, listener);
+    }
+
+    /**
+     * As {@link #subscribe}, starting with a replace snapshot whatever version the agent remembers: for an
+     * agent whose cursor is from another server instance, whose versions say nothing about this one's.
+     */
+    public Subscription subscribeReplacing(String agent, Consumer<AgentEvent> listener) {
+        return subscribe(agent, OptionalLong.empty(), true, listener);
+    }
+
+    private Subscription subscribe(String agent, OptionalLong since, boolean replace, Consumer<AgentEvent> listener) {
         Objects.requireNonNull(agent, "agent");
         Objects.requireNonNull(listener, "listener");
         synchronized (lock) {
@@ -209,7 +221,9 @@ public final class FeedStore implements Consumer<ChangeSet> {
             Sub sub = new Sub(a, listener);
             a.subscribers.add(sub);
             connected++;
-            if (since.isEmpty()) {
+            if (replace) {
+                sub.deliver(snapshotOf(a, true));
+            } else if (since.isEmpty()) {
                 sub.deliver(snapshotOf(a, false));
             } else if (since.getAsLong() > version || since.getAsLong() < a.horizon) {
                 sub.deliver(snapshotOf(a, true));

@@ -134,6 +134,11 @@ public final class FeedBenchmark {
         long setupStart = System.nanoTime();
         MicrosegConfig.Server server = MicrosegConfig.Server.DEFAULT.withListen(new MicrosegConfig.Listen("127.0.0.1", 0))
                 .withAuth(MicrosegConfig.Auth.INSECURE).withBookmarkInterval(s.bookmarkInterval());
+        // all watchers connect at once: none is closed for being new while the others' requests are read
+        MicrosegConfig.Http limits = server.http();
+        int room = Math.max(limits.maxConnections(), s.watchers() + 100);
+        server = server.withHttp(new MicrosegConfig.Http(limits.headerTimeout(), limits.idleTimeout(), room, room, limits.workers(),
+                limits.errorLogInterval()));
         MicrosegConfig config = MicrosegConfig.ofFolders(List.of(), List.of()).withServer(server);
         Synthetic cluster = new Synthetic(s.nodes());
         s.progress().accept("compiling " + s.nodes() + " nodes, " + cluster.pods.size() + " pods");

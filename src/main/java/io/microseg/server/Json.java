@@ -17,11 +17,13 @@ import java.util.Map;
  * The API's JSON: rules and sets in the compile JSON's shape ({@link CompilationJson}), and the
  * watch stream's events, one compact JSON object per line (NDJSON):
  * <pre>
- * {"type":"snapshot","version":V,"replace":false,"rules":[...],"sets":[...]}
+ * {"type":"snapshot","epoch":E,"version":V,"replace":false,"rules":[...],"sets":[...]}
  * {"type":"delta","version":V,"rulesAdded":[...],"rulesRemoved":[ids],"setsAdded":[...],"setsRemoved":[ids],
  *  "setMembers":[{"set":id,"added":[ips],"removed":[ips]}]}
- * {"type":"bookmark","version":V}
+ * {"type":"bookmark","epoch":E,"version":V}
  * </pre>
+ * {@code epoch} names the server instance whose versions these are: a cursor ({@code since}) is only
+ * meaningful to the instance it came from.
  */
 final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -37,14 +39,15 @@ final class Json {
     }
 
     /** One NDJSON line. */
-    static Buffer line(AgentEvent event) {
-        return buffer(event(event)).appendByte((byte) '\n');
+    static Buffer line(AgentEvent event, String epoch) {
+        return buffer(event(event, epoch)).appendByte((byte) '\n');
     }
 
-    static Map<String, Object> event(AgentEvent event) {
+    static Map<String, Object> event(AgentEvent event, String epoch) {
         Map<String, Object> m = new LinkedHashMap<>();
         if (event instanceof AgentEvent.Snapshot s) {
             m.put("type", "snapshot");
+            m.put("epoch", epoch);
             m.put("version", s.version());
             m.put("replace", s.replace());
             m.put("rules", rules(s.rules()));
@@ -59,14 +62,16 @@ final class Json {
             m.put("setMembers", d.setMembers().stream().map(Json::members).toList());
         } else if (event instanceof AgentEvent.Bookmark b) {
             m.put("type", "bookmark");
+            m.put("epoch", epoch);
             m.put("version", b.version());
         }
         return m;
     }
 
-    /** {@code {"version","rules","sets"}}: an agent's rules as {@code GET .../rules} answers. */
-    static Map<String, Object> agentRules(AgentEvent.Snapshot s) {
+    /** {@code {"epoch","version","rules","sets"}}: an agent's rules as {@code GET .../rules} answers. */
+    static Map<String, Object> agentRules(AgentEvent.Snapshot s, String epoch) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("epoch", epoch);
         m.put("version", s.version());
         m.put("rules", rules(s.rules()));
         m.put("sets", sets(s.sets()));

@@ -19,16 +19,17 @@ import io.microseg.source.Sources;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -50,8 +51,8 @@ import java.util.stream.Collectors;
  * GET /metrics                                   Prometheus text
  * GET /v1/nodes/{cluster}/{node}/rules           {"version","rules","sets"} of agent node/{cluster}/{node}
  * GET /v1/hosts/{name}/rules                     the same for host/{name}
- * GET /v1/nodes/{cluster}/{node}/watch[?since=V] NDJSON: snapshot (or deltas since V), then deltas, bookmarks
- * GET /v1/hosts/{name}/watch[?since=V]
+ * GET /v1/nodes/{cluster}/{node}/watch[?since=V&epoch=E] NDJSON: snapshot (or deltas since V), then deltas, bookmarks
+ * GET /v1/hosts/{name}/watch[?since=V&epoch=E]
  * GET /v1/workloads/{id}/rules                   (operators) one workload's rules and the sets they use
  * GET /v1/rules/{id}/explain                     (operators) a rule with its provenance
  * GET /v1/warnings                               (operators) the policies' warnings
@@ -60,6 +61,12 @@ import java.util.stream.Collectors;
  * {@link #listen} brings the HTTP server up first, so that {@code /healthz} and {@code /readyz} answer
  * during the first compile; {@link #start} then starts the engine and sources and returns when the
  * first compile is in the feed.
+ *
+ * <p>Before routing, every connection and request passes the {@link ConnectionGuard} (timeouts, connection
+ * caps) and the {@link RequestGate} (methods, framing, Host, forgery); the operators' reads and the metrics
+ * scrape run on a bounded pool of worker threads, never on the event loop that carries the watch streams.
+ * Versions continue from the start time in microseconds, and each start draws a new epoch: a cursor
+ * ({@code since}) from another epoch gets a replace snapshot, never deltas of unrelated history.
  */
 public final class MicrosegServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MicrosegServer.class);
@@ -77,6 +84,13 @@ public final class MicrosegServer implements AutoCloseable {
     private final CompiledReads reads;
     private final Vertx vertx;
     private final RulesReloader reloader;
+    private final String epoch;
+    private final ConnectionGuard guard;
+    private final RequestGate gate;
+    private final RateLimitedLog errors;
+    private final WorkerExecutor workers;
+    /** Runs on the worker before each operator read; tests set it to hold a read and show the event loop stays free. */
+    volatile Runnable beforeOperatorRead = () -> {};
     private HttpServer http;
     private volatile boolean ready;
 
@@ -90,7 +104,13 @@ public final class MicrosegServer implements AutoCloseable {
      * that does not is logged at its DRL line; {@code POST /v1/rules/reload} does the same on demand.
      */
     public MicrosegServer(MicrosegConfig config, RuleBase rules, java.nio.file.Path rulesFolder) {
+        this(config, rules, rulesFolder, Clock.systemUTC(), newEpoch());
+    }
+
+    /** With the clock that versions start from and the epoch that names this instance (tests set them). */
+    MicrosegServer(MicrosegConfig config, RuleBase rules, java.nio.file.Path rulesFolder, Clock clock, String epoch) {
         this.config = config;
+        this.epoch = epoch;
         this.settings = config.server();
         if (!settings.auth().configured()) {
             throw new IllegalArgumentException("no authentication configured: expected server.auth with agent or operator tokens, "
@@ -101,7 +121,7 @@ public final class MicrosegServer implements AutoCloseable {
                     + ", which is not a loopback address");
         }
         this.credentials = Credentials.of(settings.auth());
-        this.engine = new Engine(rules, ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()));
+        this.engine = new Engine(rules, ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant()));
         this.sources = new Sources(config, engine::submit, Duration.ofSeconds(30));
         this.pump = new FeedPump(feed, metrics);
         this.reads = new CompiledReads(engine);
@@ -115,6 +135,22 @@ public final class MicrosegServer implements AutoCloseable {
                         .setRegistryName("microseg-" + java.util.UUID.randomUUID())))
                 .withMetrics(new MicrometerMetricsFactory(metrics.registry))
                 .build();
+        MicrosegConfig.Http limits = ConnectionGuard.withinFileLimit(settings.http(), ConnectionGuard.fileLimit());
+        if (limits.maxConnections() < settings.http().maxConnections()) {
+            LOG.warn("server.http.maxConnections {} is above the open-file limit {} less {} kept for the server's own files: "
+                    + "capped at {} connections ({} unauthenticated); raise the limit (ulimit -n) to allow more",
+                    settings.http().maxConnections(), ConnectionGuard.fileLimit(), ConnectionGuard.RESERVED_FILES,
+                    limits.maxConnections(), limits.maxUnauthenticatedConnections());
+        }
+        this.guard = new ConnectionGuard(vertx, limits, metrics);
+        this.gate = new RequestGate(settings.auth().insecureNoAuth());
+        this.errors = new RateLimitedLog(LOG, limits.errorLogInterval());
+        this.workers = vertx.createSharedWorkerExecutor("microseg-reads", limits.workers());
+    }
+
+    /** 64 random bits in hex: a new one at each start. */
+    private static String newEpoch() {
+        return String.format("%016x", new java.security.SecureRandom().nextLong());
     }
 
     /** Starts the HTTP server; returns the port it listens on (the configured one, or a free one for port 0). */
@@ -127,8 +163,19 @@ public final class MicrosegServer implements AutoCloseable {
                         .setHttp2ClearTextEnabled(false)
                         // the kernel probes idle connections, so an agent whose host vanished (no FIN, no RST)
                         // is found out even on a stream that has nothing to write between bookmarks
-                        .setTcpKeepAlive(true))
-                .requestHandler(router).listen());
+                        .setTcpKeepAlive(true)
+                        // no byte either way for this long: closed (a watch writes a bookmark every interval)
+                        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, settings.http().idleTimeout().toMillis()))
+                        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
+                .connectionHandler(guard::opened)
+                .invalidRequestHandler(this::malformed)
+                .requestHandler(req -> {
+                    guard.requestBegan(req);
+                    RequestGate.Refusal no = gate.check(req);
+                    if (no == null) router.handle(req);
+                    else refuse(req, no);
+                })
+                .listen());
         return http.actualPort();
     }
 
@@ -165,6 +212,19 @@ public final class MicrosegServer implements AutoCloseable {
         return metrics;
     }
 
+    /** The epoch that names this server instance in its events' cursors. */
+    public String epoch() {
+        return epoch;
+    }
+
+    ConnectionGuard connections() {
+        return guard;
+    }
+
+    RateLimitedLog errorLog() {
+        return errors;
+    }
+
     /** The engine, for in-process sources such as the feed benchmark ({@link Engine#submit}). */
     Engine engine() {
         return engine;
@@ -192,10 +252,11 @@ public final class MicrosegServer implements AutoCloseable {
             json(ctx, up ? 200 : 503, Map.of("status", up ? "ok" : "engine stopped"));
         });
         router.get("/readyz").handler(ctx -> {
-            if (ready) json(ctx, 200, Map.of("status", "ready", "version", feed.version()));
+            if (ready) json(ctx, 200, Map.of("status", "ready", "epoch", epoch, "version", feed.version()));
             else json(ctx, 503, Map.of("status", "starting: the first compile has not finished"));
         });
-        router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry));
+        router.get("/metrics").handler(ctx -> offLoop(ctx, () -> new Answer(200, "text/plain; version=0.0.4; charset=utf-8",
+                io.vertx.core.buffer.Buffer.buffer(metrics.registry.scrape()))));
 
         router.route("/v1/*").handler(this::authenticate);
         router.get("/v1/nodes/:cluster/:node/rules").handler(ctx -> agentRules(ctx, nodeAgent(ctx)));
@@ -210,7 +271,7 @@ public final class MicrosegServer implements AutoCloseable {
 
         router.route().last().handler(ctx -> error(ctx, 404, "no such resource: " + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(500, ctx -> {
-            LOG.error("request {} failed", ctx.request().path(), ctx.failure());
+            errors.warn("internal error", "request " + ctx.request().method() + " " + printable(ctx.request().path()) + " failed", ctx.failure());
             error(ctx, 500, "internal error");
         });
         return router;
@@ -232,6 +293,7 @@ public final class MicrosegServer implements AutoCloseable {
             return;
         }
         ctx.put("principal", principal.get());
+        guard.authenticated(ctx.request().connection());
         ctx.next();
     }
 
@@ -257,7 +319,7 @@ public final class MicrosegServer implements AutoCloseable {
             return;
         }
         AgentEvent.Snapshot s = feed.snapshot(agent);
-        json(ctx, 200, Json.agentRules(s));
+        json(ctx, 200, Json.agentRules(s, epoch));
     }
 
     private void watch(RoutingContext ctx, String agent) {
@@ -272,16 +334,19 @@ public final class MicrosegServer implements AutoCloseable {
                 return;
             }
         }
-        new WatchStream(vertx, ctx.response(), agent, pump, metrics, settings.slowConsumer())
-                .start(feed, since, settings.bookmarkInterval().toMillis());
+        // a cursor is only meaningful to the instance that issued it: from another epoch (a restart, whose
+        // clock may have gone back) or without one (an older agent), the agent's state is replaced
+        boolean foreign = since.isPresent() && !epoch.equals(ctx.request().getParam("epoch"));
+        guard.watching(ctx.request().connection());
+        new WatchStream(vertx, ctx.response(), agent, pump, metrics, settings.slowConsumer(), epoch)
+                .start(feed, since, foreign, settings.bookmarkInterval().toMillis());
     }
 
     private void workloadRules(RoutingContext ctx) {
         String workload = ctx.pathParam("id");
         withReads(ctx, r -> {
             if (!r.knows(workload)) {
-                error(ctx, 404, "no workload " + workload + " (ids: host/<name>, node/<cluster>/<name>, pod/<cluster>/<namespace>/<name>, URL-encoded)");
-                return;
+                return Answer.error(404, "no workload " + workload + " (ids: host/<name>, node/<cluster>/<name>, pod/<cluster>/<namespace>/<name>, URL-encoded)");
             }
             var only = r.snapshot().compilation().only(workload);
             Map<String, Object> m = new LinkedHashMap<>();
@@ -290,7 +355,7 @@ public final class MicrosegServer implements AutoCloseable {
             m.put("agent", r.snapshot().placements().get(workload));
             m.put("rules", Json.rules(only.rules()));
             m.put("sets", Json.sets(only.sets()));
-            json(ctx, 200, m);
+            return Answer.json(200, m);
         });
     }
 
@@ -298,10 +363,7 @@ public final class MicrosegServer implements AutoCloseable {
         String id = ctx.pathParam("id");
         withReads(ctx, r -> {
             CompiledRule rule = r.rules().get(id);
-            if (rule == null) {
-                error(ctx, 404, "no rule " + id + " at version " + r.snapshot().version());
-                return;
-            }
+            if (rule == null) return Answer.error(404, "no rule " + id + " at version " + r.snapshot().version());
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("version", r.snapshot().version());
             m.put("rule", CompilationJson.rule(rule));
@@ -322,7 +384,7 @@ public final class MicrosegServer implements AutoCloseable {
                 why.add(jm);
             }
             m.put("justifications", why);
-            json(ctx, 200, m);
+            return Answer.json(200, m);
         });
     }
 
@@ -331,7 +393,7 @@ public final class MicrosegServer implements AutoCloseable {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("version", r.snapshot().version());
             m.put("warnings", r.allWarnings().stream().map(CompilationJson::warning).toList());
-            json(ctx, 200, m);
+            return Answer.json(200, m);
         });
     }
 
@@ -352,9 +414,9 @@ public final class MicrosegServer implements AutoCloseable {
                 m.put("version", r.snapshot().version());
                 m.put("verdict", t.verdict());
                 m.put("text", TraceText.write(t, r.sets()));
-                json(ctx, 200, m);
+                return Answer.json(200, m);
             } catch (InputException e) {
-                error(ctx, 400, e.getMessage());
+                return Answer.error(400, e.getMessage());
             }
         });
     }
@@ -385,12 +447,66 @@ public final class MicrosegServer implements AutoCloseable {
         });
     }
 
-    /** Reads the compiled state off the event loop (it may wait for the engine), then answers on it. */
-    private void withReads(RoutingContext ctx, java.util.function.Consumer<CompiledReads.Reads> answer) {
-        vertx.executeBlocking(reads::current, false).onComplete(ar -> {
-            if (ar.succeeded()) answer.accept(ar.result());
-            else ctx.fail(ar.cause());
+    /** A response computed off the event loop: its body is serialized there too. */
+    private record Answer(int status, String contentType, io.vertx.core.buffer.Buffer body) {
+        static Answer json(int status, Object body) {
+            return new Answer(status, "application/json", Json.buffer(body));
+        }
+
+        static Answer error(int status, String message) {
+            return json(status, Json.error(status, message));
+        }
+    }
+
+    /** Reads the compiled state (it may wait for the engine) and computes the answer on a worker, then sends it on the event loop. */
+    private void withReads(RoutingContext ctx, java.util.function.Function<CompiledReads.Reads, Answer> answer) {
+        offLoop(ctx, () -> {
+            beforeOperatorRead.run();
+            return answer.apply(reads.current());
         });
+    }
+
+    /** Runs {@code work} on the bounded worker pool, never on the event loop; answers on the request's event loop. */
+    private void offLoop(RoutingContext ctx, java.util.concurrent.Callable<Answer> work) {
+        workers.executeBlocking(work, false).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+                return;
+            }
+            Answer a = ar.result();
+            if (ctx.response().ended() || ctx.response().closed()) return;
+            ctx.response().setStatusCode(a.status()).putHeader("Content-Type", a.contentType()).end(a.body());
+        });
+    }
+
+    /** A request the {@link RequestGate} refused: a JSON error, logged at a bounded rate. */
+    private void refuse(io.vertx.core.http.HttpServerRequest req, RequestGate.Refusal no) {
+        errors.warn(no.status() == 400 ? "malformed request" : "refused request", no.status() + " " + no.message()
+                + " (" + printable(req.method().name()) + " from " + req.remoteAddress() + ")", null);
+        var response = req.response().setStatusCode(no.status()).putHeader("Content-Type", "application/json");
+        if (no.close()) response.putHeader("Connection", "close");
+        response.end(Json.buffer(Json.error(no.status(), no.message()))).onComplete(v -> {
+            if (no.close()) req.connection().close();
+        });
+    }
+
+    /** A request the HTTP decoder could not read (request line, headers): 400 (414, 431 when too long) and the connection closes. */
+    private void malformed(io.vertx.core.http.HttpServerRequest req) {
+        Throwable cause = req.decoderResult().cause();
+        int status = cause instanceof io.netty.handler.codec.TooLongFrameException
+                ? (cause.getMessage() != null && cause.getMessage().contains("header") ? 431 : 414) : 400;
+        String what = cause == null ? "unreadable request" : printable(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        errors.warn("malformed request", status + " " + what + " (from " + req.remoteAddress() + ")", null);
+        req.response().setStatusCode(status).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
+                .end(Json.buffer(Json.error(status, "malformed HTTP request: " + what)))
+                .onComplete(v -> req.connection().close());
+    }
+
+    /** Client-chosen text for a log line: printable ASCII only, at most 200 characters. */
+    private static String printable(String text) {
+        if (text == null) return "";
+        String t = text.length() > 200 ? text.substring(0, 200) + "..." : text;
+        return t.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     private static void json(RoutingContext ctx, int status, Object body) {

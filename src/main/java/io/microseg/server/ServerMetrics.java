@@ -19,9 +19,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code microseg_enforcers_connected}: open watch streams;</li>
  *   <li>{@code microseg_compile_batch_seconds}: from taking a batch of changes to its change set;</li>
  *   <li>{@code microseg_feed_events_sent_total{type=snapshot|delta|bookmark}}: events written to streams;</li>
- *   <li>{@code microseg_feed_slow_consumer_disconnects_total}: streams closed because their client did not keep up.</li>
+ *   <li>{@code microseg_feed_slow_consumer_disconnects_total}: streams closed because their client did not keep up;</li>
+ *   <li>{@code microseg_http_connections_closed_total{reason=header_timeout|idle_timeout|over_limit}}: connections
+ *       the server closed to stay within {@code server.http}.</li>
  * </ul>
  * Vert.x adds its own ({@code vertx_http_server_*}) through vertx-micrometer-metrics on the same registry.
+ * Their labels take known values only: a {@code method} the API does not know is {@code other}, so that
+ * clients cannot create series (and memory) with made-up methods.
  */
 public final class ServerMetrics {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -36,7 +40,11 @@ public final class ServerMetrics {
     final Counter slowConsumers;
     private final Counter reloads;
 
+    private final java.util.Map<ConnectionGuard.Closed, Counter> closed = new java.util.EnumMap<>(ConnectionGuard.Closed.class);
+
     public ServerMetrics() {
+        registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.replaceTagValues("method",
+                m -> RequestGate.KNOWN_METHODS.contains(m) ? m : "other"));
         Gauge.builder("microseg.rules", rules, AtomicLong::get).description("Concrete rules compiled").register(registry);
         Gauge.builder("microseg.sets", sets, AtomicLong::get).description("Address sets the rules use").register(registry);
         Gauge.builder("microseg.version", version, AtomicLong::get).description("Version of the rules the feed serves").register(registry);
@@ -51,6 +59,14 @@ public final class ServerMetrics {
                 .description("Watch streams closed because their client did not keep up").register(registry);
         reloads = Counter.builder("microseg.rules.reloads").description("DRL edits that built and replaced the rules")
                 .register(registry);
+        for (ConnectionGuard.Closed why : ConnectionGuard.Closed.values()) {
+            closed.put(why, Counter.builder("microseg.http.connections.closed").description("Connections closed to stay within server.http")
+                    .tag("reason", why.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+        }
+    }
+
+    void connectionClosed(ConnectionGuard.Closed why) {
+        closed.get(why).increment();
     }
 
     void rulesReloaded() {

@@ -42,6 +42,7 @@ final class WatchStream {
     private final FeedPump pump;
     private final ServerMetrics metrics;
     private final MicrosegConfig.SlowConsumer limits;
+    private final String epoch;
 
     private final ConcurrentLinkedQueue<AgentEvent> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -59,7 +60,7 @@ final class WatchStream {
     private FeedStore.Subscription subscription;
 
     WatchStream(Vertx vertx, HttpServerResponse response, String agent, FeedPump pump, ServerMetrics metrics,
-                MicrosegConfig.SlowConsumer limits) {
+                MicrosegConfig.SlowConsumer limits, String epoch) {
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
         this.response = response;
@@ -67,10 +68,14 @@ final class WatchStream {
         this.pump = pump;
         this.metrics = metrics;
         this.limits = limits;
+        this.epoch = epoch;
     }
 
-    /** Sends the headers, subscribes (catch-up, then live) and starts the bookmarks. On the request's event loop. */
-    void start(FeedStore feed, OptionalLong since, long bookmarkMillis) {
+    /**
+     * Sends the headers, subscribes (catch-up, then live) and starts the bookmarks. On the request's event
+     * loop. {@code replace}: the agent's cursor is from another server instance, so it gets a replace snapshot.
+     */
+    void start(FeedStore feed, OptionalLong since, boolean replace, long bookmarkMillis) {
         response.setChunked(true)
                 .putHeader("Content-Type", "application/x-ndjson")
                 .putHeader("Cache-Control", "no-store")
@@ -81,7 +86,7 @@ final class WatchStream {
         metrics.connected.incrementAndGet();
         response.writeHead();
         bookmarkTimer = vertx.setPeriodic(bookmarkMillis, id -> bookmark());
-        subscription = feed.subscribe(agent, since, this::offer);
+        subscription = replace ? feed.subscribeReplacing(agent, this::offer) : feed.subscribe(agent, since, this::offer);
         if (closed) subscription.close(); // the client left while we subscribed
     }
 
@@ -141,7 +146,7 @@ final class WatchStream {
         if (closed) return;
         while (!pending.isEmpty() && !full()) {
             AgentEvent e = pending.poll();
-            io.vertx.core.buffer.Buffer line = Json.line(e);
+            io.vertx.core.buffer.Buffer line = Json.line(e, epoch);
             int bytes = line.length();
             inFlight += bytes;
             response.write(line).onComplete(ar -> {

@@ -105,12 +105,20 @@ class MicrosegConfigReaderTest {
             workspaces not a boolean          | inventory:\\n  kubernetes:\\n    - cluster: prod\\n      workspaces: "yes" | 4 | inventory.kubernetes[0].workspaces | expected true or false, found "yes"
             kubeconfig a number               | inventory:\\n  kubernetes:\\n    - {cluster: prod, kubeconfig: 3}    | 3 | inventory.kubernetes[0].kubeconfig | expected a kubeconfig file, found 3
             field twice                       | policies: {folders: [a]}\\npolicies: {folders: [b]}                   | 2 | policies                        | expected each field once, found policies twice
-            server not a mapping              | server: 8080                                                           | 1 | server                          | expected a mapping with listen, bookmarkInterval, slowConsumer and auth, found 8080
+            server not a mapping              | server: 8080                                                           | 1 | server                          | expected a mapping with listen, bookmarkInterval, slowConsumer, http and auth, found 8080
             listen without a port             | server: {listen: "127.0.0.1"}                                         | 1 | server.listen                   | expected HOST:PORT such as 127.0.0.1:8080
             listen port too big               | server: {listen: "127.0.0.1:70000"}                                   | 1 | server.listen                   | expected a port between 0 and 65535, found 70000
             bad bookmark interval             | server: {bookmarkInterval: soon}                                      | 1 | server.bookmarkInterval         | expected a duration such as 10s, 500ms or 2m, found "soon"
             bad grace                         | server:\\n  slowConsumer: {grace: 0s}                                 | 2 | server.slowConsumer.grace       | expected a duration above zero
             bad max pending                   | server:\\n  slowConsumer: {maxPendingChanges: -1}                     | 2 | server.slowConsumer.maxPendingChanges | expected a positive whole number, found -1
+            http not a mapping                | server: {http: 5}                                                      | 1 | server.http                     | expected a mapping with headerTimeout, idleTimeout, maxConnections, maxUnauthenticatedConnections, workers and errorLogInterval, found 5
+            unknown http field                | server:\\n  http: {timeout: 5s}                                      | 2 | server.http.timeout             | expected only headerTimeout, idleTimeout
+            bad header timeout                | server:\\n  http: {headerTimeout: 0s}                                | 2 | server.http.headerTimeout       | expected a duration above zero
+            bad max connections               | server:\\n  http: {maxConnections: 0}                                | 2 | server.http.maxConnections      | expected a positive whole number, found 0
+            bad workers                       | server:\\n  http: {workers: many}                                    | 2 | server.http.workers             | expected a positive whole number, found "many"
+            unauthenticated above the total   | server:\\n  http: {maxConnections: 10, maxUnauthenticatedConnections: 20} | 2 | server.http.maxUnauthenticatedConnections | expected at most server.http.maxConnections (10), found 20
+            idle timeout under two bookmarks  | server:\\n  bookmarkInterval: 40s\\n  http: {idleTimeout: 60s}        | 3 | server.http.idleTimeout         | expected server.http.idleTimeout (60000 ms) to be at least twice server.bookmarkInterval (40000 ms)
+            bookmarks too slow for the idle default | server: {bookmarkInterval: 31s}                                  | 1 | server.bookmarkInterval         | to be at least twice server.bookmarkInterval (31000 ms)
             unknown auth field                | server:\\n  auth: {insecure: true}                                    | 2 | server.auth.insecure            | expected only insecureNoAuth, agents and operators in server.auth
             a token instead of its hash       | server:\\n  auth:\\n    operators: [{name: a, tokenHash: s3cret-token}] | 3 | server.auth.operators[0].tokenHash | expected sha256:<64 lowercase hex digits>, as `microseg hash-token` prints it, found "s3cret-token" (never put a token itself here)
             a bad agent identity              | server:\\n  auth:\\n    agents: [{identity: pod/a/b/c, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}] | 3 | server.auth.agents[0].identity | expected node/<cluster>/<name> or host/<name>, found "pod/a/b/c"
@@ -135,6 +143,7 @@ class MicrosegConfigReaderTest {
         assertThat(server.auth()).isEqualTo(MicrosegConfig.Auth.INSECURE);
         assertThat(server.bookmarkInterval()).isEqualTo(java.time.Duration.ofSeconds(10));
         assertThat(server.slowConsumer()).isEqualTo(new MicrosegConfig.SlowConsumer(100_000, java.time.Duration.ofSeconds(30)));
+        assertThat(server.http()).isEqualTo(MicrosegConfig.Http.DEFAULT);
     }
 
     @Test
@@ -155,6 +164,7 @@ class MicrosegConfigReaderTest {
                   listen: "[::1]:9443"
                   bookmarkInterval: 500ms
                   slowConsumer: {maxPendingChanges: 50, grace: 2m}
+                  http: {headerTimeout: 5s, idleTimeout: 2m, maxConnections: 500, maxUnauthenticatedConnections: 100, workers: 2, errorLogInterval: 1m}
                   auth:
                     agents:
                       - {identity: node/prod/n-1, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}
@@ -167,6 +177,10 @@ class MicrosegConfigReaderTest {
         assertThat(server.listen().isLoopback()).isTrue();
         assertThat(server.bookmarkInterval()).isEqualTo(java.time.Duration.ofMillis(500));
         assertThat(server.slowConsumer()).isEqualTo(new MicrosegConfig.SlowConsumer(50, java.time.Duration.ofMinutes(2)));
+        assertThat(server.http()).isEqualTo(new MicrosegConfig.Http(java.time.Duration.ofSeconds(5), java.time.Duration.ofMinutes(2), 500, 100, 2,
+                java.time.Duration.ofMinutes(1)));
+        assertThat(parse("server: {http: {maxConnections: 300}}\n").server().http().maxUnauthenticatedConnections())
+                .as("the unauthenticated default, capped by a lower total").isEqualTo(300);
         assertThat(server.auth().agents()).extracting(MicrosegConfig.AgentToken::identity).containsExactly("node/prod/n-1", "host/db");
         assertThat(server.auth().operators()).extracting(MicrosegConfig.OperatorToken::name).containsExactly("alice");
         assertThat(parse("server: {listen: 0.0.0.0:8080}\n").server().listen().isLoopback()).isFalse();

@@ -120,7 +120,7 @@ class MicrosegServerTest {
             v2 = second.get("version").asLong();
             assertThat(list(second.get("rulesAdded"))).hasSize(2);
         }
-        try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + v1, NODE_1)) {
+        try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + v1 + "&epoch=" + t.server.epoch(), NODE_1)) {
             JsonNode first = s.next(Duration.ofSeconds(5), true);
             assertThat(first.get("type").asText()).isEqualTo("delta");
             assertThat(first.get("version").asLong()).isEqualTo(v2);
@@ -130,7 +130,7 @@ class MicrosegServerTest {
             assertThat(bookmark.get("type").asText()).isEqualTo("bookmark");
             assertThat(bookmark.get("version").asLong()).isGreaterThanOrEqualTo(v2);
         }
-        try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + v2, NODE_1)) {
+        try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + v2 + "&epoch=" + t.server.epoch(), NODE_1)) {
             assertThat(s.next(Duration.ofSeconds(5), true).get("type").asText()).isEqualTo("bookmark");
         }
     }
@@ -139,7 +139,7 @@ class MicrosegServerTest {
     void aSinceTooOldOrFromTheFutureGetsAReplacingSnapshot() {
         long now = t.server.feed().version();
         for (String since : List.of("1", Long.toString(now + 1_000_000))) {
-            try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + since, NODE_1)) {
+            try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + since + "&epoch=" + t.server.epoch(), NODE_1)) {
                 JsonNode first = s.next();
                 assertThat(first.get("type").asText()).as("since=" + since).isEqualTo("snapshot");
                 assertThat(first.get("replace").asBoolean()).isTrue();
@@ -148,6 +148,63 @@ class MicrosegServerTest {
             }
         }
         assertThat(t.get(NODE_1_WATCH + "?since=yesterday", NODE_1).status()).isEqualTo(400);
+    }
+
+    @Test
+    void aCursorFromAnotherEpochOrWithoutOneGetsAReplacingSnapshotNeverAResume() {
+        long now = t.server.feed().version();
+        assertThat(t.server.epoch()).matches("[0-9a-f]{16}");
+        try (TestServer.Stream s = t.watch(NODE_1_WATCH, NODE_1)) {
+            JsonNode snapshot = s.next();
+            assertThat(snapshot.get("epoch").asText()).isEqualTo(t.server.epoch());
+            assertThat(s.nextBookmark().get("epoch").asText()).isEqualTo(t.server.epoch());
+        }
+        assertThat(t.get(NODE_1_RULES, NODE_1).json().get("epoch").asText()).isEqualTo(t.server.epoch());
+        // the current version itself, which this instance would resume from with nothing to send
+        for (String cursor : List.of("?since=" + now + "&epoch=0123456789abcdef", "?since=" + now)) {
+            try (TestServer.Stream s = t.watch(NODE_1_WATCH + cursor, NODE_1)) {
+                JsonNode first = s.next(Duration.ofSeconds(5), true);
+                assertThat(first.get("type").asText()).as(cursor).isEqualTo("snapshot");
+                assertThat(first.get("replace").asBoolean()).as(cursor).isTrue();
+                assertThat(list(first.get("rules"))).isNotEmpty();
+            }
+        }
+        try (TestServer.Stream s = t.watch(NODE_1_WATCH + "?since=" + now + "&epoch=" + t.server.epoch(), NODE_1)) {
+            assertThat(s.next(Duration.ofSeconds(5), true).get("type").asText()).as("same epoch: resumed").isEqualTo("bookmark");
+        }
+    }
+
+    @Test
+    void aTraceHeldOnItsWorkerDelaysNeitherWatchStreamsNorHealthz() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        t.server.beforeOperatorRead = () -> {
+            entered.countDown();
+            try {
+                release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try (TestServer.Stream s = t.watch(NODE_1_WATCH, NODE_1)) {
+            s.next();
+            var trace = t.http.sendAsync(java.net.http.HttpRequest.newBuilder(t.uri("/v1/trace?from=host/backup-prod&to=node/demo/node-1&port=tcp/30017"))
+                    .header("Authorization", "Bearer " + OPERATOR).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            try {
+                assertThat(entered.await(20, java.util.concurrent.TimeUnit.SECONDS)).as("the trace reached its worker").isTrue();
+                // while the trace is held: a change reaches the stream, bookmarks go on, probes answer
+                relabelWebProd("development");
+                JsonNode delta = s.next(Duration.ofSeconds(15), false);
+                assertThat(delta.get("type").asText()).isEqualTo("delta");
+                assertThat(s.nextBookmark().get("type").asText()).isEqualTo("bookmark");
+                assertThat(t.get("/healthz", null).status()).isEqualTo(200);
+                assertThat(trace.isDone()).as("the trace is still held").isFalse();
+            } finally {
+                release.countDown();
+            }
+            var answer = trace.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        }
     }
 
     @Test

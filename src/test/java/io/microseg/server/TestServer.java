@@ -63,10 +63,16 @@ final class TestServer implements AutoCloseable {
 
     /** As above, with the rules reloaded from {@code rulesFolder} when it is not null. */
     TestServer(Path dir, MicrosegConfig.Server settings, Path rulesFolder) {
+        this(dir, settings, rulesFolder, java.time.Clock.systemUTC(), null);
+    }
+
+    /** As above, with the clock its versions start from and its epoch (null: a random one). */
+    TestServer(Path dir, MicrosegConfig.Server settings, Path rulesFolder, java.time.Clock clock, String epoch) {
         inventory = TestFiles.copy(Path.of("config/demo/inventory"), dir.resolve("inventory"));
         policies = TestFiles.copy(Path.of("config/demo/policies"), dir.resolve("policies"));
-        server = new MicrosegServer(MicrosegConfig.ofFolders(List.of(inventory), List.of(policies)).withServer(settings),
-                rules(), rulesFolder);
+        MicrosegConfig config = MicrosegConfig.ofFolders(List.of(inventory), List.of(policies)).withServer(settings);
+        server = epoch == null ? new MicrosegServer(config, rules(), rulesFolder)
+                : new MicrosegServer(config, rules(), rulesFolder, clock, epoch);
         port = server.listen();
     }
 
@@ -90,7 +96,8 @@ final class TestServer implements AutoCloseable {
     }
 
     Response post(String path, String token) {
-        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.noBody()), token);
+        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.noBody()), token);
     }
 
     private Response send(HttpRequest.Builder req, String token) {

@@ -171,6 +171,43 @@ class WatchConnectionTest {
         }
     }
 
+    @Test
+    void afterARestartWhoseClockWentBackTheAgentGetsAReplacingSnapshotNotAResume() throws Exception {
+        java.time.Instant start = java.time.Instant.parse("2026-06-01T00:00:00Z");
+        TestServer first = new TestServer(dir.resolve("first"), TestServer.settings(), null,
+                java.time.Clock.fixed(start, java.time.ZoneOffset.UTC), "00000000000000e1").start();
+        int port = first.port;
+        long cursor;
+        try (WatchConnection c = WatchConnection.open(vertx, options(port), recorder)) {
+            try {
+                WatchConnection.Event snapshot = recorder.next(Duration.ofSeconds(10), false);
+                assertThat(snapshot.json().getString("epoch")).isEqualTo("00000000000000e1");
+                relabelWebProd(first.inventory, "development");
+                assertThat(recorder.next(Duration.ofSeconds(10), false).isDelta()).isTrue();
+            } finally {
+                first.close();
+            }
+            assertThat(recorder.losses.poll(10, TimeUnit.SECONDS)).isNotNull();
+            cursor = c.lastVersion();
+            recorder.events.clear();
+
+            // the clock went back: the new instance's first version is exactly the agent's cursor, so the
+            // version alone would say "nothing to send" while its rules may differ (its inventory does)
+            java.time.Instant earlier = java.time.Instant.EPOCH.plus(cursor - 1, java.time.temporal.ChronoUnit.MICROS);
+            MicrosegConfig.Server samePort = TestServer.settings().withListen(new MicrosegConfig.Listen("127.0.0.1", port));
+            try (TestServer second = new TestServer(dir.resolve("second"), samePort, null,
+                    java.time.Clock.fixed(earlier, java.time.ZoneOffset.UTC), "00000000000000e2").start()) {
+                assertThat(second.server.feed().version()).isEqualTo(cursor);
+                WatchConnection.Event next = recorder.next(Duration.ofSeconds(20), false);
+                assertThat(recorder.connectedSince).contains(cursor);
+                assertThat(next.isSnapshot()).as("the first event after the restart: " + next.json()).isTrue();
+                assertThat(next.replaces()).isTrue();
+                assertThat(next.json().getString("epoch")).isEqualTo("00000000000000e2");
+                assertThat(c.lastVersion()).isEqualTo(next.version());
+            }
+        }
+    }
+
     private static void relabelWebProd(Path inventory, String to) {
         String from = to.equals("development") ? "production" : "development";
         TestFiles.edit(inventory.resolve("web.yaml"), "  name: web-prod-0\n  namespace: web\n  labels:\n    app: web\n    environment: " + from,

@@ -29,10 +29,10 @@ import java.util.concurrent.ThreadLocalRandom;
  *       closed and {@link Listener#onServerLost} says {@link Loss#HEARTBEAT_TIMEOUT}. The same limit applies
  *       to connecting and to waiting for the response headers.</li>
  *   <li><b>Reconnecting.</b> After any loss (timeout, a closed or failed connection, an HTTP error) it
- *       reconnects with {@code ?since=<last version>} after a backoff that doubles from
+ *       reconnects with {@code ?since=<last version>&epoch=<its epoch>} after a backoff that doubles from
  *       {@link Options#minBackoff} up to {@link Options#maxBackoff}, with jitter (half to all of it), and is
  *       reset once a line arrives. The server then sends the missed deltas, or a snapshot with
- *       {@code replace=true} when it cannot (it restarted, or the version is too old).</li>
+ *       {@code replace=true} when it cannot (it restarted: another epoch; or the version is too old).</li>
  *   <li><b>Versions.</b> {@link #lastVersion()} is the version of the last snapshot, or the highest version of
  *       a later delta or bookmark: what to resume from.</li>
  * </ul>
@@ -183,6 +183,8 @@ public final class WatchConnection implements AutoCloseable {
     private long retryTimer = -1;
 
     private volatile long lastVersion = -1;
+    /** The epoch of the server instance that {@link #lastVersion} is a version of (from snapshots and bookmarks), or null. */
+    private volatile String lastEpoch;
     private volatile long lastHeard;
     private volatile boolean connected;
     private volatile int connects;
@@ -276,7 +278,9 @@ public final class WatchConnection implements AutoCloseable {
         inAttempt = true;
         lastHeard = System.nanoTime();
         long since = lastVersion;
-        String uri = options.path() + (since >= 0 ? (options.path().contains("?") ? "&" : "?") + "since=" + since : "");
+        String epoch = lastEpoch;
+        String uri = options.path() + (since < 0 ? "" : (options.path().contains("?") ? "&" : "?") + "since=" + since
+                + (epoch == null ? "" : "&epoch=" + java.net.URLEncoder.encode(epoch, java.nio.charset.StandardCharsets.UTF_8)));
         RequestOptions req = new RequestOptions().setMethod(HttpMethod.GET).setHost(options.host()).setPort(options.port())
                 .setSsl(options.ssl()).setURI(uri).setConnectTimeout(options.deadAfter().toMillis())
                 .putHeader("Accept", "application/x-ndjson");
@@ -329,8 +333,12 @@ public final class WatchConnection implements AutoCloseable {
             return;
         }
         backoffMillis = options.minBackoff().toMillis(); // the server is alive and serving
-        if (event.isSnapshot()) lastVersion = event.version();
-        else if (event.version() > lastVersion) lastVersion = event.version();
+        if (event.isSnapshot()) {
+            lastVersion = event.version();
+            lastEpoch = event.json().getValue("epoch") instanceof String e ? e : null;
+        } else if (event.version() > lastVersion) {
+            lastVersion = event.version();
+        }
         try {
             listener.onEvent(event);
         } catch (RuntimeException e) {
