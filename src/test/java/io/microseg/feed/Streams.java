@@ -79,6 +79,6 @@ final class Streams {
 
     static List<CompiledRule> withoutJustifications(List<CompiledRule> rules) {
         return rules.stream().map(r -> new CompiledRule(r.id(), r.workload(), r.direction(), r.action(), r.protocol(), r.ports(),
-                r.peerSet(), r.rule(), r.policy(), r.rank(), r.priority(), List.of())).toList();
+                r.peerSet(), r.localSet(), r.rule(), r.policy(), r.rank(), r.priority(), List.of())).toList();
     }
 }
