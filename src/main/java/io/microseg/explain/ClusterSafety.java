@@ -96,7 +96,8 @@ public final class ClusterSafety {
                 for (End src : sources) {
                     if (src.id().equals(pod.id()) || (pod.hostNetwork() && src.id().equals(pod.nodeId()))) continue;
                     String srcIp = src.addressToward(pod.ips().get(0));
-                    Hop h = trace.rules().evaluate(Hop.Step.DESTINATION_INGRESS, dst, Direction.INGRESS, src.id(), srcIp, cp.protocol(), cp.port());
+                    Hop h = trace.rules().evaluate(Hop.Step.DESTINATION_INGRESS, dst, Direction.INGRESS,
+                            Peer.at(src.id(), srcIp), pod.ips().get(0), cp.protocol(), cp.port());
                     record(need, h, src.id(), pod.id());
                 }
             }
@@ -287,6 +288,7 @@ public final class ClusterSafety {
             int[] rr = range(r.ports());
             if (rr[0] < er[0] || rr[1] > er[1]) return false;
         }
+        if (e.localSet() != null && !e.localSet().equals(r.localSet())) return false;
         if (e.peerSet() == null) return true;
         if (r.peerSet() == null) return false;
         if (e.peerSet().equals(r.peerSet())) return true;

@@ -101,6 +101,23 @@ final class EndNames {
         return End.of(items.get(owner), ip, null);
     }
 
+    /** The node {@code text} names: a node id, a node name (of one cluster only), or one of a node's addresses. */
+    Node resolveNode(String option, String text) {
+        String t = text == null ? "" : text.trim();
+        InventoryItem item = t.startsWith("node/") ? items.get(t) : Addresses.isAddress(t) ? resolveAddress(t).item() : null;
+        if (item instanceof Node n) return n;
+        if (!t.contains("/") && !Addresses.isAddress(t)) {
+            List<Node> named = inventory.nodes().stream().filter(n -> n.name().equals(t)).toList();
+            if (named.size() == 1) return named.get(0);
+            if (named.size() > 1) {
+                throw new InputException(option, 0, null, null, "expected one node named " + t + ", found "
+                        + named.stream().map(Node::id).toList() + ": name it by id");
+            }
+        }
+        throw new InputException(option, 0, null, null, "expected a node of the inventory (node/<cluster>/<name>, a node name or"
+                + " a node's IP), found '" + text + "'" + (t.startsWith("node/") ? similar(t) : ""));
+    }
+
     /** Up to three ids of the same name elsewhere, else in the same namespace, cluster or kind: "(did you mean ...?)". */
     private String similar(String id) {
         String name = id.substring(id.lastIndexOf('/') + 1);

@@ -1,5 +1,6 @@
 package io.microseg.explain;
 
+import io.microseg.inventory.Node;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Direction;
 
@@ -22,6 +23,8 @@ final class FlowBuilder {
     final List<String> blocked = new ArrayList<>();
     final List<String> notes = new ArrayList<>();
     String path = "";
+    /** The node where the flow enters the service's cluster and is DNATed (node port, load balancer); null when none. */
+    Node entry;
     private final List<HopContext> contexts = new ArrayList<>();
     private final RuleEvaluator rules;
     private final WhyNot whyNot;
@@ -36,8 +39,9 @@ final class FlowBuilder {
         this.whyNot = whyNot;
     }
 
-    void hop(Hop.Step step, End subject, Direction direction, String peer, String peerAddress, int hopPort, HopContext ctx) {
-        hops.add(rules.evaluate(step, subject, direction, peer, peerAddress, protocol, hopPort));
+    /** Adds a hop: {@code subject}'s firewall, seeing {@code peer} and its own {@code localAddress} (null: none applies). */
+    void hop(Hop.Step step, End subject, Direction direction, Peer peer, String localAddress, int hopPort, HopContext ctx) {
+        hops.add(rules.evaluate(step, subject, direction, peer, localAddress, protocol, hopPort));
         contexts.add(ctx);
     }
 

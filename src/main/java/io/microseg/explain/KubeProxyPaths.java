@@ -1,8 +1,11 @@
 package io.microseg.explain;
 
 import io.microseg.explain.End.Access;
+import io.microseg.facts.Sets;
+import io.microseg.input.InputException;
 import io.microseg.inventory.Endpoint;
 import io.microseg.inventory.Inventory;
+import io.microseg.inventory.LabelKeys;
 import io.microseg.inventory.NamedPortMiss;
 import io.microseg.inventory.Node;
 import io.microseg.inventory.Pod;
@@ -45,9 +48,24 @@ final class KubeProxyPaths {
         this.whyNot = whyNot;
     }
 
-    /** Traces resolved ends; {@code explain} false skips the policy analysis of denied hops (cluster-safety checks). */
-    FlowTrace trace(End src, End dst, Protocol protocol, int port, boolean explain) {
+    /**
+     * Traces resolved ends; {@code via} (or null) is the node where node-port or load-balancer traffic
+     * enters, and an {@link InputException} when the flow enters at no node or it is not a node of the
+     * service's cluster; {@code explain} false skips the policy analysis of denied hops (cluster-safety checks).
+     */
+    FlowTrace trace(End src, End dst, Protocol protocol, int port, Node via, boolean explain) {
         FlowBuilder f = new FlowBuilder(src, dst, protocol, port, explain, rules, whyNot);
+        FlowTrace t = walk(f, src, dst, via);
+        if (via != null && f.entry == null) {
+            throw new InputException("--via", 0, null, null, "expected a flow that enters at a node (a node port, or a load-balancer"
+                    + " address from outside the cluster), found " + (t.path().isEmpty() ? "a flow blocked before any node" : t.path()));
+        }
+        return t;
+    }
+
+    private FlowTrace walk(FlowBuilder f, End src, End dst, Node via) {
+        Protocol protocol = f.protocol;
+        int port = f.port;
         End from = src;
         if (src.kind() == End.Kind.SERVICE) {
             Service s = (Service) src.item();
@@ -62,15 +80,29 @@ final class KubeProxyPaths {
         }
         if (noAddress(from, f) | noAddress(dst, f)) return f.finish();
         if (dst.kind() == End.Kind.SERVICE) {
-            service(f, from, (Service) dst.item(), dst.via(), null, dst.ip());
+            Service s = (Service) dst.item();
+            checkVia(via, s);
+            service(f, from, s, dst.via(), null, dst.ip(), via);
         } else if (dst.kind() == End.Kind.NODE && protocol.hasPorts() && kube.nodePortService((Node) dst.item(), protocol, port) != null) {
-            Service s = kube.nodePortService((Node) dst.item(), protocol, port);
+            Node node = (Node) dst.item();
+            Service s = kube.nodePortService(node, protocol, port);
+            if (via != null && !via.id().equals(node.id())) {
+                throw new InputException("--via", 0, null, null, "expected the node the flow is addressed to (" + node.id()
+                        + "): node-port traffic enters where it is sent, found " + via.id());
+            }
             f.notes.add(protocol + " " + port + " on " + dst.id() + " is the node port of " + s.id());
-            service(f, from, s, Access.NODE_PORT, (Node) dst.item(), dst.ip());
+            service(f, from, s, Access.NODE_PORT, node, dst.ip(), via);
         } else {
             direct(f, from, dst);
         }
         return f.finish();
+    }
+
+    private static void checkVia(Node via, Service s) {
+        if (via != null && !via.cluster().equals(s.cluster())) {
+            throw new InputException("--via", 0, null, null, "expected a node of cluster " + s.cluster() + " (the cluster of "
+                    + s.id() + "), found " + via.id());
+        }
     }
 
     private boolean noAddress(End e, FlowBuilder f) {
@@ -90,15 +122,15 @@ final class KubeProxyPaths {
         String srcIp = src.addressToward(dstIp);
         f.path = "direct to " + dst.id() + (dst.kind() == End.Kind.OUTSIDE ? "" : " at " + dstIp);
         HopContext ctx = new HopContext(src, dst, null, null, null, dst, false, f.port);
-        f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, dst.id(), dstIp, f.port, ctx);
-        f.hop(Hop.Step.DESTINATION_INGRESS, dst, Direction.INGRESS, src.id(), srcIp, f.port, ctx);
+        f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, Peer.at(dst.id(), dstIp), srcIp, f.port, ctx);
+        f.hop(Hop.Step.DESTINATION_INGRESS, dst, Direction.INGRESS, Peer.at(src.id(), srcIp), dstIp, f.port, ctx);
     }
 
     /**
      * A flow to a service: {@code via} is how it was addressed when known (by one of its addresses, or
      * through the node port of {@code entry}); otherwise chosen from where the source stands.
      */
-    private void service(FlowBuilder f, End src, Service s, Access via, Node entry, String givenIp) {
+    private void service(FlowBuilder f, End src, Service s, Access how, Node entry, String givenIp, Node via) {
         ServicePort sp = s.ports().stream().filter(p -> p.protocol() == f.protocol && p.port() == f.port).findFirst().orElse(null);
         ServicePort byNodePort = s.ports().stream()
                 .filter(p -> p.protocol() == f.protocol && p.nodePort() != null && p.nodePort() == f.port).findFirst().orElse(null);
@@ -107,7 +139,8 @@ final class KubeProxyPaths {
         if (s.type() == ServiceType.ExternalName) {
             f.path = s.id() + " is ExternalName: a DNS alias for a name outside the inventory, not an address of the cluster";
             HopContext ctx = new HopContext(src, End.of(s, null, null), s, sp, Access.EXTERNAL_NAME, null, false, f.port);
-            f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, "the ExternalName's target (outside the inventory)", null, f.port, ctx);
+            f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, Peer.at("the ExternalName's target (outside the inventory)", null),
+                    src.addressToward(null), f.port, ctx);
             f.notes.add("only rules whose peer is any address can match traffic to the name behind an ExternalName service");
             return;
         }
@@ -116,7 +149,7 @@ final class KubeProxyPaths {
             f.blocked.add("a service forwards TCP, UDP and SCTP ports only: ICMP to " + s.id() + " reaches no pod");
             return;
         }
-        Access access = via;
+        Access access = how;
         if (access == null) {
             if (sp == null && byNodePort != null) access = Access.NODE_PORT;
             else if (inCluster) access = s.headless() ? Access.HEADLESS : Access.CLUSTER_IP;
@@ -131,8 +164,8 @@ final class KubeProxyPaths {
         switch (access) {
             case CLUSTER_IP -> clusterIp(f, src, s, sp, givenIp, inCluster);
             case HEADLESS -> headless(f, src, s, sp);
-            case LOAD_BALANCER -> loadBalancer(f, src, s, sp, givenIp, inCluster);
-            case NODE_PORT -> nodePort(f, src, s, sp, entry, givenIp, Access.NODE_PORT);
+            case LOAD_BALANCER -> loadBalancer(f, src, s, sp, givenIp, inCluster, via);
+            case NODE_PORT -> nodePort(f, src, s, sp, entry, givenIp, via);
             default -> throw new IllegalStateException(access.name());
         }
     }
@@ -151,7 +184,7 @@ final class KubeProxyPaths {
         }
         End vipEnd = End.of(s, vip, Access.CLUSTER_IP);
         HopContext ctx = new HopContext(src, vipEnd, s, sp, Access.CLUSTER_IP, null, false, f.port);
-        f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, "ClusterIP of " + s.id(), vip, f.port, ctx);
+        f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, Peer.at("ClusterIP of " + s.id(), vip), src.addressToward(vip), f.port, ctx);
         if (sp == null || !inCluster) return;
         backendsAcceptTheSource(f, src, vipEnd, s, sp, Access.CLUSTER_IP);
     }
@@ -161,8 +194,8 @@ final class KubeProxyPaths {
         for (Backend be : backends(f, s, sp)) {
             End b = be.end();
             Endpoint e = be.endpoint();
-            f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, src.id(), src.addressToward(e.ip()), e.targetPort(),
-                    new HopContext(src, dest, s, sp, access, b, false, f.port));
+            f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, Peer.at(src.id(), src.addressToward(e.ip())), e.ip(),
+                    e.targetPort(), new HopContext(src, dest, s, sp, access, b, false, f.port));
         }
     }
 
@@ -174,12 +207,12 @@ final class KubeProxyPaths {
             Endpoint e = be.endpoint();
             HopContext ctx = new HopContext(src, End.of(s, null, Access.HEADLESS), s, sp, Access.HEADLESS, b, false, f.port);
             String srcIp = src.addressToward(e.ip());
-            f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, b.id(), e.ip(), e.targetPort(), ctx);
-            f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, src.id(), srcIp, e.targetPort(), ctx);
+            f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, Peer.at(b.id(), e.ip()), srcIp, e.targetPort(), ctx);
+            f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, Peer.at(src.id(), srcIp), e.ip(), e.targetPort(), ctx);
         }
     }
 
-    private void loadBalancer(FlowBuilder f, End src, Service s, ServicePort sp, String givenIp, boolean inCluster) {
+    private void loadBalancer(FlowBuilder f, End src, Service s, ServicePort sp, String givenIp, boolean inCluster, Node via) {
         if (s.loadBalancerIps().isEmpty()) {
             f.blocked.add(s.id() + " has no load-balancer address");
             return;
@@ -187,34 +220,100 @@ final class KubeProxyPaths {
         String lb = givenIp != null ? givenIp : End.sameFamily(s.loadBalancerIps(), src.ips());
         End lbEnd = End.of(s, lb, Access.LOAD_BALANCER);
         HopContext ctx = new HopContext(src, lbEnd, s, sp, Access.LOAD_BALANCER, null, false, f.port);
+        f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, Peer.at("load-balancer address of " + s.id(), lb),
+                src.addressToward(lb), f.port, ctx);
         if (inCluster) {
             f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id() + "; from inside the cluster kube-proxy"
                     + " DNATs it to a pod on its target port at once, the source address is kept";
-            f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, "load-balancer address of " + s.id(), lb, f.port, ctx);
             if (sp != null) backendsAcceptTheSource(f, src, lbEnd, s, sp, Access.LOAD_BALANCER);
             return;
         }
-        f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, "load-balancer address of " + s.id(), lb, f.port, ctx);
         if (sp == null) {
             f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id();
             return;
         }
-        if (sp.nodePort() != null) {
-            nodePort(f, src, s, sp, null, null, Access.LOAD_BALANCER);
-            f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id() + ", delivered to " + f.path;
+        if (sp.nodePort() == null) {
+            f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id() + ", delivered straight to the pods"
+                    + " (no node ports), the source address is kept";
+            backendsAcceptTheSource(f, src, lbEnd, s, sp, Access.LOAD_BALANCER);
             return;
         }
-        f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id() + ", delivered straight to the pods"
-                + " (no node ports), the source address is kept";
-        backendsAcceptTheSource(f, src, lbEnd, s, sp, Access.LOAD_BALANCER);
+        Node node = loadBalancerEntry(f, s, sp, via);
+        f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id() + " (" + s.type() + ")";
+        if (node == null) return;
+        f.path += ", received by " + node.id() + ", where kube-proxy DNATs it to a pod on its target port " + seenAs(s);
+        enterAtNode(f, src, s, sp, node, lb, sp.port(), lbEnd, Access.LOAD_BALANCER);
     }
 
     /**
-     * Node-port traffic: the source's egress to the node on the node port (skipped when a load balancer
-     * delivers it: {@code access} LOAD_BALANCER), the node forwarding to each backend after DNAT, and
-     * each backend's ingress from the node (externalTrafficPolicy Cluster: SNAT) or from the source (Local).
+     * The node a load balancer sends to: {@code via} when given; else the first node (by id) the load
+     * balancer uses: not labelled {@value #EXCLUDE_FROM_LB}, and, with externalTrafficPolicy Local, running
+     * a ready backend of the port (kube-proxy's health check fails elsewhere). A note says which and why;
+     * null, with the reason in {@code blocked}, when no node qualifies.
      */
-    private void nodePort(FlowBuilder f, End src, Service s, ServicePort sp, Node entry, String givenIp, Access access) {
+    private Node loadBalancerEntry(FlowBuilder f, Service s, ServicePort sp, Node via) {
+        List<Node> nodes = kube.nodes(s.cluster()).stream().filter(n -> !n.ips().isEmpty()).toList();
+        List<String> excluded = nodes.stream().filter(KubeProxyPaths::excludedFromLoadBalancers).map(Node::id).toList();
+        if (via != null) {
+            if (excluded.contains(via.id())) {
+                f.note(via.id() + " is labelled " + EXCLUDE_FROM_LB + ": a load balancer sends it nothing; traced through it as --via asks");
+            }
+            return via;
+        }
+        boolean local = s.externalTrafficLocal();
+        Set<String> withBackend = nodesWithBackends(s, sp);
+        List<Node> eligible = nodes.stream().filter(n -> !excluded.contains(n.id()))
+                .filter(n -> !local || withBackend.contains(n.id())).toList();
+        String not = excluded.isEmpty() ? "" : "; not " + String.join(", ", excluded) + " (labelled " + EXCLUDE_FROM_LB + ")";
+        if (eligible.isEmpty()) {
+            f.blocked.add(local
+                    ? "externalTrafficPolicy Local: no node of cluster " + s.cluster() + " runs a ready backend of " + s.id() + " port "
+                            + sp.port() + not + ", so the load balancer has no healthy node to send to"
+                    : "no node of cluster " + s.cluster() + " takes load-balancer traffic" + (nodes.isEmpty()
+                            ? ": it has no node with an address in the inventory" : not));
+            return null;
+        }
+        Node node = eligible.get(0);
+        f.note("the load balancer sends to " + (local
+                ? "the nodes that run a ready backend of " + s.id() + " (externalTrafficPolicy Local: kube-proxy's health check"
+                        + " fails on the others)"
+                : "every node of cluster " + s.cluster()) + not + ": traced through " + node.id()
+                + (eligible.size() > 1 ? " (first of " + eligible.size() + "; --via NODE traces another)" : ""));
+        return node;
+    }
+
+    /** The Kubernetes label that takes a node out of every load balancer's pool, whatever its value. */
+    static final String EXCLUDE_FROM_LB = "node.kubernetes.io/exclude-from-external-load-balancers";
+
+    private static boolean excludedFromLoadBalancers(Node n) {
+        return n.labels().get(LabelKeys.imported(EXCLUDE_FROM_LB)).isPresent();
+    }
+
+    /** The ids of the nodes that run a ready endpoint of one service port (a pod on the node, or the node's own address). */
+    private Set<String> nodesWithBackends(Service s, ServicePort sp) {
+        Set<String> out = new HashSet<>();
+        for (Endpoint e : kube.endpoints(s)) {
+            if (!e.portKey().equals(sp.key())) continue;
+            End b = e.podId() != null && names.item(e.podId()) instanceof Pod p ? End.of(p, e.ip(), null) : names.resolveAddress(e.ip());
+            String node = nodeOf(b);
+            if (node != null) out.add(node);
+        }
+        return out;
+    }
+
+    /** The node id a backend runs on, or null (an address outside the cluster's nodes and pods). */
+    private static String nodeOf(End b) {
+        if (b.item() instanceof Pod p) return p.nodeId();
+        if (b.item() instanceof Node n) return n.id();
+        return null;
+    }
+
+    /**
+     * Node-port traffic: the source's egress to a node on the node port, then what the node does with
+     * it ({@link #enterAtNode}). The node is the one named as destination, else {@code via}, else the
+     * first node of the cluster (a note says so).
+     */
+    private void nodePort(FlowBuilder f, End src, Service s, ServicePort sp, Node named, String givenIp, Node via) {
         if (sp == null) {
             f.path = "node port " + f.port + " of " + s.id();
             return;
@@ -226,7 +325,7 @@ final class KubeProxyPaths {
             return;
         }
         List<Node> nodes = kube.nodes(s.cluster()).stream().filter(n -> !n.ips().isEmpty()).toList();
-        Node node = entry;
+        Node node = named != null ? named : via;
         if (node == null) {
             if (nodes.isEmpty()) {
                 f.blocked.add("cluster " + s.cluster() + " has no node with an address in the inventory to take node port " + sp.nodePort());
@@ -235,45 +334,73 @@ final class KubeProxyPaths {
             }
             node = nodes.get(0);
             if (nodes.size() > 1) {
-                f.notes.add("node port " + sp.nodePort() + " is open on every node of cluster " + s.cluster() + ": traced through "
-                        + node.id() + " (first of " + nodes.size() + "; name a node or its IP to trace another)");
+                f.note("node port " + sp.nodePort() + " is open on every node of cluster " + s.cluster() + ": traced through "
+                        + node.id() + " (first of " + nodes.size() + "; name a node, its IP or --via NODE to trace another)");
             }
         }
-        End nodeEnd = End.of(node, null, null);
         String nodeIp = givenIp != null ? givenIp : End.sameFamily(node.ips(), src.ips());
-        boolean local = s.externalTrafficLocal();
         f.path = "node port " + sp.nodePort() + " of " + s.id() + " (" + s.type() + ") on " + node.id() + " " + nodeIp
-                + "; the node DNATs to a pod on its target port " + (local
-                ? "(externalTrafficPolicy Local: only pods on this node, the source address is kept)"
-                : "(externalTrafficPolicy Cluster: the pod sees the node's address)");
+                + "; the node DNATs to a pod on its target port " + seenAs(s);
         End svcEnd = End.of(s, nodeIp, Access.NODE_PORT);
-        if (access == Access.NODE_PORT) {
-            f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, node.id() + " (node port of " + s.id() + ")", nodeIp,
-                    sp.nodePort(), new HopContext(src, svcEnd, s, sp, Access.NODE_PORT, null, false, f.port));
+        f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, Peer.at(node.id() + " (node port of " + s.id() + ")", nodeIp),
+                src.addressToward(nodeIp), sp.nodePort(), new HopContext(src, svcEnd, s, sp, Access.NODE_PORT, null, false, f.port));
+        enterAtNode(f, src, s, sp, node, nodeIp, sp.nodePort(), svcEnd, Access.NODE_PORT);
+    }
+
+    private static String seenAs(Service s) {
+        return s.externalTrafficLocal()
+                ? "(externalTrafficPolicy Local: only pods on this node, the source address is kept)"
+                : "(externalTrafficPolicy Cluster: masquerade, a pod on this node sees a node-local address, a pod on another"
+                        + " node this node's address)";
+    }
+
+    /**
+     * Traffic that entered at {@code node}, addressed to {@code address} on {@code port} (a node address
+     * and the node port, or a load-balancer address and the service port), which kube-proxy DNATs there:
+     * the node's INGRESS from the original source on that address and port (prerouting DNAT happens
+     * before the input and forward hooks, so the agent matches the conntrack original destination),
+     * then for each backend the node forwarding it after DNAT and the backend's INGRESS from the address
+     * it sees. With externalTrafficPolicy Cluster kube-proxy masquerades: a backend on the entry node
+     * sees a node-local address routing picks for the pod-side interface (a CNI bridge or gateway
+     * address, not the InternalIP), which the agent counts in {@code nodes:<cluster>} there; a backend
+     * on another node sees the entry node's address. With Local only the entry node's backends are
+     * used and they see the original source. A connection the entry node itself starts meets no
+     * INGRESS rule of its own.
+     */
+    private void enterAtNode(FlowBuilder f, End src, Service s, ServicePort sp, Node node, String address, int port, End svcEnd,
+                             Access access) {
+        f.entry = node;
+        End nodeEnd = End.of(node, null, null);
+        if (src.item() == node) {
+            f.note(node.id() + " starts the connection itself: kube-proxy DNATs it on the way out, no INGRESS rule of the node judges it");
+        } else {
+            f.hop(Hop.Step.ENTRY_NODE_INGRESS, nodeEnd, Direction.INGRESS, Peer.at(src.id(), src.addressToward(address)), address,
+                    port, new HopContext(src, svcEnd, s, sp, access, null, false, f.port));
         }
+        boolean local = s.externalTrafficLocal();
         List<Backend> backends = backends(f, s, sp);
         if (local) {
-            String name = node.name();
-            List<Backend> here = backends.stream().filter(b -> b.end().item() instanceof Pod p && name.equals(p.nodeName())).toList();
+            List<Backend> here = backends.stream().filter(b -> node.id().equals(nodeOf(b.end()))).toList();
             if (here.isEmpty() && !backends.isEmpty()) {
                 f.blocked.add("externalTrafficPolicy Local: " + node.id() + " runs no backend of " + s.id()
-                        + ", so kube-proxy drops node-port traffic there");
+                        + ", so kube-proxy drops " + (access == Access.LOAD_BALANCER ? "load-balancer" : "node-port") + " traffic there");
             }
             backends = here;
-        }
-        if (!local && !f.hops.isEmpty() && f.hops.get(0).rule() == null) {
-            f.notes.add("externalTrafficPolicy Cluster: the pods see only the node's address, so the policy's consumers are"
-                    + " enforced on their own egress alone; " + src.id() + " has no rule of its own there, and nothing on the"
-                    + " nodes or the pods tells it from a consumer");
         }
         for (Backend be : backends) {
             End b = be.end();
             Endpoint e = be.endpoint();
             HopContext ctx = new HopContext(src, svcEnd, s, sp, access, b, !local, f.port);
-            f.hop(Hop.Step.NODE_FORWARD, nodeEnd, Direction.EGRESS, b.id(), e.ip(), e.targetPort(), ctx);
-            String from = local ? src.id() : node.id();
-            String fromIp = local ? src.addressToward(e.ip()) : End.sameFamily(node.ips(), List.of(e.ip()));
-            f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, from, fromIp, e.targetPort(), ctx);
+            f.hop(Hop.Step.NODE_FORWARD, nodeEnd, Direction.EGRESS, Peer.at(b.id(), e.ip()), null, e.targetPort(), ctx);
+            Peer from = local ? Peer.at(src.id(), src.addressToward(e.ip()))
+                    : node.id().equals(nodeOf(b)) ? Peer.masqueraded(node.id(), Sets.nodes(node.cluster()))
+                    : Peer.at(node.id(), End.sameFamily(node.ips(), List.of(e.ip())));
+            f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, from, e.ip(), e.targetPort(), ctx);
+        }
+        if (!local && backends.stream().anyMatch(b -> node.id().equals(nodeOf(b.end())))) {
+            f.note("masquerade: a backend on " + node.id() + " itself sees the connection from an address of the node that routing"
+                    + " picks for the pod-side interface (the CNI bridge or gateway address, not " + node.id() + "'s InternalIP); the"
+                    + " agent counts the node's own addresses in " + Sets.nodes(node.cluster()) + " there, and so does trace");
         }
     }
 

@@ -3,6 +3,7 @@ package io.microseg.explain;
 import io.microseg.compile.Compilation;
 import io.microseg.input.InputException;
 import io.microseg.inventory.Inventory;
+import io.microseg.inventory.Node;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Workspace;
 
@@ -72,15 +73,28 @@ public final class Trace {
      * and destination port (0 for ICMP). Unknown names are an {@link InputException}.
      */
     public FlowTrace trace(String from, String to, Protocol protocol, int port) {
+        return trace(from, to, protocol, port, null);
+    }
+
+    /**
+     * As {@link #trace(String, String, Protocol, int)}, entering the service's cluster at node {@code via}
+     * (a node id {@code node/<cluster>/<name>}, a node name, or a node's IP; null to let the trace choose)
+     * when the flow goes through a node port or a load-balancer address. {@code via} is an
+     * {@link InputException} when it names no node, a node of another cluster, or the flow enters at no node.
+     */
+    public FlowTrace trace(String from, String to, Protocol protocol, int port, String via) {
         if (!protocol.hasPorts() && protocol != Protocol.ICMP) {
             throw new InputException("--port", 0, null, null, "expected a flow of TCP, UDP, SCTP or ICMP, found " + protocol);
         }
-        return trace(names.resolve("--from", from), names.resolve("--to", to), protocol, protocol.hasPorts() ? port : 0, true);
+        End src = names.resolve("--from", from);
+        End dst = names.resolve("--to", to);
+        Node entry = via == null ? null : names.resolveNode("--via", via);
+        return paths.trace(src, dst, protocol, protocol.hasPorts() ? port : 0, entry, true);
     }
 
     /** Traces resolved ends; {@code explain} false skips the policy analysis of denied hops (cluster-safety checks). */
     FlowTrace trace(End src, End dst, Protocol protocol, int port, boolean explain) {
-        return paths.trace(src, dst, protocol, port, explain);
+        return paths.trace(src, dst, protocol, port, null, explain);
     }
 
     Inventory inventory() {

@@ -120,15 +120,17 @@ final class WhyNot {
         }
         InventoryItem subject = trace.names().item(hop.workload());
         if (subject != null && !ws.scope().matches(subject.labels(), subject.ips())) {
-            if (hop.step() == Hop.Step.NODE_FORWARD) {
+            if (hop.step() == Hop.Step.NODE_FORWARD || hop.step() == Hop.Step.ENTRY_NODE_INGRESS) {
                 r.add("the scope of workspace " + ws.name() + " excludes the nodes (" + hop.workload() + "): no rule on them"
-                        + " forwards to the pods; NodePort and LoadBalancer policies belong in a workspace whose scope includes the nodes");
+                        + (hop.step() == Hop.Step.NODE_FORWARD ? " forwards to the pods" : " accepts the consumers")
+                        + "; NodePort and LoadBalancer policies belong in a workspace whose scope includes the nodes");
             } else {
                 r.add("the scope of workspace " + ws.name() + " excludes " + hop.workload() + " (scope: " + ws.scope().text()
                         + "): the policy makes no rule on it");
             }
         }
-        boolean consumerSide = hop.step() == Hop.Step.SOURCE_EGRESS || (hop.step() == Hop.Step.DESTINATION_INGRESS && !ctx.snat());
+        boolean consumerSide = hop.step() == Hop.Step.SOURCE_EGRESS || hop.step() == Hop.Step.ENTRY_NODE_INGRESS
+                || (hop.step() == Hop.Step.DESTINATION_INGRESS && !ctx.snat());
         if (consumerSide && !selects(p.consumer(), src)) {
             r.add("consumer query did not match: " + closest(p.consumer(), src) + " (consumer: " + p.consumer().text() + ")");
         }
@@ -161,7 +163,7 @@ final class WhyNot {
         List<CompiledRule> mine = trace.rules().rulesOf(hop.enforcer()).stream().filter(x -> x.direction() == hop.direction()).toList();
         for (int i = 0; i < mine.size(); i++) {
             CompiledRule x = mine.get(i);
-            if (x.policy().equals(ws.qualify(p)) && trace.rules().matches(x, hop.protocol(), hop.port(), hop.peerAddress())) {
+            if (x.policy().equals(ws.qualify(p)) && trace.rules().matches(x, hop)) {
                 CompiledRule d = hop.rule();
                 return "it allows this (rule " + (i + 1) + " of " + mine.size() + " on " + hop.enforcer() + "), but rule "
                         + hop.position() + " decides first: " + (d == null ? "?" : d.action() + " " + d.rank() + " "
