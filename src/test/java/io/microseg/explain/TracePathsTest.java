@@ -58,14 +58,17 @@ class TracePathsTest {
     }
 
     @Test
-    void aHostReachesALoadBalancerThatDeliversToTheNodePort() {
+    void aHostReachesALoadBalancerAddressThatKubeProxyDnatsOnTheNode() {
         FlowTrace t = scenario("service-loadbalancer").trace("host/ext", "web.shop", "tcp/443");
         assertThat(t.verdict()).isEqualTo(Verdict.ALLOW);
-        assertThat(t.hops()).extracting(Hop::step, Hop::peerAddress, Hop::port).containsExactly(
-                tuple(Hop.Step.SOURCE_EGRESS, "203.0.113.10", 443),
-                tuple(Hop.Step.NODE_FORWARD, "10.244.1.30", 8443),
-                tuple(Hop.Step.DESTINATION_INGRESS, "10.0.0.1", 8443));
+        assertThat(t.hops()).extracting(Hop::step, Hop::peerAddress, Hop::localAddress, Hop::port).containsExactly(
+                tuple(Hop.Step.SOURCE_EGRESS, "203.0.113.10", "192.168.1.5", 443),
+                tuple(Hop.Step.ENTRY_NODE_INGRESS, "192.168.1.5", "203.0.113.10", 443),
+                tuple(Hop.Step.NODE_FORWARD, "10.244.1.30", null, 8443),
+                tuple(Hop.Step.DESTINATION_INGRESS, null, "10.244.1.30", 8443));
         assertThat(t.hops().get(0).rule().peerSet()).isEqualTo("loadbalancer:lab/shop/web");
+        assertThat(t.hops().get(1).rule().localSet()).isEqualTo("loadbalancer:lab/shop/web");
+        assertThat(t.hops().get(3).peerMemberOf()).as("web-0 runs on the entry node: masquerade").isEqualTo("nodes:lab");
     }
 
     @Test
@@ -81,7 +84,8 @@ class TracePathsTest {
     void withExternalTrafficPolicyLocalThePodSeesTheClient() {
         FlowTrace t = scenario("external-traffic-policy-local").trace("host/ext", "web.shop", "tcp/80");
         assertThat(t.verdict()).isEqualTo(Verdict.ALLOW);
-        Hop ingress = t.hops().get(2);
+        assertThat(t.hops().get(1).workload()).as("the node with the backend").isEqualTo("node/lab/node-1");
+        Hop ingress = t.hops().get(3);
         assertThat(ingress.peer()).isEqualTo("host/ext");
         assertThat(ingress.peerAddress()).isEqualTo("192.168.1.5");
         assertThat(ingress.rule().rule()).isEqualTo("Provider pods accept the consumers on the target port");
@@ -123,7 +127,8 @@ class TracePathsTest {
     void aWorkloadOutsideEveryScopeIsOpenAndAnUnknownAddressHasNoRules() {
         FlowTrace t = scenario("scope-limits-rules").trace("pod/lab/other/web-9", "10.1.2.3", "tcp/80");
         assertThat(t.hops()).extracting(Hop::decision).containsExactly(
-                "no rule: no workspace's scope includes this workload (open)", "outside the inventory: no rules of its own");
+                "no rule: no workspace's scope includes this workload (open)",
+                "unmanaged: an address in no inventory has no agent and no rules of its own, not enforced");
         assertThat(t.verdict()).isEqualTo(Verdict.ALLOW);
     }
 }
