@@ -365,18 +365,14 @@ final class KubeProxyPaths {
      * address, not the InternalIP), which the agent counts in {@code nodes:<cluster>} there; a backend
      * on another node sees the entry node's address. With Local only the entry node's backends are
      * used and they see the original source. A connection the entry node itself starts meets no
-     * INGRESS rule of its own.
+     * INGRESS rule of its own. A backend on the entry node's own address (a hostNetwork pod) is
+     * delivered locally: no forwarding, no masquerade, the node's INGRESS on the target port from the
+     * original source; when every backend is, the entry check has nothing to forward and is skipped.
      */
     private void enterAtNode(FlowBuilder f, End src, Service s, ServicePort sp, Node node, String address, int port, End svcEnd,
                              Access access) {
         f.entry = node;
         End nodeEnd = End.of(node, null, null);
-        if (src.item() == node) {
-            f.note(node.id() + " starts the connection itself: kube-proxy DNATs it on the way out, no INGRESS rule of the node judges it");
-        } else {
-            f.hop(Hop.Step.ENTRY_NODE_INGRESS, nodeEnd, Direction.INGRESS, Peer.at(src.id(), src.addressToward(address)), address,
-                    port, new HopContext(src, svcEnd, s, sp, access, null, false, f.port));
-        }
         boolean local = s.externalTrafficLocal();
         List<Backend> backends = backends(f, s, sp);
         if (local) {
@@ -387,21 +383,41 @@ final class KubeProxyPaths {
             }
             backends = here;
         }
+        boolean allInput = !backends.isEmpty() && backends.stream().allMatch(b -> deliveredLocally(b.end(), node));
+        if (src.item() == node) {
+            f.note(node.id() + " starts the connection itself: kube-proxy DNATs it on the way out, no INGRESS rule of the node judges it");
+        } else if (!allInput) {
+            f.hop(Hop.Step.ENTRY_NODE_INGRESS, nodeEnd, Direction.INGRESS, Peer.at(src.id(), src.addressToward(address)), address,
+                    port, new HopContext(src, svcEnd, s, sp, access, null, false, f.port));
+        }
         for (Backend be : backends) {
             End b = be.end();
             Endpoint e = be.endpoint();
+            if (deliveredLocally(b, node)) {
+                f.note(b.id() + " listens on an address of " + node.id() + " itself: the DNAT-ed connection is delivered there (input,"
+                        + " not forward), so no forwarding hop and no masquerade; the node's INGRESS rules judge the original source"
+                        + " on the target port");
+                f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, Peer.at(src.id(), src.addressToward(e.ip())), e.ip(),
+                        e.targetPort(), new HopContext(src, svcEnd, s, sp, access, b, false, f.port));
+                continue;
+            }
             HopContext ctx = new HopContext(src, svcEnd, s, sp, access, b, !local, f.port);
             f.hop(Hop.Step.NODE_FORWARD, nodeEnd, Direction.EGRESS, Peer.at(b.id(), e.ip()), null, e.targetPort(), ctx);
             Peer from = local ? Peer.at(src.id(), src.addressToward(e.ip()))
                     : node.id().equals(nodeOf(b)) ? Peer.masqueraded(node.id(), Sets.nodes(node.cluster()))
                     : Peer.at(node.id(), End.sameFamily(node.ips(), List.of(e.ip())));
             f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, from, e.ip(), e.targetPort(), ctx);
+            if (!local && node.id().equals(nodeOf(b))) {
+                f.note("masquerade: a backend on " + node.id() + " itself sees the connection from an address of the node that routing"
+                        + " picks for the pod-side interface (the CNI bridge or gateway address, not " + node.id() + "'s InternalIP);"
+                        + " the agent counts the node's own addresses in " + Sets.nodes(node.cluster()) + " there, and so does trace");
+            }
         }
-        if (!local && backends.stream().anyMatch(b -> node.id().equals(nodeOf(b.end())))) {
-            f.note("masquerade: a backend on " + node.id() + " itself sees the connection from an address of the node that routing"
-                    + " picks for the pod-side interface (the CNI bridge or gateway address, not " + node.id() + "'s InternalIP); the"
-                    + " agent counts the node's own addresses in " + Sets.nodes(node.cluster()) + " there, and so does trace");
-        }
+    }
+
+    /** Whether a backend's firewall is the entry node's own (a hostNetwork pod there, or the node's address): kube-proxy delivers locally. */
+    private static boolean deliveredLocally(End backend, Node node) {
+        return RuleEvaluator.enforcer(backend).equals(node.id());
     }
 
     private static String alternatives(Service s, ServicePort sp) {

@@ -53,6 +53,13 @@ class TraceEntryNodeTest {
              spec: {type: NodePort, clusterIP: 10.96.0.10, selector: {app: web},
                     ports: [{name: http, protocol: TCP, port: 80, targetPort: 8080, nodePort: 30080}]}}
             ---
+            {apiVersion: v1, kind: Pod, metadata: {name: edge-0, namespace: shop, labels: {app: edge}},
+             spec: {nodeName: node-2, hostNetwork: true}, status: {phase: Running, podIP: 10.0.0.2, hostIP: 10.0.0.2}}
+            ---
+            {apiVersion: v1, kind: Service, metadata: {name: edge, namespace: shop},
+             spec: {type: NodePort, clusterIP: 10.96.0.50, selector: {app: edge},
+                    ports: [{name: http, protocol: TCP, port: 80, targetPort: 8080, nodePort: 30090}]}}
+            ---
             {apiVersion: v1, kind: Service, metadata: {name: front, namespace: shop},
              spec: {type: LoadBalancer, clusterIP: 10.96.0.20, selector: {app: web},
                     ports: [{name: https, protocol: TCP, port: 443, targetPort: 8443, nodePort: 30443}]},
@@ -87,6 +94,8 @@ class TraceEntryNodeTest {
                 - {id: clients-to-api, consumer: "role = client", provider: "orchestrator_system/service_name = api",
                    ports: ["TCP 80"], action: ALLOW}
                 - {id: clients-to-batch, consumer: "role = client", provider: "orchestrator_system/service_name = batch",
+                   ports: ["TCP 80"], action: ALLOW}
+                - {id: clients-to-edge, consumer: "role = client", provider: "orchestrator_system/service_name = edge",
                    ports: ["TCP 80"], action: ALLOW}
                 - {id: web-to-partner, consumer: "orchestrator_app = web", provider: "address in subnet 198.51.100.0/24",
                    ports: ["TCP 443"], action: ALLOW}
@@ -138,6 +147,24 @@ class TraceEntryNodeTest {
                                 Verdict.ALLOW),
                         tuple("pod/lab/shop/web-1", "node/lab/node-1", "10.0.0.1", null, Verdict.ALLOW));
         assertThat(t.path()).contains("masquerade");
+    }
+
+    @Test
+    void aHostNetworkBackendOnTheEntryNodeIsDeliveredLocallyAndSeesTheSource() {
+        FlowTrace here = lab.trace("host/ext", "node/lab/node-2", "tcp/30090");
+        assertThat(here.verdict()).isEqualTo(Verdict.ALLOW);
+        assertThat(here.hops()).extracting(Hop::step, Hop::enforcer, Hop::peerAddress, Hop::port).containsExactly(
+                tuple(Hop.Step.SOURCE_EGRESS, "host/ext", "10.0.0.2", 30090),
+                tuple(Hop.Step.DESTINATION_INGRESS, "node/lab/node-2", "192.168.1.5", 8080));
+        assertThat(here.hops().get(1).rule().rule()).isEqualTo("Provider pods accept the consumers on the target port");
+
+        FlowTrace elsewhere = lab.trace("host/ext", "node/lab/node-1", "tcp/30090");
+        assertThat(elsewhere.hops()).extracting(Hop::step, Hop::enforcer, Hop::peerAddress).containsExactly(
+                tuple(Hop.Step.SOURCE_EGRESS, "host/ext", "10.0.0.1"),
+                tuple(Hop.Step.ENTRY_NODE_INGRESS, "node/lab/node-1", "192.168.1.5"),
+                tuple(Hop.Step.NODE_FORWARD, "node/lab/node-1", "10.0.0.2"),
+                tuple(Hop.Step.DESTINATION_INGRESS, "node/lab/node-2", "10.0.0.1"));
+        assertThat(elsewhere.verdict()).isEqualTo(Verdict.ALLOW);
     }
 
     @Test
