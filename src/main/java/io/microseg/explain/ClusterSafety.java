@@ -16,6 +16,7 @@ import io.microseg.policy.Direction;
 import io.microseg.policy.Policy;
 import io.microseg.policy.Rank;
 import io.microseg.policy.Workspace;
+import io.microseg.policy.query.OutsideAddresses;
 import io.microseg.policy.query.Query;
 
 import java.util.ArrayList;
@@ -218,7 +219,7 @@ public final class ClusterSafety {
 
     // ---------------------------------------------------------------- policy hygiene
 
-    /** A consumer or provider query that selects no workload and no service: the policy does nothing. */
+    /** A consumer or provider query that selects no workload, no service and no outside address: the policy does nothing. */
     static List<Warning> queriesMatchingNothing(Inventory inventory, List<Workspace> workspaces) {
         List<InventoryItem> items = Stream.of(inventory.hosts(), inventory.nodes(), inventory.pods(), inventory.services())
                 .flatMap(List::stream).map(InventoryItem.class::cast).toList();
@@ -236,8 +237,9 @@ public final class ClusterSafety {
         return out;
     }
 
+    /** Matches no item and names no outside address ({@code address in subnet 203.0.113.0/24} does). */
     private static boolean nothing(Query q, List<InventoryItem> items) {
-        return items.stream().noneMatch(i -> q.matches(i.labels(), i.ips()));
+        return items.stream().noneMatch(i -> q.matches(i.labels(), i.ips())) && OutsideAddresses.of(q).isEmpty();
     }
 
     /**
