@@ -107,7 +107,8 @@ final class KubeProxyPaths {
 
     private boolean noAddress(End e, FlowBuilder f) {
         if (e.kind() == End.Kind.POD && e.item().ips().isEmpty()) {
-            f.blocked.add(e.id() + " has no IP yet: it gets no rules and sends or receives nothing until it has one");
+            f.blocked.add(e.id() + " has no IP (not started yet, or finished: phase Succeeded or Failed): it gets no rules and"
+                    + " sends or receives nothing");
             return true;
         }
         if ((e.kind() == End.Kind.NODE || e.kind() == End.Kind.HOST) && e.item().ips().isEmpty()) {
@@ -450,7 +451,7 @@ final class KubeProxyPaths {
             }
         }
         for (Pod p : kube.selectedPods(s)) {
-            if (p.ips().isEmpty()) f.note(p.id() + " is selected by " + s.id() + " but has no IP yet: not an endpoint");
+            if (p.ips().isEmpty()) f.note(p.id() + " is selected by " + s.id() + " but has no IP (not started yet, or finished): not an endpoint");
         }
         if (ends.isEmpty()) {
             f.blocked.add(s.id() + " has no ready endpoint for port " + sp.port() + ": the traffic reaches no pod");

@@ -124,6 +124,23 @@ class TracePathsTest {
     }
 
     @Test
+    void aFinishedPodSendsNothingAndItsOldAddressIsTheLivePodsThatHasItNow() {
+        Trace t = scenario("dead-pods");
+        FlowTrace dead = t.trace("pod/lab/ops/backup-1", "api.ops", "tcp/80");
+        assertThat(dead.verdict()).isEqualTo(Verdict.DENY);
+        assertThat(dead.hops()).isEmpty();
+        assertThat(dead.blocked()).singleElement().asString().contains("finished: phase Succeeded or Failed");
+
+        FlowTrace fromOldAddress = t.trace("10.244.1.23", "api.ops", "tcp/80");
+        assertThat(fromOldAddress.from()).isEqualTo("pod/lab/ops/report-0");
+        assertThat(fromOldAddress.verdict()).as("report-0 is no consumer").isEqualTo(Verdict.DENY);
+        FlowTrace live = t.trace("pod/lab/ops/backup-2", "api.ops", "tcp/80");
+        assertThat(live.verdict()).isEqualTo(Verdict.ALLOW);
+        assertThat(live.hops()).extracting(Hop::workload).as("the evicted api-1 is no backend")
+                .containsExactly("pod/lab/ops/backup-2", "pod/lab/ops/api-0");
+    }
+
+    @Test
     void aWorkloadOutsideEveryScopeIsOpenAndAnUnknownAddressHasNoRules() {
         FlowTrace t = scenario("scope-limits-rules").trace("pod/lab/other/web-9", "10.1.2.3", "tcp/80");
         assertThat(t.hops()).extracting(Hop::decision).containsExactly(

@@ -322,7 +322,7 @@ class TraceTest {
         FlowTrace from = lab.trace("pod/lab/shop/client-1", "web.shop", "tcp/80");
         assertThat(from.verdict()).isEqualTo(Verdict.DENY);
         assertThat(from.hops()).isEmpty();
-        assertThat(from.why()).singleElement().asString().contains("pod/lab/shop/client-1 has no IP yet");
+        assertThat(from.why()).singleElement().asString().contains("pod/lab/shop/client-1 has no IP (not started yet");
     }
 
     @Test
