@@ -141,6 +141,23 @@ class TracePathsTest {
     }
 
     @Test
+    void outsideSourcesAreDecidedByTheCidrsTheirConsumersName() {
+        Trace t = scenario("subnet-only-consumers");
+        record Case(String from, String to, String port, String policy) {}
+        for (Case c : List.of(
+                new Case("203.0.113.7", "pod/lab/shop/web-0", "tcp/8443", "edge/internet-to-web"),
+                new Case("2001:db8::7", "pod/lab/shop/web-0", "tcp/8443", "edge/internet-to-web"),
+                new Case("203.0.113.7", "pod/lab/shop/api-0", "tcp/9000", "edge/not-private-to-api"),
+                new Case("10.1.2.3", "pod/lab/shop/api-0", "tcp/9000", "edge/catch-all"),
+                new Case("198.51.100.9", "pod/lab/shop/api-0", "tcp/9001", "edge/catch-all"),
+                new Case("host/partner-gw", "pod/lab/shop/api-0", "tcp/9001", "edge/partner-to-api"),
+                new Case("203.0.113.7", "pod/lab/shop/api-0", "tcp/9002", "edge/documentation-net-to-api"))) {
+            Hop ingress = t.trace(c.from(), c.to(), c.port()).hops().get(1);
+            assertThat(ingress.rule().policy()).as(c.toString()).isEqualTo(c.policy());
+        }
+    }
+
+    @Test
     void aWorkloadOutsideEveryScopeIsOpenAndAnUnknownAddressHasNoRules() {
         FlowTrace t = scenario("scope-limits-rules").trace("pod/lab/other/web-9", "10.1.2.3", "tcp/80");
         assertThat(t.hops()).extracting(Hop::decision).containsExactly(
