@@ -192,7 +192,7 @@ final class KubeProxyPaths {
 
     /** Each backend's ingress from the source's own address (no SNAT), as reached through {@code dest}. */
     private void backendsAcceptTheSource(FlowBuilder f, End src, End dest, Service s, ServicePort sp, Access access) {
-        for (Backend be : backends(f, s, sp)) {
+        for (Backend be : backends(f, s, sp, dest.ip())) {
             End b = be.end();
             Endpoint e = be.endpoint();
             f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, Peer.at(src.id(), src.addressToward(e.ip())), e.ip(),
@@ -203,7 +203,7 @@ final class KubeProxyPaths {
     private void headless(FlowBuilder f, End src, Service s, ServicePort sp) {
         f.path = s.id() + " is headless: its name resolves to the pods, the source connects to them on their target port";
         if (sp == null) return;
-        for (Backend be : backends(f, s, sp)) {
+        for (Backend be : backends(f, s, sp, null)) {
             End b = be.end();
             Endpoint e = be.endpoint();
             HopContext ctx = new HopContext(src, End.of(s, null, Access.HEADLESS), s, sp, Access.HEADLESS, b, false, f.port);
@@ -375,7 +375,7 @@ final class KubeProxyPaths {
         f.entry = node;
         End nodeEnd = End.of(node, null, null);
         boolean local = s.externalTrafficLocal();
-        List<Backend> backends = backends(f, s, sp);
+        List<Backend> backends = backends(f, s, sp, address);
         if (local) {
             List<Backend> here = backends.stream().filter(b -> node.id().equals(nodeOf(b.end()))).toList();
             if (here.isEmpty() && !backends.isEmpty()) {
@@ -431,17 +431,23 @@ final class KubeProxyPaths {
 
     // ---------------------------------------------------------------- backends
 
-    /** The ready endpoints of one service port as ends, one per (address, target port); notes on selected pods that are not endpoints. */
-    private List<Backend> backends(FlowBuilder f, Service s, ServicePort sp) {
+    /**
+     * The ready endpoints of one service port as ends, one per (address, target port), of the family of
+     * {@code addressed} (the address the flow was DNATed from: kube-proxy never translates across
+     * families; null: both); notes on selected pods that are not endpoints.
+     */
+    private List<Backend> backends(FlowBuilder f, Service s, ServicePort sp, String addressed) {
         List<Backend> ends = new ArrayList<>();
         Set<String> seen = new HashSet<>();
+        String family = addressed == null ? "" : addressed.contains(":") ? "IPv6 " : "IPv4 ";
         for (Endpoint e : kube.endpoints(s)) {
             if (!e.portKey().equals(sp.key()) || !seen.add(EndNames.normal(e.ip()) + "/" + e.targetPort())) continue;
+            if (addressed != null && e.ip().contains(":") != addressed.contains(":")) continue;
             End b = e.podId() != null && names.item(e.podId()) instanceof Pod p ? End.of(p, e.ip(), null) : names.resolveAddress(e.ip());
             ends.add(new Backend(new End(b.kind(), b.id(), b.item(), e.ip(), null), e));
         }
         if (!f.explain) {
-            if (ends.isEmpty()) f.blocked.add(s.id() + " has no ready endpoint for port " + sp.port() + ": the traffic reaches no pod");
+            if (ends.isEmpty()) f.blocked.add(s.id() + " has no ready " + family + "endpoint for port " + sp.port() + ": the traffic reaches no pod");
             return ends;
         }
         for (NamedPortMiss m : inventory.namedPortMisses()) {
@@ -454,7 +460,7 @@ final class KubeProxyPaths {
             if (p.ips().isEmpty()) f.note(p.id() + " is selected by " + s.id() + " but has no IP (not started yet, or finished): not an endpoint");
         }
         if (ends.isEmpty()) {
-            f.blocked.add(s.id() + " has no ready endpoint for port " + sp.port() + ": the traffic reaches no pod");
+            f.blocked.add(s.id() + " has no ready " + family + "endpoint for port " + sp.port() + ": the traffic reaches no pod");
         } else if (ends.size() > 1) {
             f.note(s.id() + " has " + ends.size() + " endpoints for port " + sp.port()
                     + ": " + (s.headless() ? "the client picks one from DNS" : "kube-proxy picks one per connection") + ", each is traced");

@@ -158,6 +158,21 @@ class TracePathsTest {
     }
 
     @Test
+    void kubeProxyDnatsWithinOneAddressFamily() {
+        Trace t = scenario("dual-stack");
+        FlowTrace v6 = t.trace("pod/lab/shop/client-0", "fd00:96::60", "tcp/80");
+        assertThat(v6.verdict()).isEqualTo(Verdict.ALLOW);
+        assertThat(v6.hops()).extracting(Hop::step, Hop::peerAddress, Hop::localAddress).containsExactly(
+                tuple(Hop.Step.SOURCE_EGRESS, "fd00:96::60", "fd00:244:1::10"),
+                tuple(Hop.Step.DESTINATION_INGRESS, "fd00:244:1::10", "fd00:244:1::30"));
+
+        FlowTrace nodePort = t.trace("fd00:1::9", "node/lab/node-1", "tcp/30080");
+        assertThat(nodePort.hops()).extracting(Hop::step, Hop::localAddress).containsExactly(
+                tuple(Hop.Step.SOURCE_EGRESS, "fd00:1::9"), tuple(Hop.Step.ENTRY_NODE_INGRESS, "fd00::1"),
+                tuple(Hop.Step.NODE_FORWARD, null), tuple(Hop.Step.DESTINATION_INGRESS, "fd00:244:1::30"));
+    }
+
+    @Test
     void aWorkloadOutsideEveryScopeIsOpenAndAnUnknownAddressHasNoRules() {
         FlowTrace t = scenario("scope-limits-rules").trace("pod/lab/other/web-9", "10.1.2.3", "tcp/80");
         assertThat(t.hops()).extracting(Hop::decision).containsExactly(
