@@ -369,6 +369,8 @@ final class KubeProxyPaths {
      * INGRESS rule of its own. A backend on the entry node's own address (a hostNetwork pod) is
      * delivered locally: no forwarding, no masquerade, the node's INGRESS on the target port from the
      * original source; when every backend is, the entry check has nothing to forward and is skipped.
+     * A load-balancer address is judged on the node (entry check and forwarding) only when one of the
+     * node's INGRESS rules has it in its local set, as the agent's forward chain does.
      */
     private void enterAtNode(FlowBuilder f, End src, Service s, ServicePort sp, Node node, String address, int port, End svcEnd,
                              Access access) {
@@ -385,9 +387,14 @@ final class KubeProxyPaths {
             backends = here;
         }
         boolean allInput = !backends.isEmpty() && backends.stream().allMatch(b -> deliveredLocally(b.end(), node));
+        boolean judged = access != Access.LOAD_BALANCER || namesAsLocal(node, address);
+        if (!judged) {
+            f.note("no INGRESS rule of " + node.id() + " is limited to load-balancer address " + address + " (a local set): the"
+                    + " node's firewall does not judge connections DNATed from it, only the backends' rules do");
+        }
         if (src.item() == node) {
             f.note(node.id() + " starts the connection itself: kube-proxy DNATs it on the way out, no INGRESS rule of the node judges it");
-        } else if (!allInput) {
+        } else if (!allInput && judged) {
             f.hop(Hop.Step.ENTRY_NODE_INGRESS, nodeEnd, Direction.INGRESS, Peer.at(src.id(), src.addressToward(address)), address,
                     port, new HopContext(src, svcEnd, s, sp, access, null, false, f.port));
         }
@@ -403,7 +410,7 @@ final class KubeProxyPaths {
                 continue;
             }
             HopContext ctx = new HopContext(src, svcEnd, s, sp, access, b, !local, f.port);
-            f.hop(Hop.Step.NODE_FORWARD, nodeEnd, Direction.EGRESS, Peer.at(b.id(), e.ip()), null, e.targetPort(), ctx);
+            if (judged) f.hop(Hop.Step.NODE_FORWARD, nodeEnd, Direction.EGRESS, Peer.at(b.id(), e.ip()), null, e.targetPort(), ctx);
             Peer from = local ? Peer.at(src.id(), src.addressToward(e.ip()))
                     : node.id().equals(nodeOf(b)) ? Peer.masqueraded(node.id(), Sets.nodes(node.cluster()))
                     : Peer.at(node.id(), End.sameFamily(node.ips(), List.of(e.ip())));
@@ -414,6 +421,15 @@ final class KubeProxyPaths {
                         + " the agent counts the node's own addresses in " + Sets.nodes(node.cluster()) + " there, and so does trace");
             }
         }
+    }
+
+    /**
+     * Whether one of the node's INGRESS rules is limited to a local set holding {@code address}: the agent
+     * judges a connection DNATed from an address that is not the node's own only then.
+     */
+    private boolean namesAsLocal(Node node, String address) {
+        return rules.rulesOf(node.id()).stream()
+                .anyMatch(r -> r.direction() == Direction.INGRESS && r.localSet() != null && rules.inSet(r.localSet(), address));
     }
 
     /** Whether a backend's firewall is the entry node's own (a hostNetwork pod there, or the node's address): kube-proxy delivers locally. */

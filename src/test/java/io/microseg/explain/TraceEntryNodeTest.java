@@ -65,6 +65,11 @@ class TraceEntryNodeTest {
                     ports: [{name: https, protocol: TCP, port: 443, targetPort: 8443, nodePort: 30443}]},
              status: {loadBalancer: {ingress: [{ip: 203.0.113.20}]}}}
             ---
+            {apiVersion: v1, kind: Service, metadata: {name: quiet, namespace: shop},
+             spec: {type: LoadBalancer, clusterIP: 10.96.0.60, selector: {app: web},
+                    ports: [{name: https, protocol: TCP, port: 9443, targetPort: 9443, nodePort: 30943}]},
+             status: {loadBalancer: {ingress: [{ip: 203.0.113.60}]}}}
+            ---
             {apiVersion: v1, kind: Service, metadata: {name: api, namespace: shop},
              spec: {type: LoadBalancer, externalTrafficPolicy: Local, clusterIP: 10.96.0.30, selector: {app: api},
                     ports: [{name: http, protocol: TCP, port: 80, targetPort: 8080, nodePort: 30081}]},
@@ -194,6 +199,19 @@ class TraceEntryNodeTest {
 
         FlowTrace unmanaged = lab.trace("203.0.113.7", "203.0.113.20", "tcp/443");
         assertThat(unmanaged.denied()).extracting(Hop::step).containsExactly(Hop.Step.ENTRY_NODE_INGRESS);
+    }
+
+    @Test
+    void aLoadBalancerAddressNoNodeRuleNamesIsNotJudgedOnTheNode() {
+        // no policy opens quiet: the agent's forward chain catches only local sets its node's INGRESS rules use
+        FlowTrace t = lab.trace("host/ext", "203.0.113.60", "tcp/9443");
+        assertThat(t.hops()).extracting(Hop::step, Hop::workload).containsExactly(
+                tuple(Hop.Step.SOURCE_EGRESS, "host/ext"),
+                tuple(Hop.Step.DESTINATION_INGRESS, "pod/lab/shop/web-0"),
+                tuple(Hop.Step.DESTINATION_INGRESS, "pod/lab/shop/web-1"));
+        assertThat(t.notes()).contains("no INGRESS rule of node/lab/node-1 is limited to load-balancer address 203.0.113.60 (a local"
+                + " set): the node's firewall does not judge connections DNATed from it, only the backends' rules do");
+        assertThat(t.verdict()).isEqualTo(Verdict.DENY);
     }
 
     @Test
