@@ -22,16 +22,17 @@ import java.util.Set;
 
 /**
  * Which firewalls a flow crosses, as kube-proxy routes it, and in what order: the source's egress,
- * the node that forwards node-port traffic after DNAT, and the destination's ingress. Each hop is
- * decided by the {@link RuleEvaluator}; this class only says which hops there are and which
- * addresses and ports each one sees.
+ * for traffic DNATed on a node the entry node's check of the original source and its forwarding, and
+ * the destination's ingress. Each hop is decided by the {@link RuleEvaluator}; this class only says
+ * which hops there are and which addresses and ports each one sees, as the agents' chains see them.
  *
  * <p>How a service is reached: pods and nodes of its cluster use the ClusterIP on the service port
  * (kube-proxy DNATs to a pod on its target port, the source address is kept); a headless service's
- * clients connect straight to the pods; anything else uses the load-balancer address, or else the node
- * port on a node (the first node, unless a node was named), where the node forwards to the pods and,
- * with externalTrafficPolicy Cluster, SNATs to its own address. A service named with its node port
- * ({@code --port tcp/30017}) is reached through the node port.
+ * clients connect straight to the pods; anything else uses the load-balancer address (DNATed on the
+ * node the load balancer picks, or straight to the pods when the service has no node ports), or else
+ * the node port on a node (the named node, {@code via}, or the first node). A service named with its
+ * node port ({@code --port tcp/30017}) is reached through the node port. On the entry node see
+ * {@link #enterAtNode}; kube-proxy DNATs within one address family.
  */
 final class KubeProxyPaths {
     private final Inventory inventory;
@@ -56,9 +57,9 @@ final class KubeProxyPaths {
     FlowTrace trace(End src, End dst, Protocol protocol, int port, Node via, boolean explain) {
         FlowBuilder f = new FlowBuilder(src, dst, protocol, port, explain, rules, whyNot);
         FlowTrace t = walk(f, src, dst, via);
-        if (via != null && f.entry == null) {
+        if (via != null && f.entry == null && t.blocked().isEmpty()) {
             throw new InputException("--via", 0, null, null, "expected a flow that enters at a node (a node port, or a load-balancer"
-                    + " address from outside the cluster), found " + (t.path().isEmpty() ? "a flow blocked before any node" : t.path()));
+                    + " address from outside the cluster), found " + t.path());
         }
         return t;
     }
