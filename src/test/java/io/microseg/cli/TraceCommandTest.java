@@ -30,7 +30,7 @@ class TraceCommandTest {
                 .contains("1. source egress on host/backup-prod")
                 .contains("2. node forwards after DNAT on node/demo/node-1")
                 .contains("3. destination ingress on pod/demo/data/db-0")
-                .contains("(rules/services.drl:31)").contains("(rules/services.drl:58)").contains("(rules/services.drl:85)")
+                .contains("(rules/services.drl:34)").contains("(rules/services.drl:61)").contains("(rules/services.drl:88)")
                 .endsWith("verdict: ALLOW (every hop allows)\n");
     }
 

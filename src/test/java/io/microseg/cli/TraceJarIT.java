@@ -12,7 +12,7 @@ class TraceJarIT {
         PackagedJarIT.Run run = microseg("trace", "--from", "host/backup-prod", "--to", "node/demo/node-1", "--port", "tcp/30017");
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).startsWith("flow host/backup-prod -> node/demo/node-1 TCP 30017: ALLOW")
-                .contains("DRL rule \"The nodes of the cluster forward to the provider pods on the target port\" (rules/services.drl:58)")
+                .contains("DRL rule \"The nodes of the cluster forward to the provider pods on the target port\" (rules/services.drl:61)")
                 .contains("verdict: ALLOW");
     }
 

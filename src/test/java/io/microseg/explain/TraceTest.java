@@ -73,7 +73,7 @@ class TraceTest {
 
         String text = TraceText.write(t, sets());
         assertThat(text).startsWith("flow host/backup-prod -> node/demo/node-1 TCP 30017: ALLOW")
-                .contains("(rules/services.drl:31)").contains("(rules/services.drl:58)").contains("(rules/services.drl:85)")
+                .contains("(rules/services.drl:34)").contains("(rules/services.drl:61)").contains("(rules/services.drl:88)")
                 .contains("verdict: ALLOW");
     }
 
