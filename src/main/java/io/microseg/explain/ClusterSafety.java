@@ -16,12 +16,14 @@ import io.microseg.policy.Direction;
 import io.microseg.policy.Policy;
 import io.microseg.policy.Rank;
 import io.microseg.policy.Workspace;
+import io.microseg.net.AddressIntervals;
 import io.microseg.policy.query.OutsideAddresses;
 import io.microseg.policy.query.Query;
 
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -77,6 +79,7 @@ public final class ClusterSafety {
         List<Warning> out = new ArrayList<>();
         s.cuts.values().forEach(c -> out.add(c.warning()));
         out.addAll(queriesMatchingNothing(inventory, workspaces));
+        out.addAll(subnetsHoldingUnselected(inventory, workspaces));
         out.addAll(shadowed(trace, compilation));
         return out.stream().distinct().sorted(Comparator.comparing(Warning::policy).thenComparing(Warning::message)).toList();
     }
@@ -240,6 +243,41 @@ public final class ClusterSafety {
     /** Matches no item and names no outside address ({@code address in subnet 203.0.113.0/24} does). */
     private static boolean nothing(Query q, List<InventoryItem> items) {
         return items.stream().noneMatch(i -> q.matches(i.labels(), i.ips())) && OutsideAddresses.of(q).isEmpty();
+    }
+
+    /**
+     * A consumer or provider whose outside addresses (the CIDRs of its set) hold addresses of workloads
+     * it does not select, as {@code address in subnet 0.0.0.0/0 AND NOT app = internal} does: the set
+     * holds each CIDR whole, so every rule that admits the set admits those workloads too.
+     */
+    static List<Warning> subnetsHoldingUnselected(Inventory inventory, List<Workspace> workspaces) {
+        List<InventoryItem> workloads = Stream.of(inventory.hosts(), inventory.nodes(), inventory.pods())
+                .flatMap(List::stream).map(InventoryItem.class::cast).filter(i -> !i.ips().isEmpty()).toList();
+        Map<Query, Set<String>> held = new HashMap<>();
+        List<Warning> out = new ArrayList<>();
+        for (Workspace ws : workspaces) {
+            for (Policy p : ws.policies()) {
+                for (Map.Entry<String, Query> party : List.of(Map.entry("consumer", p.consumer()), Map.entry("provider", p.provider()))) {
+                    Query q = party.getValue();
+                    Set<String> unselected = held.computeIfAbsent(q, x -> unselectedInside(x, workloads));
+                    if (unselected.isEmpty()) continue;
+                    out.add(new Warning(ws.qualify(p), "the " + party.getKey() + " query's subnets "
+                            + String.join(", ", OutsideAddresses.of(q).cidrs()) + " also hold " + summary(unselected)
+                            + ", which it does not select: rules that admit its set admit them too (" + q.text() + ")"));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Set<String> unselectedInside(Query q, List<InventoryItem> workloads) {
+        AddressIntervals outside = OutsideAddresses.of(q);
+        if (outside.isEmpty()) return Set.of();
+        Set<String> out = new TreeSet<>();
+        for (InventoryItem w : workloads) {
+            if (!q.matches(w.labels(), w.ips()) && w.ips().stream().anyMatch(outside::contains)) out.add(w.id());
+        }
+        return out;
     }
 
     /**

@@ -5,9 +5,10 @@ import io.microseg.net.AddressIntervals;
 import java.util.List;
 
 /**
- * The addresses in no inventory that a query matches. Such an address has no labels, so a label
- * term is false for it ({@code !=} true, as for an item without the label) and an {@code in subnet}
- * term tests the address itself; AND, OR and NOT combine as usual. Only addresses inside some CIDR
+ * The addresses in no inventory that a query matches. Such an address has no labels: every label
+ * term is false for it ({@code !=} too, unlike for an inventory item without the label: a label
+ * term never matches an outside address), an {@code in subnet} term tests the address itself, and
+ * AND, OR and NOT combine as usual ({@code NOT app = web} is true for it). Only addresses inside some CIDR
  * that the query names in an {@code in subnet} term count: a query names outside addresses only by
  * subnet, so {@code *}, {@code NOT app = web} and other label-only queries match none.
  *
@@ -33,9 +34,7 @@ public final class OutsideAddresses {
         if (e instanceof Expr.Or or) {
             return or.operands().stream().map(OutsideAddresses::matched).reduce(AddressIntervals.none(), AddressIntervals::union);
         }
-        if (e instanceof Expr.Compare c) {
-            return c.operator() == Expr.Operator.NOT_EQUALS ? AddressIntervals.all() : AddressIntervals.none();
-        }
+        if (e instanceof Expr.Compare) return AddressIntervals.none(); // a label term never matches an outside address
         return AddressIntervals.all(); // *
     }
 

@@ -34,6 +34,8 @@ class OutsideAddressesTest {
         assertThat(outside("app = web AND address in subnet 10.0.0.0/8")).as("an address without labels is not app=web").isEmpty();
         assertThat(outside("app = web OR address in subnet 198.51.100.0/24")).containsExactly("198.51.100.0/24");
         assertThat(outside("app != web AND address in subnet 198.51.100.0/24"))
-                .as("!= is true for an item without the label, as in a Kubernetes selector").containsExactly("198.51.100.0/24");
+                .as("a label term, != too, is false for an outside address").isEmpty();
+        assertThat(outside("NOT app = web AND address in subnet 198.51.100.0/24"))
+                .as("the NOT of a label term is true for it").containsExactly("198.51.100.0/24");
     }
 }
