@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
                 + " original source, node forwarding after DNAT, destination ingress) with its deciding rule and provenance,"
                 + " the verdict, and why no ALLOW rule decided.",
                 "Ends: workload ids (pod/<cluster>/<ns>/<name>, node/<cluster>/<name>, host/<name>), services"
-                        + " (service/<cluster>/<ns>/<name> or <name>.<ns>), or IPs (an unknown IP is outside: no rules of its own)."})
+                        + " (service/<cluster>/<ns>/<name> or <name>.<ns>), or IPs (an IP in no inventory is outside: unmanaged, no rules of its own; decided by the CIDRs policies name)."})
 final class TraceCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
