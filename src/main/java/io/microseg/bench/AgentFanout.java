@@ -73,8 +73,10 @@ final class AgentFanout implements Consumer<ChangeSet> {
             String agent = agentOf(r.workload());
             perAgent.merge(agent, 1L, Long::sum);
             // A set that comes into use on an agent reaches it with all its members.
-            if (r.peerSet() != null && !setUsers.getOrDefault(r.peerSet(), Map.of()).containsKey(agent)) {
-                perAgent.merge(agent, (long) setSizes.getOrDefault(r.peerSet(), 0), Long::sum);
+            for (String set : r.sets()) {
+                if (!setUsers.getOrDefault(set, Map.of()).containsKey(agent)) {
+                    perAgent.merge(agent, (long) setSizes.getOrDefault(set, 0), Long::sum);
+                }
             }
             use(r, 1);
         }
@@ -89,10 +91,11 @@ final class AgentFanout implements Consumer<ChangeSet> {
     }
 
     private void use(CompiledRule r, int delta) {
-        if (r.peerSet() == null) return;
         String agent = agentOf(r.workload());
-        Map<String, Integer> users = setUsers.computeIfAbsent(r.peerSet(), k -> new HashMap<>());
-        if (users.merge(agent, delta, Integer::sum) <= 0) users.remove(agent);
-        if (users.isEmpty()) setUsers.remove(r.peerSet());
+        for (String set : r.sets()) {
+            Map<String, Integer> users = setUsers.computeIfAbsent(set, k -> new HashMap<>());
+            if (users.merge(agent, delta, Integer::sum) <= 0) users.remove(agent);
+            if (users.isEmpty()) setUsers.remove(set);
+        }
     }
 }

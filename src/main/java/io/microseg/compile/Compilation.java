@@ -32,7 +32,7 @@ public record Compilation(List<CompiledRule> rules, List<AddressSet> sets, List<
     /** This compilation narrowed to one workload's rules and the sets they use. */
     public Compilation only(String workload) {
         List<CompiledRule> mine = rulesOf(workload);
-        var used = mine.stream().map(CompiledRule::peerSet).collect(java.util.stream.Collectors.toSet());
+        var used = mine.stream().flatMap(r -> r.sets().stream()).collect(java.util.stream.Collectors.toSet());
         return new Compilation(mine, sets.stream().filter(s -> used.contains(s.id())).toList(), warnings);
     }
 }

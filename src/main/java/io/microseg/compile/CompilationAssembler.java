@@ -75,7 +75,9 @@ public final class CompilationAssembler {
         if (c != 0) return c;
         c = compareText(a.ports(), b.ports());
         if (c != 0) return c;
-        return compareText(a.peerSet() == null ? "" : a.peerSet(), b.peerSet() == null ? "" : b.peerSet());
+        c = compareText(a.peerSet() == null ? "" : a.peerSet(), b.peerSet() == null ? "" : b.peerSet());
+        if (c != 0) return c;
+        return compareText(a.localSet() == null ? "" : a.localSet(), b.localSet() == null ? "" : b.localSet());
     }
 
     private static int compareText(String a, String b) {
@@ -110,7 +112,7 @@ public final class CompilationAssembler {
         byId.forEach((id, fs) -> rules.add(toRule(id, List.copyOf(fs))));
         sortForEvaluation(rules);
 
-        Set<String> used = rules.stream().map(CompiledRule::peerSet).filter(s -> s != null)
+        Set<String> used = rules.stream().flatMap(r -> r.sets().stream())
                 .collect(Collectors.toCollection(TreeSet::new));
         // Each address's sort key is computed once: parsing it at every comparison made large snapshots slow.
         Map<String, String> keys = new HashMap<>();
@@ -136,7 +138,7 @@ public final class CompilationAssembler {
                 .sorted(Comparator.comparing((Justification j) -> j.matched().toString()))
                 .toList();
         return new CompiledRule(id, f.workload(), f.direction(), f.action(), f.protocol(), f.ports(), f.peerSet(),
-                f.rule(), f.policy(), f.rank(), f.priority(), why);
+                f.localSet(), f.rule(), f.policy(), f.rank(), f.priority(), why);
     }
 
     private Justification justification(FirewallRule f) {
@@ -145,7 +147,8 @@ public final class CompilationAssembler {
 
     /**
      * Digest of everything that makes the rule what it is, except its justifications: the first 12 hex
-     * digits of the SHA-256 of the fields' UTF-8 joined by '|'. Encoded into a reused buffer rather
+     * digits of the SHA-256 of the fields' UTF-8 joined by '|'; the local set is a field only when
+     * there is one, so that rules without it keep their ids. Encoded into a reused buffer rather
      * than joined into a string, as a large compile digests over a million rules.
      */
     public static String idOf(FirewallRule f) {
@@ -154,6 +157,7 @@ public final class CompilationAssembler {
         d.field(f.workload()).field(f.direction().name()).field(f.action().name()).field(f.protocol().name())
                 .field(f.ports()).field(String.valueOf(f.peerSet())).field(f.rank().name())
                 .field(Integer.toString(f.priority())).field(f.policy()).field(f.rule());
+        if (f.localSet() != null) d.field("local=" + f.localSet());
         return d.hex();
     }
 

@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * The compile JSON, the contract other tools read. Field names are fixed:
- * {@code {"rules":[{id,workload,direction,action,protocol,ports,peerSet,rule,policy,rank,priority}],
- * "sets":[{id,description,members}],"warnings":[{policy,message}]}}.
+ * {@code {"rules":[{id,workload,direction,action,protocol,ports,peerSet,[localSet,]rule,policy,rank,priority}],
+ * "sets":[{id,description,members}],"warnings":[{policy,message}]}}; {@code localSet} only when the
+ * rule has one. A set member is an address or a CIDR (an interval of addresses in no inventory).
  */
 public final class CompilationJson {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -40,6 +41,7 @@ public final class CompilationJson {
         m.put("protocol", r.protocol().name());
         m.put("ports", r.ports());
         m.put("peerSet", r.peerSet());
+        if (r.localSet() != null) m.put("localSet", r.localSet());
         m.put("rule", r.rule());
         m.put("policy", r.policy());
         m.put("rank", r.rank().name());

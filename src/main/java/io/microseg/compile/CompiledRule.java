@@ -10,11 +10,20 @@ import java.util.List;
 /**
  * A concrete firewall rule on one workload, in the compile JSON's terms, with every justification
  * the rules found for it. {@code id} is a digest of the rule's content, stable across compiles.
+ * {@code peerSet} is the address set of the peer, null for any address; {@code localSet} the
+ * addresses of this workload the rule is limited to (INGRESS only: a node's load-balancer addresses),
+ * null for any address of the workload.
  */
 public record CompiledRule(String id, String workload, Direction direction, Action action, Protocol protocol,
-                           String ports, String peerSet, String rule, String policy, Rank rank, int priority,
-                           List<Justification> justifications) {
+                           String ports, String peerSet, String localSet, String rule, String policy, Rank rank,
+                           int priority, List<Justification> justifications) {
     public CompiledRule {
         justifications = List.copyOf(justifications);
+    }
+
+    /** The address sets the rule uses (peer, then local), the ones an agent enforcing it must hold. */
+    public List<String> sets() {
+        if (localSet == null) return peerSet == null ? List.of() : List.of(peerSet);
+        return peerSet == null ? List.of(localSet) : List.of(peerSet, localSet);
     }
 }

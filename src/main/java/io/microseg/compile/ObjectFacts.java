@@ -6,6 +6,7 @@ import io.microseg.facts.CatchAll;
 import io.microseg.facts.KubeService;
 import io.microseg.facts.KubeServicePort;
 import io.microseg.facts.NamedPortMiss;
+import io.microseg.facts.OutsideInterval;
 import io.microseg.facts.PolicyPort;
 import io.microseg.facts.ServiceAddress;
 import io.microseg.facts.Workload;
@@ -20,6 +21,8 @@ import io.microseg.inventory.ServicePort;
 import io.microseg.policy.Policy;
 import io.microseg.policy.PortSpec;
 import io.microseg.policy.Workspace;
+import io.microseg.policy.query.OutsideAddresses;
+import io.microseg.policy.query.Query;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -95,7 +98,11 @@ public final class ObjectFacts {
         return facts;
     }
 
-    /** A workspace's catch-all and one {@link PolicyPort} per port entry of each policy. */
+    /**
+     * A workspace's catch-all, one {@link PolicyPort} per port entry of each policy, and the outside
+     * addresses its consumer and provider queries match ({@link OutsideInterval}; not its scope: a
+     * scope selects workloads to put rules on, and an outside address has none).
+     */
     public static Set<Object> of(Workspace ws) {
         Set<Object> facts = new LinkedHashSet<>();
         String scope = Selectors.id(ws.scope());
@@ -103,12 +110,18 @@ public final class ObjectFacts {
         for (Policy p : ws.policies()) {
             String consumer = Selectors.id(p.consumer());
             String provider = Selectors.id(p.provider());
+            outside(facts, consumer, p.consumer());
+            outside(facts, provider, p.provider());
             for (PortSpec port : p.ports()) {
                 facts.add(new PolicyPort(ws.qualify(p), ws.name(), scope, consumer, provider, p.action(), p.rank(),
                         p.priority(), port.protocol(), port.range().toString(), port));
             }
         }
         return facts;
+    }
+
+    private static void outside(Set<Object> facts, String selector, Query query) {
+        for (String cidr : OutsideAddresses.of(query).cidrs()) facts.add(new OutsideInterval(selector, cidr));
     }
 
     /** Every fact of these items, in order. */

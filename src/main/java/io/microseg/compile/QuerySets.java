@@ -1,6 +1,7 @@
 package io.microseg.compile;
 
 import io.microseg.facts.Address;
+import io.microseg.facts.OutsideInterval;
 import io.microseg.facts.Selected;
 import io.microseg.facts.SetMember;
 
@@ -9,14 +10,16 @@ import java.util.Map;
 
 /**
  * The address set of each consumer or provider query: every address of every workload the query
- * selects. This is the last step of evaluating a query, so it lives beside query evaluation rather
+ * selects, and the CIDRs of the addresses in no inventory that it matches ({@link OutsideInterval}).
+ * This is the last step of evaluating a query, so it lives beside query evaluation rather
  * than in the session, where deriving half a million members with truth maintenance was half of
  * the rules' work on a large cluster. The sets the service translation defines (nodes, ClusterIPs,
  * load balancers, backends) stay in {@code rules/sets.drl}.
  *
- * <p>Contract: tell it every presence change of {@link Selected} and {@link Address} facts, in any
- * order; it reports each member as it appears and disappears. One address may come from two
- * workloads (a hostNetwork pod has its node's addresses), so members are counted.
+ * <p>Contract: tell it every presence change of {@link Selected}, {@link Address} and
+ * {@link OutsideInterval} facts, in any order; it reports each member as it appears and disappears.
+ * One address may come from two workloads (a hostNetwork pod has its node's addresses), so members
+ * are counted.
  */
 public final class QuerySets {
     /** Told of each member that appears ({@code added}) or disappears. */
@@ -34,7 +37,7 @@ public final class QuerySets {
         this.listener = listener;
     }
 
-    /** A {@link Selected} or {@link Address} fact came ({@code present}) or went; any other fact is ignored. */
+    /** A {@link Selected}, {@link Address} or {@link OutsideInterval} fact came ({@code present}) or went; any other fact is ignored. */
     public void fact(Object fact, boolean present) {
         if (fact instanceof Selected s) {
             if (!selectorsOf.update(s.item(), s.selector(), present)) return;
@@ -42,6 +45,8 @@ public final class QuerySets {
         } else if (fact instanceof Address a) {
             if (!addressesOf.update(a.workload(), a.ip(), present)) return;
             for (String selector : selectorsOf.members(a.workload())) count(new SetMember(selector, a.ip()), present);
+        } else if (fact instanceof OutsideInterval o) {
+            count(new SetMember(o.selector(), o.cidr()), present);
         }
     }
 

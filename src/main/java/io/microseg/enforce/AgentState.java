@@ -84,7 +84,7 @@ public final class AgentState {
     /** The rules held (in evaluation order) and the sets they use. */
     public AgentView view() {
         Set<String> used = new java.util.HashSet<>();
-        rules.values().stream().map(CompiledRule::peerSet).filter(Objects::nonNull).forEach(used::add);
+        rules.values().forEach(r -> used.addAll(r.sets()));
         List<AddressSet> out = new ArrayList<>();
         new TreeMap<>(sets).forEach((id, members) -> {
             if (used.contains(id)) out.add(new AddressSet(id, descriptions.get(id),
@@ -112,11 +112,16 @@ public final class AgentState {
             out.add(new CompiledRule(r.path("id").asText(), r.path("workload").asText(),
                     Direction.valueOf(r.path("direction").asText()), Action.valueOf(r.path("action").asText()),
                     Protocol.valueOf(r.path("protocol").asText()), r.path("ports").asText(""),
-                    r.path("peerSet").isNull() || r.path("peerSet").isMissingNode() ? null : r.path("peerSet").asText(),
+                    optional(r, "peerSet"), optional(r, "localSet"),
                     r.path("rule").asText(""), r.path("policy").asText(""), Rank.valueOf(r.path("rank").asText()),
                     r.path("priority").asInt(), List.of()));
         }
         return out;
+    }
+
+    private static String optional(JsonNode n, String field) {
+        JsonNode v = n.path(field);
+        return v.isNull() || v.isMissingNode() ? null : v.asText();
     }
 
     private static List<AddressSet> sets(JsonNode a) {

@@ -29,7 +29,7 @@ public record AgentView(String agent, List<CompiledRule> rules, List<AddressSet>
     /** The compilation narrowed to the workloads the given placements put on {@code agent}. */
     public static AgentView of(Compilation c, Map<String, String> placements, String agent) {
         List<CompiledRule> mine = c.rules().stream().filter(r -> agent.equals(placements.get(r.workload()))).toList();
-        Set<String> used = mine.stream().map(CompiledRule::peerSet).filter(Objects::nonNull).collect(Collectors.toSet());
+        Set<String> used = mine.stream().flatMap(r -> r.sets().stream()).collect(Collectors.toSet());
         return new AgentView(agent, mine, c.sets().stream().filter(s -> used.contains(s.id())).toList());
     }
 

@@ -241,13 +241,13 @@ final class IncrementalCompiler implements AutoCloseable {
                 List.copyOf(warningsAdded), List.copyOf(warningsRemoved), placementChanges);
     }
 
-    /** A rule that came ({@code use} 1) or went (-1), counted as a user of its peer set; {@code changed} gets the sets that came into or went out of use. */
+    /** A rule that came ({@code use} 1) or went (-1), counted as a user of its sets; {@code changed} gets the sets that came into or went out of use. */
     private CompiledRule compiled(CompilationAssembler assembler, String id, List<FirewallRule> facts, int use, Set<String> changed) {
         CompiledRule r = assembler.toRule(id, facts);
-        if (r.peerSet() != null) {
-            int users = setUsers.merge(r.peerSet(), use, Integer::sum);
-            if (users == 0) setUsers.remove(r.peerSet());
-            if (users == (use > 0 ? 1 : 0)) changed.add(r.peerSet());
+        for (String set : r.sets()) {
+            int users = setUsers.merge(set, use, Integer::sum);
+            if (users == 0) setUsers.remove(set);
+            if (users == (use > 0 ? 1 : 0)) changed.add(set);
         }
         return r;
     }

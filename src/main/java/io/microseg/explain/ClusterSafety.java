@@ -2,7 +2,6 @@ package io.microseg.explain;
 
 import io.microseg.compile.Compilation;
 import io.microseg.compile.CompiledRule;
-import io.microseg.explain.Trace.End;
 import io.microseg.facts.Warning;
 import io.microseg.inventory.ContainerPort;
 import io.microseg.inventory.Endpoint;
@@ -17,11 +16,14 @@ import io.microseg.policy.Direction;
 import io.microseg.policy.Policy;
 import io.microseg.policy.Rank;
 import io.microseg.policy.Workspace;
+import io.microseg.net.AddressIntervals;
+import io.microseg.policy.query.OutsideAddresses;
 import io.microseg.policy.query.Query;
 
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -77,6 +79,7 @@ public final class ClusterSafety {
         List<Warning> out = new ArrayList<>();
         s.cuts.values().forEach(c -> out.add(c.warning()));
         out.addAll(queriesMatchingNothing(inventory, workspaces));
+        out.addAll(subnetsHoldingUnselected(inventory, workspaces));
         out.addAll(shadowed(trace, compilation));
         return out.stream().distinct().sorted(Comparator.comparing(Warning::policy).thenComparing(Warning::message)).toList();
     }
@@ -87,17 +90,18 @@ public final class ClusterSafety {
         List<Pod> system = pods(cluster).filter(p -> p.namespace().equals(KUBE_SYSTEM) && !p.containerPorts().isEmpty()).toList();
         if (system.isEmpty()) return;
         List<End> sources = new ArrayList<>(nodeEnds(cluster));
-        pods(cluster).filter(p -> !p.hostNetwork()).forEach(p -> sources.add(Trace.endOf(p, null, null)));
+        pods(cluster).filter(p -> !p.hostNetwork()).forEach(p -> sources.add(End.of(p, null, null)));
         String need = "kube-system pods (ingress from the nodes and pods on their container ports)";
         for (Pod pod : system) {
-            End dst = Trace.endOf(pod, null, null);
+            End dst = End.of(pod, null, null);
             Set<String> done = new LinkedHashSet<>();
             for (ContainerPort cp : pod.containerPorts()) {
                 if (!done.add(cp.protocol() + "/" + cp.port())) continue;
                 for (End src : sources) {
                     if (src.id().equals(pod.id()) || (pod.hostNetwork() && src.id().equals(pod.nodeId()))) continue;
-                    String srcIp = Trace.addressOf(src, pod.ips().get(0));
-                    Hop h = trace.evaluate(Hop.Step.DESTINATION_INGRESS, dst, Direction.INGRESS, src.id(), srcIp, cp.protocol(), cp.port());
+                    String srcIp = src.addressToward(pod.ips().get(0));
+                    Hop h = trace.rules().evaluate(Hop.Step.DESTINATION_INGRESS, dst, Direction.INGRESS,
+                            Peer.at(src.id(), srcIp), pod.ips().get(0), cp.protocol(), cp.port());
                     record(need, h, src.id(), pod.id());
                 }
             }
@@ -111,9 +115,9 @@ public final class ClusterSafety {
         nodes.forEach(n -> sources.put(n.id(), n));
         Service api = apiService(cluster);
         if (api != null) {
-            for (Endpoint e : trace.endpoints(api)) {
-                End cp = trace.resolveAddress(e.ip());
-                if (cp.isWorkload() && cp.kind() != Trace.Kind.POD) sources.putIfAbsent(cp.id(), cp);
+            for (Endpoint e : trace.kube().endpoints(api)) {
+                End cp = trace.names().resolveAddress(e.ip());
+                if (cp.isWorkload() && cp.kind() != End.Kind.POD) sources.putIfAbsent(cp.id(), cp);
             }
         }
         String need = "the kubelet (from the other nodes and the control plane)";
@@ -129,18 +133,18 @@ public final class ClusterSafety {
         Service api = apiService(cluster);
         if (api == null) return;
         String need = "the API server (from the nodes and pods)";
-        End svc = Trace.endOf(api, null, null);
+        End svc = End.of(api, null, null);
         List<End> nodes = nodeEnds(cluster);
         List<End> sources = new ArrayList<>(nodes);
-        pods(cluster).filter(p -> !p.hostNetwork()).forEach(p -> sources.add(Trace.endOf(p, null, null)));
+        pods(cluster).filter(p -> !p.hostNetwork()).forEach(p -> sources.add(End.of(p, null, null)));
         for (ServicePort sp : api.ports()) {
             for (End src : sources) flow(need, src, svc, sp.protocol(), sp.port(), api.id());
         }
         // The kubelet and the node agents reach the API server at its own address, not the ClusterIP.
         Set<String> seen = new LinkedHashSet<>();
-        for (Endpoint e : trace.endpoints(api)) {
-            if (!seen.add(Trace.normal(e.ip()) + "/" + e.protocol() + "/" + e.targetPort())) continue;
-            End dst = trace.resolveAddress(e.ip());
+        for (Endpoint e : trace.kube().endpoints(api)) {
+            if (!seen.add(EndNames.normal(e.ip()) + "/" + e.protocol() + "/" + e.targetPort())) continue;
+            End dst = trace.names().resolveAddress(e.ip());
             for (End node : nodes) {
                 if (dst.id().equals(node.id())) continue;
                 flow(need, node, dst, e.protocol(), e.targetPort(), api.id());
@@ -153,11 +157,11 @@ public final class ClusterSafety {
             if (!dns.cluster().equals(cluster) || !isDns(dns)) continue;
             List<ServicePort> ports = dns.ports().stream().filter(p -> p.port() == 53).toList();
             if (ports.isEmpty()) continue;
-            List<Pod> backends = trace.backendPods(dns);
+            List<Pod> backends = trace.kube().backendPods(dns);
             String need = "DNS (from the pods)";
-            End svc = Trace.endOf(dns, null, null);
+            End svc = End.of(dns, null, null);
             pods(cluster).filter(p -> !p.hostNetwork() && !backends.contains(p)).forEach(p -> {
-                End src = Trace.endOf(p, null, null);
+                End src = End.of(p, null, null);
                 for (ServicePort sp : ports) flow(need, src, svc, sp.protocol(), sp.port(), dns.id());
             });
         }
@@ -218,7 +222,7 @@ public final class ClusterSafety {
 
     // ---------------------------------------------------------------- policy hygiene
 
-    /** A consumer or provider query that selects no workload and no service: the policy does nothing. */
+    /** A consumer or provider query that selects no workload, no service and no outside address: the policy does nothing. */
     static List<Warning> queriesMatchingNothing(Inventory inventory, List<Workspace> workspaces) {
         List<InventoryItem> items = Stream.of(inventory.hosts(), inventory.nodes(), inventory.pods(), inventory.services())
                 .flatMap(List::stream).map(InventoryItem.class::cast).toList();
@@ -236,8 +240,44 @@ public final class ClusterSafety {
         return out;
     }
 
+    /** Matches no item and names no outside address ({@code address in subnet 203.0.113.0/24} does). */
     private static boolean nothing(Query q, List<InventoryItem> items) {
-        return items.stream().noneMatch(i -> q.matches(i.labels(), i.ips()));
+        return items.stream().noneMatch(i -> q.matches(i.labels(), i.ips())) && OutsideAddresses.of(q).isEmpty();
+    }
+
+    /**
+     * A consumer or provider whose outside addresses (the CIDRs of its set) hold addresses of workloads
+     * it does not select, as {@code address in subnet 0.0.0.0/0 AND NOT app = internal} does: the set
+     * holds each CIDR whole, so every rule that admits the set admits those workloads too.
+     */
+    static List<Warning> subnetsHoldingUnselected(Inventory inventory, List<Workspace> workspaces) {
+        List<InventoryItem> workloads = Stream.of(inventory.hosts(), inventory.nodes(), inventory.pods())
+                .flatMap(List::stream).map(InventoryItem.class::cast).filter(i -> !i.ips().isEmpty()).toList();
+        Map<Query, Set<String>> held = new HashMap<>();
+        List<Warning> out = new ArrayList<>();
+        for (Workspace ws : workspaces) {
+            for (Policy p : ws.policies()) {
+                for (Map.Entry<String, Query> party : List.of(Map.entry("consumer", p.consumer()), Map.entry("provider", p.provider()))) {
+                    Query q = party.getValue();
+                    Set<String> unselected = held.computeIfAbsent(q, x -> unselectedInside(x, workloads));
+                    if (unselected.isEmpty()) continue;
+                    out.add(new Warning(ws.qualify(p), "the " + party.getKey() + " query's subnets "
+                            + String.join(", ", OutsideAddresses.of(q).cidrs()) + " also hold " + summary(unselected)
+                            + ", which it does not select: rules that admit its set admit them too (" + q.text() + ")"));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Set<String> unselectedInside(Query q, List<InventoryItem> workloads) {
+        AddressIntervals outside = OutsideAddresses.of(q);
+        if (outside.isEmpty()) return Set.of();
+        Set<String> out = new TreeSet<>();
+        for (InventoryItem w : workloads) {
+            if (!q.matches(w.labels(), w.ips()) && w.ips().stream().anyMatch(outside::contains)) out.add(w.id());
+        }
+        return out;
     }
 
     /**
@@ -272,7 +312,7 @@ public final class ClusterSafety {
     }
 
     private static CompiledRule earlierCover(Trace trace, CompiledRule r) {
-        for (CompiledRule e : trace.rulesOf(r.workload())) {
+        for (CompiledRule e : trace.rules().rulesOf(r.workload())) {
             if (e.equals(r)) return null;
             if (e.direction() == r.direction() && !e.policy().equals(r.policy()) && covers(trace, e, r)) return e;
         }
@@ -288,12 +328,13 @@ public final class ClusterSafety {
             int[] rr = range(r.ports());
             if (rr[0] < er[0] || rr[1] > er[1]) return false;
         }
+        if (e.localSet() != null && !e.localSet().equals(r.localSet())) return false;
         if (e.peerSet() == null) return true;
         if (r.peerSet() == null) return false;
         if (e.peerSet().equals(r.peerSet())) return true;
-        var set = trace.sets().get(r.peerSet());
+        var set = trace.rules().sets().get(r.peerSet());
         return set != null && !set.members().isEmpty()
-                && set.members().stream().allMatch(m -> !m.contains("/") && trace.inSet(e.peerSet(), m));
+                && set.members().stream().allMatch(m -> !m.contains("/") && trace.rules().inSet(e.peerSet(), m));
     }
 
     private static int[] range(String ports) {
@@ -316,7 +357,7 @@ public final class ClusterSafety {
     }
 
     private List<End> nodeEnds(String cluster) {
-        return trace.nodes(cluster).stream().filter(n -> !n.ips().isEmpty()).map(n -> Trace.endOf(n, null, null)).toList();
+        return trace.kube().nodes(cluster).stream().filter(n -> !n.ips().isEmpty()).map(n -> End.of(n, null, null)).toList();
     }
 
     private Service apiService(String cluster) {

@@ -9,12 +9,18 @@ import java.util.List;
 /**
  * One firewall a flow crosses, and what it decides.
  *
- * @param step       where on the path: the source's egress, a node forwarding after DNAT, the destination's ingress
+ * @param step       where on the path: the source's egress, the entry node's check of the original source, a node
+ *                   forwarding after DNAT, the destination's ingress
  * @param workload   whose traffic this is (the pod, node or host)
  * @param enforcer   the workload whose firewall decides: the workload itself, or the node of a hostNetwork pod
  * @param direction  EGRESS or INGRESS, as the enforcer sees the traffic
  * @param peer       the other end as the enforcer sees it: a workload id, a service address, or "outside"
  * @param peerAddress the other end's address the rule's peer set is matched against (null: an address not known)
+ * @param peerMemberOf when the peer's address is not known because masquerade picks it among the node's own
+ *                   addresses: the one set it counts as a member of ({@code nodes:<cluster>}, which the agent
+ *                   fills with the node's addresses there); null otherwise
+ * @param localAddress the enforcer's own address on this hop (INGRESS: the destination as the packet arrived,
+ *                   before DNAT; EGRESS: the source), matched against a rule's local set; null when none applies
  * @param protocol   the flow's protocol
  * @param port       the destination port on this hop (0 for ICMP)
  * @param verdict    ALLOW or DENY
@@ -25,14 +31,15 @@ import java.util.List;
  * @param why        for a DENY: why no ALLOW rule decided, from the policies; empty otherwise
  */
 public record Hop(Step step, String workload, String enforcer, Direction direction, String peer, String peerAddress,
-                  Protocol protocol, int port, Verdict verdict, CompiledRule rule, int position, int of,
-                  String decision, List<String> why) {
+                  String peerMemberOf, String localAddress, Protocol protocol, int port, Verdict verdict, CompiledRule rule,
+                  int position, int of, String decision, List<String> why) {
     public Hop {
         why = List.copyOf(why);
     }
 
     public enum Step {
         SOURCE_EGRESS("source egress"),
+        ENTRY_NODE_INGRESS("entry node accepts the original source"),
         NODE_FORWARD("node forwards after DNAT"),
         DESTINATION_INGRESS("destination ingress");
 
@@ -48,7 +55,7 @@ public record Hop(Step step, String workload, String enforcer, Direction directi
     }
 
     Hop withWhy(List<String> reasons) {
-        return new Hop(step, workload, enforcer, direction, peer, peerAddress, protocol, port, verdict, rule, position, of,
+        return new Hop(step, workload, enforcer, direction, peer, peerAddress, peerMemberOf, localAddress, protocol, port, verdict, rule, position, of,
                 decision, reasons);
     }
 }

@@ -23,14 +23,16 @@ public final class TraceText {
                     h.enforcer().equals(h.workload()) ? "" : " (enforced on " + h.enforcer() + ")",
                     h.direction(), h.direction() == io.microseg.policy.Direction.EGRESS ? "to" : "from",
                     h.peer() + (h.peerAddress() == null || h.peer().contains(h.peerAddress()) ? "" : " " + h.peerAddress()),
-                    port(h.protocol(), h.port()), h.verdict()));
+                    port(h.protocol(), h.port()) + (h.step() == Hop.Step.ENTRY_NODE_INGRESS ? " at " + h.localAddress() : ""),
+                    h.verdict()));
             CompiledRule r = h.rule();
             if (r == null) {
                 out.append("   ").append(h.decision()).append('\n');
             } else {
-                out.append(String.format("   decided by rule %d of %d (%s) on %s: %s %s %s peer %s, %s %d, %s%n", h.position(), h.of(),
+                out.append(String.format("   decided by rule %d of %d (%s) on %s: %s %s %s peer %s%s, %s %d, %s%n", h.position(), h.of(),
                         h.direction(), h.enforcer(), r.action(), r.protocol(), r.ports().isEmpty() ? "*" : r.ports(),
-                        peer(r.peerSet(), sets), r.rank(), r.priority(), r.policy()));
+                        peer(r.peerSet(), sets), r.localSet() == null ? "" : " local " + peer(r.localSet(), sets),
+                        r.rank(), r.priority(), r.policy()));
                 for (Justification j : r.justifications()) {
                     out.append("     DRL rule \"").append(j.source().name()).append("\" (").append(j.source().location())
                             .append(") matched ").append(String.join(", ", j.matched())).append('\n');

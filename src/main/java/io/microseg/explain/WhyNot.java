@@ -1,8 +1,6 @@
 package io.microseg.explain;
 
 import io.microseg.compile.CompiledRule;
-import io.microseg.explain.Trace.Context;
-import io.microseg.explain.Trace.End;
 import io.microseg.inventory.InventoryItem;
 import io.microseg.inventory.Labels;
 import io.microseg.inventory.NamedPortMiss;
@@ -46,7 +44,7 @@ final class WhyNot {
     /** How a policy's provider concerns the hop; {@code service} is the service it selects, if that is the relation. */
     private record Concern(Relation relation, Service service) {}
 
-    List<String> reasons(Hop hop, Context ctx) {
+    List<String> reasons(Hop hop, HopContext ctx) {
         List<String> out = new ArrayList<>();
         CompiledRule decider = hop.rule();
         if (decider != null && decider.rank() != Rank.CATCHALL) {
@@ -71,14 +69,14 @@ final class WhyNot {
         return out;
     }
 
-    private Concern concern(Policy p, Hop hop, Context ctx) {
+    private Concern concern(Policy p, Hop hop, HopContext ctx) {
         Service svc = ctx.service();
         if (svc != null && selects(p.provider(), svc)) return new Concern(Relation.SERVICE, svc);
         List<InventoryItem> targets = new ArrayList<>();
         if (ctx.backend() != null) {
             if (ctx.backend().item() != null) targets.add(ctx.backend().item());
         } else if (svc != null) {
-            targets.addAll(trace.backendPods(svc));
+            targets.addAll(trace.kube().backendPods(svc));
         } else if (ctx.dst().item() != null) {
             targets.add(ctx.dst().item());
         }
@@ -88,14 +86,14 @@ final class WhyNot {
         if (svc == null && ctx.dst().item() instanceof Pod pod) {
             for (Service s : trace.inventory().services()) {
                 if (!s.cluster().equals(pod.cluster()) || !s.namespace().equals(pod.namespace())) continue;
-                boolean behind = trace.backendPods(s).contains(pod) || trace.selectedPods(s).contains(pod);
+                boolean behind = trace.kube().backendPods(s).contains(pod) || trace.kube().selectedPods(s).contains(pod);
                 if (behind && selects(p.provider(), s)) return new Concern(Relation.SERVICE_OF_POD, s);
             }
         }
         return null;
     }
 
-    private List<String> reasons(Workspace ws, Policy p, Concern concern, Hop hop, Context ctx) {
+    private List<String> reasons(Workspace ws, Policy p, Concern concern, Hop hop, HopContext ctx) {
         List<String> r = new ArrayList<>();
         Service svc = concern.service();
         End src = ctx.src();
@@ -115,27 +113,29 @@ final class WhyNot {
                     + " rules are for " + svc.id() + reachVia(svc));
         }
         if (concern.relation() == Relation.WORKLOAD && ctx.service() != null && hop.step() == Hop.Step.SOURCE_EGRESS
-                && ctx.access() != Trace.Access.HEADLESS) {
+                && ctx.access() != End.Access.HEADLESS) {
             r.add("the policy opens the pods, not the service: the source's rule names the pods' addresses, not the "
                     + accessWords(ctx) + " of " + ctx.service().id() + " (make the provider orchestrator_system/service_name = "
                     + ctx.service().name() + ")");
         }
-        InventoryItem subject = trace.item(hop.workload());
+        InventoryItem subject = trace.names().item(hop.workload());
         if (subject != null && !ws.scope().matches(subject.labels(), subject.ips())) {
-            if (hop.step() == Hop.Step.NODE_FORWARD) {
+            if (hop.step() == Hop.Step.NODE_FORWARD || hop.step() == Hop.Step.ENTRY_NODE_INGRESS) {
                 r.add("the scope of workspace " + ws.name() + " excludes the nodes (" + hop.workload() + "): no rule on them"
-                        + " forwards to the pods; NodePort and LoadBalancer policies belong in a workspace whose scope includes the nodes");
+                        + (hop.step() == Hop.Step.NODE_FORWARD ? " forwards to the pods" : " accepts the consumers")
+                        + "; NodePort and LoadBalancer policies belong in a workspace whose scope includes the nodes");
             } else {
                 r.add("the scope of workspace " + ws.name() + " excludes " + hop.workload() + " (scope: " + ws.scope().text()
                         + "): the policy makes no rule on it");
             }
         }
-        boolean consumerSide = hop.step() == Hop.Step.SOURCE_EGRESS || (hop.step() == Hop.Step.DESTINATION_INGRESS && !ctx.snat());
+        boolean consumerSide = hop.step() == Hop.Step.SOURCE_EGRESS || hop.step() == Hop.Step.ENTRY_NODE_INGRESS
+                || (hop.step() == Hop.Step.DESTINATION_INGRESS && !ctx.snat());
         if (consumerSide && !selects(p.consumer(), src)) {
             r.add("consumer query did not match: " + closest(p.consumer(), src) + " (consumer: " + p.consumer().text() + ")");
         }
-        if (concern.relation() == Relation.SERVICE && ctx.access() == Trace.Access.CLUSTER_IP
-                && !((src.kind() == Trace.Kind.POD || src.kind() == Trace.Kind.NODE) && svc.cluster().equals(src.cluster()))) {
+        if (concern.relation() == Relation.SERVICE && ctx.access() == End.Access.CLUSTER_IP
+                && !((src.kind() == End.Kind.POD || src.kind() == End.Kind.NODE) && svc.cluster().equals(src.cluster()))) {
             r.add("a ClusterIP is reachable only from pods and nodes of cluster " + svc.cluster()
                     + ": the policy gives other consumers the node port or load-balancer address instead");
         }
@@ -160,10 +160,10 @@ final class WhyNot {
 
     /** A policy that would allow the hop: its rule comes after the deciding one, or it made none that matches. */
     private String decidedEarlier(Workspace ws, Policy p, Hop hop) {
-        List<CompiledRule> mine = trace.rulesOf(hop.enforcer()).stream().filter(x -> x.direction() == hop.direction()).toList();
+        List<CompiledRule> mine = trace.rules().rulesOf(hop.enforcer()).stream().filter(x -> x.direction() == hop.direction()).toList();
         for (int i = 0; i < mine.size(); i++) {
             CompiledRule x = mine.get(i);
-            if (x.policy().equals(ws.qualify(p)) && trace.matches(x, hop.protocol(), hop.port(), hop.peerAddress())) {
+            if (x.policy().equals(ws.qualify(p)) && trace.rules().matches(x, hop)) {
                 CompiledRule d = hop.rule();
                 return "it allows this (rule " + (i + 1) + " of " + mine.size() + " on " + hop.enforcer() + "), but rule "
                         + hop.position() + " decides first: " + (d == null ? "?" : d.action() + " " + d.rank() + " "
@@ -183,7 +183,7 @@ final class WhyNot {
         return ways.isEmpty() ? "" : "; reach it through " + String.join(" or ", ways);
     }
 
-    private static String accessWords(Context ctx) {
+    private static String accessWords(HopContext ctx) {
         return switch (ctx.access()) {
             case CLUSTER_IP -> "ClusterIP";
             case LOAD_BALANCER -> "load-balancer address";

@@ -42,6 +42,11 @@ public record FirewallRule(GroupRule from, Workload member) {
         return from.peerSet();
     }
 
+    /** The address set of the member's own addresses the rule is limited to, or null for any. */
+    public String localSet() {
+        return from.localSet();
+    }
+
     public Rank rank() {
         return from.rank();
     }

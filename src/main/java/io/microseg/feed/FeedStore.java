@@ -155,9 +155,11 @@ public final class FeedStore implements Consumer<ChangeSet> {
             }
             for (CompiledRule r : snapshot.compilation().rules()) {
                 rulesByWorkload.computeIfAbsent(r.workload(), k -> new HashMap<>()).put(r.id(), r);
-                if (r.peerSet() != null) sets.computeIfAbsent(r.peerSet(), k -> new SetState()).users++;
                 String agent = placements.get(r.workload());
-                if (agent != null && r.peerSet() != null) reference(agentState(agent), r.peerSet(), +1);
+                for (String set : r.sets()) {
+                    sets.computeIfAbsent(set, k -> new SetState()).users++;
+                    if (agent != null) reference(agentState(agent), set, +1);
+                }
             }
             sets.values().removeIf(s -> s.users == 0);
             initialized = true;
@@ -323,7 +325,7 @@ public final class FeedStore implements Consumer<ChangeSet> {
                 continue;
             }
             if (mine.isEmpty()) rulesByWorkload.remove(r.workload());
-            use(held.peerSet(), -1, setsTouched);
+            use(held, -1, setsTouched);
             String agent = placements.get(held.workload());
             if (agent != null) leaveSpan(builder(builders, agent), held);
         }
@@ -349,10 +351,10 @@ public final class FeedStore implements Consumer<ChangeSet> {
             String agent = placements.get(r.workload());
             if (previous != null) {
                 LOG.warn("version {} adds rule {} of {}, which is already held: replaced", c.version(), r.id(), r.workload());
-                use(previous.peerSet(), -1, setsTouched);
+                use(previous, -1, setsTouched);
                 if (agent != null) leaveSpan(builder(builders, agent), previous);
             }
-            use(r.peerSet(), +1, setsTouched);
+            use(r, +1, setsTouched);
             if (agent != null) enterSpan(builder(builders, agent), r);
         }
 
@@ -391,10 +393,12 @@ public final class FeedStore implements Consumer<ChangeSet> {
         return builders.computeIfAbsent(agent, a -> new Builder(agentState(a)));
     }
 
-    private void use(String set, int delta, Set<String> touched) {
-        if (set == null) return;
-        sets.computeIfAbsent(set, k -> new SetState()).users += delta;
-        touched.add(set);
+    /** Counts the rule as a user of each set it names (peer and local). */
+    private void use(CompiledRule r, int delta, Set<String> touched) {
+        for (String set : r.sets()) {
+            sets.computeIfAbsent(set, k -> new SetState()).users += delta;
+            touched.add(set);
+        }
     }
 
     /**
@@ -405,13 +409,13 @@ public final class FeedStore implements Consumer<ChangeSet> {
         CompiledRule gone = b.removed.get(r.id());
         if (gone != null && gone.equals(r)) b.removed.remove(r.id());
         else b.added.put(r.id(), r);
-        if (r.peerSet() != null) reference(b, r.peerSet(), +1);
+        for (String set : r.sets()) reference(b, set, +1);
     }
 
     /** The rule leaves the agent's span: a rule that joined it earlier in the same change set leaves nothing to say. */
     private void leaveSpan(Builder b, CompiledRule r) {
         if (b.added.remove(r.id()) == null || b.removed.containsKey(r.id())) b.removed.putIfAbsent(r.id(), r);
-        if (r.peerSet() != null) reference(b, r.peerSet(), -1);
+        for (String set : r.sets()) reference(b, set, -1);
     }
 
     /** Counts the agent's rules that use the set, remembering whether it used the set before this change set. */

@@ -102,7 +102,10 @@ public final class KubeTranslator {
         PodStatus status = pod.getStatus() == null ? new PodStatus() : pod.getStatus();
         boolean hostNetwork = Boolean.TRUE.equals(spec.getHostNetwork());
         String nodeName = blankToNull(spec.getNodeName());
-        List<String> ips = podIps(at, status, hostNetwork);
+        // A pod in phase Succeeded or Failed has stopped for good (a completed Job, an evicted pod),
+        // yet its status keeps podIP, an address the network may already have given to a new pod:
+        // it is no workload, gives no address to any set and backs no service.
+        List<String> ips = finished(status) ? List.of() : podIps(at, status, hostNetwork);
 
         Labels labels = importedLabels(pod.getMetadata())
                 .with(LabelKeys.CLUSTER_NAME, cluster)
@@ -207,6 +210,12 @@ public final class KubeTranslator {
             if (ips.isEmpty() && blankToNull(status.getHostIP()) != null) ips.add(at.ip("status.hostIP", status.getHostIP()));
         }
         return distinct(ips);
+    }
+
+    /** Whether the pod is in a terminal phase: all its containers have stopped and will not restart. */
+    private static boolean finished(PodStatus status) {
+        String phase = blankToNull(status.getPhase());
+        return "Succeeded".equals(phase) || "Failed".equals(phase);
     }
 
     /**

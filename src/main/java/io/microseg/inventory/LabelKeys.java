@@ -3,7 +3,7 @@ package io.microseg.inventory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The label names DOMAIN.md gives to Kubernetes objects when they are imported. */
+/** The label names Kubernetes objects are given when they are imported. */
 public final class LabelKeys {
     private LabelKeys() {}
 

@@ -3,7 +3,8 @@ package io.microseg.inventory;
 import java.util.List;
 
 /**
- * A Kubernetes pod. A pod without IPs (not yet scheduled or started) gets no rules until it has one.
+ * A Kubernetes pod. A pod without IPs (not yet scheduled or started) gets no rules until it has one;
+ * a pod in phase Succeeded or Failed is given none (its old address may belong to another pod now).
  * A hostNetwork pod shares its node's addresses, so its rules are enforced on the node.
  */
 public record Pod(String cluster, String namespace, String name, String nodeName, List<String> ips,

@@ -65,7 +65,8 @@ record Scenario(String name, Path file, Given inventory, Given policies, List<Ex
         for (int i = 0; i < node.size(); i++) {
             JsonNode r = node.get(i);
             String f = field + "[" + i + "]";
-            allow(doc, r, f + ".", "workload", "direction", "action", "protocol", "ports", "peer", "rule", "policy", "rank", "priority");
+            allow(doc, r, f + ".", "workload", "direction", "action", "protocol", "ports", "peer", "localSet", "rule", "policy", "rank",
+                    "priority");
             JsonNode peer = r.path("peer");
             String peerSet = null;
             List<String> members = null;
@@ -80,7 +81,7 @@ record Scenario(String name, Path file, Given inventory, Given policies, List<Ex
                 any = true;
             }
             out.add(new ExpectedRule(text(r, "workload"), text(r, "direction"), text(r, "action"), text(r, "protocol"),
-                    r.has("ports") ? r.get("ports").asText() : null, peerSet, members, any, text(r, "rule"),
+                    r.has("ports") ? r.get("ports").asText() : null, peerSet, members, any, text(r, "localSet"), text(r, "rule"),
                     text(r, "policy"), text(r, "rank"), r.has("priority") ? r.get("priority").asInt() : null));
         }
         return out;

@@ -101,7 +101,8 @@ public final class ScenarioRunner {
         String peer = r.peerSet() == null ? "any" : r.peerSet()
                 + (sets.containsKey(r.peerSet()) ? " " + sets.get(r.peerSet()).members() : "");
         return String.join(" ", r.workload(), r.direction().name(), r.action().name(), r.protocol().name(),
-                r.ports().isEmpty() ? "-" : r.ports(), "peer " + peer, "rank " + r.rank(), "priority " + r.priority(),
+                r.ports().isEmpty() ? "-" : r.ports(), "peer " + peer
+                        + (r.localSet() == null ? "" : " local " + r.localSet()), "rank " + r.rank(), "priority " + r.priority(),
                 "policy " + r.policy(), "rule \"" + r.rule() + "\"");
     }
 }

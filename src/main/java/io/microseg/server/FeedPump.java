@@ -80,7 +80,8 @@ final class FeedPump {
     }
 
     private void use(CompiledRule r, int delta) {
-        if (r.peerSet() == null) return;
-        if (setUsers.merge(r.peerSet(), delta, Integer::sum) <= 0) setUsers.remove(r.peerSet());
+        for (String set : r.sets()) {
+            if (setUsers.merge(set, delta, Integer::sum) <= 0) setUsers.remove(set);
+        }
     }
 }

@@ -397,11 +397,15 @@ public final class MicrosegServer implements AutoCloseable {
         });
     }
 
-    /** {@code GET /v1/trace?from=X&to=Y&port=tcp/27017}: the flow hop by hop, as the {@code trace} command prints it. */
+    /**
+     * {@code GET /v1/trace?from=X&to=Y&port=tcp/27017[&via=NODE]}: the flow hop by hop, as the {@code trace}
+     * command prints it; {@code via} is the entry node of node-port and load-balancer traffic ({@code --via}).
+     */
     private void trace(RoutingContext ctx) {
         String from = ctx.queryParams().get("from");
         String to = ctx.queryParams().get("to");
         String port = ctx.queryParams().get("port");
+        String via = ctx.queryParams().get("via");
         if (from == null || to == null || port == null) {
             error(ctx, 400, "expected the query parameters from, to and port (e.g. ?from=host/backup-prod&to=node/demo/node-1&port=tcp/30017)");
             return;
@@ -409,7 +413,7 @@ public final class MicrosegServer implements AutoCloseable {
         withReads(ctx, r -> {
             try {
                 Trace.Port p = Trace.Port.parse(port);
-                FlowTrace t = r.tracer().trace(from, to, p.protocol(), p.port());
+                FlowTrace t = r.tracer().trace(from, to, p.protocol(), p.port(), via);
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("version", r.snapshot().version());
                 m.put("verdict", t.verdict());

@@ -2,6 +2,7 @@ package io.microseg.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.microseg.testing.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,10 +29,38 @@ class TraceCommandTest {
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("flow host/backup-prod -> node/demo/node-1 TCP 30017: ALLOW\n")
                 .contains("1. source egress on host/backup-prod")
-                .contains("2. node forwards after DNAT on node/demo/node-1")
-                .contains("3. destination ingress on pod/demo/data/db-0")
-                .contains("(rules/services.drl:31)").contains("(rules/services.drl:58)").contains("(rules/services.drl:85)")
+                .contains("2. entry node accepts the original source on node/demo/node-1")
+                .contains("3. node forwards after DNAT on node/demo/node-1")
+                .contains("4. destination ingress on pod/demo/data/db-0")
+                .contains(drlLine("Consumers reach the node port on every node of the service's cluster"))
+                .contains(drlLine("The nodes accept the consumers on the node port"))
                 .endsWith("verdict: ALLOW (every hop allows)\n");
+    }
+
+    private static String drlLine(String rule) {
+        return "(rules/services.drl:" + TestFiles.lineOf(Path.of("rules/services.drl"), "rule \"" + rule + "\"") + ")";
+    }
+
+    @Test
+    void viaPicksTheEntryNodeAndAnUnmanagedSourceIsDeniedThere() {
+        CliRun r = run("trace", "--from", "203.0.113.9", "--to", "db.data", "--port", "tcp/30017", "--via", "node-2");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("flow outside 203.0.113.9 -> service/demo/data/db TCP 30017: DENY\n")
+                .contains("1. source egress on outside 203.0.113.9: EGRESS to node/demo/node-2 (node port of service/demo/data/db)"
+                        + " 10.0.0.12 TCP 30017: ALLOW\n   unmanaged: an address in no inventory has no agent")
+                .contains("2. entry node accepts the original source on node/demo/node-2: INGRESS from outside 203.0.113.9"
+                        + " TCP 30017 at 10.0.0.12: DENY")
+                .contains("INGRESS from node/demo/node-2 (a pod-side address of the node, masquerade) TCP 27017: ALLOW");
+
+        CliRun consumer = run("trace", "--from", "host/backup-prod", "--to", "db.data", "--port", "tcp/30017", "--via", "10.0.0.12");
+        assertThat(consumer.out()).contains("on node/demo/node-2").endsWith("verdict: ALLOW (every hop allows)\n");
+
+        CliRun notANode = run("trace", "--from", "host/backup-prod", "--to", "db.data", "--port", "tcp/30017", "--via", "node-9");
+        assertThat(notANode.exit()).isEqualTo(2);
+        assertThat(notANode.err()).startsWith("error: --via: expected a node of the inventory").contains("'node-9'");
+        CliRun noEntry = run("trace", "--from", "pod/demo/web/web-prod-0", "--to", "db.data", "--port", "tcp/27017", "--via", "node-1");
+        assertThat(noEntry.exit()).isEqualTo(2);
+        assertThat(noEntry.err()).startsWith("error: --via: expected a flow that enters at a node").contains("ClusterIP 10.96.0.50");
     }
 
     @Test

@@ -1,6 +1,9 @@
 package io.microseg.cli;
 
+import io.microseg.testing.TestFiles;
 import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
 
 import static io.microseg.cli.PackagedJarIT.microseg;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,7 +15,8 @@ class TraceJarIT {
         PackagedJarIT.Run run = microseg("trace", "--from", "host/backup-prod", "--to", "node/demo/node-1", "--port", "tcp/30017");
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).startsWith("flow host/backup-prod -> node/demo/node-1 TCP 30017: ALLOW")
-                .contains("DRL rule \"The nodes of the cluster forward to the provider pods on the target port\" (rules/services.drl:58)")
+                .contains("DRL rule \"The nodes accept the consumers on the node port\" (rules/services.drl:"
+                        + TestFiles.lineOf(Path.of("rules/services.drl"), "rule \"The nodes accept the consumers on the node port\"") + ")")
                 .contains("verdict: ALLOW");
     }
 

@@ -150,7 +150,7 @@ class AppliedToGroupsTest {
         GroupRule a = GroupRule.catchAll(Direction.INGRESS, new CatchAll("ws", SCOPE, Action.DENY, Action.DENY),
                 "Workloads in a workspace's scope fall back to its catch-all", "workspace:ws");
         GroupRule same = new GroupRule(AppliedTo.selected(CONSUMERS, SCOPE), a.direction(), a.action(), a.protocol(),
-                a.ports(), a.peerSet(), a.rank(), a.priority(), a.policy(), a.rule(), a.matched());
+                a.ports(), a.peerSet(), a.localSet(), a.rank(), a.priority(), a.policy(), a.rule(), a.matched());
         groups.rule(a, true);
         groups.rule(same, true);
         groups.settle();

@@ -40,6 +40,21 @@ class AgentStateTest {
     }
 
     @Test
+    void aRuleLimitedToLocalAddressesKeepsItsLocalSetAndTheAgentHoldsThatSet() throws Exception {
+        String limited = "{\"id\":\"r3\",\"workload\":\"node/k/n\",\"direction\":\"INGRESS\",\"action\":\"ALLOW\","
+                + "\"protocol\":\"TCP\",\"ports\":\"443\",\"peerSet\":\"s1\",\"localSet\":\"loadbalancer:k/ns/web\","
+                + "\"rule\":\"x\",\"policy\":\"w/p\",\"rank\":\"DEFAULT\",\"priority\":100}";
+        AgentState s = new AgentState("node/k/n");
+        s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + limited + "," + R1
+                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"0.0.0.0/0\"]},"
+                + "{\"id\":\"loadbalancer:k/ns/web\",\"description\":\"lb\",\"members\":[\"203.0.113.10\"]}]}"));
+        assertThat(s.view().rules()).extracting("id", "localSet")
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("r3", "loadbalancer:k/ns/web"),
+                        org.assertj.core.groups.Tuple.tuple("r1", null));
+        assertThat(s.view().sets()).extracting("id").containsExactly("loadbalancer:k/ns/web", "s1");
+    }
+
+    @Test
     void enforcerAppliesEachNamespaceOnceAndRemovesTablesOfPodsThatLeft() throws Exception {
         AgentState s = new AgentState("node/k/n");
         s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + R1 + "," + R2

@@ -76,7 +76,7 @@ class NftRulesetTest {
     }
 
     static CompiledRule rule(String id, Direction d, Action a, Protocol p, String ports, String set) {
-        return new CompiledRule(id, "pod/k/ns/p", d, a, p, ports, set, "r", "ws/p", Rank.DEFAULT, 10, List.of());
+        return new CompiledRule(id, "pod/k/ns/p", d, a, p, ports, set, null, "r", "ws/p", Rank.DEFAULT, 10, List.of());
     }
 
     static AgentView everything() {

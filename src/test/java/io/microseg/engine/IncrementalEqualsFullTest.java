@@ -41,6 +41,7 @@ class IncrementalEqualsFullTest {
     private static RuleBase rules;
     private static final Set<String> rulesSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final Set<String> warningsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<String> outsideSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @BeforeAll
     static void rules() {
@@ -104,7 +105,8 @@ class IncrementalEqualsFullTest {
                     assertThat(live).as("seed %d, after %d operations", seed, op).isEqualTo(full);
                     replica.assertMirrors(snapshot, "seed " + seed + ", after " + op + " operations");
                     live.rules().forEach(x -> rulesSeen.add(x.rule()));
-                    live.warnings().forEach(w -> warningsSeen.add(w.message().replaceAll("^.* (is an|excludes|has no) .*$", "$1")));
+                    live.warnings().forEach(w -> warningsSeen.add(w.message().replaceAll("^.* (is an|excludes|has no|is claimed by) .*$", "$1")));
+                    live.sets().forEach(x -> x.members().stream().filter(m -> m.contains("/")).forEach(outsideSeen::add));
                 } else if (gen.nextInt(7) == 0) {
                     engine.sync().orTimeout(2, TimeUnit.MINUTES).join(); // vary batch sizes: sometimes one change, sometimes dozens
                 }
@@ -166,7 +168,8 @@ class IncrementalEqualsFullTest {
         rules.kieBase().getKiePackages().forEach(p -> p.getRules().forEach(x -> firewallRules.add(x.getName())));
         firewallRules.removeIf(n -> !(n.contains("reach") || n.contains("accept") || n.contains("forward") || n.contains("catch-all")));
         assertThat(rulesSeen).as("DRL rules that produced firewall rules in checked states").containsAll(firewallRules);
-        assertThat(warningsSeen).as("kinds of warnings in checked states").contains("is an", "excludes", "has no");
+        assertThat(warningsSeen).as("kinds of warnings in checked states").contains("is an", "excludes", "has no", "is claimed by");
+        assertThat(outsideSeen).as("outside addresses (CIDR members) in checked states").contains("192.0.2.0/24", "128.0.0.0/1");
         rules = null;
     }
 }

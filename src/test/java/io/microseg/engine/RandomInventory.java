@@ -41,7 +41,9 @@ final class RandomInventory {
             "environment = production OR orchestrator_environment = production",
             "orchestrator_system/namespace = data", "orchestrator_system/workload_type = node",
             "orchestrator_system/cluster_name = c1", "NOT orchestrator_app = web", "address in subnet 10.1.0.0/16",
-            "orchestrator_system/workload_type = node OR orchestrator_app = db");
+            "orchestrator_system/workload_type = node OR orchestrator_app = db",
+            // outside addresses: a NOT that subtracts, and a subnet that holds no workload
+            "address in subnet 0.0.0.0/0 AND NOT address in subnet 10.1.0.0/16", "address in subnet 192.0.2.0/24");
     private static final List<String> PORTS = List.of("TCP 80", "TCP 8080", "ANY", "UDP 53", "TCP 1-1000", "TCP 443", "ICMP");
 
     private final Random random;
@@ -98,6 +100,7 @@ final class RandomInventory {
         List<String> ips = random.nextInt(8) == 0 ? List.of()
                 : hostNetwork ? List.of("10." + c(cluster) + ".0." + (node.charAt(1) - '0' + 1))
                 : random.nextInt(5) == 0 ? List.of("10." + c(cluster) + ".1." + (i + 1), "fd00:" + c(cluster) + "::" + (i + 1))
+                : random.nextInt(10) == 0 ? List.of("10." + c(cluster) + ".1.99") // an address two pods may claim
                 : List.of("10." + c(cluster) + ".1." + (i + 1));
         Map<String, String> k8s = new HashMap<>();
         k8s.put("app", pick(List.of("web", "db", "cache")));

@@ -58,14 +58,17 @@ class TracePathsTest {
     }
 
     @Test
-    void aHostReachesALoadBalancerThatDeliversToTheNodePort() {
+    void aHostReachesALoadBalancerAddressThatKubeProxyDnatsOnTheNode() {
         FlowTrace t = scenario("service-loadbalancer").trace("host/ext", "web.shop", "tcp/443");
         assertThat(t.verdict()).isEqualTo(Verdict.ALLOW);
-        assertThat(t.hops()).extracting(Hop::step, Hop::peerAddress, Hop::port).containsExactly(
-                tuple(Hop.Step.SOURCE_EGRESS, "203.0.113.10", 443),
-                tuple(Hop.Step.NODE_FORWARD, "10.244.1.30", 8443),
-                tuple(Hop.Step.DESTINATION_INGRESS, "10.0.0.1", 8443));
+        assertThat(t.hops()).extracting(Hop::step, Hop::peerAddress, Hop::localAddress, Hop::port).containsExactly(
+                tuple(Hop.Step.SOURCE_EGRESS, "203.0.113.10", "192.168.1.5", 443),
+                tuple(Hop.Step.ENTRY_NODE_INGRESS, "192.168.1.5", "203.0.113.10", 443),
+                tuple(Hop.Step.NODE_FORWARD, "10.244.1.30", null, 8443),
+                tuple(Hop.Step.DESTINATION_INGRESS, null, "10.244.1.30", 8443));
         assertThat(t.hops().get(0).rule().peerSet()).isEqualTo("loadbalancer:lab/shop/web");
+        assertThat(t.hops().get(1).rule().localSet()).isEqualTo("loadbalancer:lab/shop/web");
+        assertThat(t.hops().get(3).peerMemberOf()).as("web-0 runs on the entry node: masquerade").isEqualTo("nodes:lab");
     }
 
     @Test
@@ -81,7 +84,8 @@ class TracePathsTest {
     void withExternalTrafficPolicyLocalThePodSeesTheClient() {
         FlowTrace t = scenario("external-traffic-policy-local").trace("host/ext", "web.shop", "tcp/80");
         assertThat(t.verdict()).isEqualTo(Verdict.ALLOW);
-        Hop ingress = t.hops().get(2);
+        assertThat(t.hops().get(1).workload()).as("the node with the backend").isEqualTo("node/lab/node-1");
+        Hop ingress = t.hops().get(3);
         assertThat(ingress.peer()).isEqualTo("host/ext");
         assertThat(ingress.peerAddress()).isEqualTo("192.168.1.5");
         assertThat(ingress.rule().rule()).isEqualTo("Provider pods accept the consumers on the target port");
@@ -120,10 +124,60 @@ class TracePathsTest {
     }
 
     @Test
+    void aFinishedPodSendsNothingAndItsOldAddressIsTheLivePodsThatHasItNow() {
+        Trace t = scenario("dead-pods");
+        FlowTrace dead = t.trace("pod/lab/ops/backup-1", "api.ops", "tcp/80");
+        assertThat(dead.verdict()).isEqualTo(Verdict.DENY);
+        assertThat(dead.hops()).isEmpty();
+        assertThat(dead.blocked()).singleElement().asString().contains("finished: phase Succeeded or Failed");
+
+        FlowTrace fromOldAddress = t.trace("10.244.1.23", "api.ops", "tcp/80");
+        assertThat(fromOldAddress.from()).isEqualTo("pod/lab/ops/report-0");
+        assertThat(fromOldAddress.verdict()).as("report-0 is no consumer").isEqualTo(Verdict.DENY);
+        FlowTrace live = t.trace("pod/lab/ops/backup-2", "api.ops", "tcp/80");
+        assertThat(live.verdict()).isEqualTo(Verdict.ALLOW);
+        assertThat(live.hops()).extracting(Hop::workload).as("the evicted api-1 is no backend")
+                .containsExactly("pod/lab/ops/backup-2", "pod/lab/ops/api-0");
+    }
+
+    @Test
+    void outsideSourcesAreDecidedByTheCidrsTheirConsumersName() {
+        Trace t = scenario("subnet-only-consumers");
+        record Case(String from, String to, String port, String policy) {}
+        for (Case c : List.of(
+                new Case("203.0.113.7", "pod/lab/shop/web-0", "tcp/8443", "edge/internet-to-web"),
+                new Case("2001:db8::7", "pod/lab/shop/web-0", "tcp/8443", "edge/internet-to-web"),
+                new Case("203.0.113.7", "pod/lab/shop/api-0", "tcp/9000", "edge/not-private-to-api"),
+                new Case("10.1.2.3", "pod/lab/shop/api-0", "tcp/9000", "edge/catch-all"),
+                new Case("198.51.100.9", "pod/lab/shop/api-0", "tcp/9001", "edge/catch-all"),
+                new Case("host/partner-gw", "pod/lab/shop/api-0", "tcp/9001", "edge/partner-to-api"),
+                new Case("203.0.113.7", "pod/lab/shop/api-0", "tcp/9002", "edge/documentation-net-to-api"))) {
+            Hop ingress = t.trace(c.from(), c.to(), c.port()).hops().get(1);
+            assertThat(ingress.rule().policy()).as(c.toString()).isEqualTo(c.policy());
+        }
+    }
+
+    @Test
+    void kubeProxyDnatsWithinOneAddressFamily() {
+        Trace t = scenario("dual-stack");
+        FlowTrace v6 = t.trace("pod/lab/shop/client-0", "fd00:96::60", "tcp/80");
+        assertThat(v6.verdict()).isEqualTo(Verdict.ALLOW);
+        assertThat(v6.hops()).extracting(Hop::step, Hop::peerAddress, Hop::localAddress).containsExactly(
+                tuple(Hop.Step.SOURCE_EGRESS, "fd00:96::60", "fd00:244:1::10"),
+                tuple(Hop.Step.DESTINATION_INGRESS, "fd00:244:1::10", "fd00:244:1::30"));
+
+        FlowTrace nodePort = t.trace("fd00:1::9", "node/lab/node-1", "tcp/30080");
+        assertThat(nodePort.hops()).extracting(Hop::step, Hop::localAddress).containsExactly(
+                tuple(Hop.Step.SOURCE_EGRESS, "fd00:1::9"), tuple(Hop.Step.ENTRY_NODE_INGRESS, "fd00::1"),
+                tuple(Hop.Step.NODE_FORWARD, null), tuple(Hop.Step.DESTINATION_INGRESS, "fd00:244:1::30"));
+    }
+
+    @Test
     void aWorkloadOutsideEveryScopeIsOpenAndAnUnknownAddressHasNoRules() {
         FlowTrace t = scenario("scope-limits-rules").trace("pod/lab/other/web-9", "10.1.2.3", "tcp/80");
         assertThat(t.hops()).extracting(Hop::decision).containsExactly(
-                "no rule: no workspace's scope includes this workload (open)", "outside the inventory: no rules of its own");
+                "no rule: no workspace's scope includes this workload (open)",
+                "unmanaged: an address in no inventory has no agent and no rules of its own, not enforced");
         assertThat(t.verdict()).isEqualTo(Verdict.ALLOW);
     }
 }

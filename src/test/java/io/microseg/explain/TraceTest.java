@@ -12,6 +12,7 @@ import io.microseg.net.Protocol;
 import io.microseg.policy.Direction;
 import io.microseg.policy.PolicyReader;
 import io.microseg.policy.Workspace;
+import io.microseg.testing.TestFiles;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -47,8 +48,9 @@ class TraceTest {
 
         assertThat(t.verdict()).isEqualTo(Verdict.ALLOW);
         assertThat(t.path()).contains("node port 30017 of service/demo/data/db").contains("node/demo/node-1");
-        // source egress, then for each of the two pods: the node forwarding, the pod's ingress
-        assertThat(t.hops()).extracting(Hop::step).containsExactly(Hop.Step.SOURCE_EGRESS,
+        // source egress, the entry node's check of the original source, then for each of the two pods:
+        // the node forwarding, the pod's ingress
+        assertThat(t.hops()).extracting(Hop::step).containsExactly(Hop.Step.SOURCE_EGRESS, Hop.Step.ENTRY_NODE_INGRESS,
                 Hop.Step.NODE_FORWARD, Hop.Step.DESTINATION_INGRESS, Hop.Step.NODE_FORWARD, Hop.Step.DESTINATION_INGRESS);
         assertThat(t.hops()).allSatisfy(h -> {
             assertThat(h.verdict()).isEqualTo(Verdict.ALLOW);
@@ -62,19 +64,73 @@ class TraceTest {
         assertThat(source.peerAddress()).isEqualTo("10.0.0.11");
         assertThat(source.port()).isEqualTo(30017);
         assertThat(source.rule().rule()).isEqualTo("Consumers reach the node port on every node of the service's cluster");
-        Hop forward = t.hops().get(1);
+        Hop entry = t.hops().get(1);
+        assertThat(entry.enforcer()).isEqualTo("node/demo/node-1");
+        assertThat(entry.direction()).isEqualTo(Direction.INGRESS);
+        assertThat(entry.peerAddress()).as("the original source").isEqualTo("192.168.10.5");
+        assertThat(entry.localAddress()).isEqualTo("10.0.0.11");
+        assertThat(entry.port()).isEqualTo(30017);
+        assertThat(entry.rule().rule()).isEqualTo("The nodes accept the consumers on the node port");
+        Hop forward = t.hops().get(2);
         assertThat(forward.enforcer()).isEqualTo("node/demo/node-1");
         assertThat(forward.port()).isEqualTo(27017);
         assertThat(forward.rule().rule()).isEqualTo("The nodes of the cluster forward to the provider pods on the target port");
-        Hop ingress = t.hops().get(2);
-        assertThat(ingress.workload()).isEqualTo("pod/demo/data/db-0");
-        assertThat(ingress.peerAddress()).as("SNAT to the node, externalTrafficPolicy Cluster").isEqualTo("10.0.0.11");
-        assertThat(ingress.rule().rule()).isEqualTo("Provider pods accept the nodes of the cluster on the target port");
+        Hop sameNode = t.hops().get(3);
+        assertThat(sameNode.workload()).isEqualTo("pod/demo/data/db-0");
+        assertThat(sameNode.peer()).isEqualTo("node/demo/node-1 (a pod-side address of the node, masquerade)");
+        assertThat(sameNode.peerAddress()).as("routing picks it on the node: not in the inventory").isNull();
+        assertThat(sameNode.peerMemberOf()).isEqualTo("nodes:demo");
+        assertThat(sameNode.rule().rule()).isEqualTo("Provider pods accept the nodes of the cluster on the target port");
+        Hop otherNode = t.hops().get(5);
+        assertThat(otherNode.workload()).isEqualTo("pod/demo/data/db-1");
+        assertThat(otherNode.peerAddress()).as("SNAT to the entry node, externalTrafficPolicy Cluster").isEqualTo("10.0.0.11");
+        assertThat(otherNode.rule().rule()).isEqualTo("Provider pods accept the nodes of the cluster on the target port");
 
         String text = TraceText.write(t, sets());
         assertThat(text).startsWith("flow host/backup-prod -> node/demo/node-1 TCP 30017: ALLOW")
-                .contains("(rules/services.drl:31)").contains("(rules/services.drl:58)").contains("(rules/services.drl:85)")
+                .contains("2. entry node accepts the original source on node/demo/node-1: INGRESS from host/backup-prod"
+                        + " 192.168.10.5 TCP 30017 at 10.0.0.11: ALLOW")
+                .contains("INGRESS from node/demo/node-1 (a pod-side address of the node, masquerade) TCP 27017: ALLOW")
+                .contains(drlLine("Consumers reach the node port on every node of the service's cluster"))
+                .contains(drlLine("The nodes accept the consumers on the node port"))
+                .contains(drlLine("The nodes of the cluster forward to the provider pods on the target port"))
+                .contains(drlLine("Provider pods accept the nodes of the cluster on the target port"))
                 .contains("verdict: ALLOW");
+    }
+
+    /** "(rules/services.drl:N)" of a DRL rule, N its line in the rules folder. */
+    static String drlLine(String rule) {
+        return "(rules/services.drl:" + TestFiles.lineOf(Path.of("rules/services.drl"), "rule \"" + rule + "\"") + ")";
+    }
+
+    @Test
+    void theDemoNodePortAdmitsOnlyConsumersAtEitherNodeWhateverTheBackend() {
+        for (String node : List.of("node/demo/node-1", "node/demo/node-2")) {
+            FlowTrace unmanaged = demo.trace("203.0.113.9", node, "tcp/30017");
+            assertThat(unmanaged.verdict()).as(node).isEqualTo(Verdict.DENY);
+            assertThat(unmanaged.denied()).as(node).singleElement().satisfies(h -> {
+                assertThat(h.step()).isEqualTo(Hop.Step.ENTRY_NODE_INGRESS);
+                assertThat(h.workload()).isEqualTo(node);
+                assertThat(h.rule().policy()).isEqualTo("demo/catch-all");
+                assertThat(h.why()).anyMatch(w -> w.startsWith("demo/production-to-db: consumer query did not match"));
+            });
+            FlowTrace consumer = demo.trace("host/backup-prod", node, "tcp/30017");
+            assertThat(consumer.verdict()).as(node).isEqualTo(Verdict.ALLOW);
+            FlowTrace pod = demo.trace("pod/demo/web/web-prod-0", node, "tcp/30017");
+            assertThat(pod.verdict()).as(node).isEqualTo(Verdict.ALLOW);
+        }
+    }
+
+    @Test
+    void aBackendOnTheEntryNodeAcceptsTheMasqueradedNodeAddress() {
+        // node-2 runs db-1: its ingress sees node-2's own pod-side address, db-0 on node-1 sees node-2's InternalIP
+        FlowTrace t = demo.trace("host/backup-prod", "node/demo/node-2", "tcp/30017");
+        List<Hop> ingress = t.hops().stream().filter(h -> h.step() == Hop.Step.DESTINATION_INGRESS).toList();
+        assertThat(ingress).extracting(Hop::workload, Hop::peerAddress, Hop::peerMemberOf, Hop::verdict).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("pod/demo/data/db-0", "10.0.0.12", null, Verdict.ALLOW),
+                org.assertj.core.groups.Tuple.tuple("pod/demo/data/db-1", null, "nodes:demo", Verdict.ALLOW));
+        assertThat(ingress.get(1).rule().peerSet()).isEqualTo("nodes:demo");
+        assertThat(t.notes()).anyMatch(n -> n.startsWith("masquerade: a backend on node/demo/node-2 itself sees the connection"));
     }
 
     @Test
@@ -136,14 +192,17 @@ class TraceTest {
     }
 
     @Test
-    void anUnknownAddressIsOutsideWithNoRulesOfItsOwn() {
+    void anUnknownAddressIsUnmanagedAndIsJudgedAtTheEntryNode() {
         FlowTrace t = demo.trace("203.0.113.9", "10.0.0.12", "tcp/30017");
 
         assertThat(t.from()).isEqualTo("outside 203.0.113.9");
-        assertThat(t.hops().get(0).decision()).contains("outside the inventory");
-        // The seed's translation admits the nodes on the pods: the consumer is enforced on its own egress only.
-        assertThat(t.verdict()).isEqualTo(Verdict.ALLOW);
-        assertThat(t.notes()).anyMatch(n -> n.contains("enforced on their own egress alone"));
+        assertThat(t.hops().get(0).verdict()).isEqualTo(Verdict.ALLOW);
+        assertThat(t.hops().get(0).decision()).isEqualTo("unmanaged: an address in no inventory has no agent and no rules"
+                + " of its own, not enforced");
+        // the nodes and pods admit "the nodes" after DNAT; the entry node still sees, and denies, the original source
+        assertThat(t.verdict()).isEqualTo(Verdict.DENY);
+        assertThat(t.hops().get(1).step()).isEqualTo(Hop.Step.ENTRY_NODE_INGRESS);
+        assertThat(t.hops().get(1).verdict()).isEqualTo(Verdict.DENY);
     }
 
     @Test
@@ -242,7 +301,13 @@ class TraceTest {
 
         assertThat(t.verdict()).isEqualTo(Verdict.DENY);
         assertThat(t.hops().get(0).verdict()).as("the consumer's own egress to the node port").isEqualTo(Verdict.ALLOW);
-        Hop forward = t.hops().get(1);
+        Hop entry = t.hops().get(1);
+        assertThat(entry.step()).isEqualTo(Hop.Step.ENTRY_NODE_INGRESS);
+        assertThat(entry.verdict()).isEqualTo(Verdict.DENY);
+        assertThat(entry.why()).singleElement().asString()
+                .startsWith("shop/clients-to-web: the scope of workspace shop excludes the nodes (node/lab/node-1): no rule on"
+                        + " them accepts the consumers");
+        Hop forward = t.hops().get(2);
         assertThat(forward.step()).isEqualTo(Hop.Step.NODE_FORWARD);
         assertThat(forward.direction()).isEqualTo(Direction.EGRESS);
         assertThat(forward.verdict()).isEqualTo(Verdict.DENY);
@@ -257,7 +322,7 @@ class TraceTest {
         FlowTrace from = lab.trace("pod/lab/shop/client-1", "web.shop", "tcp/80");
         assertThat(from.verdict()).isEqualTo(Verdict.DENY);
         assertThat(from.hops()).isEmpty();
-        assertThat(from.why()).singleElement().asString().contains("pod/lab/shop/client-1 has no IP yet");
+        assertThat(from.why()).singleElement().asString().contains("pod/lab/shop/client-1 has no IP (not started yet");
     }
 
     @Test
@@ -302,7 +367,7 @@ class TraceTest {
         FlowTrace t = lab().trace("host/ext", "web.shop", "tcp/80");
         assertThat(t.hops().get(0).peerAddress()).isEqualTo("10.0.0.1");
         assertThat(t.hops().get(0).port()).isEqualTo(30080);
-        assertThat(t.notes()).anyMatch(n -> n.contains("traced through node/lab/node-1 (first of 2"));
+        assertThat(t.notes()).anyMatch(n -> n.contains("traced through node/lab/node-1 (first of 2; name a node, its IP or --via NODE"));
     }
 
     private static Map<String, AddressSet> sets() {

@@ -73,6 +73,24 @@ class WorkloadExplanationTest {
     }
 
     @Test
+    void twoPodsClaimingOneAddressShowTheWarningInTheExplanationOfEitherButNotOfOthers() {
+        String stale = INVENTORY + """
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: web-1, namespace: web, labels: {app: web}}
+                spec: {nodeName: n1, containers: [{name: web}]}
+                status: {phase: Running, podIP: 10.244.1.10}
+                """;
+        Compilation c = new Compiler(RuleBase.packaged()).compile(InventoryReader.read(YamlDocuments.parse("inventory.yaml", stale)), workspaces);
+        String warning = "inventory: address 10.244.1.10 is claimed by two workloads, pod/default/data/db-0 and pod/default/web/web-1";
+        assertThat(WorkloadExplanation.warnings(c, "pod/default/data/db-0")).contains(warning);
+        assertThat(WorkloadExplanation.warnings(c, "pod/default/web/web-1")).contains(warning);
+        assertThat(WorkloadExplanation.warnings(c, "pod/default/web/web-0")).doesNotContain("claimed");
+        assertThat(WorkloadExplanation.warnings(compilation, "pod/default/data/db-0")).as("one address each").doesNotContain("claimed");
+    }
+
+    @Test
     void anUnknownRuleIdSaysSo() {
         assertThat(WorkloadExplanation.explainRule(compilation, workspaces, "000000000000")).isEqualTo("no rule 000000000000 in this compile\n");
     }

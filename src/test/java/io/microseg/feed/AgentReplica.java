@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -20,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What an agent holds after applying its stream, applied strictly: a delta may only remove what is
  * held and add what is not, versions only grow, and after every event the sets held are exactly the
- * peer sets of the rules held.
+ * sets (peer and local) of the rules held.
  */
 final class AgentReplica {
     private final Map<String, CompiledRule> rules = new HashMap<>();
@@ -92,7 +91,7 @@ final class AgentReplica {
         }
         version = event.version();
         started = true;
-        Set<String> used = rules.values().stream().map(CompiledRule::peerSet).filter(Objects::nonNull)
+        Set<String> used = rules.values().stream().flatMap(r -> r.sets().stream())
                 .collect(Collectors.toCollection(TreeSet::new));
         assertThat(new TreeSet<>(sets.keySet())).as("sets held are exactly those the rules use, at %d", version).isEqualTo(used);
     }

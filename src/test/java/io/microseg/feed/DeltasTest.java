@@ -50,7 +50,7 @@ class DeltasTest {
     @Test
     void aRuleRemovedThenAddedAgainEndsUpAsTheNewerRule() {
         CompiledRule again = new CompiledRule(R1.id(), R1.workload(), R1.direction(), R1.action(), R1.protocol(), R1.ports(),
-                R1.peerSet(), R1.rule(), R1.policy(), R1.rank(), R1.priority(),
+                R1.peerSet(), R1.localSet(), R1.rule(), R1.policy(), R1.rank(), R1.priority(),
                 List.of(new Justification(new RuleSource("x", "rules/x.drl", 1, ""), List.of("pod p1"))));
         AgentEvent.Delta older = delta(1, List.of(), List.of("r1"), List.of(), List.of(), List.of());
         AgentEvent.Delta newer = delta(2, List.of(again), List.of(), List.of(), List.of(), List.of());

@@ -94,7 +94,7 @@ class FeedStoreDemoTest {
             assertThat(s.replace()).isFalse();
             List<CompiledRule> expected = all.rules().stream().filter(r -> mine.contains(r.workload())).toList();
             assertThat(s.rules()).as("rules of %s", agent).isEqualTo(expected);
-            Set<String> used = expected.stream().map(CompiledRule::peerSet).filter(p -> p != null).collect(Collectors.toSet());
+            Set<String> used = expected.stream().flatMap(r -> r.sets().stream()).collect(Collectors.toSet());
             assertThat(s.sets()).as("sets of %s", agent).isEqualTo(all.sets().stream().filter(x -> used.contains(x.id())).toList());
             delivered.addAll(s.rules());
         });
@@ -152,7 +152,7 @@ class FeedStoreDemoTest {
         assertThat(to.setMembers()).isEmpty();
         assertThat(to.setsRemoved()).isEmpty();
         // sets follow the rules: node-1 drops those only db-0 used there, node-2 gets those it lacked, whole
-        Set<String> dbSets = dbRules.stream().map(CompiledRule::peerSet).filter(p -> p != null).collect(Collectors.toSet());
+        Set<String> dbSets = dbRules.stream().flatMap(r -> r.sets().stream()).collect(Collectors.toSet());
         assertThat(from.setsRemoved()).allMatch(dbSets::contains);
         assertThat(to.setsAdded()).extracting(AddressSet::id).allMatch(dbSets::contains);
         assertThat(store.snapshot(NODE_2).rules()).extracting(CompiledRule::workload).contains(DB_0, DB_1);

@@ -43,7 +43,7 @@ class FeedStoreTest {
 
     static CompiledRule rule(String id, String workload, String peerSet) {
         return new CompiledRule(id, workload, Direction.INGRESS, peerSet == null ? Action.DENY : Action.ALLOW, Protocol.TCP,
-                "80", peerSet, "rule " + id, "ws/" + id, peerSet == null ? Rank.CATCHALL : Rank.DEFAULT, 100, List.of());
+                "80", peerSet, null, "rule " + id, "ws/" + id, peerSet == null ? Rank.CATCHALL : Rank.DEFAULT, 100, List.of());
     }
 
     static AddressSet set(String id, String... members) {
@@ -93,6 +93,21 @@ class FeedStoreTest {
         assertThat(store.snapshot(H)).as("a set in use with no members is held too")
                 .isEqualTo(new AgentEvent.Snapshot(100, false, List.of(R5), List.of(set("s3"))));
         assertThat(store.snapshot("node/k/nobody")).isEqualTo(new AgentEvent.Snapshot(100, false, List.of(), List.of()));
+    }
+
+    @Test
+    void aSetARuleIsLimitedToComesAndGoesWithTheRuleLikeAPeerSet() {
+        FeedStore store = store(8);
+        List<AgentEvent> a = subscribe(store, A, OptionalLong.of(100));
+        CompiledRule limited = new CompiledRule("r9", A, Direction.INGRESS, Action.ALLOW, Protocol.TCP, "443", null,
+                "lb", "rule r9", "ws/r9", Rank.DEFAULT, 100, List.of());
+        store.accept(changes(101, List.of(limited), List.of(), List.of(members("lb", List.of("203.0.113.10"), List.of())), List.of()));
+        assertThat(store.snapshot(A).sets()).contains(set("lb", "203.0.113.10"));
+        store.accept(changes(102, List.of(), List.of(limited), List.of(), List.of()));
+        assertThat(a).containsExactly(
+                new AgentEvent.Delta(101, List.of(limited), List.of(), List.of(set("lb", "203.0.113.10")), List.of(), List.of()),
+                new AgentEvent.Delta(102, List.of(), List.of("r9"), List.of(), List.of("lb"), List.of()));
+        assertThat(store.snapshot(A).sets()).extracting("id").doesNotContain("lb");
     }
 
     @Test

@@ -6,7 +6,6 @@ import io.microseg.engine.Snapshot;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -69,7 +68,7 @@ final class Streams {
         Set<String> workloads = engine.placements().entrySet().stream().filter(e -> e.getValue().equals(agent))
                 .map(java.util.Map.Entry::getKey).collect(Collectors.toSet());
         List<CompiledRule> rules = engine.compilation().rules().stream().filter(r -> workloads.contains(r.workload())).toList();
-        Set<String> used = rules.stream().map(CompiledRule::peerSet).filter(Objects::nonNull).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> used = rules.stream().flatMap(r -> r.sets().stream()).collect(Collectors.toCollection(TreeSet::new));
         List<AddressSet> sets = engine.compilation().sets().stream().filter(s -> used.contains(s.id())).toList();
         // the engine does not publish a rule whose justifications change while it stays: compare without them
         assertThat(withoutJustifications(fromStore.rules())).as("rules of %s, %s", agent, when).isEqualTo(withoutJustifications(rules));
@@ -79,6 +78,6 @@ final class Streams {
 
     static List<CompiledRule> withoutJustifications(List<CompiledRule> rules) {
         return rules.stream().map(r -> new CompiledRule(r.id(), r.workload(), r.direction(), r.action(), r.protocol(), r.ports(),
-                r.peerSet(), r.rule(), r.policy(), r.rank(), r.priority(), List.of())).toList();
+                r.peerSet(), r.localSet(), r.rule(), r.policy(), r.rank(), r.priority(), List.of())).toList();
     }
 }

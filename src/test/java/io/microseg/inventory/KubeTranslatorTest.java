@@ -35,6 +35,49 @@ class KubeTranslatorTest {
     }
 
     @Nested
+    class FinishedPods {
+        /** Shaped as `kubectl get pod -o yaml` prints a Job's pod after it completed: podIP still set. */
+        private static final String COMPLETED_JOB_POD = """
+                metadata:
+                  name: backup-28391234-x7k2p
+                  namespace: ops
+                  labels: {batch.kubernetes.io/job-name: backup-28391234, job-name: backup-28391234}
+                  ownerReferences: [{apiVersion: batch/v1, kind: Job, name: backup-28391234, uid: 5d0c, controller: true}]
+                spec:
+                  nodeName: worker-1
+                  restartPolicy: Never
+                  containers: [{name: backup, image: busybox}]
+                status:
+                  phase: %s
+                  hostIP: 10.0.0.11
+                  hostIPs: [{ip: 10.0.0.11}]
+                  podIP: 10.244.1.23
+                  podIPs: [{ip: 10.244.1.23}]
+                  conditions:
+                  - {type: PodReadyToStartContainers, status: "False"}
+                  - {type: Initialized, status: "True", reason: PodCompleted}
+                  - {type: Ready, status: "False", reason: PodCompleted}
+                  - {type: ContainersReady, status: "False", reason: PodCompleted}
+                  - {type: PodScheduled, status: "True"}
+                  containerStatuses:
+                  - name: backup
+                    ready: false
+                    restartCount: 0
+                    state: {terminated: {exitCode: 0, reason: Completed}}
+                """;
+
+        @Test
+        void aSucceededOrFailedPodHasNoAddressThoughItsStatusKeepsOne() {
+            for (String phase : new String[]{"Succeeded", "Failed"}) {
+                Pod p = pod(COMPLETED_JOB_POD.formatted(phase));
+                assertThat(p.ips()).as(phase).isEmpty();
+                assertThat(p.ready()).as(phase).isFalse();
+            }
+            assertThat(pod(COMPLETED_JOB_POD.formatted("Running")).ips()).as("the same pod running").containsExactly("10.244.1.23");
+        }
+    }
+
+    @Nested
     class Labels_ {
         @Test
         void kubernetesLabelsArePrefixedAndSystemLabelsAdded() {

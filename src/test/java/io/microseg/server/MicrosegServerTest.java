@@ -338,6 +338,25 @@ class MicrosegServerTest {
     }
 
     @Test
+    void anAddressTwoLivePodsClaimIsAnInventoryWarningThatGoesWhenOneOfThemFinishes() {
+        String stale = """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: stale-0, namespace: web}
+                spec: {nodeName: node-2}
+                status: {phase: %s, podIP: 10.244.1.10}
+                """;
+        TestFiles.write(t.inventory.resolve("stale.yaml"), stale.formatted("Running"));
+        Await.until("the duplicate warning", Duration.ofSeconds(10), () -> list(t.get("/v1/warnings", OPERATOR).json().get("warnings"))
+                .stream().anyMatch(w -> w.get("policy").asText().equals("inventory") && w.get("message").asText()
+                        .equals("address 10.244.1.10 is claimed by two workloads, pod/demo/data/db-0 and pod/demo/web/stale-0: "
+                                + "rules that name either admit both")));
+        TestFiles.write(t.inventory.resolve("stale.yaml"), stale.formatted("Succeeded"));
+        Await.until("no duplicate once the pod finished", Duration.ofSeconds(10), () -> list(t.get("/v1/warnings", OPERATOR).json()
+                .get("warnings")).stream().noneMatch(w -> w.get("policy").asText().equals("inventory")));
+    }
+
+    @Test
     void metricsNameRulesSetsEnforcersCompileLatencyEventsAndSlowConsumers() {
         try (TestServer.Stream s = t.watch(NODE_1_WATCH, NODE_1)) {
             s.next();

@@ -48,6 +48,17 @@ class WorkbenchEndpointsTest {
         assertThat(denied.get("text").asText()).contains("the policy opens the service, not the pod");
 
         assertThat(t.get("/v1/trace?from=pod/demo/web/nope&to=node/demo/node-1&port=tcp/30017", OPERATOR).status()).isEqualTo(400);
+
+        JsonNode unmanaged = t.get("/v1/trace?from=203.0.113.9&to=db.data&port=tcp/30017&via=node/demo/node-2", OPERATOR).json();
+        assertThat(unmanaged.get("verdict").asText()).isEqualTo("DENY");
+        assertThat(unmanaged.get("text").asText()).contains("2. entry node accepts the original source on node/demo/node-2:"
+                + " INGRESS from outside 203.0.113.9 TCP 30017 at 10.0.0.12: DENY");
+        JsonNode viaIp = t.get("/v1/trace?from=host/backup-prod&to=db.data&port=tcp/30017&via=10.0.0.12", OPERATOR).json();
+        assertThat(viaIp.get("verdict").asText()).isEqualTo("ALLOW");
+        assertThat(viaIp.get("text").asText()).contains("entry node accepts the original source on node/demo/node-2");
+        TestServer.Response wrongNode = t.get("/v1/trace?from=host/backup-prod&to=node/demo/node-1&port=tcp/30017&via=node-2", OPERATOR);
+        assertThat(wrongNode.status()).isEqualTo(400);
+        assertThat(wrongNode.body()).contains("--via").contains("node/demo/node-1");
         assertThat(t.get("/v1/trace?from=host/backup-prod&to=node/demo/node-1&port=tcp/30017", NODE_1).status()).isEqualTo(403);
     }
 

@@ -47,6 +47,7 @@ class KubernetesEngineTest {
     private static final String NODE_PORT_EGRESS = "Consumers reach the node port on every node of the service's cluster";
     private static final String NODES_FORWARD = "The nodes of the cluster forward to the provider pods on the target port";
     private static final String PROVIDERS_ACCEPT_NODES = "Provider pods accept the nodes of the cluster on the target port";
+    private static final String NODES_ACCEPT_CONSUMERS = "The nodes accept the consumers on the node port";
     private static final String CLUSTER_IP_EGRESS = "Consumer pods reach the service's ClusterIP on the service port";
     private static final String PROVIDERS_ACCEPT_CONSUMERS = "Provider pods accept the consumers on the target port";
     private static final String POLICY = "seed/production-to-db";
@@ -296,9 +297,10 @@ class KubernetesEngineTest {
             return s;
         });
         Delta clusterIp = after(mark, puts("service/demo/data/db"));
-        assertThat(ruleNames(clusterIp.removed())).containsExactlyInAnyOrder(NODE_PORT_EGRESS, NODES_FORWARD, PROVIDERS_ACCEPT_NODES);
+        assertThat(ruleNames(clusterIp.removed())).containsExactlyInAnyOrder(NODE_PORT_EGRESS, NODES_FORWARD, PROVIDERS_ACCEPT_NODES,
+                NODES_ACCEPT_CONSUMERS);
         assertThat(clusterIp.added()).isEmpty();
-        assertThat(ruleNames(rulesNow())).doesNotContain(NODE_PORT_EGRESS, NODES_FORWARD, PROVIDERS_ACCEPT_NODES)
+        assertThat(ruleNames(rulesNow())).doesNotContain(NODE_PORT_EGRESS, NODES_FORWARD, PROVIDERS_ACCEPT_NODES, NODES_ACCEPT_CONSUMERS)
                 .contains(CLUSTER_IP_EGRESS, PROVIDERS_ACCEPT_CONSUMERS);
     }
 }

@@ -7,7 +7,9 @@ import java.util.List;
 /**
  * An inventory filter in the seed's syntax, e.g.
  * {@code environment = production OR orchestrator_environment = production}.
- * Implemented by {@link QueryParser}; see DOMAIN.md for the operators.
+ * Implemented by {@link QueryParser} (operators: {@code = != contains}, {@code starts with},
+ * {@code address in subnet}, AND, OR, NOT, parentheses). Outside addresses, those of no inventory
+ * item, are matched by {@link OutsideAddresses}.
  */
 public interface Query {
     /** Whether an item with these labels and addresses is selected. */

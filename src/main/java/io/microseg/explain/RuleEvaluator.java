@@ -1,0 +1,137 @@
+package io.microseg.explain;
+
+import io.microseg.compile.AddressSet;
+import io.microseg.compile.Compilation;
+import io.microseg.compile.CompiledRule;
+import io.microseg.inventory.Pod;
+import io.microseg.net.AddressIntervals;
+import io.microseg.net.Protocol;
+import io.microseg.policy.Action;
+import io.microseg.policy.Direction;
+import io.microseg.policy.Rank;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides one hop as the agent's chain does: the first rule of the enforcing workload, in evaluation
+ * order, that matches the direction, the protocol (ANY matches all), the port range ("" is every
+ * port), the peer (set membership; a null set is any address; a masqueraded node-local address is a
+ * member of the one set the agent adds it to) and the local address (a rule's local set; null is any
+ * address of the workload). A workload with no rules at all is open (no workspace's scope includes
+ * it); one whose rules of this direction all miss is open too. An end outside the inventory has no
+ * agent: its hop is unmanaged, not enforced.
+ */
+final class RuleEvaluator {
+    private final Map<String, List<CompiledRule>> rulesByWorkload = new HashMap<>();
+    private final Map<String, AddressSet> sets = new HashMap<>();
+    private final Map<String, Set<String>> setAddresses = new HashMap<>();
+    private final Map<String, List<String>> setCidrs = new HashMap<>();
+
+    RuleEvaluator(Compilation compilation) {
+        for (CompiledRule r : compilation.rules()) {
+            rulesByWorkload.computeIfAbsent(r.workload(), k -> new ArrayList<>()).add(r);
+        }
+        for (AddressSet s : compilation.sets()) {
+            sets.put(s.id(), s);
+            Set<String> addresses = new HashSet<>();
+            List<String> cidrs = new ArrayList<>();
+            for (String m : s.members()) {
+                if (m.contains("/")) cidrs.add(m);
+                else addresses.add(EndNames.normal(m));
+            }
+            setAddresses.put(s.id(), addresses);
+            setCidrs.put(s.id(), cidrs);
+        }
+    }
+
+    /** The address sets of the compile, by id. */
+    Map<String, AddressSet> sets() {
+        return sets;
+    }
+
+    /** A workload's rules, both directions, in evaluation order. */
+    List<CompiledRule> rulesOf(String workload) {
+        return rulesByWorkload.getOrDefault(workload, List.of());
+    }
+
+    /** The workload whose firewall enforces an end's rules: a hostNetwork pod's are on its node. */
+    static String enforcer(End e) {
+        if (e.item() instanceof Pod p && p.hostNetwork() && p.nodeId() != null) return p.nodeId();
+        return e.id();
+    }
+
+    /**
+     * One hop: the first rule of the enforcer, in evaluation order, that matches direction, protocol,
+     * port, peer and local address ({@code localAddress}: the enforcer's own address on this hop).
+     */
+    Hop evaluate(Hop.Step step, End subject, Direction direction, Peer peer, String localAddress, Protocol protocol, int port) {
+        if (subject.kind() == End.Kind.OUTSIDE) {
+            return hop(step, subject.id(), subject.id(), direction, peer, localAddress, protocol, port, Verdict.ALLOW, null, 0, 0,
+                    "unmanaged: an address in no inventory has no agent and no rules of its own, not enforced");
+        }
+        String enforcer = enforcer(subject);
+        List<CompiledRule> all = rulesOf(enforcer);
+        List<CompiledRule> mine = all.stream().filter(r -> r.direction() == direction).toList();
+        if (all.isEmpty()) {
+            return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, Verdict.ALLOW, null, 0, 0,
+                    "no rule: no workspace's scope includes this workload (open)");
+        }
+        for (int i = 0; i < mine.size(); i++) {
+            CompiledRule r = mine.get(i);
+            if (matches(r, protocol, port, peer, localAddress)) {
+                Verdict v = r.action() == Action.ALLOW ? Verdict.ALLOW : Verdict.DENY;
+                return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, v, r, i + 1, mine.size(),
+                        (r.rank() == Rank.CATCHALL ? "the catch-all of workspace " : "policy ")
+                                + (r.rank() == Rank.CATCHALL ? r.policy().substring(0, r.policy().lastIndexOf('/')) : r.policy()));
+            }
+        }
+        return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, Verdict.ALLOW, null, 0, mine.size(),
+                "no rule matches (open)");
+    }
+
+    private static Hop hop(Hop.Step step, String workload, String enforcer, Direction direction, Peer peer, String localAddress,
+                           Protocol protocol, int port, Verdict verdict, CompiledRule rule, int position, int of, String decision) {
+        return new Hop(step, workload, enforcer, direction, peer.name(), peer.address(), peer.memberOf(), localAddress, protocol,
+                port, verdict, rule, position, of, decision, List.of());
+    }
+
+    /** Whether a rule matches what {@code hop} saw. */
+    boolean matches(CompiledRule r, Hop hop) {
+        return matches(r, hop.protocol(), hop.port(), new Peer(hop.peer(), hop.peerAddress(), hop.peerMemberOf()), hop.localAddress());
+    }
+
+    /**
+     * Whether a rule matches: protocol (ANY matches all), port range ("" is every port), peer set
+     * membership (null is any) and local set membership of {@code localAddress} (null set is any).
+     */
+    boolean matches(CompiledRule r, Protocol protocol, int port, Peer peer, String localAddress) {
+        if (r.protocol() != Protocol.ANY && r.protocol() != protocol) return false;
+        if (!r.ports().isEmpty() && !inRange(r.ports(), port)) return false;
+        if (r.localSet() != null && !inSet(r.localSet(), localAddress)) return false;
+        if (r.peerSet() == null) return true;
+        return peer.address() != null ? inSet(r.peerSet(), peer.address()) : r.peerSet().equals(peer.memberOf());
+    }
+
+    static boolean inRange(String ports, int port) {
+        int dash = ports.indexOf('-');
+        int from = Integer.parseInt(dash < 0 ? ports : ports.substring(0, dash));
+        int to = dash < 0 ? from : Integer.parseInt(ports.substring(dash + 1));
+        return port >= from && port <= to;
+    }
+
+    /**
+     * Whether an address set holds an address: the compiler's one membership test
+     * ({@link AddressIntervals#setContains}), over the set's CIDR members; single-address members are
+     * looked up in a hash first, as a set may hold many thousands.
+     */
+    boolean inSet(String set, String address) {
+        if (address == null) return false;
+        if (setAddresses.getOrDefault(set, Set.of()).contains(EndNames.normal(address))) return true;
+        return AddressIntervals.setContains(setCidrs.getOrDefault(set, List.of()), address);
+    }
+}

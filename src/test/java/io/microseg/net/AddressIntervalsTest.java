@@ -1,0 +1,72 @@
+package io.microseg.net;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AddressIntervalsTest {
+    private static AddressIntervals cidr(String c) {
+        return AddressIntervals.ofCidr(c);
+    }
+
+    @Test
+    void theIpv4InternetMinusTenSlashEightIsEightCidrs() {
+        AddressIntervals outside = cidr("0.0.0.0/0").intersect(cidr("10.0.0.0/8").complement());
+        assertThat(outside.cidrs()).containsExactly("0.0.0.0/5", "8.0.0.0/7", "11.0.0.0/8", "12.0.0.0/6",
+                "16.0.0.0/4", "32.0.0.0/3", "64.0.0.0/2", "128.0.0.0/1");
+        assertThat(outside.contains("8.8.8.8")).isTrue();
+        assertThat(outside.contains("10.1.2.3")).isFalse();
+        assertThat(outside.contains("2001:db8::1")).as("the other family is not in an IPv4 CIDR").isFalse();
+    }
+
+    @Test
+    void theIpv6InternetMinusAUniqueLocalPrefix() {
+        AddressIntervals outside = cidr("::/0").intersect(cidr("fd00::/8").complement());
+        assertThat(outside.cidrs()).containsExactly("::/1", "8000::/2", "c000::/3", "e000::/4", "f000::/5",
+                "f800::/6", "fc00::/8", "fe00::/7");
+        assertThat(outside.contains("2001:db8::1")).isTrue();
+        assertThat(outside.contains("fd00::5")).isFalse();
+    }
+
+    @Test
+    void unionMergesOverlappingAndAdjacentIntervalsIntoTheFewestCidrs() {
+        AddressIntervals u = cidr("10.0.0.0/25").union(cidr("10.0.0.128/25")).union(cidr("10.0.0.64/26"));
+        assertThat(u.cidrs()).containsExactly("10.0.0.0/24");
+        assertThat(cidr("10.0.0.1/32").union(cidr("10.0.0.2/31")).cidrs()).containsExactly("10.0.0.1/32", "10.0.0.2/31");
+        assertThat(cidr("192.168.1.7/24").cidrs()).as("bits past the prefix are ignored").containsExactly("192.168.1.0/24");
+    }
+
+    @Test
+    void bothFamiliesAndTheirComplements() {
+        AddressIntervals internet = cidr("0.0.0.0/0").union(cidr("::/0"));
+        assertThat(internet).isEqualTo(AddressIntervals.all());
+        assertThat(internet.cidrs()).containsExactly("0.0.0.0/0", "::/0");
+        assertThat(internet.complement().isEmpty()).isTrue();
+        assertThat(AddressIntervals.none().complement()).isEqualTo(AddressIntervals.all());
+        assertThat(cidr("203.0.113.0/24").intersect(cidr("2001:db8::/32")).isEmpty()).isTrue();
+        assertThat(cidr("::ffff:0:0/96").cidrs()).as("an IPv4-mapped block stays IPv6").containsExactly("::ffff:0:0/96");
+        assertThat(cidr("2001:db8::1/128").cidrs()).containsExactly("2001:db8::1/128");
+    }
+
+    @Test
+    void aSetContainsItsAddressesAndTheAddressesOfItsCidrs() {
+        List<String> members = List.of("10.0.0.1", "fd00:0::1", "203.0.113.0/24", "2001:db8::/32");
+        assertThat(AddressIntervals.setContains(members, "10.0.0.1")).isTrue();
+        assertThat(AddressIntervals.setContains(members, "fd00::1")).as("compared as addresses, not text").isTrue();
+        assertThat(AddressIntervals.setContains(members, "203.0.113.7")).isTrue();
+        assertThat(AddressIntervals.setContains(members, "2001:db8:5::9")).isTrue();
+        assertThat(AddressIntervals.setContains(members, "10.0.0.2")).isFalse();
+        assertThat(AddressIntervals.setContains(members, "203.0.114.1")).isFalse();
+        assertThat(AddressIntervals.setContains(members, "not-an-address")).isFalse();
+    }
+
+    @Test
+    void malformedCidrsAreRefusedNamingThem() {
+        assertThatThrownBy(() -> cidr("10.0.0.0/33")).hasMessageContaining("10.0.0.0/33").hasMessageContaining("0 to 32");
+        assertThatThrownBy(() -> cidr("10.0.0.0")).hasMessageContaining("not a CIDR");
+        assertThatThrownBy(() -> cidr("example.com/8")).hasMessageContaining("example.com/8");
+    }
+}
