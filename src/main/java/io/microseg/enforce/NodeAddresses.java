@@ -41,6 +41,7 @@ import java.util.Optional;
 public final class NodeAddresses {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KUBE_IPVS = "kube-ipvs0";
+    private static final AddressIntervals LINK_LOCAL_6 = AddressIntervals.ofCidr("fe80::/10");
 
     private final Enforcer.Runner runner;
     private final PrintStream log;
@@ -79,6 +80,7 @@ public final class NodeAddresses {
         if (problem != null) log.println("microseg enforce: the node's own addresses are listed again: " + listed);
         problem = null;
         boolean changed = !known || !listed.equals(addresses);
+        if (changed) log.println("microseg enforce: the node's own addresses: " + String.join(", ", listed));
         addresses = List.copyOf(listed);
         known = true;
         return changed;
@@ -117,8 +119,6 @@ public final class NodeAddresses {
         }
         return out;
     }
-
-    private static final AddressIntervals LINK_LOCAL_6 = AddressIntervals.ofCidr("fe80::/10");
 
     private static boolean has(JsonNode array, String value) {
         for (JsonNode n : array) if (n.asText().equals(value)) return true;

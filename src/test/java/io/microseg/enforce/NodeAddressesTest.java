@@ -84,7 +84,8 @@ class NodeAddressesTest {
             other.ip("addr", "add", "10.0.0.13/24", "dev", "eth0");
             assertThat(addresses.refresh(Optional.of(other.name()))).isTrue();
             assertThat(addresses.addresses()).containsExactly("10.0.0.13");
-            assertThat(log.toString(StandardCharsets.UTF_8)).contains("the node's own addresses are listed again: [10.0.0.13]");
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("the node's own addresses are listed again: [10.0.0.13]",
+                    "the node's own addresses: 10.0.0.13\n");
         }
     }
 
