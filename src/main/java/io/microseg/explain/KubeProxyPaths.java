@@ -27,7 +27,8 @@ import java.util.Set;
  * which hops there are and which addresses and ports each one sees, as the agents' chains see them.
  *
  * <p>How a service is reached: pods and nodes of its cluster use the ClusterIP on the service port
- * (kube-proxy DNATs to a pod on its target port, the source address is kept); a headless service's
+ * (kube-proxy DNATs to a pod on its target port, the source address is kept), and a pod that names a
+ * load-balancer address enters at its own node (kube-proxy DNATs it there); a headless service's
  * clients connect straight to the pods; anything else uses the load-balancer address (DNATed on the
  * node the load balancer picks, or straight to the pods when the service has no node ports), or else
  * the node port on a node (the named node, {@code via}, or the first node). A service named with its
