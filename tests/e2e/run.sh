@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# End-to-end test of the enforcement agent with real nftables in network namespaces.
+# End-to-end test of the enforcement agent with real nftables in network namespaces, and of `trace`:
+# every connection's observed verdict must equal the one the running server's GET /v1/trace gives.
 #
-# Two nodes (mse-n1 10.0.0.11, mse-n2 10.0.0.12), a production host (mse-hp 10.0.0.21) and a
-# non-production host (mse-hd 10.0.0.22) on one bridge (in namespace mse-lan); pods behind the nodes
-# (veth, /32 routes, the node's address on its pod-side veths as the pods' gateway): db-0 10.244.1.10
-# and web-prod-0 10.244.1.20 on node-1, web-dev-0 10.244.2.20 on node-2. Each node has a kube-proxy-like
-# table `ip kube-proxy`: ClusterIP 10.96.0.50:27017 and NodePort 30017 DNAT to db-0:27017, node-port
-# traffic masqueraded (externalTrafficPolicy: Cluster). The server runs on 127.0.0.1; the four agents
-# run in the root namespace and apply into the namespaces with `ip netns exec` (--netns-map).
+# A dual-stack segment (bridge br0 in namespace mse-lan, 10.0.0.0/24 and fd00:10::/64) holds two nodes
+# (mse-n1 10.0.0.11, mse-n2 10.0.0.12), a production host (mse-hp 10.0.0.21) and a non-production host
+# (mse-hd 10.0.0.22), all with agents, and two machines in no inventory: a partner (mse-ptn 203.0.113.9,
+# admitted by an address-only consumer) and an unmanaged one (mse-unm 198.51.100.9).
+#   node-1, a routed CNI (Calico style): each pod has a veth whose node side carries the pods' gateway
+#     169.254.1.1 and fe80::1, with a /32 (/128) route per pod; db-0 10.244.1.10, web-prod-0 10.244.1.20.
+#   node-2, a bridged CNI: pods on bridge cni0 10.244.2.1/24, fd00:244:2::1/64; db-1 10.244.2.10,
+#     web-dev-0 10.244.2.20, shop-0 10.244.2.30. Pods have fd00:244:<node>::<n> too.
+# Each node has a kube-proxy stand-in in its own tables (`ip kube-proxy`, `ip6 kube-proxy`, as
+# kube-proxy's nftables mode): the dual-stack `db` service (ClusterIP 10.96.0.50 / fd00:96::50, node
+# port 30017, load-balancer address 172.16.0.50 / fd00:50::50 that the clients route to node-1) DNATed
+# at random to db-0 or db-1, node-port and load-balancer traffic masqueraded (externalTrafficPolicy
+# Cluster); `shop` (node port 30080, externalTrafficPolicy Local) DNATed to shop-0 on node-2 without
+# masquerade and dropped on node-1, which runs no shop pod. The server runs on 127.0.0.1; the four
+# agents run in the root namespace and apply into the namespaces with `ip netns exec` (--netns-map);
+# they find their node's own addresses on the node's interfaces themselves.
 #
 # Usage: tests/e2e/run.sh [path/to/microseg.jar]. Exit 0 passed, 1 failed, 77 skipped (not root, or
-# ip/nft/ip netns unavailable). Everything is torn down on exit.
+# ip/nft/ip netns unavailable). Everything is torn down on exit. KEEP_LOGS=1 keeps the logs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JAR=${1:-target/microseg.jar}
@@ -19,10 +29,11 @@ skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces and nft"
 command -v ip >/dev/null || skip "'ip' (iproute2) is missing"
 command -v nft >/dev/null || skip "'nft' (nftables) is missing"
+command -v curl >/dev/null || skip "'curl' is missing (it asks the server for traces)"
 [ -f "$JAR" ] || { echo "FAIL: $JAR not built"; exit 1; }
 
 P=mse
-NSS="$P-lan $P-n1 $P-n2 $P-hp $P-hd $P-db0 $P-webp $P-webd"
+NSS="$P-lan $P-n1 $P-n2 $P-hp $P-hd $P-ptn $P-unm $P-db0 $P-webp $P-db1 $P-webd $P-shop"
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -35,64 +46,163 @@ cleanup() {
 trap cleanup EXIT
 ip netns add "$P-probe" 2>/dev/null || skip "cannot create network namespaces here"
 ip netns del "$P-probe"
-for ns in $NSS; do ip netns del "$ns" 2>/dev/null || true; ip netns add "$ns"; ip -n "$ns" link set lo up; done
+for ns in $NSS; do
+    ip netns del "$ns" 2>/dev/null || true; ip netns add "$ns"; ip -n "$ns" link set lo up
+    # no duplicate address detection: an IPv6 address is usable at once, not "tentative" for a second
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+done
 
 x() { ip netns exec "$@"; }
 # the segment
 ip -n $P-lan link add br0 type bridge && ip -n $P-lan link set br0 up
-attach() { # ns ip
+attach() { # ns ip/prefix [ip6/prefix]
     ip link add "v-$1" netns $P-lan type veth peer name eth0 netns "$1"
     ip -n $P-lan link set "v-$1" master br0 up
-    ip -n "$1" addr add "$2/24" dev eth0 && ip -n "$1" link set eth0 up
+    ip -n "$1" addr add "$2" dev eth0 && ip -n "$1" link set eth0 up
+    [ -z "${3:-}" ] || ip -n "$1" addr add "$3" dev eth0 nodad
 }
-attach $P-n1 10.0.0.11; attach $P-n2 10.0.0.12; attach $P-hp 10.0.0.21; attach $P-hd 10.0.0.22
+attach $P-n1 10.0.0.11/24 fd00:10::11/64; attach $P-n2 10.0.0.12/24 fd00:10::12/64
+attach $P-hp 10.0.0.21/24 fd00:10::21/64; attach $P-hd 10.0.0.22/24 fd00:10::22/64
+attach $P-ptn 203.0.113.9/24; attach $P-unm 198.51.100.9/24
 for h in $P-hp $P-hd; do
     ip -n $h route add 10.244.1.0/24 via 10.0.0.11; ip -n $h route add 10.244.2.0/24 via 10.0.0.12
+    # the load balancer's addresses lead to node-1 (as a router in front of the cluster would)
+    ip -n $h route add 172.16.0.50/32 via 10.0.0.11; ip -n $h -6 route add fd00:50::50/128 via fd00:10::11
 done
-ip -n $P-n1 route add 10.244.2.0/24 via 10.0.0.12
-ip -n $P-n2 route add 10.244.1.0/24 via 10.0.0.11
-for n in $P-n1 $P-n2; do x $n sysctl -qw net.ipv4.ip_forward=1; done
-pod() { # pod-ns node-ns pod-ip node-ip short
-    ip link add "p-$5" netns "$2" type veth peer name eth0 netns "$1"
-    ip -n "$2" addr add "$4/32" dev "p-$5" && ip -n "$2" link set "p-$5" up
-    ip -n "$2" route add "$3/32" dev "p-$5"
-    ip -n "$1" addr add "$3/32" dev eth0 && ip -n "$1" link set eth0 up
-    ip -n "$1" route add "$4/32" dev eth0 && ip -n "$1" route add default via "$4"
-}
-pod $P-db0 $P-n1 10.244.1.10 10.0.0.11 db0
-pod $P-webp $P-n1 10.244.1.20 10.0.0.11 webp
-pod $P-webd $P-n2 10.244.2.20 10.0.0.12 webd
-
-# kube-proxy (a stand-in in its own table, as kube-proxy's nftables mode has `ip kube-proxy`)
+for o in $P-ptn $P-unm; do  # other subnets on the same segment
+    ip -n $o route add 10.0.0.0/24 dev eth0
+    ip -n $o route add 172.16.0.50/32 via 10.0.0.11 dev eth0
+done
+ip -n $P-n1 route add 10.244.2.0/24 via 10.0.0.12; ip -n $P-n1 -6 route add fd00:244:2::/64 via fd00:10::12
+ip -n $P-n2 route add 10.244.1.0/24 via 10.0.0.11; ip -n $P-n2 -6 route add fd00:244:1::/64 via fd00:10::11
 for n in $P-n1 $P-n2; do
-    x $n nft -f - <<'NFT'
+    x $n sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+    ip -n $n route add 203.0.113.0/24 dev eth0; ip -n $n route add 198.51.100.0/24 dev eth0
+done
+# node-1: a routed CNI; the node side of every pod's veth holds the pods' gateway 169.254.1.1 and fe80::1
+pod_routed() { # pod-ns ip ip6 short
+    ip link add "cali$4" netns $P-n1 type veth peer name eth0 netns "$1"
+    ip -n $P-n1 addr add 169.254.1.1/32 dev "cali$4"; ip -n $P-n1 addr add fe80::1/64 dev "cali$4" nodad
+    ip -n $P-n1 link set "cali$4" up
+    ip -n $P-n1 route add "$2/32" dev "cali$4"; ip -n $P-n1 -6 route add "$3/128" dev "cali$4"
+    ip -n "$1" addr add "$2/32" dev eth0; ip -n "$1" addr add "$3/128" dev eth0 nodad; ip -n "$1" link set eth0 up
+    ip -n "$1" route add 169.254.1.1/32 dev eth0 scope link; ip -n "$1" route add default via 169.254.1.1 dev eth0
+    ip -n "$1" -6 route add default via fe80::1 dev eth0
+}
+pod_routed $P-db0 10.244.1.10 fd00:244:1::10 db0
+pod_routed $P-webp 10.244.1.20 fd00:244:1::20 webp
+# node-2: a bridged CNI; cni0 is the pods' gateway
+ip -n $P-n2 link add cni0 type bridge && ip -n $P-n2 link set cni0 up
+ip -n $P-n2 addr add 10.244.2.1/24 dev cni0; ip -n $P-n2 addr add fd00:244:2::1/64 dev cni0 nodad
+pod_bridged() { # pod-ns ip ip6 short
+    ip link add "veth$4" netns $P-n2 type veth peer name eth0 netns "$1"
+    ip -n $P-n2 link set "veth$4" master cni0 up
+    ip -n "$1" addr add "$2/24" dev eth0; ip -n "$1" addr add "$3/64" dev eth0 nodad; ip -n "$1" link set eth0 up
+    ip -n "$1" route add default via 10.244.2.1; ip -n "$1" -6 route add default via fd00:244:2::1
+}
+pod_bridged $P-db1 10.244.2.10 fd00:244:2::10 db1
+pod_bridged $P-webd 10.244.2.20 fd00:244:2::20 webd
+pod_bridged $P-shop 10.244.2.30 fd00:244:2::30 shop
+
+# kube-proxy (a stand-in in its own tables, as kube-proxy's nftables mode has `ip kube-proxy`)
+kube_proxy() { # node number
+    local shop="tcp dport 30080 dnat to 10.244.2.30:8080"
+    local no_local_shop=""
+    if [ "$1" = 1 ]; then
+        shop=""; no_local_shop='fib daddr type local tcp dport 30080 drop comment "externalTrafficPolicy Local: no local endpoint of shop"'
+    fi
+    cat <<NFT
 table ip kube-proxy {
+  chain db-endpoint-0 {
+    meta l4proto tcp dnat to 10.244.1.10:27017
+  }
+  chain db-endpoint-1 {
+    meta l4proto tcp dnat to 10.244.2.10:27017
+  }
+  chain db-endpoints {
+    numgen random mod 2 vmap { 0 : goto db-endpoint-0, 1 : goto db-endpoint-1 }
+  }
+  chain db-external {
+    meta mark set 0x4000 goto db-endpoints
+  }
+  chain services {
+    ip daddr 10.96.0.50 tcp dport 27017 goto db-endpoints
+    ip daddr 172.16.0.50 tcp dport 27017 goto db-external
+    ip daddr 10.96.0.80 tcp dport 8080 dnat to 10.244.2.30:8080
+  }
+  chain nodeports {
+    tcp dport 30017 goto db-external
+    $shop
+  }
+  chain filter-prerouting {
+    type filter hook prerouting priority dstnat - 10; policy accept;
+    $no_local_shop
+  }
   chain prerouting {
-    type nat hook prerouting priority -100; policy accept;
-    ip daddr 10.96.0.50 tcp dport 27017 dnat to 10.244.1.10:27017
-    fib daddr type local tcp dport 30017 meta mark set 0x4000 dnat to 10.244.1.10:27017
+    type nat hook prerouting priority dstnat; policy accept;
+    jump services
+    fib daddr type local jump nodeports
   }
   chain output {
     type nat hook output priority -100; policy accept;
-    ip daddr 10.96.0.50 tcp dport 27017 dnat to 10.244.1.10:27017
+    jump services
+    fib daddr type local jump nodeports
   }
   chain postrouting {
-    type nat hook postrouting priority 100; policy accept;
-    meta mark 0x4000 masquerade
+    type nat hook postrouting priority srcnat; policy accept;
+    meta mark & 0x4000 == 0x4000 masquerade
+  }
+}
+table ip6 kube-proxy {
+  chain db-endpoint-0 {
+    meta l4proto tcp dnat to [fd00:244:1::10]:27017
+  }
+  chain db-endpoint-1 {
+    meta l4proto tcp dnat to [fd00:244:2::10]:27017
+  }
+  chain db-endpoints {
+    numgen random mod 2 vmap { 0 : goto db-endpoint-0, 1 : goto db-endpoint-1 }
+  }
+  chain db-external {
+    meta mark set 0x4000 goto db-endpoints
+  }
+  chain services {
+    ip6 daddr fd00:96::50 tcp dport 27017 goto db-endpoints
+    ip6 daddr fd00:50::50 tcp dport 27017 goto db-external
+  }
+  chain nodeports {
+    tcp dport 30017 goto db-external
+  }
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    jump services
+    fib daddr type local jump nodeports
+  }
+  chain output {
+    type nat hook output priority -100; policy accept;
+    jump services
+    fib daddr type local jump nodeports
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    meta mark & 0x4000 == 0x4000 masquerade
   }
 }
 NFT
-done
-kp() { x $P-n1 nft list table ip kube-proxy; x $P-n2 nft list table ip kube-proxy; }
+}
+kube_proxy 1 | x $P-n1 nft -f -
+kube_proxy 2 | x $P-n2 nft -f -
+kp() { for n in $P-n1 $P-n2; do x $n nft list table ip kube-proxy; x $n nft list table ip6 kube-proxy; done; }
 kp > "$WORK/kube-proxy.before"
 
-# the db listener
+# the listeners: each prints "accepted from <source>" per connection
 # not through x(): a backgrounded shell function is a subshell, and killing it would leave java running
-ip netns exec $P-db0 java tests/e2e/Listen.java 27017 > "$WORK/listen.log" 2>&1 & PIDS+=($!)
+listen() { ip netns exec "$1" java tests/e2e/Listen.java "$2" > "$WORK/listen-$3.log" 2>&1 & PIDS+=($!); }
+listen $P-db0 27017 db0; listen $P-db1 27017 db1; listen $P-shop 8080 shop
 
 # inputs, server and agents
 cp -r tests/e2e/inventory "$WORK/inventory"
-cp -r config/demo/policies "$WORK/policies"
+mkdir "$WORK/policies"; cp config/demo/policies/*.yaml tests/e2e/policies/*.yaml "$WORK/policies/"
 PORT=$((20000 + RANDOM % 20000))
 serve() {
     java -jar "$JAR" serve --inventory "$WORK/inventory" --policies "$WORK/policies" --listen "127.0.0.1:$PORT" \
@@ -100,7 +210,8 @@ serve() {
 }
 serve
 printf 'node/demo/node-1: %s\npod/demo/data/db-0: %s\npod/demo/web/web-prod-0: %s\n' $P-n1 $P-db0 $P-webp > "$WORK/n1.yaml"
-printf 'node/demo/node-2: %s\npod/demo/web/web-dev-0: %s\n' $P-n2 $P-webd > "$WORK/n2.yaml"
+printf 'node/demo/node-2: %s\npod/demo/data/db-1: %s\npod/demo/web/web-dev-0: %s\npod/demo/shop/shop-0: %s\n' \
+    $P-n2 $P-db1 $P-webd $P-shop > "$WORK/n2.yaml"
 printf 'host/backup-prod: %s\n' $P-hp > "$WORK/hp.yaml"
 printf 'host/laptop-dev: %s\n' $P-hd > "$WORK/hd.yaml"
 agent() { java -jar "$JAR" enforce --server "http://127.0.0.1:$PORT" "$@" >> "$WORK/agent-$1-${2//\//_}.log" 2>&1 & LAST_AGENT=$!; PIDS+=($LAST_AGENT); }
@@ -108,12 +219,14 @@ agent --node demo/node-1 --netns-map "$WORK/n1.yaml"; AGENT_N1=$LAST_AGENT
 agent --node demo/node-2 --netns-map "$WORK/n2.yaml"
 agent --host backup-prod --netns-map "$WORK/hp.yaml"
 agent --host laptop-dev --netns-map "$WORK/hd.yaml"
+N1_LOG="$WORK/agent---node-demo_node-1.log"
+N2_LOG="$WORK/agent---node-demo_node-2.log"
 
 FAILED=0
 wait_tables() {
     for i in $(seq 1 300); do
         ok=1
-        for ns in $P-n1 $P-n2 $P-hp $P-hd $P-db0 $P-webp $P-webd; do
+        for ns in $P-n1 $P-n2 $P-hp $P-hd $P-db0 $P-webp $P-db1 $P-webd $P-shop; do
             x $ns nft list table inet microseg >/dev/null 2>&1 || ok=0
         done
         [ $ok = 1 ] && return 0
@@ -122,92 +235,191 @@ wait_tables() {
     echo "FAIL: the agents did not install table inet microseg everywhere within 60 s"; tail -5 "$WORK"/*.log; exit 1
 }
 wait_tables
-for i in $(seq 1 50); do grep -q listening "$WORK/listen.log" && break; sleep 0.2; done
+for l in db0 db1 shop; do
+    for i in $(seq 1 100); do grep -q listening "$WORK/listen-$l.log" && break; sleep 0.2; done
+    grep -q listening "$WORK/listen-$l.log" || { echo "FAIL: the $l listener did not start"; cat "$WORK/listen-$l.log"; exit 1; }
+done
 
-connects() { x "$1" timeout "${4:-2}" bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
-expect() { # connect|blocked ns ip port what
-    if connects "$2" "$3" "$4"; then got=connect; else got=blocked; fi
-    if [ "$got" = "$1" ]; then echo "ok   $5: $got"; else echo "FAIL $5: expected $1, got $got"; FAILED=1; fi
+# the node's own addresses, as each agent listed them (its last "own addresses" line), sorted
+own_addresses() { grep "the node's own addresses: " "$1" | tail -1 | sed 's/.*own addresses: //' | tr -d ' ' | tr ',' '\n' | sort -V | paste -sd' '; }
+OWN_N1=$(own_addresses "$N1_LOG"); OWN_N2=$(own_addresses "$N2_LOG")
+own_is() { # node expected actual
+    if [ "$3" = "$2" ]; then echo "ok   $1's own addresses, as its agent lists them: $3";
+    else echo "FAIL $1's own addresses: expected $2, its agent lists: $3"; FAILED=1; fi
+}
+own_is node-1 "10.0.0.11 169.254.1.1 fd00:10::11" "$OWN_N1"
+own_is node-2 "10.0.0.12 10.244.2.1 fd00:10::12 fd00:244:2::1" "$OWN_N2"
+
+# the handshake completes in the kernel (the listener's backlog), in milliseconds: 1 s tells blocked apart
+connects() { x "$1" timeout "${4:-1}" bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
+
+# trace: the running server's verdict for a flow, as connect / blocked. While the server is stopped
+# (TRACE=asked-before-stop) it is the answer the server gave for that flow just before it stopped: the
+# state the agents keep enforcing.
+TRACE=server
+declare -A TRACED
+trace_of() { # from to port [via]
+    local verdict key="$1 $2 $3 ${4:-}"
+    if [ "$TRACE" = server ]; then
+        local q=(--data-urlencode "from=$1" --data-urlencode "to=$2" --data-urlencode "port=$3")
+        [ -z "${4:-}" ] || q+=(--data-urlencode "via=$4")
+        verdict=$(curl -s -G "${q[@]}" "http://127.0.0.1:$PORT/v1/trace" | sed -n 's/.*"verdict":"\([A-Z]*\)".*/\1/p')
+    else
+        verdict=${TRACED[$key]:-}
+    fi
+    case "$verdict" in ALLOW) echo connect;; DENY) echo blocked;; *) echo "no-answer";; esac
+}
+ask_before_stop() { # from to port [via]
+    local key="$1 $2 $3 ${4:-}"
+    case "$(trace_of "$@")" in connect) TRACED[$key]=ALLOW;; blocked) TRACED[$key]=DENY;; esac
+}
+
+# the connection matrix: one line per row, printed at the end
+ROWS=()
+row() { # what expected observed trace
+    local verdict=ok
+    # the observation's first word is the verdict; anything else (late, not both pods) fails
+    if [ "${3%% *}" != "$2" ] || [ "$4" != "$2" ]; then verdict=FAIL; FAILED=1; fi
+    ROWS+=("$verdict|$1|$2|$3|$4|${TRACE_NOTE:-}")
+    echo "$verdict $1: expected $2, observed $3, trace $4"
+}
+flow() { # ns ip port -> connect|blocked
+    if connects "$1" "$2" "$3"; then echo connect; else echo blocked; fi
+}
+expect() { # connect|blocked ns ip port what trace-from [trace-to] [via]
+    local got; got=$(flow "$2" "$3" "$4")
+    row "$5" "$1" "$got" "$(trace_of "$6" "${7:-$3}" "tcp/$4" "${8:-}")"
+}
+accepted() { grep -c "^accepted from $2\$" "$WORK/listen-$1.log" || true; }
+# repeat a node-port connection until both db pods got one, each from the address masquerade gives it
+both_backends() { # ns ip port what trace-from local-pod local-src remote-pod remote-src [via]
+    local l0 r0 tries=0 got=connect
+    l0=$(accepted "$6" "$7"); r0=$(accepted "$8" "$9")
+    while :; do
+        tries=$((tries + 1))
+        if ! connects "$1" "$2" "$3"; then got="blocked (try $tries)"; break; fi
+        for i in 1 2 3 4 5; do [ "$(accepted "$6" "$7")$(accepted "$8" "$9")" != "$l0$r0" ] && break; sleep 0.05; done
+        if [ "$(accepted "$6" "$7")" -gt "$l0" ] && [ "$(accepted "$8" "$9")" -gt "$r0" ]; then break; fi
+        if [ $tries -ge 40 ]; then got="connect, but not both pods: $6 from $7 $(( $(accepted "$6" "$7") - l0 ))x, $8 from $9 $(( $(accepted "$8" "$9") - r0 ))x"; break; fi
+    done
+    [ "$got" != connect ] || got="connect ($tries tries: $6 from $7 $(( $(accepted "$6" "$7") - l0 ))x, $8 from $9 $(( $(accepted "$8" "$9") - r0 ))x)"
+    row "$4" connect "$got" "$(trace_of "$5" "$2" "tcp/$3" "${10:-}")"
 }
 same_kube_proxy() {
-    if kp | cmp -s - "$WORK/kube-proxy.before"; then echo "ok   table ip kube-proxy unchanged ($1)";
-    else echo "FAIL table ip kube-proxy changed ($1)"; FAILED=1; fi
+    if kp | cmp -s - "$WORK/kube-proxy.before"; then echo "ok   kube-proxy's tables unchanged ($1)";
+    else echo "FAIL kube-proxy's tables changed ($1)"; FAILED=1; fi
 }
-# wait until a connection reaches the expected state; fail when it takes longer than 2 s
-within_2s() { # connect|blocked ns ip port what
-    local start=$(date +%s%N) got
+# wait until a connection reaches the expected state; late (after LIMIT ms) is a failure
+within() { # limit-ms connect|blocked ns ip port what trace-from
+    local start=$(date +%s%N) got ms observed
     while :; do
-        if connects "$2" "$3" "$4" 0.3; then got=connect; else got=blocked; fi
-        local ms=$(( ($(date +%s%N) - start) / 1000000 ))
-        if [ "$got" = "$1" ]; then
-            if [ $ms -le 2000 ]; then echo "ok   $5: $got after ${ms} ms"; else echo "FAIL $5: $got only after ${ms} ms"; FAILED=1; fi
-            return
-        fi
-        if [ $ms -gt 10000 ]; then echo "FAIL $5: still $got after ${ms} ms"; FAILED=1; return; fi
+        if connects "$3" "$4" "$5" 0.3; then got=connect; else got=blocked; fi
+        ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        [ "$got" = "$2" ] && break
+        [ $ms -gt $(( $1 * 5 )) ] && break
         sleep 0.1
     done
+    if [ "$got" != "$2" ]; then observed="$got (still after $ms ms)"
+    elif [ $ms -gt "$1" ]; then observed="late: $got only after $ms ms"
+    else observed="$got (after $ms ms)"; fi
+    row "$6" "$2" "$observed" "$(trace_of "$7" "$4" "tcp/$5")"
 }
 
 same_kube_proxy "after the first rules"
-expect connect $P-hp 10.0.0.11 30017 "production host -> node-1:30017 (NodePort)"
-expect connect $P-hp 10.0.0.12 30017 "production host -> node-2:30017 (NodePort, forwarded to node-1's pod)"
-expect connect $P-webp 10.96.0.50 27017 "production pod -> ClusterIP:27017"
-expect connect $P-webp 10.0.0.11 30017 "production pod -> node-1:30017 (NodePort)"
-expect connect $P-webp 10.0.0.12 30017 "production pod -> node-2:30017 (NodePort, forwarded back to node-1's pod)"
-expect blocked $P-webd 10.96.0.50 27017 "non-production pod -> ClusterIP:27017"
-expect blocked $P-webd 10.0.0.12 30017 "non-production pod -> node-2:30017"
-expect blocked $P-webd 10.0.0.11 30017 "non-production pod -> node-1:30017"
-expect blocked $P-hd 10.0.0.11 30017 "non-production host -> node-1:30017"
-expect blocked $P-hd 10.0.0.12 30017 "non-production host -> node-2:30017"
-expect blocked $P-webp 10.244.1.10 27017 "production pod -> db pod IP directly"
+both_backends $P-hp 10.0.0.11 30017 "production host -> node-1:30017 (NodePort; db-0 local, db-1 remote)" host/backup-prod \
+    db0 169.254.1.1 db1 10.0.0.11
+both_backends $P-hp 10.0.0.12 30017 "production host -> node-2:30017 (NodePort; db-1 local, db-0 remote)" host/backup-prod \
+    db1 10.244.2.1 db0 10.0.0.12
+expect connect $P-webp 10.96.0.50 27017 "production pod -> ClusterIP 10.96.0.50:27017" pod/demo/web/web-prod-0
+expect connect $P-webp fd00:96::50 27017 "production pod -> ClusterIP [fd00:96::50]:27017 (IPv6)" pod/demo/web/web-prod-0
+expect connect $P-webp 10.0.0.11 30017 "production pod -> node-1:30017 (NodePort)" pod/demo/web/web-prod-0
+expect connect $P-webp 10.0.0.12 30017 "production pod -> node-2:30017 (NodePort)" pod/demo/web/web-prod-0
+expect blocked $P-webd 10.96.0.50 27017 "non-production pod -> ClusterIP 10.96.0.50:27017" pod/demo/web/web-dev-0
+expect blocked $P-webd fd00:96::50 27017 "non-production pod -> ClusterIP [fd00:96::50]:27017 (IPv6)" pod/demo/web/web-dev-0
+expect blocked $P-webd 10.0.0.12 30017 "non-production pod -> node-2:30017" pod/demo/web/web-dev-0
+expect blocked $P-webd 10.0.0.11 30017 "non-production pod -> node-1:30017" pod/demo/web/web-dev-0
+expect blocked $P-hd 10.0.0.11 30017 "non-production host -> node-1:30017" host/laptop-dev
+expect blocked $P-hd 10.0.0.12 30017 "non-production host -> node-2:30017" host/laptop-dev
+expect blocked $P-webp 10.244.1.10 27017 "production pod -> db-0's pod IP directly" pod/demo/web/web-prod-0
+expect blocked $P-unm 10.0.0.11 30017 "unmanaged 198.51.100.9 -> node-1:30017" 198.51.100.9
+expect blocked $P-unm 10.0.0.12 30017 "unmanaged 198.51.100.9 -> node-2:30017" 198.51.100.9
+shop_before=$(accepted shop 203.0.113.9)
+expect connect $P-ptn 10.0.0.12 30080 "partner 203.0.113.9 -> node-2:30080 (shop, Local, address-only consumer)" 203.0.113.9
+expect blocked $P-ptn 10.0.0.11 30017 "partner 203.0.113.9 -> node-1:30017 (db: not its consumer)" 203.0.113.9
+prod_before=$(accepted shop 10.0.0.21)
+expect connect $P-hp 10.0.0.12 30080 "production host -> node-2:30080 (shop, Local, backend on node-2)" host/backup-prod
+expect blocked $P-hp 10.0.0.11 30080 "production host -> node-1:30080 (shop, Local, no backend on node-1)" host/backup-prod
+sleep 0.2
+if [ "$(accepted shop 203.0.113.9)" -gt "$shop_before" ] && [ "$(accepted shop 10.0.0.21)" -gt "$prod_before" ]; then
+    echo "ok   externalTrafficPolicy Local: shop-0 saw the clients' own addresses 203.0.113.9 and 10.0.0.21"
+else echo "FAIL externalTrafficPolicy Local: shop-0 did not see the clients' own addresses"; cat "$WORK/listen-shop.log"; FAILED=1; fi
+both_backends $P-hp 172.16.0.50 27017 "production host -> load balancer 172.16.0.50:27017 (DNATed on node-1)" host/backup-prod \
+    db0 169.254.1.1 db1 10.0.0.11 node/demo/node-1
+expect connect $P-hp fd00:50::50 27017 "production host -> load balancer [fd00:50::50]:27017 (IPv6, on node-1)" \
+    host/backup-prod fd00:50::50 node/demo/node-1
+expect blocked $P-unm 172.16.0.50 27017 "unmanaged 198.51.100.9 -> load balancer 172.16.0.50:27017 (on node-1)" \
+    198.51.100.9 172.16.0.50 node/demo/node-1
+both_backends $P-webp 172.16.0.50 27017 "production pod -> load balancer 172.16.0.50:27017 (DNATed on its node-1)" \
+    pod/demo/web/web-prod-0 db0 169.254.1.1 db1 10.0.0.11
+expect blocked $P-webd 172.16.0.50 27017 "non-production pod -> load balancer 172.16.0.50:27017" pod/demo/web/web-dev-0
 
 sed -i '/name: web-prod-0/,/podIPs/ s/environment: production/environment: development/' "$WORK/inventory/web.yaml"
-within_2s blocked $P-webp 10.96.0.50 27017 "relabelled production pod (now development) -> ClusterIP:27017"
+within 2000 blocked $P-webp 10.96.0.50 27017 "relabelled production pod (now development) -> ClusterIP" pod/demo/web/web-prod-0
 same_kube_proxy "after relabelling"
 sed -i '/name: web-prod-0/,/podIPs/ s/environment: development/environment: production/' "$WORK/inventory/web.yaml"
-within_2s connect $P-webp 10.96.0.50 27017 "production pod relabelled back -> ClusterIP:27017"
+within 2000 connect $P-webp 10.96.0.50 27017 "production pod relabelled back -> ClusterIP" pod/demo/web/web-prod-0
 same_kube_proxy "after relabelling back"
 
 # fail static: the server goes away, the agents keep enforcing the last rules they had
+ask_before_stop host/backup-prod 10.0.0.11 tcp/30017
+ask_before_stop pod/demo/web/web-prod-0 10.96.0.50 tcp/27017
+ask_before_stop pod/demo/web/web-dev-0 10.96.0.50 tcp/27017
+ask_before_stop pod/demo/web/web-prod-0 10.244.1.10 tcp/27017
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 sleep 1
-expect connect $P-hp 10.0.0.11 30017 "server stopped: production host -> node-1:30017"
-expect connect $P-webp 10.96.0.50 27017 "server stopped: production pod -> ClusterIP:27017"
-expect blocked $P-webd 10.96.0.50 27017 "server stopped: non-production pod -> ClusterIP:27017"
-expect blocked $P-webp 10.244.1.10 27017 "server stopped: production pod -> db pod IP directly"
+TRACE=asked-before-stop; TRACE_NOTE="  [trace: the server's answer just before it stopped]"
+expect connect $P-hp 10.0.0.11 30017 "server stopped: production host -> node-1:30017" host/backup-prod
+expect connect $P-webp 10.96.0.50 27017 "server stopped: production pod -> ClusterIP" pod/demo/web/web-prod-0
+expect blocked $P-webd 10.96.0.50 27017 "server stopped: non-production pod -> ClusterIP" pod/demo/web/web-dev-0
+expect blocked $P-webp 10.244.1.10 27017 "server stopped: production pod -> db-0's pod IP directly" pod/demo/web/web-prod-0
+TRACE=server; TRACE_NOTE=""
 # while it is away the inventory changes; restarted, the agents catch up (a replacing snapshot)
 sed -i '/name: web-prod-0/,/podIPs/ s/environment: production/environment: development/' "$WORK/inventory/web.yaml"
 serve
 for i in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-within_15s() { # like within_2s, for the agents' reconnect backoff after a restart
-    local start=$(date +%s%N) got
-    while :; do
-        if connects "$2" "$3" "$4" 0.3; then got=connect; else got=blocked; fi
-        local ms=$(( ($(date +%s%N) - start) / 1000000 ))
-        if [ "$got" = "$1" ]; then echo "ok   $5: $got after ${ms} ms"; return; fi
-        if [ $ms -gt 15000 ]; then echo "FAIL $5: still $got after ${ms} ms"; FAILED=1; return; fi
-        sleep 0.2
-    done
-}
-within_15s blocked $P-webp 10.96.0.50 27017 "server restarted: the agents caught up with the relabel made while it was away"
-expect connect $P-hp 10.0.0.11 30017 "server restarted: production host -> node-1:30017"
+# 15 s: the agents' reconnect backoff after a restart
+within 15000 blocked $P-webp 10.96.0.50 27017 "server restarted: relabel made while it was away -> ClusterIP" pod/demo/web/web-prod-0
+expect connect $P-hp 10.0.0.11 30017 "server restarted: production host -> node-1:30017" host/backup-prod
 sed -i '/name: web-prod-0/,/podIPs/ s/environment: development/environment: production/' "$WORK/inventory/web.yaml"
-within_2s connect $P-webp 10.96.0.50 27017 "server restarted: production pod relabelled back -> ClusterIP:27017"
+within 2000 connect $P-webp 10.96.0.50 27017 "server restarted: production pod relabelled back -> ClusterIP" pod/demo/web/web-prod-0
 same_kube_proxy "after the server restart"
 
 # an agent restarted from nothing finds its own table from before and replaces it
 kill "$AGENT_N1"; wait "$AGENT_N1" 2>/dev/null || true
-N1_LOG="$WORK/agent---node-demo_node-1.log"
 applied_before=$(grep -c "applied" "$N1_LOG" || true)
 agent --node demo/node-1 --netns-map "$WORK/n1.yaml"
 for i in $(seq 1 150); do [ "$(grep -c "applied" "$N1_LOG" || true)" -gt "$applied_before" ] && break; sleep 0.2; done
 if [ "$(grep -c "applied" "$N1_LOG" || true)" -gt "$applied_before" ]; then echo "ok   agent restarted: it applied its rules again";
 else echo "FAIL agent restarted: it applied nothing within 30 s"; FAILED=1; fi
 if x $P-n1 nft list tables | grep -c "inet microseg" | grep -qx 1; then echo "ok   agent restarted: one table inet microseg on node-1"; else echo "FAIL agent restarted: tables on node-1: $(x $P-n1 nft list tables | tr '\n' ' ')"; FAILED=1; fi
-expect connect $P-hp 10.0.0.11 30017 "agent restarted: production host -> node-1:30017"
-expect connect $P-webp 10.96.0.50 27017 "agent restarted: production pod -> ClusterIP:27017"
-expect blocked $P-webp 10.244.1.10 27017 "agent restarted: production pod -> db pod IP directly"
+expect connect $P-hp 10.0.0.11 30017 "agent restarted: production host -> node-1:30017" host/backup-prod
+expect connect $P-webp 10.96.0.50 27017 "agent restarted: production pod -> ClusterIP" pod/demo/web/web-prod-0
+expect blocked $P-webp 10.244.1.10 27017 "agent restarted: production pod -> db-0's pod IP directly" pod/demo/web/web-prod-0
+expect blocked $P-unm 10.0.0.11 30017 "agent restarted: unmanaged 198.51.100.9 -> node-1:30017" 198.51.100.9
 same_kube_proxy "after the agent restart"
 
+fmt() { printf '%-4s  %-88s  %-8s  %-8s  %s\n' "$@"; }
+echo
+echo "connection matrix: observed with real nftables, and trace's verdict (GET /v1/trace on the running server)"
+echo "node-1 own addresses (routed CNI): $OWN_N1"
+echo "node-2 own addresses (bridged CNI): $OWN_N2"
+fmt "" "row" "expected" "trace" "observed"
+n=0
+for r in "${ROWS[@]}"; do
+    n=$((n + 1))
+    IFS='|' read -r verdict what expected observed trace note <<< "$r"
+    fmt "$n" "$what" "$expected" "$trace" "$observed$note$([ "$verdict" = ok ] || echo "   <-- FAIL")"
+done
+echo
 if [ $FAILED = 0 ]; then echo "PASS: end-to-end enforcement"; else
     echo "FAILED; agent logs:"; tail -n 5 "$WORK"/agent-*.log; exit 1; fi

@@ -58,7 +58,9 @@ final class EnforceCommand implements Callable<Integer> {
     boolean preserveRules;
 
     @Option(names = "--node-address", paramLabel = "IP",
-            description = "The node's own addresses (node-port traffic to them is judged by the node's EGRESS); default: its interfaces' addresses.")
+            description = {"One of the node's own addresses (repeatable): added to nodes:<cluster> in the node's and its pods' namespaces,",
+                    "and node-port traffic DNATed from them is judged by the node's rules. Default: listed from the node's",
+                    "interfaces (ip -j addr), all but loopback, fe80::/10 and kube-ipvs0."})
     List<String> nodeAddresses = List.of();
 
     @Option(names = "--heartbeat-timeout", defaultValue = "30s", paramLabel = "DURATION",
@@ -126,7 +128,10 @@ final class EnforceCommand implements Callable<Integer> {
                         boolean changed = state.apply(event);
                         gotEvent = true;
                         backoff = 500;
-                        if (changed) enforcer.enforce(state.view(), state.version());
+                        // a bookmark (every few seconds) also looks for new own addresses, e.g. a CNI bridge created since
+                        if (changed || (event instanceof AgentEvent.Bookmark && enforcer.ownAddressesChanged())) {
+                            enforcer.enforce(state.view(), state.version());
+                        }
                     }
                 } finally {
                     check.cancel(false);

@@ -2,11 +2,14 @@ package io.microseg.cli;
 
 import io.microseg.enforce.AgentView;
 import io.microseg.enforce.NftRuleset;
+import io.microseg.net.Addresses;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "render", mixinStandardHelpOptions = true,
@@ -29,6 +32,12 @@ final class RenderCommand implements Callable<Integer> {
             description = "The microseg server the agent talks to: its connection is accepted first (e.g. 10.0.0.2:8080).")
     String server;
 
+    @Option(names = "--node-address", paramLabel = "IP",
+            description = {"One more address of the node's own (repeatable), beside its inventory addresses, as the agent lists",
+                    "them on the node: a CNI bridge or gateway address such as 10.244.1.1 or 169.254.1.1. They join",
+                    "nodes:<cluster> in the node's and its pods' scripts, and the node's node_local sets."})
+    List<String> nodeAddresses = List.of();
+
     @Override
     public Integer call() {
         InputOptions.Compiled c = input.compile();
@@ -38,10 +47,21 @@ final class RenderCommand implements Callable<Integer> {
             System.err.println("error: " + id + " is not in the inventory");
             return Main.BAD_INPUT;
         }
+        if (!nodeAddresses.isEmpty() && agent.node == null) {
+            System.err.println("error: --node-address: expected --node CLUSTER/NODE (a host's addresses join no set), found --host " + agent.host);
+            return Main.BAD_INPUT;
+        }
+        List<String> own = new ArrayList<>(AgentView.ownAddresses(c.inventory(), id));
+        for (String a : nodeAddresses) {
+            if (!Addresses.isAddress(a)) {
+                System.err.println("error: --node-address: expected an IPv4 or IPv6 address, found '" + a + "'");
+                return Main.BAD_INPUT;
+            }
+            if (!own.contains(a)) own.add(a);
+        }
         AgentView view = AgentView.of(c.compilation(), placements, id);
         ServerAddress s = server == null ? null : ServerAddress.parse(server);
-        NftRuleset.Options options = new NftRuleset.Options(s == null ? null : s.host(), s == null ? 0 : s.port(),
-                AgentView.ownAddresses(c.inventory(), id));
+        NftRuleset.Options options = new NftRuleset.Options(s == null ? null : s.host(), s == null ? 0 : s.port(), own);
         System.out.print(NftRuleset.renderText(view, options));
         return 0;
     }

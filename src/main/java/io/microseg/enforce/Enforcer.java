@@ -9,8 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Applies an agent's view: renders one script per network namespace and runs {@code nft -f -} in each
@@ -19,6 +17,10 @@ import java.util.regex.Pattern;
  * section disappeared (its pod left this node) gets its table deleted. A pod whose namespace is not
  * known yet is skipped and retried on the next apply. A failed apply leaves that namespace's previous
  * rules in force (nft's transaction is all or nothing) and is retried next time.
+ *
+ * <p>A node's own addresses ({@link NftRuleset.Options#ownAddresses}) are the ones given (the agent's
+ * {@code --node-address}) or else listed on every apply by {@link NodeAddresses} in the node's namespace;
+ * a host's are not needed.
  */
 public final class Enforcer {
     /** Runs a command with stdin; tests substitute their own. */
@@ -33,6 +35,7 @@ public final class Enforcer {
     private final String serverAddress;
     private final int serverPort;
     private final List<String> fixedOwnAddresses;
+    private final NodeAddresses discovered;
     private final boolean flushRuleset;
     private final Runner runner;
     private final PrintStream log;
@@ -48,13 +51,32 @@ public final class Enforcer {
         this.flushRuleset = flushRuleset;
         this.runner = runner;
         this.log = log;
+        this.discovered = agent.startsWith("node/") && fixedOwnAddresses.isEmpty() ? new NodeAddresses(runner, log) : null;
+    }
+
+    /**
+     * Lists the node's own addresses again (when they are discovered, not given); returns whether they
+     * changed, so that the caller re-applies the view: an interface a CNI adds after the last event.
+     */
+    public synchronized boolean ownAddressesChanged() {
+        return discovered != null && discovered.refresh(namespaces.netnsOf(agent));
     }
 
     /** Applies the view; returns how many namespaces failed (0 when all are in force). */
     public synchronized int enforce(AgentView view, long version) {
         Optional<String> ownNs = namespaces.netnsOf(agent);
-        List<String> own = fixedOwnAddresses.isEmpty() ? discoverAddresses(ownNs) : fixedOwnAddresses;
-        var sections = NftRuleset.render(view, new NftRuleset.Options(serverAddress, serverPort, own));
+        NftRuleset.Options options;
+        if (discovered == null) {
+            options = new NftRuleset.Options(serverAddress, serverPort, fixedOwnAddresses);
+        } else {
+            discovered.refresh(ownNs);
+            options = new NftRuleset.Options(serverAddress, serverPort, discovered.addresses(), discovered.known());
+            if (!discovered.known()) {
+                log.println("microseg enforce: version " + version + ": the node's own addresses are not known: its forward chain"
+                        + " judges every DNATed connection by the node's rules until they are");
+            }
+        }
+        var sections = NftRuleset.render(view, options);
         int failed = 0;
         List<String> present = new ArrayList<>();
         for (var s : sections) {
@@ -101,26 +123,6 @@ public final class Enforcer {
         } catch (IOException e) {
             return new Result(-1, String.join(" ", cmd) + ": " + e.getMessage());
         }
-    }
-
-    private static final Pattern ADDR = Pattern.compile("\\binet6? ([0-9a-fA-F.:]+)/\\d+ .*?scope (\\w+)");
-
-    /** The namespace's own addresses (global and site scope; not loopback nor link-local). */
-    List<String> discoverAddresses(Optional<String> ns) {
-        List<String> cmd = new ArrayList<>();
-        ns.ifPresent(n -> cmd.addAll(List.of("ip", "netns", "exec", n)));
-        cmd.addAll(List.of("ip", "-o", "addr", "show"));
-        List<String> out = new ArrayList<>();
-        try {
-            Result r = runner.run(cmd, "");
-            for (String line : r.output().split("\n")) {
-                Matcher m = ADDR.matcher(line);
-                if (m.find() && !m.group(2).equals("host") && !m.group(2).equals("link") && !out.contains(m.group(1))) out.add(m.group(1));
-            }
-        } catch (IOException e) {
-            log.println("microseg enforce: cannot list the node's addresses: " + e.getMessage());
-        }
-        return out;
     }
 
     /** Runs commands for real. */

@@ -2,6 +2,8 @@ package io.microseg.enforce;
 
 import io.microseg.compile.AddressSet;
 import io.microseg.compile.CompiledRule;
+import io.microseg.facts.Sets;
+import io.microseg.net.AddressIntervals;
 import io.microseg.policy.Action;
 import io.microseg.policy.Direction;
 
@@ -13,6 +15,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 
 /**
@@ -24,26 +27,46 @@ import java.util.TreeSet;
  *
  * <p>Inside the table: one named set per address set and family ({@code s_<hash>_4} of type
  * {@code ipv4_addr}, its twin {@code s_<hash>_6} of type {@code ipv6_addr}, both {@code flags interval},
- * a comment naming the set id), one chain per workload and direction ({@code w_<hash>_in},
- * {@code w_<hash>_out}) holding the rules in evaluation order and ending with the catch-all, and base
- * chains {@code input} (INGRESS), {@code output} (EGRESS) and, on a node, {@code forward}. Base chains
- * first accept established/related traffic, loopback, IPv6 neighbour discovery and (in the agent's
- * own namespace) the connection to the microseg server, then jump to the workload's chain.
+ * a comment naming the set id; a member covered by another, such as an address inside a CIDR, is left
+ * out, as nftables refuses overlapping intervals), one chain per workload and direction
+ * ({@code w_<hash>_in}, {@code w_<hash>_out}) holding the rules in evaluation order and ending with the
+ * catch-all, and base chains {@code input} (INGRESS), {@code output} (EGRESS) and, on a node,
+ * {@code forward}. Base chains first accept established/related traffic, loopback, IPv6 neighbour
+ * discovery and (in the agent's own namespace) the connection to the microseg server, then jump to the
+ * workload's chain. A rule's peer set matches the source (INGRESS) or destination (EGRESS) address, its
+ * local set the other one.
  *
- * <p>The node's {@code forward} chain judges, with the node's EGRESS rules, only new forwarded
- * connections that kube-proxy DNAT-ed and whose conntrack original destination is one of the node's
- * own addresses ({@code ct status dnat ct original ip daddr @node_local_4}): node-port traffic, the
- * seed's rule 3. Everything else the node forwards (pod to pod, pod to ClusterIP, traffic to and from
- * other nodes' pods) is judged by the pods' own chains in their namespaces, so the node's catch-all
- * does not cut pod traffic.
+ * <p>On a node, the node's own addresses ({@link Options#ownAddresses}) join the set
+ * {@code nodes:<cluster>} in the node's script and in its pods' scripts: a node-port connection that
+ * kube-proxy DNATs to a backend on this node is masqueraded with the address of the pod-side interface
+ * (a CNI bridge or gateway address), not with the InternalIP the inventory knows.
+ *
+ * <p>The node's {@code forward} chain judges the connections kube-proxy DNATed on this node whose
+ * conntrack original destination is one of the node's own addresses (node ports) or in the local set
+ * of one of the node's INGRESS rules (load-balancer addresses): prerouting DNAT happens before the
+ * input and forward hooks, so such a connection passes the forward hook with the backend as its
+ * destination. Chain {@code node_port} first applies the node's INGRESS rules to the original
+ * destination and port ({@code ct original proto-dst}, {@code ct original ip daddr}) and the source as
+ * it came (a source in no consumer set meets the catch-all and is dropped at the node), then the node's
+ * EGRESS rules to the forwarding. When the node's own addresses are not known (the agent could not list
+ * them yet) every DNATed connection is judged so, which fails closed. Everything else the node forwards
+ * (pod to pod, pod to ClusterIP, traffic to and from other nodes' pods) is judged by the pods' own
+ * chains in their namespaces, so the node's catch-all does not cut pod traffic.
  */
 public final class NftRuleset {
     public static final String TABLE = "microseg";
 
-    /** Where the agent's server is (its own connection is always accepted), and the agent's own addresses. */
-    public record Options(String serverAddress, int serverPort, List<String> ownAddresses) {
+    /**
+     * Where the agent's server is (its own connection is always accepted), and the agent's own addresses;
+     * {@code ownAddressesKnown} false when a node's agent could not list them yet.
+     */
+    public record Options(String serverAddress, int serverPort, List<String> ownAddresses, boolean ownAddressesKnown) {
         public Options {
             ownAddresses = List.copyOf(ownAddresses);
+        }
+
+        public Options(String serverAddress, int serverPort, List<String> ownAddresses) {
+            this(serverAddress, serverPort, ownAddresses, true);
         }
 
         public static Options none() {
@@ -93,6 +116,7 @@ public final class NftRuleset {
                                    Map<String, AddressSet> sets, Options options) {
         List<String> workloads = rules.stream().map(CompiledRule::workload).distinct().toList();
         if (own && workloads.isEmpty()) workloads = List.of(agent);
+        String nodesOfMyCluster = agent.startsWith("node/") ? Sets.nodes(agent.split("/")[1]) : null;
         StringBuilder b = new StringBuilder();
         b.append("# microseg netns: ").append(netns).append('\n');
         b.append("# agent ").append(agent).append("; workloads: ").append(String.join(", ", workloads)).append('\n');
@@ -102,12 +126,18 @@ public final class NftRuleset {
         b.append("  comment ").append(quote("microseg " + agent + " netns " + netns)).append('\n');
 
         TreeSet<String> used = new TreeSet<>();
-        rules.stream().map(CompiledRule::peerSet).filter(java.util.Objects::nonNull).forEach(used::add);
+        rules.forEach(r -> used.addAll(r.sets()));
         for (String id : used) {
             AddressSet s = sets.getOrDefault(id, new AddressSet(id, "", List.of()));
+            List<String> members = new ArrayList<>(s.members());
+            String comment = id;
+            if (id.equals(nodesOfMyCluster) && !options.ownAddresses().isEmpty()) {
+                members.addAll(options.ownAddresses());
+                comment = id + " and this node's own addresses";
+            }
             String name = setName(id);
-            set(b, name + "_4", "ipv4_addr", id, s.members().stream().filter(m -> !m.contains(":")).toList());
-            set(b, name + "_6", "ipv6_addr", id, s.members().stream().filter(m -> m.contains(":")).toList());
+            set(b, name + "_4", "ipv4_addr", comment, members.stream().filter(m -> !m.contains(":")).toList());
+            set(b, name + "_6", "ipv6_addr", comment, members.stream().filter(m -> m.contains(":")).toList());
         }
         if (forward) {
             set(b, "node_local_4", "ipv4_addr", "the node's own addresses", options.ownAddresses().stream().filter(m -> !m.contains(":")).toList());
@@ -139,19 +169,40 @@ public final class NftRuleset {
         for (String c : outChains.values()) b.append("    jump ").append(c).append('\n');
         b.append("  }\n");
 
-        if (forward) {
-            b.append("  chain forward {\n    type filter hook forward priority filter; policy accept;\n");
-            b.append("    ct state established,related accept\n");
-            for (String c : outChains.values()) {
-                b.append("    ct status dnat ct original ip daddr @node_local_4 jump ").append(c)
-                        .append(" comment \"node-port traffic after DNAT: the node's EGRESS\"\n");
-                b.append("    ct status dnat ct original ip6 daddr @node_local_6 jump ").append(c)
-                        .append(" comment \"node-port traffic after DNAT: the node's EGRESS\"\n");
-            }
-            b.append("  }\n");
-        }
+        if (forward) forward(b, agent, rules, outChains.getOrDefault(agent, "w_" + hash(agent) + "_out"), options);
         b.append("}\n");
         return new Section(netns, workloads, b.toString());
+    }
+
+    /**
+     * The node's {@code node_port} and {@code forward} chains: the node's INGRESS rules on the original
+     * destination of a connection DNATed here, an ALLOW going on to the node's EGRESS chain {@code out}
+     * (the forwarding), as does a connection no INGRESS rule decides.
+     */
+    private static void forward(StringBuilder b, String node, List<CompiledRule> rules, String out, Options options) {
+        List<CompiledRule> ingress = rules.stream().filter(r -> r.workload().equals(node) && r.direction() == Direction.INGRESS).toList();
+        b.append("  chain node_port {\n    comment ").append(quote("connections DNATed here: the node's INGRESS on the original destination, then its EGRESS"))
+                .append('\n');
+        for (CompiledRule r : ingress) lines(b, r, true, "goto " + out);
+        b.append("    goto ").append(out).append(" comment \"no INGRESS rule decided: the node's EGRESS judges the forwarding\"\n");
+        b.append("  }\n");
+
+        b.append("  chain forward {\n    type filter hook forward priority filter; policy accept;\n");
+        b.append("    ct state established,related accept\n");
+        if (!options.ownAddressesKnown()) {
+            b.append("    ct status dnat jump node_port comment \"the node's own addresses are not known yet: every DNATed connection is judged\"\n");
+        } else {
+            b.append("    ct status dnat ct original ip daddr @node_local_4 jump node_port comment \"a node port: DNATed from the node's own address\"\n");
+            b.append("    ct status dnat ct original ip6 daddr @node_local_6 jump node_port comment \"a node port: DNATed from the node's own address\"\n");
+        }
+        TreeSet<String> local = new TreeSet<>();
+        ingress.stream().map(CompiledRule::localSet).filter(Objects::nonNull).forEach(local::add);
+        for (String id : local) {
+            String comment = quote("DNATed from " + id);
+            b.append("    ct status dnat ct original ip daddr @").append(setName(id)).append("_4 jump node_port comment ").append(comment).append('\n');
+            b.append("    ct status dnat ct original ip6 daddr @").append(setName(id)).append("_6 jump node_port comment ").append(comment).append('\n');
+        }
+        b.append("  }\n");
     }
 
     private static void golden(StringBuilder b, String ifKey) {
@@ -161,40 +212,52 @@ public final class NftRuleset {
     }
 
     private static void set(StringBuilder b, String name, String type, String comment, List<String> members) {
+        List<String> elements = AddressIntervals.uncovered(members);
         b.append("  set ").append(name).append(" {\n    type ").append(type).append("; flags interval; auto-merge;\n");
         b.append("    comment ").append(quote(comment)).append('\n');
-        if (!members.isEmpty()) b.append("    elements = { ").append(String.join(", ", members)).append(" }\n");
+        if (!elements.isEmpty()) b.append("    elements = { ").append(String.join(", ", elements)).append(" }\n");
         b.append("  }\n");
     }
 
     private static void chain(StringBuilder b, String name, String comment, List<CompiledRule> rules) {
         b.append("  chain ").append(name).append(" {\n    comment ").append(quote(comment)).append('\n');
-        for (CompiledRule r : rules) {
-            for (String peer : peers(r)) {
-                StringBuilder line = new StringBuilder("   ");
-                line.append(match(r));
-                if (peer != null) line.append(' ').append(peer);
-                line.append(r.action() == Action.ALLOW ? " accept" : " drop");
-                line.append(" comment ").append(quote(r.id() + " " + r.policy()));
-                b.append(line.toString().replaceAll("\\s+", " ").replaceFirst("^ ", "    ")).append('\n');
-            }
-        }
+        for (CompiledRule r : rules) lines(b, r, false, "accept");
         b.append("  }\n");
     }
 
-    private static List<String> peers(CompiledRule r) {
-        if (r.peerSet() == null) return java.util.Collections.singletonList(null);
-        String dir = r.direction() == Direction.INGRESS ? "saddr" : "daddr";
-        String name = setName(r.peerSet());
-        return List.of("ip " + dir + " @" + name + "_4", "ip6 " + dir + " @" + name + "_6");
+    /**
+     * One rule's nft lines, one per address family when it names a set: {@code original} matches the
+     * conntrack original destination and port (a connection DNATed on this node) instead of the
+     * packet's; {@code allow} is the verdict of an ALLOW rule.
+     */
+    private static void lines(StringBuilder b, CompiledRule r, boolean original, String allow) {
+        List<String> families = r.peerSet() == null && r.localSet() == null ? java.util.Collections.singletonList(null) : List.of("4", "6");
+        for (String family : families) {
+            StringBuilder line = new StringBuilder(match(r, original));
+            if (family != null) {
+                String ip = family.equals("4") ? "ip" : "ip6";
+                boolean in = r.direction() == Direction.INGRESS;
+                if (r.localSet() != null) {
+                    line.append(original ? " ct original " : " ").append(ip).append(in ? " daddr @" : " saddr @")
+                            .append(setName(r.localSet())).append('_').append(family);
+                }
+                if (r.peerSet() != null) {
+                    line.append(' ').append(ip).append(in ? " saddr @" : " daddr @").append(setName(r.peerSet())).append('_').append(family);
+                }
+            }
+            line.append(' ').append(r.action() == Action.ALLOW ? allow : "drop");
+            line.append(" comment ").append(quote(r.id() + " " + r.policy()));
+            b.append("    ").append(line.toString().strip().replaceAll("\\s+", " ")).append('\n');
+        }
     }
 
-    private static String match(CompiledRule r) {
+    private static String match(CompiledRule r, boolean original) {
         String ports = r.ports() == null ? "" : r.ports().trim();
+        String dport = original ? " ct original proto-dst " : " th dport ";
         return switch (r.protocol()) {
-            case TCP, UDP, SCTP -> "meta l4proto " + r.protocol().name().toLowerCase() + (ports.isEmpty() ? "" : " th dport " + ports);
+            case TCP, UDP, SCTP -> "meta l4proto " + r.protocol().name().toLowerCase() + (ports.isEmpty() ? "" : dport + ports);
             case ICMP -> "meta l4proto { icmp, ipv6-icmp }";
-            case ANY -> ports.isEmpty() ? "" : "meta l4proto { tcp, udp, sctp } th dport " + ports;
+            case ANY -> ports.isEmpty() ? "" : "meta l4proto { tcp, udp, sctp }" + dport + ports;
         };
     }
 

@@ -27,7 +27,8 @@ import java.util.Set;
  * which hops there are and which addresses and ports each one sees, as the agents' chains see them.
  *
  * <p>How a service is reached: pods and nodes of its cluster use the ClusterIP on the service port
- * (kube-proxy DNATs to a pod on its target port, the source address is kept); a headless service's
+ * (kube-proxy DNATs to a pod on its target port, the source address is kept), and a pod that names a
+ * load-balancer address enters at its own node (kube-proxy DNATs it there); a headless service's
  * clients connect straight to the pods; anything else uses the load-balancer address (DNATed on the
  * node the load balancer picks, or straight to the pods when the service has no node ports), or else
  * the node port on a node (the named node, {@code via}, or the first node). A service named with its
@@ -225,6 +226,20 @@ final class KubeProxyPaths {
         f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, Peer.at("load-balancer address of " + s.id(), lb),
                 src.addressToward(lb), f.port, ctx);
         if (inCluster) {
+            Node own = podsNode(src);
+            if (own != null && sp != null) {
+                if (via != null && !via.id().equals(own.id())) {
+                    throw new InputException("--via", 0, null, null, "expected the node of " + src.id() + " (" + own.id() + "): a pod's"
+                            + " load-balancer traffic is DNATed on its own node, found " + via.id());
+                }
+                f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id() + "; kube-proxy DNATs it on " + own.id()
+                        + ", the node of " + src.id() + ", to a pod on its target port " + (s.externalTrafficLocal()
+                        ? "(externalTrafficPolicy Local: a pod's traffic goes to any ready pod, the source address is kept)"
+                        : "(externalTrafficPolicy Cluster: masquerade, a pod on this node sees a node-local address, a pod on another"
+                                + " node this node's address)");
+                enterAtNode(f, src, s, sp, own, lb, sp.port(), lbEnd, Access.LOAD_BALANCER, true);
+                return;
+            }
             f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id() + "; from inside the cluster kube-proxy"
                     + " DNATs it to a pod on its target port at once, the source address is kept";
             if (sp != null) backendsAcceptTheSource(f, src, lbEnd, s, sp, Access.LOAD_BALANCER);
@@ -244,7 +259,16 @@ final class KubeProxyPaths {
         f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id() + " (" + s.type() + ")";
         if (node == null) return;
         f.path += ", received by " + node.id() + ", where kube-proxy DNATs it to a pod on its target port " + seenAs(s);
-        enterAtNode(f, src, s, sp, node, lb, sp.port(), lbEnd, Access.LOAD_BALANCER);
+        enterAtNode(f, src, s, sp, node, lb, sp.port(), lbEnd, Access.LOAD_BALANCER, false);
+    }
+
+    /**
+     * The node whose forward hook a pod's traffic passes first (its own node), for a pod in its own
+     * network namespace; null for anything else (a node or hostNetwork pod sends from the node itself).
+     */
+    private Node podsNode(End src) {
+        if (!(src.item() instanceof Pod p) || p.hostNetwork() || p.nodeId() == null) return null;
+        return kube.nodes(p.cluster()).stream().filter(n -> n.id().equals(p.nodeId())).findFirst().orElse(null);
     }
 
     /**
@@ -346,7 +370,7 @@ final class KubeProxyPaths {
         End svcEnd = End.of(s, nodeIp, Access.NODE_PORT);
         f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, Peer.at(node.id() + " (node port of " + s.id() + ")", nodeIp),
                 src.addressToward(nodeIp), sp.nodePort(), new HopContext(src, svcEnd, s, sp, Access.NODE_PORT, null, false, f.port));
-        enterAtNode(f, src, s, sp, node, nodeIp, sp.nodePort(), svcEnd, Access.NODE_PORT);
+        enterAtNode(f, src, s, sp, node, nodeIp, sp.nodePort(), svcEnd, Access.NODE_PORT, false);
     }
 
     private static String seenAs(Service s) {
@@ -371,15 +395,18 @@ final class KubeProxyPaths {
      * delivered locally: no forwarding, no masquerade, the node's INGRESS on the target port from the
      * original source; when every backend is, the entry check has nothing to forward and is skipped.
      * A load-balancer address is judged on the node (entry check and forwarding) only when one of the
-     * node's INGRESS rules has it in its local set, as the agent's forward chain does.
+     * node's INGRESS rules has it in its local set, as the agent's forward chain does. {@code podOnNode}:
+     * the source is a pod of {@code node} addressing a load-balancer address, which kube-proxy DNATs
+     * there too; with Local it sends a pod's traffic to every ready pod of the service, not only this
+     * node's, keeping the source address.
      */
     private void enterAtNode(FlowBuilder f, End src, Service s, ServicePort sp, Node node, String address, int port, End svcEnd,
-                             Access access) {
+                             Access access, boolean podOnNode) {
         f.entry = node;
         End nodeEnd = End.of(node, null, null);
         boolean local = s.externalTrafficLocal();
         List<Backend> backends = backends(f, s, sp, address);
-        if (local) {
+        if (local && !podOnNode) {
             List<Backend> here = backends.stream().filter(b -> node.id().equals(nodeOf(b.end()))).toList();
             if (here.isEmpty() && !backends.isEmpty()) {
                 f.blocked.add("externalTrafficPolicy Local: " + node.id() + " runs no backend of " + s.id()

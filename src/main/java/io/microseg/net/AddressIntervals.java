@@ -132,6 +132,45 @@ public final class AddressIntervals {
     }
 
     /**
+     * The members of an address set (addresses and CIDRs of both families) that no other member covers,
+     * in their order; of equal members (as addresses: "fd00::1" and "fd00:0::1/128" are equal) the first.
+     * The set holds exactly the same addresses without the others, and nftables refuses an interval set
+     * whose elements overlap. Text that is neither an address nor a CIDR is kept as it is.
+     */
+    public static List<String> uncovered(List<String> members) {
+        record Span(int index, int width, Interval interval) {}
+        List<Span> spans = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+            String m = members.get(i);
+            AddressIntervals a;
+            try {
+                a = m.indexOf('/') >= 0 ? ofCidr(m) : bytes(m).map(b -> ofCidr(m + "/" + b.length * 8)).orElse(null);
+            } catch (IllegalArgumentException malformed) {
+                a = null;
+            }
+            if (a != null) spans.add(new Span(i, a.v4.isEmpty() ? 128 : 32, a.v4.isEmpty() ? a.v6.get(0) : a.v4.get(0)));
+        }
+        // by family, then start, the larger of two with one start first: a member is covered exactly when
+        // one before it in this order reaches at least as far
+        spans.sort(Comparator.comparingInt(Span::width).thenComparing(s -> s.interval().low())
+                .thenComparing((Span s) -> s.interval().high(), Comparator.reverseOrder()).thenComparingInt(Span::index));
+        java.util.Set<Integer> covered = new java.util.HashSet<>();
+        BigInteger reach = null;
+        int family = 0;
+        for (Span s : spans) {
+            if (s.width() != family) {
+                family = s.width();
+                reach = null;
+            }
+            if (reach != null && s.interval().high().compareTo(reach) <= 0) covered.add(s.index());
+            else reach = s.interval().high();
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) if (!covered.contains(i)) out.add(members.get(i));
+        return out;
+    }
+
+    /**
      * The address's bytes, 4 for IPv4 and 16 for IPv6 text: an IPv4-mapped IPv6 address
      * ("::ffff:10.0.0.1") stays IPv6, which {@link InetAddress} would turn into IPv4.
      */

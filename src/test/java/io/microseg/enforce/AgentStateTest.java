@@ -79,6 +79,63 @@ class AgentStateTest {
     }
 
     @Test
+    void enforcerListsTheNodesOwnAddressesAndKeepsTheLastGoodListingWhenAListingFails() throws Exception {
+        String nodeRule = "{\"id\":\"r4\",\"workload\":\"node/k/n\",\"direction\":\"INGRESS\",\"action\":\"ALLOW\",\"protocol\":\"TCP\","
+                + "\"ports\":\"30017\",\"peerSet\":\"s1\",\"rule\":\"x\",\"policy\":\"w/p\",\"rank\":\"DEFAULT\",\"priority\":100}";
+        String podRule = "{\"id\":\"r5\",\"workload\":\"pod/k/ns/a\",\"direction\":\"INGRESS\",\"action\":\"ALLOW\",\"protocol\":\"TCP\","
+                + "\"ports\":\"27017\",\"peerSet\":\"nodes:k\",\"rule\":\"x\",\"policy\":\"w/p\",\"rank\":\"DEFAULT\",\"priority\":100}";
+        AgentState s = new AgentState("node/k/n");
+        s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + nodeRule + "," + podRule
+                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.21\"]},"
+                + "{\"id\":\"nodes:k\",\"description\":\"d\",\"members\":[\"10.0.0.11\",\"10.0.0.12\"]}]}"));
+        String[] listing = {NodeAddressesTest.LISTING};
+        List<List<String>> listings = new ArrayList<>();
+        java.util.Map<String, String> scripts = new java.util.HashMap<>();
+        Enforcer e = new Enforcer("node/k/n", w -> w.equals("node/k/n") ? java.util.Optional.of("ns-n")
+                : w.equals("pod/k/ns/a") ? java.util.Optional.of("ns-a") : java.util.Optional.empty(),
+                "127.0.0.1", 8080, List.of(), false, (cmd, in) -> {
+                    if (cmd.contains("addr")) {
+                        listings.add(cmd);
+                        return listing[0] == null ? new Enforcer.Result(1, "Cannot open network namespace") : new Enforcer.Result(0, listing[0]);
+                    }
+                    scripts.put(cmd.get(3), in);
+                    return new Enforcer.Result(0, "");
+                }, System.err);
+        assertThat(e.enforce(s.view(), 1)).isZero();
+        assertThat(listings).as("listed in the node's namespace").containsExactly(List.of("ip", "netns", "exec", "ns-n", "ip", "-j", "addr", "show"));
+        assertThat(scripts.get("ns-n")).contains("set node_local_4", "elements = { 10.0.0.12, 10.244.2.1, 169.254.1.1 }",
+                "elements = { fd00:10::12, fd00:244:2::1 }", "ct original ip daddr @node_local_4 jump node_port");
+        assertThat(scripts.get("ns-a")).as("the pod on the node admits the node's bridge and gateway addresses as the nodes")
+                .contains("elements = { 10.0.0.11, 10.0.0.12, 10.244.2.1, 169.254.1.1 }");
+        assertThat(e.ownAddressesChanged()).as("listed again, unchanged").isFalse();
+
+        listing[0] = null;
+        assertThat(e.ownAddressesChanged()).isFalse();
+        s.apply(AgentState.parse("{\"type\":\"delta\",\"version\":2,\"rulesAdded\":[],\"rulesRemoved\":[],\"setsAdded\":[],"
+                + "\"setsRemoved\":[],\"setMembers\":[{\"set\":\"s1\",\"added\":[\"10.0.0.22\"],\"removed\":[]}]}"));
+        assertThat(e.enforce(s.view(), 2)).isZero();
+        assertThat(scripts.get("ns-n")).as("a failed listing keeps the last good one").contains("10.0.0.22", "elements = { 10.0.0.12, 10.244.2.1, 169.254.1.1 }");
+
+        listing[0] = NodeAddressesTest.LISTING.replace("10.244.2.1", "10.244.7.1");
+        assertThat(e.ownAddressesChanged()).as("a new bridge address").isTrue();
+    }
+
+    @Test
+    void aNodeWhoseAddressesWereNeverListedJudgesEveryDnatedConnection() throws Exception {
+        AgentState s = new AgentState("node/k/n");
+        s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + R2.replace("pod/k/ns/a", "node/k/n")
+                + "],\"sets\":[]}"));
+        List<String> scripts = new ArrayList<>();
+        Enforcer e = new Enforcer("node/k/n", PodNamespaces.none(), "127.0.0.1", 8080, List.of(), false, (cmd, in) -> {
+            if (cmd.contains("addr")) return new Enforcer.Result(1, "ip: command failed");
+            scripts.add(in);
+            return new Enforcer.Result(0, "");
+        }, System.err);
+        assertThat(e.enforce(s.view(), 1)).isZero();
+        assertThat(scripts.get(0)).contains("ct status dnat jump node_port").doesNotContain("@node_local_4 jump");
+    }
+
+    @Test
     void refusesNotPreservingRulesOnAKubernetesNode() {
         assertThat(Main.run("enforce", "--server", "http://127.0.0.1:1", "--node", "demo/node-1", "--preserve-rules=false"))
                 .isEqualTo(Main.BAD_INPUT);

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Runs {@code tests/e2e/run.sh} on the packaged jar: real nftables in network namespaces, real TCP
- * connections. The script exits 77 (skipped, with its reason) when not root or without ip/nft; with
+ * connections, each checked against the running server's {@code GET /v1/trace} for the same flow. The script exits 77 (skipped, with its reason) when not root or without ip/nft; with
  * MICROSEG_E2E_REQUIRED=1 (as .ci/run sets it) that is a failure.
  */
 class EnforceEndToEndIT {
@@ -39,6 +39,6 @@ class EnforceEndToEndIT {
         if (required) assertThat(p.exitValue()).as("the end-to-end test must run in CI, but: " + out).isNotEqualTo(77);
         assumeTrue(p.exitValue() != 77, () -> "end-to-end test skipped: " + out.toString().trim());
         assertThat(p.exitValue()).as("tests/e2e/run.sh:\n" + out).isZero();
-        assertThat(out.toString()).contains("PASS: end-to-end enforcement");
+        assertThat(out.toString()).contains("PASS: end-to-end enforcement", "connection matrix:", "node-1 own addresses", "node-2 own addresses");
     }
 }

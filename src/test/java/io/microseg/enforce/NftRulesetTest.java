@@ -56,7 +56,7 @@ class NftRulesetTest {
             assertThat(s.script()).startsWith("# microseg netns: " + s.netns() + "\n");
             assertThat(s.script()).doesNotContain("flush ruleset").doesNotContainPattern("table (ip|ip6|inet) (?!microseg)");
         }
-        assertThat(sections.get(0).script()).contains("chain forward", "ct status dnat ct original ip daddr @node_local_4",
+        assertThat(sections.get(0).script()).contains("chain forward", "ct status dnat ct original ip daddr @node_local_4 jump node_port",
                 "elements = { 10.0.0.11 }", "ip daddr 10.0.0.2 tcp dport 8080 accept");
         assertThat(sections.get(1).script()).doesNotContain("chain forward", "microseg server");
     }
@@ -100,8 +100,9 @@ class NftRulesetTest {
                 "meta l4proto udp th dport 53 ip saddr @" + mixed + "_4 drop",
                 "meta l4proto sctp ip daddr @" + NftRuleset.setName("empty") + "_4 accept",
                 "meta l4proto { icmp, ipv6-icmp } accept",
-                "elements = { 10.1.0.0/16, 10.1.2.3 }",
+                "elements = { 10.1.0.0/16 }",
                 "elements = { fd00::/64, 2001:db8::1 }");
+        assertThat(pod).as("10.1.2.3 is inside 10.1.0.0/16: nft refuses overlapping intervals").doesNotContain("10.1.2.3");
         assertThat(pod.indexOf("a2 ws/p")).as("evaluation order: DENY first on equal rank and priority").isLessThan(pod.indexOf("a1 ws/p"));
     }
 
@@ -112,6 +113,98 @@ class NftRulesetTest {
             for (var s : NftRuleset.render(v, new NftRuleset.Options("fd00::2", 443, List.of("10.0.0.1", "fd00::1")))) {
                 Nft.Result r = Nft.check(s.script());
                 assertThat(r.exit()).as("nft -c of %s / %s:\n%s\n%s", v.agent(), s.netns(), r.output(), s.script()).isZero();
+            }
+        }
+    }
+
+    static CompiledRule rule(String id, String workload, Direction d, Action a, Protocol p, String ports, String peer, String local,
+                             Rank rank) {
+        return new CompiledRule(id, workload, d, a, p, ports, peer, local, "r", "ws/p", rank, 10, List.of());
+    }
+
+    /** A node with a node port, a load balancer's address, its forwarding and catch-alls; a pod that admits the nodes. */
+    static AgentView nodeWithNodePortAndLoadBalancer() {
+        String node = "node/k/n1";
+        return new AgentView(node, List.of(
+                rule("np", node, Direction.INGRESS, Action.ALLOW, Protocol.TCP, "30017", "consumers", null, Rank.DEFAULT),
+                rule("lb", node, Direction.INGRESS, Action.ALLOW, Protocol.TCP, "27017", "consumers", "loadbalancer:k/ns/db", Rank.DEFAULT),
+                rule("deny", node, Direction.INGRESS, Action.DENY, Protocol.ANY, "30000-30100", "blocked", null, Rank.DEFAULT),
+                rule("ci", node, Direction.INGRESS, Action.DENY, Protocol.ANY, "", null, null, Rank.CATCHALL),
+                rule("fw", node, Direction.EGRESS, Action.ALLOW, Protocol.TCP, "27017", "backends", null, Rank.DEFAULT),
+                rule("co", node, Direction.EGRESS, Action.DENY, Protocol.ANY, "", null, null, Rank.CATCHALL),
+                rule("pn", "pod/k/ns/db-0", Direction.INGRESS, Action.ALLOW, Protocol.TCP, "27017", "nodes:k", null, Rank.DEFAULT),
+                rule("po", "pod/k/ns/db-0", Direction.EGRESS, Action.ALLOW, Protocol.TCP, "53", "nodes:other", null, Rank.DEFAULT)),
+                List.of(new AddressSet("consumers", "d", List.of("10.0.0.21", "203.0.113.0/24", "203.0.113.9", "fd00:10::21")),
+                        new AddressSet("blocked", "d", List.of("198.51.100.0/24")),
+                        new AddressSet("loadbalancer:k/ns/db", "d", List.of("172.16.0.50", "fd00:50::50")),
+                        new AddressSet("backends", "d", List.of("10.244.1.10", "10.244.2.10")),
+                        new AddressSet("nodes:k", "d", List.of("10.0.0.11", "10.0.0.12", "fd00:10::11")),
+                        new AddressSet("nodes:other", "d", List.of("10.1.0.1"))));
+    }
+
+    static final NftRuleset.Options NODE_1 = new NftRuleset.Options("10.0.0.2", 8080, List.of("10.0.0.11", "169.254.1.1", "fd00:10::11"));
+
+    @Test
+    void theNodesOwnAddressesJoinItsClustersNodeSetInTheNodesAndItsPodsScripts() {
+        var sections = NftRuleset.render(nodeWithNodePortAndLoadBalancer(), NODE_1);
+        String nodes = NftRuleset.setName("nodes:k");
+        String pod = sections.get(1).script();
+        assertThat(pod).contains("set " + nodes + "_4 {", "comment \"nodes:k and this node's own addresses\"",
+                "elements = { 10.0.0.11, 10.0.0.12, 169.254.1.1 }", "elements = { fd00:10::11 }",
+                "meta l4proto tcp th dport 27017 ip saddr @" + nodes + "_4 accept");
+        assertThat(pod).as("another cluster's nodes get nothing").contains("comment \"nodes:other\"\n    elements = { 10.1.0.1 }\n");
+        assertThat(sections.get(0).script()).contains("set node_local_4 {", "elements = { 10.0.0.11, 169.254.1.1 }");
+        var host = NftRuleset.render(new AgentView("host/h", List.of(
+                rule("h", "host/h", Direction.EGRESS, Action.ALLOW, Protocol.TCP, "30017", "nodes:k", null, Rank.DEFAULT)),
+                List.of(new AddressSet("nodes:k", "d", List.of("10.0.0.11")))), NODE_1);
+        assertThat(host.get(0).script()).as("a host is no node of k").contains("comment \"nodes:k\"\n    elements = { 10.0.0.11 }\n")
+                .doesNotContain("169.254.1.1");
+    }
+
+    @Test
+    void theForwardChainJudgesNodePortAndLoadBalancerConnectionsByTheNodesIngressOnTheOriginalDestinationThenItsEgress() {
+        String node = NftRuleset.render(nodeWithNodePortAndLoadBalancer(), NODE_1).get(0).script();
+        String consumers = NftRuleset.setName("consumers");
+        String lb = NftRuleset.setName("loadbalancer:k/ns/db");
+        String out = "w_" + NftRuleset.hash("node/k/n1") + "_out";
+        assertThat(node).as("the input chain: a local set is the destination").contains(
+                "meta l4proto tcp th dport 27017 ip daddr @" + lb + "_4 ip saddr @" + consumers + "_4 accept",
+                "meta l4proto tcp th dport 27017 ip6 daddr @" + lb + "_6 ip6 saddr @" + consumers + "_6 accept");
+        String nodePort = node.substring(node.indexOf("  chain node_port {"), node.indexOf("  chain forward {"));
+        assertThat(nodePort.lines().skip(2).toList()).containsExactly(
+                "    meta l4proto { tcp, udp, sctp } ct original proto-dst 30000-30100 ip saddr @" + NftRuleset.setName("blocked") + "_4 drop comment \"deny ws/p\"",
+                "    meta l4proto { tcp, udp, sctp } ct original proto-dst 30000-30100 ip6 saddr @" + NftRuleset.setName("blocked") + "_6 drop comment \"deny ws/p\"",
+                "    meta l4proto tcp ct original proto-dst 27017 ct original ip daddr @" + lb + "_4 ip saddr @" + consumers + "_4 goto " + out + " comment \"lb ws/p\"",
+                "    meta l4proto tcp ct original proto-dst 27017 ct original ip6 daddr @" + lb + "_6 ip6 saddr @" + consumers + "_6 goto " + out + " comment \"lb ws/p\"",
+                "    meta l4proto tcp ct original proto-dst 30017 ip saddr @" + consumers + "_4 goto " + out + " comment \"np ws/p\"",
+                "    meta l4proto tcp ct original proto-dst 30017 ip6 saddr @" + consumers + "_6 goto " + out + " comment \"np ws/p\"",
+                "    drop comment \"ci ws/p\"",
+                "    goto " + out + " comment \"no INGRESS rule decided: the node's EGRESS judges the forwarding\"",
+                "  }");
+        String forward = node.substring(node.indexOf("  chain forward {"));
+        assertThat(forward).contains(
+                "    ct state established,related accept\n    ct status dnat ct original ip daddr @node_local_4 jump node_port",
+                "ct status dnat ct original ip6 daddr @node_local_6 jump node_port",
+                "ct status dnat ct original ip daddr @" + lb + "_4 jump node_port comment \"DNATed from loadbalancer:k/ns/db\"",
+                "ct status dnat ct original ip6 daddr @" + lb + "_6 jump node_port");
+        assertThat(node).as("an address inside a CIDR member is left out").contains("elements = { 10.0.0.21, 203.0.113.0/24 }")
+                .doesNotContain("203.0.113.9");
+    }
+
+    @Test
+    void whileTheNodesOwnAddressesAreUnknownEveryDnatedConnectionIsJudged() {
+        String node = NftRuleset.render(nodeWithNodePortAndLoadBalancer(),
+                new NftRuleset.Options("10.0.0.2", 8080, List.of(), false)).get(0).script();
+        assertThat(node).contains("    ct status dnat jump node_port comment").doesNotContain("@node_local_4 jump");
+    }
+
+    @Test
+    void theNodePortAndLoadBalancerRenderingsPassNftCheck() throws Exception {
+        Nft.assumeAvailable();
+        for (var options : List.of(NODE_1, new NftRuleset.Options(null, 0, List.of(), false))) {
+            for (var s : NftRuleset.render(nodeWithNodePortAndLoadBalancer(), options)) {
+                Nft.Result r = Nft.check(s.script());
+                assertThat(r.exit()).as("nft -c of %s:\n%s\n%s", s.netns(), r.output(), s.script()).isZero();
             }
         }
     }

@@ -316,4 +316,89 @@ class TraceEntryNodeTest {
         assertThat(elsewhere.verdict()).isEqualTo(Verdict.DENY);
         assertThat(elsewhere.hops().get(0).rule().policy()).isEqualTo("lab/catch-all");
     }
+
+    // ------------------------------------------------------------ a pod addressing a load balancer
+
+    /** A pod client of front on node-1; a policy of higher priority denies it on every node's port 443. */
+    private static final String POD_CLIENT = """
+            {apiVersion: microseg.io/v1, kind: Cluster, metadata: {name: lab}}
+            ---
+            {apiVersion: v1, kind: Node, metadata: {name: node-1}, status: {addresses: [{type: InternalIP, address: 10.0.0.1}]}}
+            ---
+            {apiVersion: v1, kind: Node, metadata: {name: node-2}, status: {addresses: [{type: InternalIP, address: 10.0.0.2}]}}
+            ---
+            {apiVersion: v1, kind: Pod, metadata: {name: client-0, namespace: shop, labels: {role: client}},
+             spec: {nodeName: node-1}, status: {phase: Running, podIP: 10.244.1.10}}
+            ---
+            {apiVersion: v1, kind: Pod, metadata: {name: web-0, namespace: shop, labels: {app: web}},
+             spec: {nodeName: node-1}, status: {phase: Running, podIP: 10.244.1.30}}
+            ---
+            {apiVersion: v1, kind: Pod, metadata: {name: web-1, namespace: shop, labels: {app: web}},
+             spec: {nodeName: node-2}, status: {phase: Running, podIP: 10.244.2.30}}
+            ---
+            {apiVersion: v1, kind: Service, metadata: {name: front, namespace: shop},
+             spec: {type: LoadBalancer, clusterIP: 10.96.0.20, selector: {app: web},
+                    ports: [{name: https, protocol: TCP, port: 443, targetPort: 8443, nodePort: 30443}]},
+             status: {loadBalancer: {ingress: [{ip: 203.0.113.20}]}}}
+            ---
+            {apiVersion: v1, kind: Service, metadata: {name: local, namespace: shop},
+             spec: {type: LoadBalancer, externalTrafficPolicy: Local, clusterIP: 10.96.0.21, selector: {app: web},
+                    ports: [{name: https, protocol: TCP, port: 9443, targetPort: 9443, nodePort: 30444}]},
+             status: {loadBalancer: {ingress: [{ip: 203.0.113.21}]}}}
+            """;
+
+    private static Trace podClient(String extraPolicy) {
+        Inventory inv = InventoryReader.read(YamlDocuments.parse("pod-client.yaml", POD_CLIENT));
+        List<Workspace> ws = PolicyReader.read(YamlDocuments.parse("pod-client-policies.yaml", """
+                apiVersion: microseg.io/v1
+                kind: Workspace
+                metadata: {name: lab}
+                spec:
+                  scope: "*"
+                  catchAll: {ingress: DENY, egress: DENY}
+                  policies:
+                    - {id: clients-to-front, consumer: "orchestrator_role = client", provider: "orchestrator_system/service_name = front",
+                       ports: ["TCP 443"], action: ALLOW, priority: 100}
+                    - {id: clients-to-local, consumer: "orchestrator_role = client", provider: "orchestrator_system/service_name = local",
+                       ports: ["TCP 9443"], action: ALLOW, priority: 100}
+                """ + extraPolicy));
+        return Trace.of(new Compiler(RuleBase.packaged()).compile(inv, ws), inv, ws);
+    }
+
+    @Test
+    void aPodsLoadBalancerTrafficIsDnatedAndJudgedOnItsOwnNodeAndMasqueraded() {
+        FlowTrace t = podClient("").trace("pod/lab/shop/client-0", "203.0.113.20", "tcp/443");
+        assertThat(t.verdict()).isEqualTo(Verdict.ALLOW);
+        assertThat(t.path()).contains("kube-proxy DNATs it on node/lab/node-1, the node of pod/lab/shop/client-0");
+        assertThat(t.hops()).extracting(Hop::step, Hop::enforcer, Hop::peerAddress, Hop::peerMemberOf).containsExactly(
+                tuple(Hop.Step.SOURCE_EGRESS, "pod/lab/shop/client-0", "203.0.113.20", null),
+                tuple(Hop.Step.ENTRY_NODE_INGRESS, "node/lab/node-1", "10.244.1.10", null),
+                tuple(Hop.Step.NODE_FORWARD, "node/lab/node-1", "10.244.1.30", null),
+                tuple(Hop.Step.DESTINATION_INGRESS, "pod/lab/shop/web-0", null, "nodes:lab"),
+                tuple(Hop.Step.NODE_FORWARD, "node/lab/node-1", "10.244.2.30", null),
+                tuple(Hop.Step.DESTINATION_INGRESS, "pod/lab/shop/web-1", "10.0.0.1", null));
+        assertThat(step(t, Hop.Step.ENTRY_NODE_INGRESS)).extracting(Hop::localAddress, Hop::port).containsExactly("203.0.113.20", 443);
+        assertThatThrownBy(() -> podClient("").trace("pod/lab/shop/client-0", "203.0.113.20", Protocol.TCP, 443, "node-2"))
+                .hasMessageContaining("expected the node of pod/lab/shop/client-0 (node/lab/node-1)");
+    }
+
+    @Test
+    void aPodsLoadBalancerTrafficDeniedByItsNodeIsDeniedThereAsTheAgentsForwardChainDoes() {
+        FlowTrace t = podClient("""
+                    - {id: no-clients-on-node-1, consumer: "orchestrator_role = client", provider: "orchestrator_system/node_name = node-1 AND orchestrator_system/workload_type = node",
+                       ports: ["TCP 443"], action: DENY, priority: 10}
+                """).trace("pod/lab/shop/client-0", "203.0.113.20", "tcp/443");
+        assertThat(t.verdict()).isEqualTo(Verdict.DENY);
+        assertThat(t.denied()).extracting(Hop::step, Hop::enforcer).containsExactly(tuple(Hop.Step.ENTRY_NODE_INGRESS, "node/lab/node-1"));
+    }
+
+    @Test
+    void withExternalTrafficPolicyLocalAPodsLoadBalancerTrafficReachesEveryPodWithItsOwnAddress() {
+        FlowTrace t = podClient("").trace("pod/lab/shop/client-0", "203.0.113.21", "tcp/9443");
+        assertThat(t.verdict()).isEqualTo(Verdict.ALLOW);
+        assertThat(t.blocked()).isEmpty();
+        assertThat(t.hops().stream().filter(h -> h.step() == Hop.Step.DESTINATION_INGRESS))
+                .extracting(Hop::workload, Hop::peerAddress).containsExactly(
+                        tuple("pod/lab/shop/web-0", "10.244.1.10"), tuple("pod/lab/shop/web-1", "10.244.1.10"));
+    }
 }

@@ -72,12 +72,17 @@ class TracePathsTest {
     }
 
     @Test
-    void aPodReachingTheLoadBalancerAddressIsShortCircuitedToThePods() {
+    void aPodReachingTheLoadBalancerAddressIsDnatedOnItsOwnNodeWhichJudgesItAndMasquerades() {
+        // kube-proxy DNATs a load-balancer address wherever it meets it, and with externalTrafficPolicy
+        // Cluster masquerades traffic to "external destinations" whatever its source
         FlowTrace t = scenario("service-loadbalancer").trace("pod/lab/shop/client-0", "203.0.113.10", "tcp/443");
         assertThat(t.verdict()).isEqualTo(Verdict.ALLOW);
         assertThat(t.hops()).extracting(Hop::step, Hop::peerAddress).containsExactly(
                 tuple(Hop.Step.SOURCE_EGRESS, "203.0.113.10"),
-                tuple(Hop.Step.DESTINATION_INGRESS, "10.244.1.10"));
+                tuple(Hop.Step.ENTRY_NODE_INGRESS, "10.244.1.10"),
+                tuple(Hop.Step.NODE_FORWARD, "10.244.1.30"),
+                tuple(Hop.Step.DESTINATION_INGRESS, null));
+        assertThat(t.hops().get(3).peerMemberOf()).as("web-0 runs on client-0's node: masquerade").isEqualTo("nodes:lab");
     }
 
     @Test

@@ -69,4 +69,17 @@ class AddressIntervalsTest {
         assertThatThrownBy(() -> cidr("10.0.0.0")).hasMessageContaining("not a CIDR");
         assertThatThrownBy(() -> cidr("example.com/8")).hasMessageContaining("example.com/8");
     }
+
+    @Test
+    void membersCoveredByAnotherMemberAreLeftOutOfASet() {
+        assertThat(AddressIntervals.uncovered(List.of("10.244.1.30", "0.0.0.0/0", "::/0", "fd00::1", "192.168.1.5")))
+                .as("the Internet covers every address").containsExactly("0.0.0.0/0", "::/0");
+        assertThat(AddressIntervals.uncovered(List.of("203.0.113.9", "203.0.113.0/24", "203.0.113.0/25", "10.0.0.11", "10.0.0.12")))
+                .as("nested CIDRs: the largest stays; disjoint members all stay").containsExactly("203.0.113.0/24", "10.0.0.11", "10.0.0.12");
+        assertThat(AddressIntervals.uncovered(List.of("fd00::1", "fd00:0::1", "fd00::1/128", "10.0.0.1", "::ffff:10.0.0.1")))
+                .as("equal members once, the first; an IPv4-mapped address is IPv6").containsExactly("fd00::1", "10.0.0.1", "::ffff:10.0.0.1");
+        assertThat(AddressIntervals.uncovered(List.of("not-an-address", "10.0.0.0/8", "10.1.0.0/16")))
+                .containsExactly("not-an-address", "10.0.0.0/8");
+        assertThat(AddressIntervals.uncovered(List.of())).isEmpty();
+    }
 }
