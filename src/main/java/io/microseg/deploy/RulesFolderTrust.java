@@ -60,10 +60,12 @@ public final class RulesFolderTrust {
         } catch (IOException e) {
             return List.of("cannot list " + folder + ": " + e);
         }
-        for (Path f : files) check(f, "the rules file", self, false, problems);
-        for (Path d : dirs) check(d, d.equals(real) ? "the rules folder" : "the folder holding rules files", self, false, problems);
+        for (Path f : files) check(f, "the rules file %s", self, false, problems);
+        for (Path d : dirs) check(d, d.equals(real) ? "the rules folder %s" : "the folder %s holding rules files", self, false, problems);
         Set<Path> above = new LinkedHashSet<>();
-        for (Path p = real.getParent(); p != null; p = p.getParent()) above.add(p);
+        for (Path d : dirs) {
+            for (Path p = d.getParent(); p != null; p = p.getParent()) above.add(p);
+        }
         for (Path p = folder.toAbsolutePath().normalize().getParent(); p != null; p = p.getParent()) {
             try {
                 above.add(p.toRealPath());
@@ -71,23 +73,26 @@ public final class RulesFolderTrust {
                 problems.add("cannot resolve " + p + ": " + e);
             }
         }
-        for (Path d : above) check(d, "the folder above the rules folder", self, true, problems);
+        above.removeAll(dirs);
+        for (Path d : above) check(d, "the folder %s, above the rules,", self, true, problems);
         return problems;
     }
 
-    private static void check(Path path, String what, int self, boolean stickyAllowed, List<String> problems) {
+    /** Adds what is wrong with one path; {@code label} names it, {@code %s} standing for the path. */
+    private static void check(Path path, String label, int self, boolean stickyAllowed, List<String> problems) {
+        String what = String.format(label, path);
         try {
             if (Files.getFileStore(path).isReadOnly()) return;
             int owner = uid(path);
             int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             if (owner != self && owner != 0) {
-                problems.add(what + " " + path + " is owned by uid " + owner + ", not by the server's user (uid " + self + ") or root");
+                problems.add(what + " is owned by uid " + owner + ", not by the server's user (uid " + self + ") or root");
             }
             boolean sticky = stickyAllowed && (mode & STICKY) != 0;
             if ((mode & (GROUP_WRITE | OTHER_WRITE)) != 0 && !sticky) {
                 String who = (mode & GROUP_WRITE) != 0 && (mode & OTHER_WRITE) != 0 ? "its group and others"
                         : (mode & GROUP_WRITE) != 0 ? "its group" : "others";
-                problems.add(what + " " + path + " may be written by " + who + " (mode " + String.format("%04o", mode & 07777) + ")");
+                problems.add(what + " may be written by " + who + " (mode " + String.format("%04o", mode & 07777) + ")");
             }
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             problems.add("cannot read the owner and mode of " + path + ": " + e);

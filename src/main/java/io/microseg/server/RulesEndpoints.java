@@ -58,7 +58,8 @@ final class RulesEndpoints {
 
     void mount(Router router, Handler<RoutingContext> operatorsOnly) {
         router.get("/v1/rules").handler(operatorsOnly).handler(this::status);
-        router.post("/v1/rules/reload").handler(operatorsOnly).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT))
+        // the body is read first on this route (Vert.x wants it so); the token was checked before, by /v1/*
+        router.post("/v1/rules/reload").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)).handler(operatorsOnly)
                 .handler(this::reload);
     }
 
