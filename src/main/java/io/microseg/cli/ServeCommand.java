@@ -4,6 +4,8 @@ import io.microseg.compile.DrlBuild;
 import io.microseg.compile.DrlProblem;
 
 import io.microseg.compile.RuleBase;
+import io.microseg.compile.RuleFiles;
+import io.microseg.deploy.RulesFolderTrust;
 import io.microseg.config.MicrosegConfig;
 import io.microseg.input.InputException;
 import io.microseg.server.MicrosegServer;
@@ -12,6 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -33,9 +36,17 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     boolean insecureNoAuth;
 
     @Option(names = "--rules", paramLabel = "DIR",
-            description = "Watch this DRL folder and reload the rules when it changes (an edit with errors is reported at its line "
-                    + "and changes nothing). Default: ./rules when it exists, else the rules packaged in the jar, not reloaded.")
+            description = "Deploy the rules of this DRL folder and follow it: a new rule set is applied once it is complete (settled, "
+                    + "allowed by the code check, built, dropping no rule); anything else is reported and changes nothing. Removing "
+                    + "rules takes POST /v1/rules/reload {\"remove\": [names]}. Default: ./rules when it exists, else the rules "
+                    + "packaged in the jar, not reloaded. Whoever can write the folder runs code as the server: it is refused when "
+                    + "others than the server's user (or root) own or may write it.")
     java.nio.file.Path rules;
+
+    @Option(names = "--allow-shared-rules-folder",
+            description = "Serve a rules folder (or DRL file) that others may write or own; they then run code as the server. "
+                    + "Also rules.allowSharedFolder: true in the configuration.")
+    boolean allowSharedRulesFolder;
 
     /** Serve the packaged rules only, even where ./rules exists. */
     @Option(names = "--packaged-rules", description = "Serve the rules packaged in the jar and do not watch any DRL folder.")
@@ -71,9 +82,20 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
             throw new InputException(options.configFile().toString(), 0, null, "server.auth",
                     "expected agent or operator tokens (see `microseg hash-token`), or insecureNoAuth: true on a loopback address, found none");
         }
-        MicrosegConfig effective = config.withServer(server);
+        MicrosegConfig.Rules deploys = config.rules();
+        if (allowSharedRulesFolder) deploys = deploys.withAllowSharedFolder(true);
+        MicrosegConfig effective = config.withServer(server).withRules(deploys);
+        java.nio.file.Path folder = rulesFolder();
+        if (folder != null && !deploys.allowSharedFolder()) {
+            List<String> untrusted = RulesFolderTrust.problems(folder);
+            if (!untrusted.isEmpty()) {
+                throw new InputException(folder.toString(), 0, null, null, "refusing to serve rules others may change: "
+                        + String.join("; ", untrusted) + ". Whoever can write DRL runs code as the server: make the folder, its files "
+                        + "and the folders above it the server user's (or root's) and not group- or world-writable (chmod go-w), or "
+                        + "start with --allow-shared-rules-folder (rules.allowSharedFolder: true)");
+            }
+        }
         SourceOptions.untilStopped("serve", stop, () -> {
-            java.nio.file.Path folder = rulesFolder();
             try (MicrosegServer s = new MicrosegServer(effective, startingRules(folder), folder)) {
                 int port;
                 try {
@@ -101,15 +123,28 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /**
-     * The DRL folder as it is now (an edit since the build counts); the packaged rules when there is
-     * none, or when it does not build: broken DRL never replaces working rules, and is reported.
+     * The DRL folder as it is now (an edit since the build counts) when it is a complete rule set; else
+     * the rules packaged in the jar, with the reason: an empty, refused or broken folder never replaces
+     * working rules. The folder's watch then reports it again until it is fixed.
      */
     private RuleBase startingRules(java.nio.file.Path folder) {
         if (folder == null) return RuleBase.packaged();
-        DrlBuild.Result built = DrlBuild.build(folder);
-        if (built.ok()) return built.rules();
-        for (DrlProblem p : built.problems()) System.err.println("DRL error: " + p);
-        System.err.println("serving the rules packaged in the jar until " + folder + " builds");
+        String problem;
+        try {
+            RuleFiles files = RuleFiles.read(folder);
+            if (files.isEmpty()) {
+                problem = "no .drl file in " + folder;
+            } else {
+                DrlBuild.Result built = DrlBuild.build(files);
+                if (built.ok() && !built.rules().ruleNames().isEmpty()) return built.rules();
+                for (DrlProblem p : built.problems()) System.err.println((built.notAllowed() ? "DRL refused: " : "DRL error: ") + p);
+                problem = built.ok() ? "no rule in the .drl files of " + folder
+                        : built.problems().size() + (built.notAllowed() ? " refusal(s) by the code check" : " DRL error(s)") + " in " + folder;
+            }
+        } catch (java.io.IOException e) {
+            problem = "cannot read " + folder + ": " + e;
+        }
+        System.err.println(problem + ": serving the rules packaged in the jar until " + folder + " holds a complete rule set");
         return RuleBase.packaged();
     }
 

@@ -16,15 +16,12 @@ import org.kie.api.conf.EqualityBehaviorOption;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Builds DRL from a folder into the executable model, as the Maven build does, and reports errors
@@ -43,15 +40,33 @@ public final class DrlBuild {
 
     private DrlBuild() {}
 
-    /** The outcome: a rule base when there are no problems, else the problems. */
-    public record Result(RuleBase rules, List<DrlProblem> problems) {
+    /**
+     * The outcome: a rule base when there are no problems, else the problems; {@code notAllowed} when
+     * they are the code check's refusals ({@link DrlCodeCheck}), in which case nothing was compiled.
+     */
+    public record Result(RuleBase rules, List<DrlProblem> problems, boolean notAllowed) {
         public boolean ok() {
             return problems.isEmpty();
         }
     }
 
+    /** Reads the folder's {@code *.drl} files and builds them. */
     public static Result build(Path folder) {
-        Map<String, String> sources = read(folder);
+        try {
+            return build(RuleFiles.read(folder));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the rules folder " + folder + ": " + e, e);
+        }
+    }
+
+    /**
+     * Checks the DRL against the allow-list and, if it passes, compiles it into the executable model.
+     * DRL the check refuses is never compiled: compiling it is already running a compiler on it.
+     */
+    public static Result build(RuleFiles files) {
+        List<DrlProblem> refused = DrlCodeCheck.check(files);
+        if (!refused.isEmpty()) return new Result(null, refused, true);
+        Map<String, String> sources = files.files();
         KieServices ks = KieServices.get();
         KieFileSystem kfs = ks.newKieFileSystem();
         ReleaseId id = ks.newReleaseId("io.microseg", "rules-" + System.nanoTime(), "1.0.0");
@@ -70,25 +85,9 @@ public final class DrlBuild {
             if (echo && errors.size() > 1) continue;
             problems.add(locate(m, sources));
         }
-        if (!problems.isEmpty()) return new Result(null, List.copyOf(problems));
+        if (!problems.isEmpty()) return new Result(null, List.copyOf(problems), false);
         KieBase base = ks.newKieContainer(id).getKieBase("microseg");
-        try {
-            return new Result(new RuleBase(base, RuleSources.fromFolder(folder)), List.of());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Map<String, String> read(Path folder) {
-        Map<String, String> sources = new LinkedHashMap<>();
-        try (Stream<Path> files = Files.list(folder)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".drl")).sorted().toList()) {
-                sources.put("rules/" + f.getFileName(), Files.readString(f));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return sources;
+        return new Result(new RuleBase(base, RuleSources.of(files)), List.of(), false);
     }
 
     static DrlProblem locate(Message m, Map<String, String> sources) {

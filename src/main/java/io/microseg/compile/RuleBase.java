@@ -50,6 +50,18 @@ public record RuleBase(KieBase kieBase, RuleSources sources) {
         }
     }
 
+    /** The names of the DRL rules in the rule base, sorted. */
+    public java.util.SortedSet<String> ruleNames() {
+        java.util.SortedSet<String> names = new java.util.TreeSet<>();
+        kieBase.getKiePackages().forEach(p -> p.getRules().forEach(r -> names.add(r.getName())));
+        return java.util.Collections.unmodifiableSortedSet(names);
+    }
+
+    /** The content digest of the DRL the rules were built from. */
+    public String digest() {
+        return sources.digest();
+    }
+
     public KieSession newSession() {
         return kieBase.newKieSession();
     }

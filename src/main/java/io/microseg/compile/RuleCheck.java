@@ -3,9 +3,10 @@ package io.microseg.compile;
 import java.nio.file.Path;
 
 /**
- * The build's DRL gate: compiles {@code rules/} into the executable model before the kie-maven-plugin
- * does, and fails with {@code rules/<file>.drl:<line>:<col>} for every error (the plugin itself
- * reports type errors at line -1).
+ * The build's DRL gate: checks {@code rules/} against the allow-list ({@link DrlCodeCheck}) and
+ * compiles it into the executable model before the kie-maven-plugin does, and fails with
+ * {@code rules/<file>.drl:<line>:<col>} for every error (the plugin itself reports type errors at
+ * line -1, and has no allow-list).
  */
 public final class RuleCheck {
     private RuleCheck() {}

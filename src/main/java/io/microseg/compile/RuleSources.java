@@ -6,21 +6,12 @@ import org.drools.drl.parser.DrlParser;
 import org.drools.drl.parser.DroolsParserException;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Maps DRL rule names back to their source (file, line, text), for provenance. The executable model
@@ -28,46 +19,36 @@ import java.util.stream.Stream;
  */
 public final class RuleSources {
     private final Map<String, RuleSource> byName;
+    private final String digest;
 
-    private RuleSources(Map<String, RuleSource> byName) {
+    private RuleSources(Map<String, RuleSource> byName, String digest) {
         this.byName = Map.copyOf(byName);
+        this.digest = digest;
     }
 
     public Optional<RuleSource> find(String ruleName) {
         return Optional.ofNullable(byName.get(ruleName));
     }
 
+    /** The content digest of the DRL these rules were built from ({@link RuleFiles#digest()}). */
+    public String digest() {
+        return digest;
+    }
+
     /** The DRL packaged in the jar under {@code rules/}, as the build compiled it. */
     public static RuleSources packaged() {
-        URL root = RuleSources.class.getClassLoader().getResource("rules/");
-        if (root == null) return new RuleSources(Map.of());
-        try {
-            if (root.getProtocol().equals("jar")) {
-                try (FileSystem fs = FileSystems.newFileSystem(root.toURI(), Map.of())) {
-                    return fromFolder(fs.getPath("rules"));
-                }
-            }
-            return fromFolder(Path.of(root.toURI()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return of(RuleFiles.packaged());
     }
 
     /** Every {@code *.drl} file of a folder, named {@code rules/<file>.drl}. */
     public static RuleSources fromFolder(Path folder) throws IOException {
+        return of(RuleFiles.read(folder));
+    }
+
+    public static RuleSources of(RuleFiles files) {
         Map<String, RuleSource> rules = new HashMap<>();
-        try (Stream<Path> files = Files.list(folder)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".drl")).sorted().toList()) {
-                String text;
-                try (InputStream in = Files.newInputStream(f)) {
-                    text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                }
-                index("rules/" + f.getFileName(), text, rules);
-            }
-        }
-        return new RuleSources(rules);
+        files.files().forEach((file, text) -> index(file, text, rules));
+        return new RuleSources(rules, files.digest());
     }
 
     private static void index(String file, String text, Map<String, RuleSource> into) {

@@ -13,15 +13,22 @@ import java.util.Optional;
  * Which sources the engine reads, as {@code config/microseg.yaml} says (read by {@link MicrosegConfigReader}):
  * watched folders of inventory manifests, Kubernetes clusters read live, and watched folders of
  * Workspace documents. Relative paths are resolved against the current directory when read. The
- * {@code server} section configures {@code microseg serve}: where it listens and who may read what.
+ * {@code server} section configures {@code microseg serve}: where it listens and who may read what;
+ * the {@code rules} section how it deploys the DRL folder it watches.
  */
-public record MicrosegConfig(InventorySources inventory, PolicySources policies, Server server) {
+public record MicrosegConfig(InventorySources inventory, PolicySources policies, Server server, Rules rules) {
     public static final Path DEFAULT_FILE = Path.of("config/microseg.yaml");
 
     public MicrosegConfig {
         Objects.requireNonNull(inventory, "inventory");
         Objects.requireNonNull(policies, "policies");
         Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(rules, "rules");
+    }
+
+    /** The default rules section. */
+    public MicrosegConfig(InventorySources inventory, PolicySources policies, Server server) {
+        this(inventory, policies, server, Rules.DEFAULT);
     }
 
     /** Sources with the default server section (loopback, no credentials configured). */
@@ -35,15 +42,57 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
     }
 
     public MicrosegConfig withInventoryFolders(List<Path> folders) {
-        return new MicrosegConfig(new InventorySources(folders, inventory.kubernetes()), policies, server);
+        return new MicrosegConfig(new InventorySources(folders, inventory.kubernetes()), policies, server, rules);
     }
 
     public MicrosegConfig withPolicyFolders(List<Path> folders) {
-        return new MicrosegConfig(inventory, new PolicySources(folders), server);
+        return new MicrosegConfig(inventory, new PolicySources(folders), server, rules);
     }
 
     public MicrosegConfig withServer(Server server) {
-        return new MicrosegConfig(inventory, policies, server);
+        return new MicrosegConfig(inventory, policies, server, rules);
+    }
+
+    public MicrosegConfig withRules(Rules rules) {
+        return new MicrosegConfig(inventory, policies, server, rules);
+    }
+
+    /**
+     * {@code rules:} how {@code serve} deploys the DRL folder it watches (docs/rule-deploys.md).
+     *
+     * @param quietPeriod       a changed folder is deployed only once its content has stayed the same this long
+     *                          (files still being copied are not a rule set)
+     * @param pollInterval      how often the folder's content is read and digested, whatever the file system
+     *                          reports (a folder replaced or swapped through a link is followed this way)
+     * @param allowSharedFolder serve a rules folder or DRL file that others than the server's user (or root)
+     *                          own or may write; by default refused, since whoever writes DRL runs code as the server
+     * @param stallAfter        the engine working this long without a rule finishing is reported as stalled
+     *                          (log, metric, {@code /healthz} 503)
+     */
+    public record Rules(Duration quietPeriod, Duration pollInterval, boolean allowSharedFolder, Duration stallAfter) {
+        public static final Rules DEFAULT = new Rules(Duration.ofSeconds(2), Duration.ofSeconds(5), false, Duration.ofSeconds(30));
+
+        public Rules {
+            Http.positive("rules.quietPeriod", quietPeriod);
+            Http.positive("rules.pollInterval", pollInterval);
+            Http.positive("rules.stallAfter", stallAfter);
+        }
+
+        public Rules withAllowSharedFolder(boolean allow) {
+            return new Rules(quietPeriod, pollInterval, allow, stallAfter);
+        }
+
+        public Rules withQuietPeriod(Duration d) {
+            return new Rules(d, pollInterval, allowSharedFolder, stallAfter);
+        }
+
+        public Rules withPollInterval(Duration d) {
+            return new Rules(quietPeriod, d, allowSharedFolder, stallAfter);
+        }
+
+        public Rules withStallAfter(Duration d) {
+            return new Rules(quietPeriod, pollInterval, allowSharedFolder, d);
+        }
     }
 
     /** {@code inventory:} watched folders of manifests, and clusters read live. */

@@ -61,6 +61,11 @@ import static io.microseg.input.Wording.present;
  *       - {identity: node/prod/node-1, tokenHash: "sha256:<64 hex digits>"}
  *     operators:                         # an operator reads everything
  *       - {name: alice, tokenHash: "sha256:<64 hex digits>"}
+ * rules:                                 # how serve deploys its DRL folder (docs/rule-deploys.md)
+ *   quietPeriod: 2s                      # a changed folder must stay the same this long before it is deployed
+ *   pollInterval: 5s                     # the folder's content is read and digested this often
+ *   allowSharedFolder: false             # true: serve a folder or file others may write (they run code as the server)
+ *   stallAfter: 30s                      # the engine working this long without a rule finishing: /healthz 503
  * </pre>
  *
  * Relative paths are resolved against the current directory (the directory microseg is started in),
@@ -68,7 +73,8 @@ import static io.microseg.input.Wording.present;
  */
 public final class MicrosegConfigReader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final List<String> TOP_FIELDS = List.of("inventory", "policies", "server");
+    private static final List<String> TOP_FIELDS = List.of("inventory", "policies", "server", "rules");
+    private static final List<String> RULES_FIELDS = List.of("quietPeriod", "pollInterval", "allowSharedFolder", "stallAfter");
     private static final List<String> SERVER_FIELDS = List.of("listen", "bookmarkInterval", "slowConsumer", "http", "auth");
     private static final List<String> HTTP_FIELDS = List.of("headerTimeout", "idleTimeout", "maxConnections",
             "maxUnauthenticatedConnections", "workers", "errorLogInterval");
@@ -165,7 +171,21 @@ public final class MicrosegConfigReader {
 
     private MicrosegConfig config(JsonNode root) {
         checkFields("", root, TOP_FIELDS);
-        return new MicrosegConfig(inventory(root.path("inventory")), policies(root.path("policies")), server(root.path("server")));
+        return new MicrosegConfig(inventory(root.path("inventory")), policies(root.path("policies")), server(root.path("server")),
+                rules(root.path("rules")));
+    }
+
+    private MicrosegConfig.Rules rules(JsonNode node) {
+        MicrosegConfig.Rules d = MicrosegConfig.Rules.DEFAULT;
+        if (!present(node)) return d;
+        if (!node.isObject()) throw error("rules", "expected a mapping with " + Wording.listed(RULES_FIELDS) + ", found " + found(node));
+        checkFields("rules", node, RULES_FIELDS);
+        java.time.Duration quiet = present(node.path("quietPeriod")) ? duration("rules.quietPeriod", node.path("quietPeriod")) : d.quietPeriod();
+        java.time.Duration poll = present(node.path("pollInterval")) ? duration("rules.pollInterval", node.path("pollInterval")) : d.pollInterval();
+        java.time.Duration stall = present(node.path("stallAfter")) ? duration("rules.stallAfter", node.path("stallAfter")) : d.stallAfter();
+        JsonNode shared = node.path("allowSharedFolder");
+        if (present(shared) && !shared.isBoolean()) throw error("rules.allowSharedFolder", "expected true or false, found " + found(shared));
+        return new MicrosegConfig.Rules(quiet, poll, shared.asBoolean(false), stall);
     }
 
     private MicrosegConfig.Server server(JsonNode node) {

@@ -1,6 +1,9 @@
 package io.microseg.server;
 
-import io.microseg.engine.RulesReloader;
+import io.microseg.deploy.DeployOutcome;
+import io.microseg.deploy.RefusedDeploy;
+import io.microseg.deploy.RuleSetInForce;
+import io.microseg.deploy.RulesReloader;
 import io.microseg.explain.FlowTrace;
 import io.microseg.explain.Trace;
 import io.microseg.explain.TraceText;
@@ -56,6 +59,9 @@ import java.util.stream.Collectors;
  * GET /v1/workloads/{id}/rules                   (operators) one workload's rules and the sets they use
  * GET /v1/rules/{id}/explain                     (operators) a rule with its provenance
  * GET /v1/warnings                               (operators) the policies' warnings
+ * GET /v1/trace?from=X&to=Y&port=P               (operators) a flow hop by hop
+ * GET /v1/rules                                  (operators) the rule set in force (digest), the last refused deploy
+ * POST /v1/rules/reload [{"remove":[names]}]     (operators) deploy the rules folder now ({@link RulesEndpoints})
  * </pre>
  *
  * {@link #listen} brings the HTTP server up first, so that {@code /healthz} and {@code /readyz} answer
@@ -84,6 +90,7 @@ public final class MicrosegServer implements AutoCloseable {
     private final CompiledReads reads;
     private final Vertx vertx;
     private final RulesReloader reloader;
+    private final RulesEndpoints rulesEndpoints;
     private final String epoch;
     private final ConnectionGuard guard;
     private final RequestGate gate;
@@ -99,9 +106,12 @@ public final class MicrosegServer implements AutoCloseable {
     }
 
     /**
-     * A server whose rules can be reloaded from {@code rulesFolder} (null: the given rules stay): the
-     * folder is watched, an edit that builds replaces the rules and reaches agents as deltas, one
-     * that does not is logged at its DRL line; {@code POST /v1/rules/reload} does the same on demand.
+     * A server whose rules are deployed from {@code rulesFolder} (null: the given rules stay), which
+     * {@code rules} were built from: the folder is followed, and a new rule set that is complete
+     * replaces the rules and reaches agents as deltas; one that is not (empty, still being written,
+     * refused by the code check, broken, or dropping rules) is reported and changes nothing
+     * ({@link RulesReloader}). {@code POST /v1/rules/reload} does the same on demand, and removes rules
+     * when asked by name.
      */
     public MicrosegServer(MicrosegConfig config, RuleBase rules, java.nio.file.Path rulesFolder) {
         this(config, rules, rulesFolder, Clock.systemUTC(), newEpoch());
@@ -126,7 +136,19 @@ public final class MicrosegServer implements AutoCloseable {
         this.pump = new FeedPump(feed, metrics);
         this.reads = new CompiledReads(engine);
         this.reloader = rulesFolder == null ? null
-                : new RulesReloader(rulesFolder, engine, o -> { if (o.applied()) metrics.rulesReloaded(); });
+                : new RulesReloader(rulesFolder, engine, rules, config.rules(), clock, new RulesReloader.Listener() {
+                    @Override
+                    public void applied(DeployOutcome.Applied applied) {
+                        metrics.rulesReloaded();
+                    }
+
+                    @Override
+                    public void refused(RefusedDeploy refused) {
+                        metrics.deployRefused(refused.reason());
+                    }
+                });
+        this.rulesEndpoints = new RulesEndpoints(reloader,
+                new RuleSetInForce(rules.digest(), rules.ruleNames(), clock.instant(), engine.version()), this::offLoop);
         engine.subscribe(pump::accept);
         engine.timeBatches(metrics::batch);
         this.vertx = Vertx.builder()
@@ -186,13 +208,7 @@ public final class MicrosegServer implements AutoCloseable {
         engine.sync().join();
         pump.initialize(engine.snapshot());
         ready = true;
-        if (reloader != null) {
-            try {
-                reloader.start();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot watch the rules folder", e);
-            }
-        }
+        if (reloader != null) reloader.start();
         return feed.version();
     }
 
@@ -267,7 +283,7 @@ public final class MicrosegServer implements AutoCloseable {
         router.get("/v1/rules/:id/explain").handler(this::operatorsOnly).handler(this::explain);
         router.get("/v1/warnings").handler(this::operatorsOnly).handler(this::warnings);
         router.get("/v1/trace").handler(this::operatorsOnly).handler(this::trace);
-        router.post("/v1/rules/reload").handler(this::operatorsOnly).handler(this::reloadRules);
+        rulesEndpoints.mount(router, this::operatorsOnly);
 
         router.route().last().handler(ctx -> error(ctx, 404, "no such resource: " + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(500, ctx -> {
@@ -425,43 +441,6 @@ public final class MicrosegServer implements AutoCloseable {
         });
     }
 
-    /** {@code POST /v1/rules/reload}: builds the rules folder now; 200 with the new version, or 422 with each error at its DRL line. */
-    private void reloadRules(RoutingContext ctx) {
-        if (reloader == null) {
-            error(ctx, 409, "this server runs the rules packaged in its jar: start it with --rules DIR to reload DRL");
-            return;
-        }
-        vertx.executeBlocking(reloader::reload, false).onComplete(ar -> {
-            if (ar.failed()) {
-                ctx.fail(ar.cause());
-                return;
-            }
-            RulesReloader.Outcome o = ar.result();
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("applied", o.applied());
-            m.put("version", o.version());
-            m.put("problems", o.problems().stream().map(pr -> {
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("location", pr.file() + ":" + pr.line() + ":" + pr.column());
-                e.put("rule", pr.rule());
-                e.put("message", pr.message());
-                return e;
-            }).toList());
-            json(ctx, o.applied() ? 200 : 422, m);
-        });
-    }
-
-    /** A response computed off the event loop: its body is serialized there too. */
-    private record Answer(int status, String contentType, io.vertx.core.buffer.Buffer body) {
-        static Answer json(int status, Object body) {
-            return new Answer(status, "application/json", Json.buffer(body));
-        }
-
-        static Answer error(int status, String message) {
-            return json(status, Json.error(status, message));
-        }
-    }
-
     /** Reads the compiled state (it may wait for the engine) and computes the answer on a worker, then sends it on the event loop. */
     private void withReads(RoutingContext ctx, java.util.function.Function<CompiledReads.Reads, Answer> answer) {
         offLoop(ctx, () -> {
@@ -471,7 +450,7 @@ public final class MicrosegServer implements AutoCloseable {
     }
 
     /** Runs {@code work} on the bounded worker pool, never on the event loop; answers on the request's event loop. */
-    private void offLoop(RoutingContext ctx, java.util.concurrent.Callable<Answer> work) {
+    void offLoop(RoutingContext ctx, java.util.concurrent.Callable<Answer> work) {
         workers.executeBlocking(work, false).onComplete(ar -> {
             if (ar.failed()) {
                 ctx.fail(ar.cause());
@@ -513,12 +492,12 @@ public final class MicrosegServer implements AutoCloseable {
         return t.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
-    private static void json(RoutingContext ctx, int status, Object body) {
+    static void json(RoutingContext ctx, int status, Object body) {
         if (ctx.response().ended() || ctx.response().closed()) return;
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.buffer(body));
     }
 
-    private static void error(RoutingContext ctx, int status, String message) {
+    static void error(RoutingContext ctx, int status, String message) {
         json(ctx, status, Json.error(status, message));
     }
 

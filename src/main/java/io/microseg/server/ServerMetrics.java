@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.microseg.deploy.RefusalReason;
 import io.microseg.feed.AgentEvent;
 
 import java.time.Duration;
@@ -21,7 +22,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code microseg_feed_events_sent_total{type=snapshot|delta|bookmark}}: events written to streams;</li>
  *   <li>{@code microseg_feed_slow_consumer_disconnects_total}: streams closed because their client did not keep up;</li>
  *   <li>{@code microseg_http_connections_closed_total{reason=header_timeout|idle_timeout|over_limit}}: connections
- *       the server closed to stay within {@code server.http}.</li>
+ *       the server closed to stay within {@code server.http};</li>
+ *   <li>{@code microseg_rules_reloads_total}: rule sets deployed from the rules folder;</li>
+ *   <li>{@code microseg_rule_deploys_refused_total{reason=empty|unsettled|...}}: rule sets not applied, each
+ *       distinct refusal once ({@link RefusalReason});</li>
+ *   <li>{@code microseg_engine_stalls_total}: times the engine worked longer than {@code rules.stallAfter}
+ *       without a rule finishing.</li>
  * </ul>
  * Vert.x adds its own ({@code vertx_http_server_*}) through vertx-micrometer-metrics on the same registry.
  * Their labels take known values only: a {@code method} the API does not know is {@code other}, so that
@@ -39,6 +45,8 @@ public final class ServerMetrics {
     private final Counter bookmarks;
     final Counter slowConsumers;
     private final Counter reloads;
+    private final Counter stalls;
+    private final java.util.Map<RefusalReason, Counter> refusals = new java.util.EnumMap<>(RefusalReason.class);
 
     private final java.util.Map<ConnectionGuard.Closed, Counter> closed = new java.util.EnumMap<>(ConnectionGuard.Closed.class);
 
@@ -57,8 +65,15 @@ public final class ServerMetrics {
         bookmarks = sent("bookmark");
         slowConsumers = Counter.builder("microseg.feed.slow.consumer.disconnects")
                 .description("Watch streams closed because their client did not keep up").register(registry);
-        reloads = Counter.builder("microseg.rules.reloads").description("DRL edits that built and replaced the rules")
+        reloads = Counter.builder("microseg.rules.reloads").description("Rule sets deployed from the rules folder")
                 .register(registry);
+        for (RefusalReason why : RefusalReason.values()) {
+            refusals.put(why, Counter.builder("microseg.rule.deploys.refused")
+                    .description("Rule sets not applied (the running rules stayed), each distinct refusal once")
+                    .tag("reason", why.label()).register(registry));
+        }
+        stalls = Counter.builder("microseg.engine.stalls")
+                .description("Times the engine worked longer than rules.stallAfter without a rule finishing").register(registry);
         for (ConnectionGuard.Closed why : ConnectionGuard.Closed.values()) {
             closed.put(why, Counter.builder("microseg.http.connections.closed").description("Connections closed to stay within server.http")
                     .tag("reason", why.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
@@ -71,6 +86,14 @@ public final class ServerMetrics {
 
     void rulesReloaded() {
         reloads.increment();
+    }
+
+    void deployRefused(RefusalReason why) {
+        refusals.get(why).increment();
+    }
+
+    void engineStalled() {
+        stalls.increment();
     }
 
     private Counter sent(String type) {

@@ -1,13 +1,21 @@
 package io.microseg.cli;
 
+import io.microseg.testing.Await;
+import io.microseg.testing.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,6 +46,43 @@ class ServeCommandTest {
         assertThat(run("serve", "--listen", "localhost").err()).contains("expected HOST:PORT such as 127.0.0.1:8080");
         assertThat(run("serve", "--inventory", "config/demo/inventory", "--policies", "config/demo/policies").err())
                 .isEqualTo("error: serve: expected --config FILE with tokens in server.auth, or --insecure-no-auth on a loopback address, found neither\n");
+    }
+
+    @Test
+    void aRulesFolderOthersMayWriteIsRefusedNamingItUnlessAllowedExplicitly() throws Exception {
+        Path rules = TestFiles.copy(Path.of("rules"), dir.resolve("rules"));
+        Files.setPosixFilePermissions(rules, PosixFilePermissions.fromString("rwxrwxr-x"));
+        CliRun group = run("serve", "--listen", "127.0.0.1:0", "--insecure-no-auth", "--rules", rules.toString());
+        assertThat(group.exit()).isEqualTo(2);
+        assertThat(group.err()).startsWith("error: " + rules + ": refusing to serve rules others may change: the rules folder "
+                + rules.toRealPath() + " may be written by its group (mode 0775). Whoever can write DRL runs code as the server")
+                .contains("--allow-shared-rules-folder").doesNotContain("\tat ");
+
+        Files.setPosixFilePermissions(rules, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(rules.resolve("sets.drl"), PosixFilePermissions.fromString("rw-r--rw-"));
+        CliRun other = run("serve", "--listen", "127.0.0.1:0", "--insecure-no-auth", "--rules", rules.toString());
+        assertThat(other.exit()).isEqualTo(2);
+        assertThat(other.err()).contains("the rules file " + rules.resolve("sets.drl").toRealPath() + " may be written by others (mode 0646)");
+
+        Files.setPosixFilePermissions(rules, PosixFilePermissions.fromString("rwxrwxrwx"));
+        ServeCommand serve = new ServeCommand();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        serve.out = new PrintStream(out, true, StandardCharsets.UTF_8);
+        AtomicInteger exit = new AtomicInteger(-1);
+        java.io.StringWriter errors = new java.io.StringWriter();
+        Thread running = new Thread(() -> exit.set(new CommandLine(serve).setErr(new java.io.PrintWriter(errors, true)).execute("--listen", "127.0.0.1:0", "--insecure-no-auth",
+                "--rules", rules.toString(), "--allow-shared-rules-folder")));
+        running.start();
+        try {
+            Await.until("serving", Duration.ofSeconds(120), () -> {
+                if (exit.get() >= 0) throw new AssertionError("serve ended with " + exit.get() + ": " + errors + out.toString(StandardCharsets.UTF_8));
+                return out.toString(StandardCharsets.UTF_8).contains("ready at version");
+            });
+        } finally {
+            serve.stop.countDown();
+            running.join(20_000);
+        }
+        assertThat(exit.get()).isZero();
     }
 
     @Test

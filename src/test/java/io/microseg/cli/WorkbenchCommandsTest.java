@@ -17,7 +17,7 @@ class WorkbenchCommandsTest {
     void checkRulesPassesOnTheRulesAsWrittenAndExits2WithEachErrorAtItsLine() {
         CliRun ok = run("check-rules", "rules");
         assertThat(ok.exit()).isZero();
-        assertThat(ok.out()).startsWith("rules OK: ");
+        assertThat(ok.out()).startsWith("rules OK: ").containsPattern("\\(sha256:[0-9a-f]{64}\\)");
 
         Path rules = TestFiles.copy(Path.of("rules"), dir.resolve("rules"));
         int line = TestFiles.lineOf(rules.resolve("sets.drl"), "Backend($svc : service, $key : portKey");
@@ -27,6 +27,33 @@ class WorkbenchCommandsTest {
         assertThat(broken.exit()).isEqualTo(2);
         assertThat(broken.err()).contains("rules/sets.drl:" + line + ":")
                 .contains("rule \"The backends of a service port on one target port form a set\"");
+    }
+
+    @Test
+    void checkRulesRefusesDrlThatRunsCodeAsTheServerAndAnEmptyFolder() {
+        Path rules = TestFiles.copy(Path.of("rules"), dir.resolve("evil"));
+        TestFiles.write(rules.resolve("evil.drl"), """
+                package rules;
+
+                import io.microseg.facts.*;
+
+                rule "A node gets a shell"
+                when
+                    Workload(kind == WorkloadKind.NODE)
+                then
+                    Runtime.getRuntime().exec("touch /tmp/pwned");
+                end
+                """);
+        CliRun evil = run("check-rules", rules.toString());
+        assertThat(evil.exit()).isEqualTo(2);
+        assertThat(evil.err()).startsWith("rules/evil.drl:9:5: rule \"A node gets a shell\": Runtime is refused: it runs programs "
+                + "as the server; expected a class of io.microseg.facts");
+
+        Path empty = dir.resolve("empty");
+        TestFiles.write(empty.resolve("README"), "no rules here");
+        CliRun none = run("check-rules", empty.toString());
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).contains(empty + ": expected .drl files, found none");
     }
 
     @Test

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -89,7 +90,7 @@ class MicrosegConfigReaderTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            unknown top field, with a hint    | inventory: {folders: [a]}\\npolices: {folders: [b]}                 | 2 | polices                         | expected only inventory, policies and server, found unknown field polices (did you mean policies?)
+            unknown top field, with a hint    | inventory: {folders: [a]}\\npolices: {folders: [b]}                 | 2 | polices                         | expected only inventory, policies, server and rules, found unknown field polices (did you mean policies?)
             unknown inventory field           | inventory:\\n  folder: [a]                                           | 2 | inventory.folder                | expected only folders and kubernetes in inventory, found unknown field folder (did you mean folders?)
             folders not a list                | inventory:\\n  folders: config/demo/inventory                        | 2 | inventory.folders               | expected a list of folders such as [config/demo/inventory], found "config/demo/inventory"
             folder not a string               | policies:\\n  folders:\\n    - a\\n    - {x: 1}                    | 4 | policies.folders[1]             | expected a folder, found a mapping
@@ -125,6 +126,12 @@ class MicrosegConfigReaderTest {
             the same token twice              | server:\\n  auth:\\n    agents: [{identity: host/a, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}]\\n    operators: [{name: b, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}] | 4 | server.auth.operators[0].tokenHash | expected each token once, found the same token hash also at server.auth.agents[0].tokenHash
             no auth and tokens                | server:\\n  auth:\\n    insecureNoAuth: true\\n    operators: [{name: b, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}] | 3 | server.auth.insecureNoAuth | expected either insecureNoAuth: true or tokens, found both
             no auth off loopback              | server:\\n  listen: 0.0.0.0:8080\\n  auth: {insecureNoAuth: true}      | 3 | server.auth.insecureNoAuth      | expected insecureNoAuth only with a loopback listen address
+            rules not a mapping               | rules: [a]                                                             | 1 | rules                           | expected a mapping with quietPeriod, pollInterval, allowSharedFolder and stallAfter, found a list
+            unknown rules field               | rules:\\n  quiet: 2s                                                 | 2 | rules.quiet                     | expected only quietPeriod, pollInterval, allowSharedFolder and stallAfter in rules, found unknown field quiet
+            bad quiet period                  | rules:\\n  quietPeriod: 0s                                           | 2 | rules.quietPeriod               | expected a duration above zero
+            bad poll interval                 | rules:\\n  pollInterval: often                                       | 2 | rules.pollInterval              | expected a duration such as 10s, 500ms or 2m, found "often"
+            bad stall bound                   | rules:\\n  stallAfter: 30                                            | 2 | rules.stallAfter                | expected a duration such as 10s, 500ms or 2m
+            shared folder not a boolean       | rules:\\n  allowSharedFolder: "yes"                                  | 2 | rules.allowSharedFolder         | expected true or false, found "yes"
             """)
     void badConfigurationNamesFileLineFieldAndExpectation(String what, String yaml, int line, String field, String expected) {
         InputException e = parseFails(yaml.replace("\\n", "\n"));
@@ -185,6 +192,16 @@ class MicrosegConfigReaderTest {
         assertThat(server.auth().operators()).extracting(MicrosegConfig.OperatorToken::name).containsExactly("alice");
         assertThat(parse("server: {listen: 0.0.0.0:8080}\n").server().listen().isLoopback()).isFalse();
         assertThat(parse("policies: {folders: [p]}\n").server()).isEqualTo(MicrosegConfig.Server.DEFAULT);
+    }
+
+    @Test
+    void theRulesSectionIsReadAndDefaultsAreSafe() {
+        assertThat(MicrosegConfigReader.read(MicrosegConfig.DEFAULT_FILE).rules()).isEqualTo(MicrosegConfig.Rules.DEFAULT);
+        assertThat(MicrosegConfig.Rules.DEFAULT).isEqualTo(new MicrosegConfig.Rules(Duration.ofSeconds(2), Duration.ofSeconds(5), false,
+                Duration.ofSeconds(30)));
+        MicrosegConfig c = parse("rules: {quietPeriod: 500ms, pollInterval: 1s, allowSharedFolder: true, stallAfter: 2m}\n");
+        assertThat(c.rules()).isEqualTo(new MicrosegConfig.Rules(Duration.ofMillis(500), Duration.ofSeconds(1), true, Duration.ofMinutes(2)));
+        assertThat(parse("rules: {stallAfter: 5s}\n").rules()).isEqualTo(MicrosegConfig.Rules.DEFAULT.withStallAfter(Duration.ofSeconds(5)));
     }
 
     @Test

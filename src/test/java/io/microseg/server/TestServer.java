@@ -68,9 +68,19 @@ final class TestServer implements AutoCloseable {
 
     /** As above, with the clock its versions start from and its epoch (null: a random one). */
     TestServer(Path dir, MicrosegConfig.Server settings, Path rulesFolder, java.time.Clock clock, String epoch) {
+        this(dir, settings, rulesFolder, MicrosegConfig.Rules.DEFAULT, clock, epoch);
+    }
+
+    /** With the rules folder deployed as {@code deploys} says. */
+    TestServer(Path dir, MicrosegConfig.Server settings, Path rulesFolder, MicrosegConfig.Rules deploys) {
+        this(dir, settings, rulesFolder, deploys, java.time.Clock.systemUTC(), null);
+    }
+
+    private TestServer(Path dir, MicrosegConfig.Server settings, Path rulesFolder, MicrosegConfig.Rules deploys, java.time.Clock clock,
+                       String epoch) {
         inventory = TestFiles.copy(Path.of("config/demo/inventory"), dir.resolve("inventory"));
         policies = TestFiles.copy(Path.of("config/demo/policies"), dir.resolve("policies"));
-        MicrosegConfig config = MicrosegConfig.ofFolders(List.of(inventory), List.of(policies)).withServer(settings);
+        MicrosegConfig config = MicrosegConfig.ofFolders(List.of(inventory), List.of(policies)).withServer(settings).withRules(deploys);
         server = epoch == null ? new MicrosegServer(config, rules(), rulesFolder)
                 : new MicrosegServer(config, rules(), rulesFolder, clock, epoch);
         port = server.listen();
@@ -98,6 +108,12 @@ final class TestServer implements AutoCloseable {
     Response post(String path, String token) {
         return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.noBody()), token);
+    }
+
+    /** A POST with a JSON body. */
+    Response post(String path, String token, String json) {
+        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)), token);
     }
 
     private Response send(HttpRequest.Builder req, String token) {

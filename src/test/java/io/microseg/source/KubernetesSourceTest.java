@@ -23,6 +23,7 @@ import io.microseg.inventory.SliceEndpoints;
 import io.microseg.policy.Action;
 import io.microseg.policy.Policy;
 import io.microseg.policy.Workspace;
+import io.microseg.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
