@@ -141,8 +141,8 @@ final class DecodingReader extends Reader {
             // In UTF-16 every character is two bytes (surrogates are two characters of two bytes).
             throw nul(bomLength + 2 * (decodedBefore + index));
         } else if (maxLine > 0 && ++lineLength > maxLine) {
-            throw new InputException(file, line, null, null, "expected lines of at most " + maxLine
-                    + " characters, found a longer one: is this a binary file, or JSON on one line (name such files *.json)?");
+            throw new InputException(file, line, null, null, "expected lines of at most " + maxLine + " characters,"
+                    + " found a longer one (JSON on one line? name JSON files *.json; long text fits in a | block over several lines)");
         }
         previous = c;
     }

@@ -9,12 +9,18 @@ public final class InputLimits {
     private InputLimits() {}
 
     /**
-     * The longest scalar value, and in YAML the longest line: 1 MiB characters. Kubernetes stores a
-     * whole object in under 1.5 MiB and limits all annotations of an object to 256 KiB together, so
-     * no field of a real object comes near; a longer line is refused before the YAML scanner sees
-     * it, as scanning one long run of characters costs time quadratic in its length.
+     * The longest scalar value: 1 MiB characters. Kubernetes stores a whole object in under 1.5 MiB
+     * (a ConfigMap's data in at most 1 MiB) and all annotations of an object in 256 KiB together.
      */
     public static final int MAX_SCALAR_CHARS = 1 << 20;
+
+    /**
+     * The longest line of a YAML file: 256 KiB characters. SnakeYAML's scanner takes time quadratic
+     * in the length of an unbroken run of characters (a second for 1 MiB, twenty for 10 MiB), so a
+     * longer line is refused before it is scanned. Longer text fits in a block scalar ({@code |})
+     * over several lines; JSON files, read by Jackson's linear scanner, have no line limit.
+     */
+    public static final int MAX_YAML_LINE_CHARS = 1 << 18;
 
     /** How deeply mappings and lists may nest: Kubernetes objects nest about 10 deep, CRD schemas a few dozen. */
     public static final int MAX_DEPTH = 200;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import org.yaml.snakeyaml.LoaderOptions;
 
 import java.io.ByteArrayInputStream;
@@ -39,6 +40,7 @@ public final class YamlDocuments {
             .maxDocumentLength(-1)
             .build();
     private static final YAMLFactory YAML = new YamlParser.Factory(YAMLFactory.builder()
+            .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL) // "key:" with nothing after it is null, as in YAML
             .loaderOptions(loaderOptions())
             .streamReadConstraints(LIMITS));
     private static final JsonFactory JSON = JsonFactory.builder().streamReadConstraints(LIMITS).build();
@@ -113,13 +115,16 @@ public final class YamlDocuments {
         boolean json = file.toLowerCase(Locale.ROOT).endsWith(".json");
         String format = json ? "JSON" : "YAML";
         // JSON has no line limit: minified JSON is one line, and Jackson's JSON scanner is linear.
-        try (DecodingReader text = new DecodingReader(file, in, json ? 0 : InputLimits.MAX_SCALAR_CHARS);
+        try (DecodingReader text = new DecodingReader(file, in, json ? 0 : InputLimits.MAX_YAML_LINE_CHARS);
              JsonParser parser = (json ? JSON : YAML).createParser(text)) {
-            new DocumentReader(file, parser).read(each);
-        } catch (StreamConstraintsException e) {
-            throw new InputException(file, line(e), null, null, "expected " + format + " within microseg's input limits"
-                    + " (values of at most " + InputLimits.MAX_SCALAR_CHARS + " characters, nesting at most "
-                    + InputLimits.MAX_DEPTH + " deep): " + e.getOriginalMessage().replaceAll(" \\(from `.*`\\)", ""));
+            try {
+                new DocumentReader(file, parser).read(each);
+            } catch (StreamConstraintsException e) {
+                throw new InputException(file, parser.currentLocation().getLineNr(), null, null, "expected " + format
+                        + " within microseg's input limits (values of at most " + InputLimits.MAX_SCALAR_CHARS
+                        + " characters, nesting at most " + InputLimits.MAX_DEPTH + " deep): "
+                        + e.getOriginalMessage().replaceAll(" \\(from `.*`\\)", ""));
+            }
         } catch (JsonProcessingException e) {
             throw new InputException(file, line(e), null, null, "malformed " + format + ": " + e.getOriginalMessage());
         } catch (IOException e) {
