@@ -4,6 +4,7 @@ import io.microseg.compile.Compilation;
 import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
 import io.microseg.explain.ClusterSafety;
+import io.microseg.facts.Warning;
 import io.microseg.inventory.Inventory;
 import io.microseg.inventory.InventoryReader;
 import io.microseg.policy.PolicyReader;
@@ -11,25 +12,30 @@ import io.microseg.policy.Workspace;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The inventory and policy folders an offline command reads. */
 final class InputOptions {
     @Option(names = "--inventory", paramLabel = "DIR", defaultValue = "config/demo/inventory",
-            description = "Folder of Kubernetes manifests, Cluster and Host documents (default: ${DEFAULT-VALUE}).")
+            description = "Folder of Kubernetes manifests and dumps (YAML or JSON; kinds not used are skipped), Cluster and Host documents (default: ${DEFAULT-VALUE}).")
     Path inventory;
 
     @Option(names = "--policies", paramLabel = "DIR", defaultValue = "config/demo/policies",
-            description = "Folder of Workspace documents (default: ${DEFAULT-VALUE}).")
+            description = "Folder of Workspace documents, YAML or JSON (default: ${DEFAULT-VALUE}).")
     Path policies;
 
-    /** The inputs, compiled offline with the rules packaged in the jar, with the cluster-safety warnings. */
+    /**
+     * The inputs, compiled offline with the rules packaged in the jar, with the cluster-safety warnings
+     * and a warning for each inventory file with kinds that were skipped.
+     */
     record Compiled(Compilation compilation, Inventory inventory, List<Workspace> workspaces) {}
 
     Compiled compile() {
-        Inventory inv = InventoryReader.read(inventory);
+        List<Warning> skipped = new ArrayList<>();
+        Inventory inv = InventoryReader.read(inventory, w -> skipped.add(new Warning(Warning.INVENTORY, w)));
         List<Workspace> workspaces = PolicyReader.read(policies);
         Compilation c = new Compiler(RuleBase.packaged()).compile(inv, workspaces);
-        return new Compiled(c.withWarnings(ClusterSafety.warnings(c, inv, workspaces)), inv, workspaces);
+        return new Compiled(c.withWarnings(ClusterSafety.warnings(c, inv, workspaces)).withWarnings(skipped), inv, workspaces);
     }
 }

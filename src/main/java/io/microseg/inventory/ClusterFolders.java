@@ -14,42 +14,66 @@ import java.util.TreeSet;
  * Which cluster a document belongs to. A {@code microseg.io/v1 Cluster} document names the cluster of
  * every object in its folder and below, so one dump per cluster can sit side by side; the nearest
  * Cluster up the folder tree wins, and objects under none belong to {@value #DEFAULT}.
+ *
+ * <p>Cluster documents are learnt as they are read, so that a folder is read in one pass. An object
+ * is given the cluster known when it is read; a Cluster document read later that would have given
+ * it another one throws {@link LateCluster}, and the reader reads again, Cluster documents first.
  */
 final class ClusterFolders {
     static final String DEFAULT = "default";
     private static final Path TOP = Path.of("");
 
-    private final Map<Path, Document> clusterOfFolder;
-
-    private ClusterFolders(Map<Path, Document> clusterOfFolder) {
-        this.clusterOfFolder = clusterOfFolder;
+    /** A Cluster document came after objects it names the cluster of, which were given another. */
+    static final class LateCluster extends RuntimeException {
+        LateCluster() {
+            super("a Cluster document after objects of its folder", null, false, false);
+        }
     }
+
+    private final Map<Path, Document> clusterOfFolder = new HashMap<>();
+    /** The cluster objects of each folder were given so far. */
+    private final Map<Path, String> given = new HashMap<>();
 
     static boolean isCluster(Document doc) {
         return doc.apiVersion().equals("microseg.io/v1") && doc.kind().equals("Cluster");
     }
 
+    /** What the Cluster documents among {@code docs} say. */
     static ClusterFolders of(List<Document> docs) {
-        Map<Path, Document> byFolder = new HashMap<>();
+        ClusterFolders folders = new ClusterFolders();
         for (Document doc : docs) {
-            if (!isCluster(doc)) continue;
-            String name = doc.name();
-            if (name.isBlank() || name.contains("/")) {
-                throw doc.error("metadata.name", "expected the cluster's name (non-blank, without '/'), found '" + name + "'");
-            }
-            Document earlier = byFolder.putIfAbsent(folderOf(doc), doc);
-            if (earlier != null && !earlier.name().equals(name)) {
-                throw doc.error("metadata.name", "expected one cluster per folder, but " + earlier.file() + ":" + earlier.line()
-                        + " already names this folder's cluster '" + earlier.name() + "'");
-            }
+            if (isCluster(doc)) folders.add(doc);
         }
-        return new ClusterFolders(byFolder);
+        return folders;
+    }
+
+    /** Learns a Cluster document (again, harmlessly, when it is known). */
+    void add(Document doc) {
+        String name = doc.name();
+        if (name.isBlank() || name.contains("/")) {
+            throw doc.error("metadata.name", "expected the cluster's name (non-blank, without '/'), found '" + name + "'");
+        }
+        Document earlier = clusterOfFolder.putIfAbsent(folderOf(doc), doc);
+        if (earlier != null && !earlier.name().equals(name)) {
+            throw doc.error("metadata.name", "expected one cluster per folder, but " + earlier.file() + ":" + earlier.line()
+                    + " already names this folder's cluster '" + earlier.name() + "'");
+        }
+        given.forEach((folder, cluster) -> {
+            if (!clusterOf(folder).equals(cluster)) throw new LateCluster();
+        });
     }
 
     /** The cluster of a document's objects. */
     String clusterOf(Document doc) {
-        for (Path folder = folderOf(doc); folder != null; folder = folder.getParent()) {
-            Document cluster = clusterOfFolder.get(folder);
+        Path folder = folderOf(doc);
+        String cluster = clusterOf(folder);
+        given.put(folder, cluster);
+        return cluster;
+    }
+
+    private String clusterOf(Path folder) {
+        for (Path f = folder; f != null; f = f.getParent()) {
+            Document cluster = clusterOfFolder.get(f);
             if (cluster != null) return cluster.name();
         }
         // Relative paths end their walk before the top folder, which is where "x.yaml" lives.

@@ -9,41 +9,79 @@ import io.microseg.inventory.HostNodeMerge.Sourced;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
- * Reads an inventory from YAML: Kubernetes objects as {@code kubectl get -o yaml} prints them (or as
- * written by hand), plus microseg's own Cluster and Host documents. Bad input is an
- * {@link InputException} naming file, line, object, field and expectation.
+ * Reads an inventory from YAML and JSON: Kubernetes objects as {@code kubectl get -o yaml} (or
+ * {@code -o json}) prints them or as written by hand, plus microseg's own Cluster and Host documents.
+ * Kubernetes kinds microseg does not use are skipped, with one warning per file naming them (see
+ * {@link UnusedKinds}). Files are read one object at a time, keeping only what objects translate to.
+ * Bad input is an {@link InputException} naming file, line, object, field and expectation.
  */
 public final class InventoryReader {
-    private static final String EXPECTED_KINDS = "expected one of: Node, Pod, Service, EndpointSlice, Namespace"
-            + " (v1 / discovery.k8s.io/v1), Cluster, Host (microseg.io/v1)";
-
     private InventoryReader() {}
 
-    /** Reads every *.yaml and *.yml file under {@code folder}. */
+    /** Reads every *.yaml, *.yml and *.json file under {@code folder}. */
     public static Inventory read(Path folder) {
-        return read(YamlDocuments.readFolder(folder));
+        return read(folder, warning -> {});
+    }
+
+    /** Reads {@code folder}, passing on one warning per file with kinds that were skipped. */
+    public static Inventory read(Path folder, Consumer<String> warnings) {
+        return readFolder(folder, warnings).finish();
     }
 
     public static Inventory read(List<Document> documents) {
-        return new Reading(documents).finish();
+        Reading reading = new Reading(ClusterFolders.of(documents));
+        documents.forEach(reading::add);
+        return reading.finish();
     }
 
     /** The folder's objects unassembled, validated as {@link #read(Path)} validates them. */
     public static List<InventoryObject> readObjects(Path folder) {
-        return new Reading(YamlDocuments.readFolder(folder)).objects();
+        return readObjects(folder, warning -> {});
+    }
+
+    public static List<InventoryObject> readObjects(Path folder, Consumer<String> warnings) {
+        return readFolder(folder, warnings).objects();
+    }
+
+    private static Reading readFolder(Path folder, Consumer<String> warnings) {
+        List<Path> files = YamlDocuments.files(folder);
+        Reading reading;
+        try {
+            reading = readFiles(files, new ClusterFolders());
+        } catch (ClusterFolders.LateCluster e) {
+            List<Document> clusters = new ArrayList<>();
+            for (Path f : files) {
+                YamlDocuments.read(f, doc -> {
+                    if (ClusterFolders.isCluster(doc)) clusters.add(doc);
+                });
+            }
+            reading = readFiles(files, ClusterFolders.of(clusters));
+        }
+        reading.warnings().forEach(warnings);
+        return reading;
+    }
+
+    private static Reading readFiles(List<Path> files, ClusterFolders clusters) {
+        Reading reading = new Reading(clusters);
+        for (Path f : files) YamlDocuments.read(f, reading::add);
+        return reading;
     }
 
     /** One pass over the documents; keeps what was read and where, for duplicate and merge errors. */
     private static final class Reading {
         private final ClusterFolders clusters;
         private final Map<String, KubeTranslator> translators = new HashMap<>();
-        private final Map<String, Document> seen = new HashMap<>();
+        private final Map<String, Seen> seen = new HashMap<>();
         private final Set<String> clusterNames = new TreeSet<>();
         private final List<Node> nodes = new ArrayList<>();
         private final List<Pod> pods = new ArrayList<>();
@@ -51,11 +89,11 @@ public final class InventoryReader {
         private final List<Namespace> namespaces = new ArrayList<>();
         private final List<SliceEndpoints> slices = new ArrayList<>();
         private final List<Sourced<Host>> hosts = new ArrayList<>();
+        /** Per file, in reading order: how many documents of each kind were skipped. */
+        private final Map<String, Map<String, Integer>> skipped = new LinkedHashMap<>();
 
-        Reading(List<Document> documents) {
-            clusters = ClusterFolders.of(documents);
-            clusterNames.addAll(clusters.declared());
-            documents.forEach(this::add);
+        Reading(ClusterFolders clusters) {
+            this.clusters = clusters;
         }
 
         private void add(Document doc) {
@@ -85,15 +123,14 @@ public final class InventoryReader {
                     identity(doc, s.cluster(), s.namespace(), s.name());
                     slices.add(s);
                 }
-                case "microseg.io/v1 Cluster" -> { } // read up front by ClusterFolders
+                case "microseg.io/v1 Cluster" -> clusters.add(doc);
                 case "microseg.io/v1 Host" -> {
                     Host host = HostDocuments.read(doc);
                     identity(doc, "", "", host.name()); // hosts live outside every cluster
                     hosts.add(new Sourced<>(host, doc));
                 }
-                default -> throw doc.error(doc.kind().isEmpty() ? "kind" : "apiVersion/kind", EXPECTED_KINDS + "; found "
-                        + (doc.apiVersion().isEmpty() ? "no apiVersion" : "apiVersion " + doc.apiVersion()) + ", "
-                        + (doc.kind().isEmpty() ? "no kind" : "kind " + doc.kind()));
+                default -> skipped.computeIfAbsent(doc.file(), f -> new TreeMap<>())
+                        .merge(UnusedKinds.skipped(doc), 1, Integer::sum);
             }
         }
 
@@ -104,15 +141,14 @@ public final class InventoryReader {
             try {
                 return translation.apply(translator, FabricObjects.convert(doc, type));
             } catch (KubeTranslator.Rejected e) {
-                // The translator's name for the object includes the namespace it defaulted.
-                throw new InputException(doc.file(), doc.line(), e.object(), e.field(), e.expected());
+                throw new InputException(doc.file(), doc.lineOf(e.field()), e.object(), e.field(), e.expected());
             }
         }
 
-        /** Identity is cluster + kind + namespace + name: a second object of one identity is an error. */
+    /** Identity is cluster + kind + namespace + name: a second object of one identity is an error. */
         private void identity(Document doc, String cluster, String namespace, String name) {
             String key = cluster + "\u0000" + doc.kind() + "\u0000" + namespace + "\u0000" + name;
-            Document earlier = seen.putIfAbsent(key, doc);
+            Seen earlier = seen.putIfAbsent(key, new Seen(doc.file(), doc.line()));
             if (earlier != null) {
                 String where = cluster.isEmpty() ? "" : " in cluster " + cluster;
                 throw doc.error("metadata.name", "expected one " + doc.kind() + " of this name" + where + ", but "
@@ -121,7 +157,22 @@ public final class InventoryReader {
         }
 
         Inventory finish() {
-            return InventoryAssembly.assemble(List.copyOf(clusterNames), hosts, nodes, pods, services, namespaces, slices);
+            Set<String> all = new TreeSet<>(clusterNames);
+            all.addAll(clusters.declared());
+            return InventoryAssembly.assemble(List.copyOf(all), hosts, nodes, pods, services, namespaces, slices);
+        }
+
+        /** One per file with skipped documents: how many of which kinds. */
+        List<String> warnings() {
+            List<String> warnings = new ArrayList<>();
+            skipped.forEach((file, kinds) -> {
+                int total = kinds.values().stream().mapToInt(Integer::intValue).sum();
+                StringJoiner counts = new StringJoiner(", ");
+                kinds.forEach((kind, n) -> counts.add(n + " " + kind));
+                warnings.add(file + ": skipped " + total + (total == 1 ? " object" : " objects")
+                        + " of kinds microseg does not use: " + counts);
+            });
+            return warnings;
         }
 
         /** The objects as read, for live sources that assemble them with other sources' objects. */
@@ -137,6 +188,9 @@ public final class InventoryReader {
             return all;
         }
     }
+
+    /** Where an object was first read, for the error about a second one of its identity. */
+    private record Seen(String file, int line) {}
 
     @FunctionalInterface
     private interface Translation<F, T> {

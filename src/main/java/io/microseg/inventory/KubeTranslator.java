@@ -59,8 +59,6 @@ public final class KubeTranslator {
         public String expected() { return expected; }
     }
 
-    /** Kubernetes' own default for objects written without a namespace (kubectl apply does the same). */
-    private static final String DEFAULT_NAMESPACE = "default";
     private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
     /** IANA_SVC_NAME, which the API server requires of port names a targetPort refers to. */
     private static final Pattern PORT_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?");
@@ -119,7 +117,9 @@ public final class KubeTranslator {
 
     public Service service(io.fabric8.kubernetes.api.model.Service service) {
         Subject at = subject("Service", service, true);
-        ServiceSpec spec = service.getSpec() == null ? new ServiceSpec() : service.getSpec();
+        ServiceSpec spec = service.getSpec();
+        // The API server fills a spec in (type, clusterIP); without one there is nothing to say what the service is.
+        if (spec == null) throw at.reject("spec", "expected the service's spec (its ports, selector and clusterIP), found none");
         ServiceType type = serviceType(at, spec.getType());
         List<String> clusterIps = clusterIps(at, spec, type);
         List<String> lbIps = new ArrayList<>();
@@ -201,7 +201,9 @@ public final class KubeTranslator {
     private static List<String> podIps(Subject at, PodStatus status, boolean hostNetwork) {
         List<String> ips = new ArrayList<>();
         forEach(status.getPodIPs(), (PodIP ip, Integer i) -> ips.add(at.ip("status.podIPs[" + i + "].ip", ip.getIp())));
-        if (ips.isEmpty() && blankToNull(status.getPodIP()) != null) ips.add(at.ip("status.podIP", status.getPodIP()));
+        // podIPs[0] is podIP when both are given; a bad podIP is refused even then, as it says the input is wrong.
+        String podIp = blankToNull(status.getPodIP()) == null ? null : at.ip("status.podIP", status.getPodIP());
+        if (ips.isEmpty() && podIp != null) ips.add(podIp);
         // A hostNetwork pod's addresses are its node's; the kubelet reports them as host IPs too, which
         // covers manifests that give only those.
         if (ips.isEmpty() && hostNetwork) {
@@ -328,11 +330,16 @@ public final class KubeTranslator {
     private Subject subject(String kind, HasMetadata object, boolean namespaced) {
         ObjectMeta meta = object.getMetadata();
         String name = meta == null ? null : blankToNull(meta.getName());
-        String namespace = namespaced ? (meta == null || blankToNull(meta.getNamespace()) == null ? DEFAULT_NAMESPACE : meta.getNamespace()) : null;
+        String namespace = namespaced && meta != null ? blankToNull(meta.getNamespace()) : null;
         String described = kind + " " + (namespace == null ? "" : namespace + "/") + (name == null ? "<unnamed>" : name);
         Subject at = new Subject(described, namespace, name);
         if (name == null) throw at.reject("metadata.name", "expected the object's name, found none");
         if (name.contains("/")) throw at.reject("metadata.name", "expected a name without '/', found '" + name + "'");
+        // kubectl apply would put an object without a namespace in the current context's namespace,
+        // which a file cannot know: guessing "default" could give rules to the wrong pods.
+        if (namespaced && namespace == null) {
+            throw at.reject("metadata.namespace", "expected the namespace of this " + kind + ", found none");
+        }
         if (namespace != null && namespace.contains("/")) {
             throw at.reject("metadata.namespace", "expected a namespace without '/', found '" + namespace + "'");
         }

@@ -56,7 +56,7 @@ public final class PolicyReader {
 
     private PolicyReader() {}
 
-    /** Every workspace in the YAML files under {@code folder}. */
+    /** Every workspace in the YAML and JSON files under {@code folder}. */
     public static List<Workspace> read(Path folder) {
         return read(YamlDocuments.readFolder(folder));
     }
@@ -159,7 +159,7 @@ public final class PolicyReader {
     /** Where errors point: the document (file and line) and the object they name. */
     private record Where(Document doc, String object) {
         InputException error(String field, String expected) {
-            return new InputException(doc.file(), doc.line(), object, field, expected);
+            return new InputException(doc.file(), doc.lineOf(field), object, field, expected);
         }
 
         // Policies are known everywhere as <workspace>/<id>: a '/' would make that ambiguous.

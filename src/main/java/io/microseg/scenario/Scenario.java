@@ -55,7 +55,7 @@ record Scenario(String name, Path file, Given inventory, Given policies, List<Ex
         if (node.isTextual()) return new Given(null, doc.fileDir().resolve(node.asText()).normalize());
         if (!node.isArray()) throw doc.error(field, "a list of YAML documents, or a folder path relative to the scenario");
         List<Document> docs = new ArrayList<>();
-        for (JsonNode n : node) docs.add(new Document(doc.file(), doc.line(), n));
+        for (int i = 0; i < node.size(); i++) docs.add(doc.part(field + "[" + i + "]", node.get(i)));
         return new Given(docs, null);
     }
 

@@ -41,7 +41,7 @@ public final class ScenarioRunner {
     public static List<Path> scenarioFiles(Path folder) {
         if (Files.isRegularFile(folder)) return List.of(folder);
         try (Stream<Path> files = Files.walk(folder)) {
-            return files.filter(YamlDocuments::isYaml).sorted().toList();
+            return files.filter(YamlDocuments::isInputFile).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

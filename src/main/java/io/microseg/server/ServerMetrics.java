@@ -39,6 +39,8 @@ public final class ServerMetrics {
     final AtomicLong sets = new AtomicLong();
     final AtomicLong version = new AtomicLong();
     final AtomicInteger connected = new AtomicInteger();
+    /** Streams whose client has not taken what was written: a client that stops reading shows here first. */
+    final AtomicInteger waitingForRoom = new AtomicInteger();
     private final Timer batches;
     private final Counter snapshots;
     private final Counter deltas;
@@ -58,6 +60,8 @@ public final class ServerMetrics {
         Gauge.builder("microseg.version", version, AtomicLong::get).description("Version of the rules the feed serves").register(registry);
         Gauge.builder("microseg.enforcers.connected", connected, AtomicInteger::get)
                 .description("Enforcement agents (watch streams) connected").register(registry);
+        Gauge.builder("microseg.feed.streams.waiting", waitingForRoom, AtomicInteger::get)
+                .description("Watch streams waiting for their client to read what was written").register(registry);
         batches = Timer.builder("microseg.compile.batch").description("From taking a batch of changes to its change set")
                 .publishPercentiles(0.5, 0.99).register(registry);
         snapshots = sent("snapshot");

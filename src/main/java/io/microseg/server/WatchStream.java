@@ -166,6 +166,7 @@ final class WatchStream {
         }
         if (full() && fullSince < 0) {
             fullSince = System.nanoTime();
+            metrics.waitingForRoom.incrementAndGet();
             response.drainHandler(v -> {
                 if (fullSince >= 0 && !full()) drained();
             });
@@ -183,6 +184,7 @@ final class WatchStream {
     /** The client read enough: room again. */
     private void drained() {
         fullSince = -1;
+        metrics.waitingForRoom.decrementAndGet();
         if (graceTimer >= 0) vertx.cancelTimer(graceTimer);
         graceTimer = -1;
         flush();
@@ -204,6 +206,8 @@ final class WatchStream {
         if (subscription != null) subscription.close();
         if (bookmarkTimer >= 0) vertx.cancelTimer(bookmarkTimer);
         if (graceTimer >= 0) vertx.cancelTimer(graceTimer);
+        if (fullSince >= 0) metrics.waitingForRoom.decrementAndGet();
+        fullSince = -1;
         pending.clear();
         inbox.clear();
         metrics.connected.decrementAndGet();

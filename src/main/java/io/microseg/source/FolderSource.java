@@ -13,7 +13,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -50,8 +49,8 @@ import java.util.stream.Stream;
  *   <li>An <b>inventory folder</b> is one source, {@code folder:<folder>}: on start and after any change
  *   below it the whole folder is re-read with {@link InventoryReader#readObjects(Path)} and delivered
  *   as a {@link Change.Replace}, only when the objects differ from the last ones delivered.</li>
- *   <li>A <b>policy folder</b> is one source per file, {@code file:<path>} for every {@code *.yaml} and
- *   {@code *.yml} below it: a new or changed file is delivered as {@link Change.Workspaces}, a deleted
+ *   <li>A <b>policy folder</b> is one source per file, {@code file:<path>} for every {@code *.yaml},
+ *   {@code *.yml} and {@code *.json} below it: a new or changed file is delivered as {@link Change.Workspaces}, a deleted
  *   one as {@code Workspaces(source, [])}. A workspace name already held by another file refuses the
  *   whole file, naming both.</li>
  * </ul>
@@ -337,6 +336,8 @@ public final class FolderSource implements AutoCloseable {
     private final class InventoryRoot extends Root {
         private final String source;
         private Set<InventoryObject> delivered;
+        /** The warnings of the last reading, each logged when it first appears. */
+        private Set<String> warned = Set.of();
 
         InventoryRoot(Path folder) {
             super(folder);
@@ -351,8 +352,9 @@ public final class FolderSource implements AutoCloseable {
             }
             missing = false;
             List<InventoryObject> objects;
+            Set<String> warnings = new LinkedHashSet<>();
             try {
-                objects = InventoryReader.readObjects(folder);
+                objects = InventoryReader.readObjects(folder, warnings::add);
             } catch (InputException e) {
                 problem(e, "keeping the last good inventory of " + source);
                 return;
@@ -361,6 +363,10 @@ public final class FolderSource implements AutoCloseable {
                 LOG.debug("reading {}: {}", folder, e.toString());
                 return;
             }
+            for (String w : warnings) {
+                if (!warned.contains(w)) LOG.warn("{}", w);
+            }
+            warned = warnings;
             Set<InventoryObject> now = new HashSet<>(objects);
             if (now.equals(delivered)) return;
             delivered = now;
@@ -439,7 +445,7 @@ public final class FolderSource implements AutoCloseable {
             missing = false;
             Set<Path> present = new TreeSet<>();
             try (Stream<Path> walk = Files.walk(folder)) {
-                walk.filter(YamlDocuments::isYaml).forEach(present::add);
+                walk.filter(YamlDocuments::isInputFile).forEach(present::add);
             } catch (IOException | UncheckedIOException e) {
                 LOG.debug("listing {}: {}", folder, e.toString());
                 return; // something vanished while listing: its deletion event brings us back
@@ -470,7 +476,7 @@ public final class FolderSource implements AutoCloseable {
             file.reported = null;
             try {
                 // What PolicyReader.readFile does, from the bytes the digest is of.
-                List<Document> docs = YamlDocuments.parse(file.path.toString(), new String(bytes, StandardCharsets.UTF_8));
+                List<Document> docs = YamlDocuments.parse(file.path.toString(), bytes);
                 file.read = PolicyReader.read(docs);
                 Map<String, Integer> lines = new HashMap<>();
                 for (Document d : docs) lines.putIfAbsent(d.name(), d.line());

@@ -60,8 +60,9 @@ class BadInputTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "malformed YAML   | 'kind: Pod\\nmetadata: {name: [x'           | pods.yaml | malformed YAML",
-            "an unknown kind  | 'apiVersion: apps/v1\\nkind: Deployment\\nmetadata: {name: web}' | pods.yaml | expected one of",
-            "a bad pod IP     | 'apiVersion: v1\\nkind: Pod\\nmetadata: {name: web}\\nstatus: {podIP: 10.0.0.300}' | pods.yaml | podIP",
+            "a kind typo      | 'apiVersion: v1\\nkind: Pods\\nmetadata: {name: web}' | pods.yaml | did you mean Pod?",
+            "a bad pod IP     | 'apiVersion: v1\\nkind: Pod\\nmetadata: {name: web, namespace: shop}\\nstatus: {podIP: 10.0.0.300}' | pods.yaml | podIP",
+            "no namespace     | 'apiVersion: v1\\nkind: Pod\\nmetadata: {name: web}' | pods.yaml | pods.yaml:3: Pod web: field metadata.namespace",
     })
     void aBadInventoryFileIsOneMessageWithFileAndExpectation(String what, String yaml, String file, String expected) throws IOException {
         Path inventory = Files.createDirectories(dir.resolve("inventory"));

@@ -85,10 +85,10 @@ class InventoryReaderTest {
                     items:
                     - apiVersion: v1
                       kind: Pod
-                      metadata: {name: a}
+                      metadata: {name: a, namespace: shop}
                     - apiVersion: v1
                       kind: Pod
-                      metadata: {name: b}
+                      metadata: {name: b, namespace: shop}
                     """);
             assertThat(read().pods()).extracting(Pod::name).containsExactly("a", "b");
         }
@@ -98,12 +98,12 @@ class InventoryReaderTest {
             write("pending.yaml", """
                     apiVersion: v1
                     kind: Pod
-                    metadata: {name: pending, labels: {app: web}}
+                    metadata: {name: pending, namespace: shop, labels: {app: web}}
                     status: {phase: Pending}
                     ---
                     apiVersion: v1
                     kind: Service
-                    metadata: {name: web}
+                    metadata: {name: web, namespace: shop}
                     spec: {clusterIP: 10.96.0.10, selector: {app: web}, ports: [{port: 80}]}
                     """);
             Inventory inv = read();
@@ -154,17 +154,17 @@ class InventoryReaderTest {
             write("web.yaml", """
                     apiVersion: v1
                     kind: Service
-                    metadata: {name: web}
+                    metadata: {name: web, namespace: shop}
                     spec: {clusterIP: 10.96.0.10, selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
                     ---
                     apiVersion: v1
                     kind: Pod
-                    metadata: {name: ready, labels: {app: web}}
+                    metadata: {name: ready, namespace: shop, labels: {app: web}}
                     status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
                     ---
                     apiVersion: v1
                     kind: Pod
-                    metadata: {name: starting, labels: {app: web}}
+                    metadata: {name: starting, namespace: shop, labels: {app: web}}
                     status: {phase: Running, podIP: 10.1.0.6, conditions: [{type: Ready, status: "False"}]}
                     """);
             assertThat(read().endpoints()).extracting(Endpoint::podName).containsExactly("ready");
@@ -196,11 +196,11 @@ class InventoryReaderTest {
     class Clusters {
         @Test
         void aClusterDocumentNamesTheClusterOfItsFolderAndSubfoldersNearestFirst() {
-            write("top.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n");
+            write("top.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\n");
             write("east/cluster.yaml", "apiVersion: microseg.io/v1\nkind: Cluster\nmetadata: {name: east}\n");
-            write("east/pods/p.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n");
+            write("east/pods/p.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\n");
             write("east/west/cluster.yaml", "apiVersion: microseg.io/v1\nkind: Cluster\nmetadata: {name: west}\n");
-            write("east/west/deeper/p.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n");
+            write("east/west/deeper/p.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\n");
 
             Inventory inv = read();
 
@@ -279,45 +279,67 @@ class InventoryReaderTest {
         }
 
         @Test
-        void unknownKind() {
-            Path f = write("deploy.yaml", """
+        void aCoreKindThatDoesNotExistIsATypoNotSkipped() {
+            Path f = write("pods.yaml", """
                     apiVersion: v1
                     kind: Pod
-                    metadata: {name: ok}
+                    metadata: {name: ok, namespace: shop}
                     ---
-                    apiVersion: apps/v1
-                    kind: Deployment
+                    apiVersion: v1
+                    kind: Pdo
                     metadata: {name: web, namespace: shop}
                     """);
-            assertThat(error().getMessage()).isEqualTo(f + ":5: Deployment shop/web: field apiVersion/kind: expected one of: Node, Pod,"
-                    + " Service, EndpointSlice, Namespace (v1 / discovery.k8s.io/v1), Cluster, Host (microseg.io/v1); found apiVersion apps/v1, kind Deployment");
+            assertThat(error().getMessage()).isEqualTo(f + ":5: Pdo shop/web: field apiVersion/kind: expected one of: Node, Pod,"
+                    + " Service, EndpointSlice, Namespace (v1 / discovery.k8s.io/v1), Cluster, Host (microseg.io/v1), or another"
+                    + " Kubernetes kind, which is skipped; found apiVersion v1, kind Pdo (did you mean Pod?)");
+        }
+
+        @Test
+        void anUnknownMicrosegKindIsAnError() {
+            Path f = write("mine.yaml", "apiVersion: microseg.io/v1\nkind: Hosts\nmetadata: {name: vm}\n");
+            assertThat(error().getMessage()).startsWith(f + ":1: Hosts vm: field apiVersion/kind: expected one of:")
+                    .endsWith("found apiVersion microseg.io/v1, kind Hosts");
+        }
+
+        @Test
+        void aWorkspaceInTheInventoryIsAnError() {
+            Path f = write("ws.yaml", "apiVersion: microseg.io/v1\nkind: Workspace\nmetadata: {name: prod}\n");
+            assertThat(error().getMessage()).isEqualTo(f + ":2: Workspace prod: field kind: expected inventory documents here,"
+                    + " found a Workspace: Workspaces belong in the policies folder");
+        }
+
+        @Test
+        void aUsedKindWithAnotherVersionOfItsGroupIsAnError() {
+            Path f = write("slice.yaml", "apiVersion: discovery.k8s.io/v1beta1\nkind: EndpointSlice\nmetadata: {name: s, namespace: shop}\n");
+            assertThat(error().getMessage()).isEqualTo(f + ":1: EndpointSlice shop/s: field apiVersion: expected apiVersion"
+                    + " discovery.k8s.io/v1 for kind EndpointSlice, found discovery.k8s.io/v1beta1");
         }
 
         @Test
         void servicePortZero() {
-            Path f = write("svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 0}]}\n");
-            assertThat(error().getMessage()).isEqualTo(f + ":1: Service default/web: field spec.ports[0].port: expected a port in 1..65535, found 0");
+            Path f = write("svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec: {ports: [{port: 0}]}\n");
+            assertThat(error().getMessage()).isEqualTo(f + ":4: Service default/web: field spec.ports[0].port: expected a port in 1..65535, found 0");
         }
 
         @Test
         void servicePort70000() {
             Path f = write("svc.yaml", 
-                    "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{name: a, port: 80}, {name: b, port: 70000}]}\n");
-            assertThat(error()).hasMessageStartingWith(f + ":1:").hasMessageContaining("field spec.ports[1].port")
+                    "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  ports:\n  - {name: a, port: 80}\n  - name: b\n    port: 70000\n");
+            assertThat(error()).hasMessageStartingWith(f + ":8:").hasMessageContaining("field spec.ports[1].port")
                     .hasMessageContaining("expected a port in 1..65535, found 70000");
         }
 
         @Test
         void badTargetPorts() {
-            Path f = write("svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80, targetPort: 0}]}\n");
+            Path f = write("svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {ports: [{port: 80, targetPort: 0}]}\n");
             assertThat(error()).hasMessageStartingWith(f.toString()).hasMessageContaining("field spec.ports[0].targetPort")
                     .hasMessageContaining("expected a port in 1..65535");
 
-            write("svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80, targetPort: Not_A_Name}]}\n");
+            write("svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {ports: [{port: 80, targetPort: Not_A_Name}]}\n");
             assertThat(error()).hasMessageContaining("field spec.ports[0].targetPort")
                     .hasMessageContaining("expected a port number in 1..65535 or a container port name").hasMessageContaining("Not_A_Name");
 
-            write("svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80, targetPort: 80.5}]}\n");
+            write("svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {ports: [{port: 80, targetPort: 80.5}]}\n");
             assertThat(error()).hasMessageContaining("field spec.ports[0].targetPort").hasMessageContaining("expected");
         }
 
@@ -329,7 +351,7 @@ class InventoryReaderTest {
                     metadata: {name: web}
                     spec: {containers: [{name: web, ports: [{containerPort: http}]}]}
                     """);
-            assertThat(error()).hasMessageStartingWith(f + ":1: Pod web: field spec.containers[0].ports[0].containerPort: expected")
+            assertThat(error()).hasMessageStartingWith(f + ":4: Pod web: field spec.containers[0].ports[0].containerPort: expected")
                     .hasMessageContaining("integer");
         }
 
@@ -337,7 +359,7 @@ class InventoryReaderTest {
         void duplicateObject() {
             Path first = write("a.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n");
             Path second = write("b.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n");
-            assertThat(error()).hasMessageStartingWith(second + ":1: Pod shop/web: field metadata.name:")
+            assertThat(error()).hasMessageStartingWith(second + ":3: Pod shop/web: field metadata.name:")
                     .hasMessageContaining("expected one Pod of this name in cluster default")
                     .hasMessageContaining(first + ":1");
         }
@@ -348,7 +370,7 @@ class InventoryReaderTest {
             write("b.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: blog}\n");
             write("east/c.yaml", "apiVersion: microseg.io/v1\nkind: Cluster\nmetadata: {name: east}\n"
                     + "---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n");
-            write("east/d.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n");
+            write("east/d.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {ports: [{port: 80}]}\n");
             assertThat(read().pods()).hasSize(3);
         }
 
@@ -360,7 +382,7 @@ class InventoryReaderTest {
                     metadata: {name: vm}
                     spec: {ips: [10.0.0.1, 10.0.0.0/24]}
                     """);
-            assertThat(error().getMessage()).isEqualTo(f + ":1: Host vm: field spec.ips[1]: expected an IPv4 or IPv6 address, found '10.0.0.0/24'");
+            assertThat(error().getMessage()).isEqualTo(f + ":4: Host vm: field spec.ips[1]: expected an IPv4 or IPv6 address, found '10.0.0.0/24'");
         }
 
         @Test
@@ -381,7 +403,7 @@ class InventoryReaderTest {
             write("west/c.yaml", "apiVersion: microseg.io/v1\nkind: Cluster\nmetadata: {name: west}\n---\n"
                     + "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 10.0.0.5}]}\n");
             Path f = write("hosts.yaml", "apiVersion: microseg.io/v1\nkind: Host\nmetadata: {name: vm}\nspec: {ips: [10.0.0.5]}\n");
-            assertThat(error()).hasMessageStartingWith(f + ":1: Host vm: field spec.ips:")
+            assertThat(error()).hasMessageStartingWith(f + ":4: Host vm: field spec.ips:")
                     .hasMessageContaining("node/east/n1 and node/west/n1");
         }
 
@@ -396,13 +418,13 @@ class InventoryReaderTest {
         @ValueSource(strings = {
                 "apiVersion: v1\nkind: Pod\nmetadata: null\n",
                 "apiVersion: v1\nkind: Pod\nmetadata: 5\n",
-                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nstatus: {conditions: [null, {type: Ready}], podIPs: [null, {ip: null}]}\n",
-                "apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {app: }}\nspec: {containers: [null, {name: c, ports: [{}]}]}\n",
-                "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {clusterIPs: [null], selector: {app: }, ports: [null, {port: 99999999999}]}\n",
-                "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80, targetPort: \"\"}]}\n",
-                "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nstatus: {loadBalancer: {ingress: [null, {ip: \"\"}]}}\nspec: {type: LoadBalancer}\n",
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nstatus: {conditions: [null, {type: Ready}], podIPs: [null, {ip: null}]}\n",
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x, labels: {app: }}\nspec: {containers: [null, {name: c, ports: [{}]}]}\n",
+                "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: x}\nspec: {clusterIPs: [null], selector: {app: }, ports: [null, {port: 99999999999}]}\n",
+                "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: x}\nspec: {ports: [{port: 80, targetPort: \"\"}]}\n",
+                "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: x}\nstatus: {loadBalancer: {ingress: [null, {ip: \"\"}]}}\nspec: {type: LoadBalancer}\n",
                 "apiVersion: v1\nkind: Node\nmetadata: {name: n}\nstatus: {addresses: [{type: InternalIP}]}\n",
-                "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s, labels: {kubernetes.io/service-name: a}}\nendpoints: [{addresses: [null, 1.2.3.4]}]\nports: [{port: null}, {}]\n",
+                "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s, namespace: x, labels: {kubernetes.io/service-name: a}}\nendpoints: [{addresses: [null, 1.2.3.4]}]\nports: [{port: null}, {}]\n",
                 "apiVersion: microseg.io/v1\nkind: Host\nmetadata: {name: h, labels: {a: [1]}}\n",
                 "apiVersion: microseg.io/v1\nkind: Host\nmetadata: {name: h}\nspec: {ips: 10.0.0.1}\n",
                 "apiVersion: microseg.io/v1\nkind: Host\nmetadata: {name: h}\nspec: {ips: [5]}\n",
@@ -422,8 +444,8 @@ class InventoryReaderTest {
 
         @Test
         void aSliceWithoutItsServiceLabel() {
-            Path f = write("slice.yaml", "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s}\naddressType: IPv4\n");
-            assertThat(error()).hasMessageStartingWith(f + ":1: EndpointSlice default/s: field metadata.labels[\"kubernetes.io/service-name\"]:")
+            Path f = write("slice.yaml", "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s, namespace: default}\naddressType: IPv4\n");
+            assertThat(error()).hasMessageStartingWith(f + ":3: EndpointSlice default/s: field metadata.labels[\"kubernetes.io/service-name\"]:")
                     .hasMessageContaining("expected the name of the service");
         }
     }

@@ -122,13 +122,31 @@ class KubeTranslatorTest {
 
         @Test
         void systemLabelsWinOverKubernetesLabelsOfTheSameName() {
-            Pod p = pod("metadata: {name: real, labels: {system/pod_name: spoofed}}");
+            Pod p = pod("metadata: {name: real, namespace: default, labels: {system/pod_name: spoofed}}");
             assertThat(p.labels().get(LabelKeys.POD_NAME)).contains("real");
         }
 
         @Test
-        void objectsWithoutNamespaceAreInDefault() {
-            assertThat(pod("metadata: {name: a}").namespace()).isEqualTo("default");
+        void namespacedObjectsWithoutNamespaceAreRefusedNotPutInDefault() {
+            assertThatThrownBy(() -> pod("metadata: {name: a}"))
+                    .hasMessage("Pod a: field metadata.namespace: expected the namespace of this Pod, found none");
+            assertThatThrownBy(() -> service("metadata: {name: a}\nspec: {ports: [{port: 80}]}"))
+                    .hasMessage("Service a: field metadata.namespace: expected the namespace of this Service, found none");
+            assertThatThrownBy(() -> slice("metadata: {name: a, labels: {kubernetes.io/service-name: db}}"))
+                    .hasMessage("EndpointSlice a: field metadata.namespace: expected the namespace of this EndpointSlice, found none");
+            assertThat(node("metadata: {name: n}").name()).isEqualTo("n");
+        }
+
+        @Test
+        void aServiceWithoutSpecIsRefused() {
+            assertThatThrownBy(() -> service("metadata: {name: a, namespace: shop}"))
+                    .hasMessage("Service shop/a: field spec: expected the service's spec (its ports, selector and clusterIP), found none");
+        }
+
+        @Test
+        void aBadPodIpIsRefusedEvenWhenPodIpsIsGood() {
+            assertThatThrownBy(() -> pod("metadata: {name: a, namespace: shop}\nstatus: {podIP: 10.1.0.300, podIPs: [{ip: 10.1.0.3}]}"))
+                    .hasMessage("Pod shop/a: field status.podIP: expected an IPv4 or IPv6 address, found '10.1.0.300'");
         }
     }
 
@@ -155,7 +173,7 @@ class KubeTranslatorTest {
         @Test
         void dualStackPodsKeepEveryPodIp() {
             Pod p = pod("""
-                    metadata: {name: a}
+                    metadata: {name: a, namespace: default}
                     status: {podIP: 10.1.0.5, podIPs: [{ip: 10.1.0.5}, {ip: "fd00:1::5"}]}
                     """);
             assertThat(p.ips()).containsExactly("10.1.0.5", "fd00:1::5");
@@ -164,7 +182,7 @@ class KubeTranslatorTest {
         @Test
         void podWithoutAnIpIsKeptWithNoAddressAndIsNotReady() {
             Pod p = pod("""
-                    metadata: {name: pending}
+                    metadata: {name: pending, namespace: default}
                     status: {phase: Pending}
                     """);
             assertThat(p.ips()).isEmpty();
@@ -176,7 +194,7 @@ class KubeTranslatorTest {
         @Test
         void hostNetworkPodsHaveTheirNodesAddresses() {
             Pod p = pod("""
-                    metadata: {name: agent}
+                    metadata: {name: agent, namespace: default}
                     spec: {hostNetwork: true, nodeName: worker-1}
                     status: {hostIP: 192.168.1.10, hostIPs: [{ip: 192.168.1.10}, {ip: "fd00::10"}]}
                     """);
@@ -187,32 +205,32 @@ class KubeTranslatorTest {
 
         @Test
         void hostIpsAreNotPodIpsForOrdinaryPods() {
-            assertThat(pod("metadata: {name: a}\nstatus: {hostIP: 192.168.1.10}").ips()).isEmpty();
+            assertThat(pod("metadata: {name: a, namespace: default}\nstatus: {hostIP: 192.168.1.10}").ips()).isEmpty();
         }
 
         @Test
         void theReadyConditionDecidesReadiness() {
             assertThat(pod("""
-                    metadata: {name: a}
+                    metadata: {name: a, namespace: default}
                     status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "False"}]}
                     """).ready()).isFalse();
             assertThat(pod("""
-                    metadata: {name: a}
+                    metadata: {name: a, namespace: default}
                     status: {phase: Running, podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
                     """).ready()).isTrue();
         }
 
         @Test
         void withoutAReadyConditionAPodWithAnIpThatIsRunningOrHasNoPhaseIsReady() {
-            assertThat(pod("metadata: {name: a}\nstatus: {podIP: 10.1.0.5}").ready()).isTrue();
-            assertThat(pod("metadata: {name: a}\nstatus: {podIP: 10.1.0.5, phase: Running}").ready()).isTrue();
-            assertThat(pod("metadata: {name: a}\nstatus: {podIP: 10.1.0.5, phase: Succeeded}").ready()).isFalse();
+            assertThat(pod("metadata: {name: a, namespace: default}\nstatus: {podIP: 10.1.0.5}").ready()).isTrue();
+            assertThat(pod("metadata: {name: a, namespace: default}\nstatus: {podIP: 10.1.0.5, phase: Running}").ready()).isTrue();
+            assertThat(pod("metadata: {name: a, namespace: default}\nstatus: {podIP: 10.1.0.5, phase: Succeeded}").ready()).isFalse();
         }
 
         @Test
         void terminatingPodsAreNotReady() {
             assertThat(pod("""
-                    metadata: {name: a, deletionTimestamp: "2024-01-01T00:00:00Z"}
+                    metadata: {name: a, namespace: default, deletionTimestamp: "2024-01-01T00:00:00Z"}
                     status: {podIP: 10.1.0.5, conditions: [{type: Ready, status: "True"}]}
                     """).ready()).isFalse();
         }
@@ -220,7 +238,7 @@ class KubeTranslatorTest {
         @Test
         void containerPortsOfAllContainersAndSidecars() {
             Pod p = pod("""
-                    metadata: {name: a}
+                    metadata: {name: a, namespace: default}
                     spec:
                       containers:
                       - {name: app, ports: [{name: http, containerPort: 8080}, {containerPort: 53, protocol: UDP}]}
@@ -242,7 +260,7 @@ class KubeTranslatorTest {
         @Test
         void clusterIpIsTheDefaultTypeAndTcpTheDefaultProtocol() {
             Service s = service("""
-                    metadata: {name: db}
+                    metadata: {name: db, namespace: default}
                     spec: {clusterIP: 10.96.0.10, selector: {app: db}, ports: [{port: 5432}]}
                     """);
             assertThat(s.type()).isEqualTo(ServiceType.ClusterIP);
@@ -254,7 +272,7 @@ class KubeTranslatorTest {
         @Test
         void dualStackServicesListEveryClusterIp() {
             Service s = service("""
-                    metadata: {name: db}
+                    metadata: {name: db, namespace: default}
                     spec: {clusterIP: 10.96.0.10, clusterIPs: [10.96.0.10, "fd00:96::10"], ports: [{port: 5432}]}
                     """);
             assertThat(s.clusterIps()).containsExactly("10.96.0.10", "fd00:96::10");
@@ -263,7 +281,7 @@ class KubeTranslatorTest {
         @Test
         void headlessServicesHaveNoClusterIp() {
             Service s = service("""
-                    metadata: {name: db}
+                    metadata: {name: db, namespace: default}
                     spec: {clusterIP: None, clusterIPs: [None], selector: {app: db}, ports: [{port: 5432}]}
                     """);
             assertThat(s.clusterIps()).isEmpty();
@@ -273,7 +291,7 @@ class KubeTranslatorTest {
         @Test
         void externalNameServicesHaveNoAddresses() {
             Service s = service("""
-                    metadata: {name: mail}
+                    metadata: {name: mail, namespace: default}
                     spec: {type: ExternalName, externalName: mail.example.com, clusterIP: 10.96.0.11}
                     """);
             assertThat(s.type()).isEqualTo(ServiceType.ExternalName);
@@ -283,14 +301,14 @@ class KubeTranslatorTest {
 
         @Test
         void emptySelectorMeansNoSelector() {
-            assertThat(service("metadata: {name: a}\nspec: {selector: {}}").selector()).isNull();
-            assertThat(service("metadata: {name: a}").selector()).isNull();
+            assertThat(service("metadata: {name: a, namespace: default}\nspec: {selector: {}}").selector()).isNull();
+            assertThat(service("metadata: {name: a, namespace: default}\nspec: {ports: [{port: 80}]}").selector()).isNull();
         }
 
         @Test
         void loadBalancersKeepIngressIpsNodePortsAndTrafficPolicy() {
             Service s = service("""
-                    metadata: {name: web}
+                    metadata: {name: web, namespace: default}
                     spec:
                       type: LoadBalancer
                       clusterIP: 10.96.0.20
@@ -310,7 +328,7 @@ class KubeTranslatorTest {
         @Test
         void noNodePortWhenLoadBalancerNodePortsAreNotAllocated() {
             Service s = service("""
-                    metadata: {name: web}
+                    metadata: {name: web, namespace: default}
                     spec: {type: LoadBalancer, allocateLoadBalancerNodePorts: false, ports: [{port: 443, nodePort: 31443}]}
                     """);
             assertThat(s.ports().get(0).nodePort()).isNull();
@@ -319,7 +337,7 @@ class KubeTranslatorTest {
         @Test
         void nodePortsOnlyMeanSomethingOnNodePortAndLoadBalancerServices() {
             Service s = service("""
-                    metadata: {name: web}
+                    metadata: {name: web, namespace: default}
                     spec: {type: ClusterIP, externalTrafficPolicy: Local, ports: [{port: 443, nodePort: 31443}]}
                     status: {loadBalancer: {ingress: [{ip: 203.0.113.7}]}}
                     """);
@@ -357,7 +375,7 @@ class KubeTranslatorTest {
         @Test
         void anUnnamedSlicePortHasTheEmptyKey() {
             SliceEndpoints s = slice("""
-                    metadata: {name: db-abc, labels: {kubernetes.io/service-name: db}}
+                    metadata: {name: db-abc, namespace: default, labels: {kubernetes.io/service-name: db}}
                     ports: [{port: 5432}]
                     endpoints: [{addresses: [10.1.0.9]}]
                     """);
@@ -366,7 +384,7 @@ class KubeTranslatorTest {
 
         @Test
         void aSliceWithoutItsServiceIsRejected() {
-            assertThatThrownBy(() -> slice("metadata: {name: orphan}"))
+            assertThatThrownBy(() -> slice("metadata: {name: orphan, namespace: default}"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("kubernetes.io/service-name");
         }
@@ -377,14 +395,14 @@ class KubeTranslatorTest {
         assertThatThrownBy(() -> service("metadata: {name: web, namespace: shop}\nspec: {ports: [{port: 0}]}"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Service shop/web: field spec.ports[0].port: expected a port in 1..65535, found 0");
-        assertThatThrownBy(() -> pod("metadata: {name: a}\nstatus: {podIP: 10.1.0.300x}"))
+        assertThatThrownBy(() -> pod("metadata: {name: a, namespace: default}\nstatus: {podIP: 10.1.0.300x}"))
                 .isInstanceOf(KubeTranslator.Rejected.class)
                 .hasMessageContaining("status.podIP").hasMessageContaining("expected an IPv4 or IPv6 address");
-        assertThatThrownBy(() -> service("metadata: {name: a}\nspec: {type: Ingress}"))
+        assertThatThrownBy(() -> service("metadata: {name: a, namespace: default}\nspec: {type: Ingress}"))
                 .hasMessageContaining("spec.type").hasMessageContaining("expected one of ClusterIP, NodePort, LoadBalancer, ExternalName");
-        assertThatThrownBy(() -> service("metadata: {name: a}\nspec: {ports: [{port: 80, protocol: ICMP}]}"))
+        assertThatThrownBy(() -> service("metadata: {name: a, namespace: default}\nspec: {ports: [{port: 80, protocol: ICMP}]}"))
                 .hasMessageContaining("spec.ports[0].protocol").hasMessageContaining("expected TCP, UDP or SCTP");
-        assertThatThrownBy(() -> service("metadata: {name: a}\nspec: {ports: [{name: a, port: 80}, {port: 81}]}"))
+        assertThatThrownBy(() -> service("metadata: {name: a, namespace: default}\nspec: {ports: [{name: a, port: 80}, {port: 81}]}"))
                 .hasMessageContaining("spec.ports[1].name").hasMessageContaining("multi-port");
         assertThatThrownBy(() -> pod("metadata: {namespace: x}"))
                 .hasMessageContaining("metadata.name");

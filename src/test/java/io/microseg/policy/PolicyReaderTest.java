@@ -236,10 +236,21 @@ class PolicyReaderTest {
                 "id        | web/db                      | spec.policies[0].id         | expected a policy id without '/' or spaces, found \"web/db\"",
         })
         void a_policy_field_names_the_policy_the_field_and_what_was_expected(String field, String yaml, String errorField, String expected) {
-            Path file = write("prod.yaml", workspaceWithPolicy(field, yaml));
+            String text = workspaceWithPolicy(field, yaml);
+            Path file = write("prod.yaml", text);
 
             String id = field.equals("id") ? yaml : "web-db";
-            assertError(readFails(), file, 1, "Policy prod/" + id, errorField, expected);
+            assertError(readFails(), file, lineOf(text, field), "Policy prod/" + id, errorField, expected);
+        }
+
+        /** The line of the policy's field, or of the policy (line 7) when the field is not there. */
+        private static int lineOf(String yaml, String field) {
+            String[] lines = yaml.split("\n");
+            for (int i = 0; i < lines.length; i++) {
+                String l = lines[i].trim();
+                if (l.startsWith(field + ":") || l.startsWith("- " + field + ":")) return i + 1;
+            }
+            return 7;
         }
 
         @Test
@@ -256,7 +267,7 @@ class PolicyReaderTest {
                         - {id: p3, consumer: "environment production", provider: "*", ports: [ANY], action: ALLOW}
                     """);
 
-            assertError(readFails(), file, 1, "Policy prod/p3", "spec.policies[2].consumer",
+            assertError(readFails(), file, 9, "Policy prod/p3", "spec.policies[2].consumer",
                     "at position 13 of \"environment production\": expected an operator (=, !=, contains, starts with, in subnet)");
         }
 
@@ -269,18 +280,18 @@ class PolicyReaderTest {
                     spec: {scope: "address in subnet 10.0.0.0/33"}
                     """);
 
-            assertError(readFails(), file, 1, "Workspace prod", "spec.scope",
+            assertError(readFails(), file, 4, "Workspace prod", "spec.scope",
                     "at position 19 of \"address in subnet 10.0.0.0/33\": expected a CIDR such as 10.0.0.0/8");
         }
 
         @Test
-        void the_line_is_where_the_document_starts() {
+        void the_line_is_where_the_field_is_written() {
             String good = workspaceWithPolicy();
             String bad = workspaceWithPolicy("action", "MAYBE").replace("name: prod", "name: dev");
             Path file = write("prod.yaml", good + "---\n" + bad);
             int badStarts = good.split("\n").length + 2; // after the good document and the "---"
 
-            assertError(readFails(), file, badStarts, "Policy dev/web-db", "spec.policies[0].action",
+            assertError(readFails(), file, badStarts + 10, "Policy dev/web-db", "spec.policies[0].action",
                     "expected ALLOW or DENY, found \"MAYBE\"");
         }
 
@@ -293,7 +304,7 @@ class PolicyReaderTest {
                     spec: {policies: []}
                     """);
 
-            assertError(readFails(), file, 1, "Workspace prod", "spec.scope",
+            assertError(readFails(), file, 4, "Workspace prod", "spec.scope",
                     "expected a query in quotes such as \"environment = production\" (\"*\" for everything)");
         }
 
@@ -333,24 +344,24 @@ class PolicyReaderTest {
         void a_kind_spelled_wrong() {
             Path file = write("prod.yaml", workspaceWithPolicy().replace("kind: Workspace", "kind: workspace"));
 
-            assertError(readFails(), file, 1, "workspace prod", "kind",
+            assertError(readFails(), file, 2, "workspace prod", "kind",
                     "expected apiVersion microseg.io/v1 and kind Workspace, found apiVersion microseg.io/v1 and kind workspace");
         }
 
         @Test
         void a_missing_or_empty_name() {
             Path file = write("prod.yaml", workspaceWithPolicy().replace("metadata: {name: prod}", "metadata: {}"));
-            assertError(readFails(), file, 1, "Workspace <unnamed>", "metadata.name", "expected a workspace name");
+            assertError(readFails(), file, 3, "Workspace <unnamed>", "metadata.name", "expected a workspace name");
 
             write("prod.yaml", workspaceWithPolicy().replace("metadata: {name: prod}", "metadata: {name: \"\"}"));
-            assertError(readFails(), file, 1, "Workspace <unnamed>", "metadata.name", "expected a workspace name");
+            assertError(readFails(), file, 3, "Workspace <unnamed>", "metadata.name", "expected a workspace name");
         }
 
         @Test
         void a_name_with_a_slash_would_make_policy_ids_ambiguous() {
             Path file = write("prod.yaml", workspaceWithPolicy().replace("name: prod", "name: team/prod"));
 
-            assertError(readFails(), file, 1, "Workspace team/prod", "metadata.name",
+            assertError(readFails(), file, 3, "Workspace team/prod", "metadata.name",
                     "expected a workspace name without '/' or spaces, found \"team/prod\"");
         }
 
@@ -358,7 +369,7 @@ class PolicyReaderTest {
         void a_policy_without_an_id_is_named_by_its_workspace() {
             Path file = write("prod.yaml", workspaceWithPolicy("id", null));
 
-            assertError(readFails(), file, 1, "Workspace prod", "spec.policies[0].id", "expected a policy id");
+            assertError(readFails(), file, 7, "Workspace prod", "spec.policies[0].id", "expected a policy id");
         }
 
         @Test
@@ -375,7 +386,7 @@ class PolicyReaderTest {
                         - {id: dns, consumer: "*", provider: "app = dns", ports: ["TCP 53"], action: ALLOW}
                     """);
 
-            assertError(readFails(), file, 1, "Policy prod/dns", "spec.policies[2].id",
+            assertError(readFails(), file, 9, "Policy prod/dns", "spec.policies[2].id",
                     "expected a policy id used once in the workspace, found dns also at spec.policies[0].id");
         }
 
@@ -391,7 +402,7 @@ class PolicyReaderTest {
             Path first = write("a.yaml", workspaceWithPolicy());
             Path second = write("b.yaml", "# the same again\n" + workspaceWithPolicy());
 
-            assertError(readFails(), second, 2, "Workspace prod", "metadata.name",
+            assertError(readFails(), second, 4, "Workspace prod", "metadata.name",
                     "expected a workspace name used only once, found prod also in " + first + ":1");
         }
 
@@ -399,7 +410,7 @@ class PolicyReaderTest {
         void an_unknown_field_under_spec() {
             Path file = write("prod.yaml", workspaceWithPolicy().replace("policies:", "polices:"));
 
-            assertError(readFails(), file, 1, "Workspace prod", "spec.polices",
+            assertError(readFails(), file, 6, "Workspace prod", "spec.polices",
                     "expected only scope, catchAll and policies, found unknown field polices (did you mean policies?)");
         }
 
@@ -407,7 +418,7 @@ class PolicyReaderTest {
         void an_unknown_field_under_catch_all() {
             Path file = write("prod.yaml", workspaceWithPolicy().replace("  policies:", "  catchAll: {ingres: DENY}\n  policies:"));
 
-            assertError(readFails(), file, 1, "Workspace prod", "spec.catchAll.ingres",
+            assertError(readFails(), file, 6, "Workspace prod", "spec.catchAll.ingres",
                     "expected only ingress and egress, found unknown field ingres (did you mean ingress?)");
         }
 
@@ -415,7 +426,7 @@ class PolicyReaderTest {
         void an_unknown_catch_all_action() {
             Path file = write("prod.yaml", workspaceWithPolicy().replace("  policies:", "  catchAll: {egress: DROP}\n  policies:"));
 
-            assertError(readFails(), file, 1, "Workspace prod", "spec.catchAll.egress", "expected ALLOW or DENY, found \"DROP\"");
+            assertError(readFails(), file, 6, "Workspace prod", "spec.catchAll.egress", "expected ALLOW or DENY, found \"DROP\"");
         }
 
         @Test
@@ -427,7 +438,7 @@ class PolicyReaderTest {
                     spec: {scope: "*", policies: {id: x}}
                     """);
 
-            assertError(readFails(), file, 1, "Workspace prod", "spec.policies", "expected a list of policies, found a mapping");
+            assertError(readFails(), file, 4, "Workspace prod", "spec.policies", "expected a list of policies, found a mapping");
         }
     }
 }

@@ -36,7 +36,7 @@ class SlowConsumerTest {
     @Test
     void aClientThatStopsReadingIsDisconnectedWhileAnotherKeepsReceivingDeltasPromptly() throws Exception {
         MicrosegConfig.Server settings = TestServer.settings()
-                .withSlowConsumer(new MicrosegConfig.SlowConsumer(1_000_000, Duration.ofSeconds(4)));
+                .withSlowConsumer(new MicrosegConfig.SlowConsumer(1_000_000, Duration.ofSeconds(10)));
         try (TestServer t = new TestServer(dir, settings)) {
             manyPodsOnNode1(t, "production");
             t.start();
@@ -45,6 +45,7 @@ class SlowConsumerTest {
                 assertThat(snapshot.get("rules").size()).isGreaterThan(4 * PODS);
                 Socket stuck = neverReading(t);
                 Await.until("both streams open", () -> t.server.metrics().connected.get() == 2);
+                Await.until("the server waiting for the stuck client to read", () -> t.server.metrics().waitingForRoom.get() == 1);
                 long stuckSince = System.nanoTime();
 
                 List<Long> latencies = new ArrayList<>();
@@ -66,9 +67,10 @@ class SlowConsumerTest {
                 assertThat(latencies).allMatch(ms -> ms < 1_000);
                 assertThat(connectedAtDelta).as("deltas went out while the stuck client was connected").startsWith(2, 2);
 
-                Await.until("the stuck client counted as a slow consumer", Duration.ofSeconds(10),
+                Await.until("the stuck client counted as a slow consumer", Duration.ofSeconds(20),
                         () -> t.server.metrics().slowConsumers.count() == 1);
                 Await.until("only the fast client connected", () -> t.server.metrics().connected.get() == 1);
+                assertThat(t.server.metrics().waitingForRoom.get()).isZero();
                 assertThat(closedByServer(stuck)).isTrue();
                 stuck.close();
                 assertThat(t.get("/metrics", null).body()).contains("microseg_feed_slow_consumer_disconnects_total 1.0");
@@ -89,7 +91,8 @@ class SlowConsumerTest {
             t.start();
             try (Socket stuck = neverReading(t)) {
                 Await.until("the stream open", () -> t.server.metrics().connected.get() == 1);
-                Thread.sleep(500); // let the snapshot fill the socket
+                // The snapshot (megabytes) fills the socket: from then on the server holds what it cannot write.
+                Await.until("the server waiting for the client to read", () -> t.server.metrics().waitingForRoom.get() == 1);
                 assertThat(t.server.metrics().slowConsumers.count()).isZero();
                 manyPodsOnNode1(t, "development"); // thousands of rules removed: more than the bound waits
                 Await.until("closed for the bound, long before the grace period", Duration.ofSeconds(15),

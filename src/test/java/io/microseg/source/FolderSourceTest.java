@@ -365,12 +365,18 @@ class FolderSourceTest {
     @Test
     void nothingIsDeliveredAfterClose() {
         source.watchPolicies(policies).start();
-        source.close();
-        changes.clear();
-        write(policies.resolve("extra.yaml"), workspace("extra", "x"));
-        // The watcher thread is gone, so nothing can arrive; close() is idempotent.
-        source.close();
-        assertThat(changes).isEmpty();
+        // A second source on the same folder, left open: once it has the edit, the closed one would have had it too.
+        List<Change> witnessed = new CopyOnWriteArrayList<>();
+        try (FolderSource witness = new FolderSource(witnessed::add)) {
+            witness.watchPolicies(policies).start();
+            source.close();
+            changes.clear();
+            write(policies.resolve("extra.yaml"), workspace("extra", "x"));
+            Await.until("the open source delivering the edit", () -> witnessed.stream()
+                    .anyMatch(c -> c instanceof Change.Workspaces w && w.workspaces().stream().anyMatch(x -> x.name().equals("extra"))));
+            source.close(); // idempotent
+            assertThat(changes).isEmpty();
+        }
     }
 
     // ---- helpers ----

@@ -331,11 +331,20 @@ class KubernetesSourceTest {
     void closedSourceEmitsNothing() throws Exception {
         start(false);
         changes.next(Change.Replace.class);
-        source.close();
-        int mark = changes.mark();
-        node("n1", "10.0.0.11");
-        Thread.sleep(300);
-        assertThat(changes.since(mark)).isEmpty();
+        // A second source on the same cluster, left open: once it has the new node, the closed one would have had it too.
+        Recorder witnessed = new Recorder();
+        KubernetesSource witness = new KubernetesSource(CLUSTER, client, witnessed, false);
+        try {
+            witness.start();
+            witness.synced().get(10, TimeUnit.SECONDS);
+            source.close();
+            int mark = changes.mark();
+            node("n1", "10.0.0.11");
+            witnessed.next(Change.Put.class, c -> puts(c, "node/c1/n1"));
+            assertThat(changes.since(mark)).isEmpty();
+        } finally {
+            witness.close();
+        }
     }
 
     // ---- workspaces
