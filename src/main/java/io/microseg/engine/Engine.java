@@ -1,12 +1,17 @@
 package io.microseg.engine;
 
 import io.microseg.compile.RuleBase;
+import org.kie.api.event.rule.AfterMatchFiredEvent;
+import org.kie.api.event.rule.AgendaEventListener;
+import org.kie.api.event.rule.BeforeMatchFiredEvent;
+import org.kie.api.event.rule.DefaultAgendaEventListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,6 +51,25 @@ public final class Engine implements AutoCloseable {
     /** When the engine thread took the first task of the batch it is working on (System.nanoTime). */
     private long batchStart;
     private final SourceState state = new SourceState();
+    /** Whether the engine thread is working on a batch (not waiting for one). */
+    private volatile boolean working;
+    /** When the engine last made progress (System.nanoTime): took a batch, or began or finished a rule's consequence. */
+    private volatile long progressAt;
+    /** The rule whose consequence is running; null outside consequences. */
+    private volatile String firing;
+    private final AgendaEventListener progress = new DefaultAgendaEventListener() {
+        @Override
+        public void beforeMatchFired(BeforeMatchFiredEvent event) {
+            firing = event.getMatch().getRule().getName();
+            progressAt = System.nanoTime();
+        }
+
+        @Override
+        public void afterMatchFired(AfterMatchFiredEvent event) {
+            firing = null;
+            progressAt = System.nanoTime();
+        }
+    };
     private IncrementalCompiler compiler;
     private final Thread thread;
     private volatile long version;
@@ -61,7 +85,7 @@ public final class Engine implements AutoCloseable {
      */
     public Engine(RuleBase rules, long startVersion) {
         this.version = startVersion;
-        this.compiler = new IncrementalCompiler(rules);
+        this.compiler = new IncrementalCompiler(rules, progress);
         this.thread = new Thread(this::run, "microseg-engine");
         thread.setDaemon(true);
     }
@@ -129,12 +153,35 @@ public final class Engine implements AutoCloseable {
         return version;
     }
 
+    /**
+     * What the engine thread is doing: {@code running} is how long it has worked since it last made
+     * progress (took its batch, began or finished a rule's consequence), {@code rule} the rule whose
+     * consequence runs now, null when none does (the engine is then evaluating conditions, projecting
+     * facts or assembling the change set).
+     */
+    public record Busy(Duration running, String rule) {}
+
+    /** What the engine thread is working on now; empty while it waits for changes. Safe from any thread. */
+    public Optional<Busy> busy() {
+        if (!working) return Optional.empty();
+        long since = progressAt;
+        String rule = firing;
+        return Optional.of(new Busy(Duration.ofNanos(Math.max(0, System.nanoTime() - since)), rule));
+    }
+
+    /** Where the engine thread is now, for a report of a stall. */
+    StackTraceElement[] stackTrace() {
+        return thread.getStackTrace();
+    }
+
     private void run() {
         List<Task> batch = new ArrayList<>();
         while (true) {
             try {
                 batch.add(queue.take());
                 batchStart = System.nanoTime();
+                progressAt = batchStart;
+                working = true;
                 queue.drainTo(batch, MAX_BATCH - 1);
                 boolean changed = false;
                 for (Task t : batch) {
@@ -171,6 +218,8 @@ public final class Engine implements AutoCloseable {
                 batch.stream().filter(t -> t instanceof ReadInputs).forEach(t -> ((ReadInputs) t).result().completeExceptionally(e));
             } finally {
                 batch.clear();
+                working = false;
+                firing = null;
             }
         }
     }
@@ -193,7 +242,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private long reload(RuleBase rules) {
-        IncrementalCompiler next = new IncrementalCompiler(rules);
+        IncrementalCompiler next = new IncrementalCompiler(rules, progress);
         next.apply(state.everything(), state::everything, version);
         ChangeSet diff = CompilationDiff.between(compiler.compilation(), next.compilation(), version + 1);
         IncrementalCompiler old = compiler;

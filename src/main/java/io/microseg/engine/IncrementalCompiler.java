@@ -10,6 +10,7 @@ import io.microseg.facts.FirewallRule;
 import io.microseg.facts.GroupRule;
 import io.microseg.facts.SetMember;
 import io.microseg.facts.Warning;
+import org.kie.api.event.rule.AgendaEventListener;
 import org.kie.api.event.rule.ObjectDeletedEvent;
 import org.kie.api.event.rule.ObjectInsertedEvent;
 import org.kie.api.event.rule.ObjectUpdatedEvent;
@@ -41,6 +42,7 @@ import java.util.function.Supplier;
 final class IncrementalCompiler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IncrementalCompiler.class);
     private final RuleBase rules;
+    private final AgendaEventListener progress;
     private KieSession session;
     private AppliedToGroups groups;
     private FactStore inputs;
@@ -61,13 +63,16 @@ final class IncrementalCompiler implements AutoCloseable {
     /** Derived facts inserted (true) and deleted (false) during the last firing, in order. */
     private final List<Map.Entry<Boolean, Object>> events = new ArrayList<>();
 
-    IncrementalCompiler(RuleBase rules) {
+    /** @param progress told when each consequence begins and ends (how the engine tells a stall from work) */
+    IncrementalCompiler(RuleBase rules, AgendaEventListener progress) {
         this.rules = rules;
+        this.progress = progress;
         startSession();
     }
 
     private void startSession() {
         session = rules.newSession();
+        session.addEventListener(progress);
         groups = new AppliedToGroups((rule, added) -> events.add(Map.entry(added, rule)));
         QuerySets querySets = new QuerySets((member, added) -> events.add(Map.entry(added, member)));
         inputs = new FactStore(session, (fact, present) -> {

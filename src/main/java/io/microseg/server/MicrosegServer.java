@@ -16,6 +16,7 @@ import io.microseg.compile.Justification;
 import io.microseg.compile.RuleBase;
 import io.microseg.config.MicrosegConfig;
 import io.microseg.engine.Engine;
+import io.microseg.engine.StallWatch;
 import io.microseg.feed.AgentEvent;
 import io.microseg.feed.FeedStore;
 import io.microseg.source.Sources;
@@ -49,7 +50,7 @@ import java.util.stream.Collectors;
  * {@code microseg serve}: the engine on the configured sources, the per-agent feed, and the HTTP API.
  *
  * <pre>
- * GET /healthz                                   200 while the engine thread runs
+ * GET /healthz                                   200 while the engine thread runs and is not stalled (rules.stallAfter)
  * GET /readyz                                    200 once the first compile is done, 503 before
  * GET /metrics                                   Prometheus text
  * GET /v1/nodes/{cluster}/{node}/rules           {"version","rules","sets"} of agent node/{cluster}/{node}
@@ -84,6 +85,7 @@ public final class MicrosegServer implements AutoCloseable {
     private final Credentials credentials;
     private final ServerMetrics metrics = new ServerMetrics();
     private final Engine engine;
+    private final StallWatch stalls;
     private final Sources sources;
     private final FeedStore feed = new FeedStore(HISTORY_PER_AGENT);
     private final FeedPump pump;
@@ -132,6 +134,7 @@ public final class MicrosegServer implements AutoCloseable {
         }
         this.credentials = Credentials.of(settings.auth());
         this.engine = new Engine(rules, ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant()));
+        this.stalls = new StallWatch(engine, config.rules().stallAfter(), s -> metrics.engineStalled());
         this.sources = new Sources(config, engine::submit, Duration.ofSeconds(30));
         this.pump = new FeedPump(feed, metrics);
         this.reads = new CompiledReads(engine);
@@ -204,6 +207,7 @@ public final class MicrosegServer implements AutoCloseable {
     /** Starts the engine and the sources; returns the version of the first compile once the feed serves it. */
     public long start() {
         engine.start();
+        stalls.start();
         sources.start();
         engine.sync().join();
         pump.initialize(engine.snapshot());
@@ -255,6 +259,7 @@ public final class MicrosegServer implements AutoCloseable {
             LOG.warn("the HTTP server did not close cleanly: {}", e.toString());
         }
         if (reloader != null) reloader.close();
+        stalls.close();
         sources.close();
         engine.close();
     }
@@ -264,8 +269,22 @@ public final class MicrosegServer implements AutoCloseable {
     private Router router() {
         Router router = Router.router(vertx);
         router.get("/healthz").handler(ctx -> {
-            boolean up = engine.isRunning();
-            json(ctx, up ? 200 : 503, Map.of("status", up ? "ok" : "engine stopped"));
+            if (!engine.isRunning()) {
+                json(ctx, 503, Map.of("status", "engine stopped"));
+                return;
+            }
+            var stall = stalls.current();
+            if (stall.isEmpty()) {
+                json(ctx, 200, Map.of("status", "ok"));
+                return;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("status", "engine stalled");
+            m.put("stalledMillis", stall.get().running().toMillis());
+            m.put("rule", stall.get().rule());
+            m.put("where", stall.get().where());
+            m.put("stallAfterMillis", stalls.stallAfter().toMillis());
+            json(ctx, 503, m);
         });
         router.get("/readyz").handler(ctx -> {
             if (ready) json(ctx, 200, Map.of("status", "ready", "epoch", epoch, "version", feed.version()));

@@ -71,7 +71,7 @@ class WorkbenchEndpointsTest {
     }
 
     @Test
-    void aBrokenDrlEditIsRefusedAtItsLineAndAGoodOneReachesTheAgentsAsADelta() {
+    void aBrokenDrlEditIsRefusedAtItsLineAndARuleRemovedByNameReachesTheAgentsAsADelta() {
         int line = TestFiles.lineOf(rules.resolve("services.drl"), "$g : ServiceGrant(hasNodePort, !preservesClientIp, action == Action.ALLOW)");
         String original = TestFiles.read(rules.resolve("services.drl"));
         assertThat(ruleNames(t.get("/v1/nodes/demo/node-1/rules", NODE_1).json())).as("node-1 has a rule of it first").contains(NODES_RULE);
@@ -87,7 +87,12 @@ class WorkbenchEndpointsTest {
 
             TestFiles.write(rules.resolve("services.drl"), original.substring(0, original.indexOf("rule \"" + NODES_RULE + "\""))
                     + original.substring(original.indexOf("\nend", original.indexOf("rule \"" + NODES_RULE + "\"")) + 4));
-            TestServer.Response applied = t.post("/v1/rules/reload", OPERATOR);
+            // a rule set without a rule the running one has is only applied when the rule's removal is asked for
+            TestServer.Response drops = t.post("/v1/rules/reload", OPERATOR);
+            assertThat(drops.status()).as(drops.body()).isEqualTo(409);
+            assertThat(drops.json().get("reason").asText()).isEqualTo("drops_rules");
+            assertThat(drops.json().get("dropped").get(0).asText()).isEqualTo(NODES_RULE);
+            TestServer.Response applied = t.post("/v1/rules/reload", OPERATOR, "{\"remove\": [\"" + NODES_RULE + "\"]}");
             assertThat(applied.status()).as(applied.body()).isEqualTo(200);
             assertThat(applied.json().get("version").asLong()).isGreaterThan(v0);
 
