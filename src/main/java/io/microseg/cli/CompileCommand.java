@@ -20,13 +20,17 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "json (the contract for tools) or table (for people). Default: ${DEFAULT-VALUE}.")
     Format format;
 
-    @Option(names = "--workload", paramLabel = "ID", description = "Only this workload's rules, e.g. pod/demo/prod/web-0, node/demo/node-1, host/backup.")
+    @Option(names = "--workload", paramLabel = "ID", description = "Only this workload's rules, the sets they use and the warnings that concern it, e.g. pod/demo/prod/web-0, node/demo/node-1, host/backup.")
     String workload;
 
     @Override
     public Integer call() {
-        Compilation c = input.compile().compilation();
-        if (workload != null) c = c.only(workload);
+        InputOptions.Compiled compiled = input.compile();
+        Compilation c = compiled.compilation();
+        if (workload != null) {
+            compiled.requireWorkload(workload);
+            c = c.only(workload);
+        }
         System.out.print(format == Format.json ? CompilationJson.write(c) + "\n" : CompilationTable.write(c));
         return 0;
     }

@@ -33,6 +33,7 @@ final class ExplainCommand implements Callable<Integer> {
             System.out.print(WorkloadExplanation.explainRule(c.compilation(), c.workspaces(), target.rule));
             return 0;
         }
+        c.requireWorkload(target.workload);
         System.out.print(WorkloadExplanation.explain(c.compilation(), c.workspaces(), target.workload));
         System.out.print(WorkloadExplanation.warnings(c.compilation(), target.workload));
         return 0;

@@ -5,6 +5,8 @@ import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
 import io.microseg.explain.ClusterSafety;
 import io.microseg.facts.Warning;
+import io.microseg.input.InputException;
+import io.microseg.input.Wording;
 import io.microseg.inventory.Inventory;
 import io.microseg.inventory.InventoryReader;
 import io.microseg.policy.PolicyReader;
@@ -29,7 +31,26 @@ final class InputOptions {
      * The inputs, compiled offline with the rules packaged in the jar, with the cluster-safety warnings
      * and a warning for each inventory file with kinds that were skipped.
      */
-    record Compiled(Compilation compilation, Inventory inventory, List<Workspace> workspaces) {}
+    record Compiled(Compilation compilation, Inventory inventory, List<Workspace> workspaces) {
+        /**
+         * Refuses a {@code --workload} the inventory does not have: a typo would otherwise print an empty
+         * answer that reads like "no rules".
+         */
+        void requireWorkload(String id) {
+            List<String> ids = new ArrayList<>();
+            inventory.hosts().forEach(h -> ids.add(h.id()));
+            inventory.nodes().forEach(n -> ids.add(n.id()));
+            inventory.pods().forEach(p -> ids.add(p.id()));
+            if (ids.contains(id)) return;
+            String name = id.substring(id.lastIndexOf('/') + 1);
+            String closest = Wording.closest(id, ids);
+            List<String> similar = closest != null ? List.of(closest)
+                    : ids.stream().filter(i -> !name.isEmpty() && i.endsWith("/" + name)).sorted().limit(3).toList();
+            throw new InputException("--workload", 0, null, null, "expected a workload of the inventory (pod/<cluster>/<namespace>/<name>,"
+                    + " node/<cluster>/<name> or host/<name>), found no " + id
+                    + (similar.isEmpty() ? "" : " (did you mean " + Wording.listed(similar) + "?)"));
+        }
+    }
 
     Compiled compile() {
         List<Warning> skipped = new ArrayList<>();

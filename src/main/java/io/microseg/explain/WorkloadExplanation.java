@@ -88,12 +88,7 @@ public final class WorkloadExplanation {
      * policies that have rules on it. Empty text when there are none.
      */
     public static String warnings(Compilation compilation, String workload) {
-        java.util.Set<String> policies = compilation.rulesOf(workload).stream()
-                .filter(r -> r.rank() != io.microseg.policy.Rank.CATCHALL).map(CompiledRule::policy)
-                .collect(Collectors.toSet());
-        java.util.regex.Pattern named = java.util.regex.Pattern.compile("(^|[\\s(,])" + java.util.regex.Pattern.quote(workload) + "($|[\\s),:;])");
-        List<io.microseg.facts.Warning> mine = compilation.warnings().stream()
-                .filter(w -> policies.contains(w.policy()) || named.matcher(w.message()).find()).toList();
+        List<io.microseg.facts.Warning> mine = compilation.warningsOf(workload);
         if (mine.isEmpty()) return "";
         StringBuilder out = new StringBuilder("\n  warnings:\n");
         for (io.microseg.facts.Warning w : mine) out.append("    ").append(w.policy()).append(": ").append(w.message()).append('\n');
