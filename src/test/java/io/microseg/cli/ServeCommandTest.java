@@ -1,6 +1,7 @@
 package io.microseg.cli;
 
 import io.microseg.testing.Await;
+import io.microseg.testing.LogCapture;
 import io.microseg.testing.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +66,8 @@ class ServeCommandTest {
         assertThat(other.err()).contains("the rules file " + rules.resolve("sets.drl").toRealPath() + " may be written by others (mode 0646)");
 
         Files.setPosixFilePermissions(rules, PosixFilePermissions.fromString("rwxrwxrwx"));
+        // with the folder allowed, its content is still checked: DRL that runs a program is refused at start too
+        TestFiles.write(rules.resolve("evil.drl"), "package rules;\nimport java.io.File;\n");
         ServeCommand serve = new ServeCommand();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         serve.out = new PrintStream(out, true, StandardCharsets.UTF_8);
@@ -72,15 +75,20 @@ class ServeCommandTest {
         java.io.StringWriter errors = new java.io.StringWriter();
         Thread running = new Thread(() -> exit.set(new CommandLine(serve).setErr(new java.io.PrintWriter(errors, true)).execute("--listen", "127.0.0.1:0", "--insecure-no-auth",
                 "--rules", rules.toString(), "--allow-shared-rules-folder")));
-        running.start();
-        try {
-            Await.until("serving", Duration.ofSeconds(120), () -> {
-                if (exit.get() >= 0) throw new AssertionError("serve ended with " + exit.get() + ": " + errors + out.toString(StandardCharsets.UTF_8));
-                return out.toString(StandardCharsets.UTF_8).contains("ready at version");
-            });
-        } finally {
-            serve.stop.countDown();
-            running.join(20_000);
+        try (LogCapture err = new LogCapture()) {
+            running.start();
+            try {
+                Await.until("serving", Duration.ofSeconds(120), () -> {
+                    if (exit.get() >= 0) throw new AssertionError("serve ended with " + exit.get() + ": " + errors + out.toString(StandardCharsets.UTF_8));
+                    return out.toString(StandardCharsets.UTF_8).contains("ready at version");
+                });
+            } finally {
+                serve.stop.countDown();
+                running.join(20_000);
+            }
+            assertThat(err.text()).contains("DRL refused: rules/evil.drl:2:8: import java.io.File is refused: it reads and writes files")
+                    .contains("1 refusal(s) by the code check in " + rules + ": serving the rules packaged in the jar until " + rules
+                            + " holds a complete rule set");
         }
         assertThat(exit.get()).isZero();
     }
