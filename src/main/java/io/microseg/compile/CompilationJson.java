@@ -1,5 +1,6 @@
 package io.microseg.compile;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -33,8 +34,8 @@ public final class CompilationJson {
 
     /** Writes the JSON to {@code out} (not closed) as it is produced, rather than as one string. */
     public static void write(Compilation c, Writer out) {
-        try {
-            JSON.writer().without(SerializationFeature.CLOSE_CLOSEABLE).writeValue(out, root(c));
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
+            JSON.writeValue(g, root(c));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
