@@ -313,6 +313,7 @@ public final class KubectlDump {
         ObjectNode spec = NODES.objectNode();
         if (s.type() == ServiceType.ExternalName) {
             spec.put("externalName", s.name() + ".db.example.com");
+            spec.set("ports", ports(s));
             spec.put("sessionAffinity", "None").put("type", "ExternalName");
             return obj("apiVersion", "v1", "kind", "Service", "metadata", meta, "spec", spec, "status", obj("loadBalancer", obj()));
         }
@@ -327,6 +328,19 @@ public final class KubectlDump {
         spec.put("internalTrafficPolicy", "Cluster");
         spec.set("ipFamilies", arr("IPv4"));
         spec.put("ipFamilyPolicy", "SingleStack");
+        spec.set("ports", ports(s));
+        if (s.selector() != null) spec.set("selector", stringMap(s.selector()));
+        spec.put("sessionAffinity", "None").put("type", s.type().name());
+        ObjectNode lb = NODES.objectNode();
+        if (!s.loadBalancerIps().isEmpty()) {
+            ArrayNode ingress = NODES.arrayNode();
+            s.loadBalancerIps().forEach(ip -> ingress.add(obj("ip", ip, "ipMode", "VIP")));
+            lb.set("ingress", ingress);
+        }
+        return obj("apiVersion", "v1", "kind", "Service", "metadata", meta, "spec", spec, "status", obj("loadBalancer", lb));
+    }
+
+    private static ArrayNode ports(Service s) {
         ArrayNode ports = NODES.arrayNode();
         for (ServicePort sp : s.ports()) {
             ObjectNode port = NODES.objectNode();
@@ -337,16 +351,7 @@ public final class KubectlDump {
             else port.put("targetPort", sp.targetPort().number());
             ports.add(port);
         }
-        spec.set("ports", ports);
-        if (s.selector() != null) spec.set("selector", stringMap(s.selector()));
-        spec.put("sessionAffinity", "None").put("type", s.type().name());
-        ObjectNode lb = NODES.objectNode();
-        if (!s.loadBalancerIps().isEmpty()) {
-            ArrayNode ingress = NODES.arrayNode();
-            s.loadBalancerIps().forEach(ip -> ingress.add(obj("ip", ip, "ipMode", "VIP")));
-            lb.set("ingress", ingress);
-        }
-        return obj("apiVersion", "v1", "kind", "Service", "metadata", meta, "spec", spec, "status", obj("loadBalancer", lb));
+        return ports;
     }
 
     /**

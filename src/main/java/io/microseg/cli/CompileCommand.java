@@ -7,6 +7,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
 @Command(name = "compile", mixinStandardHelpOptions = true,
@@ -31,7 +37,19 @@ final class CompileCommand implements Callable<Integer> {
             compiled.requireWorkload(workload);
             c = c.only(workload);
         }
-        System.out.print(format == Format.json ? CompilationJson.write(c) + "\n" : CompilationTable.write(c));
+        // Streamed: the table of a large cluster, peers expanded, is hundreds of megabytes.
+        Writer out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
+        try {
+            if (format == Format.json) {
+                CompilationJson.write(c, out);
+                out.write('\n');
+            } else {
+                CompilationTable.write(c, out);
+            }
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return 0;
     }
 }

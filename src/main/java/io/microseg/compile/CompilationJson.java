@@ -1,10 +1,14 @@
 package io.microseg.compile;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.microseg.facts.Warning;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,15 +25,28 @@ public final class CompilationJson {
     private CompilationJson() {}
 
     public static String write(Compilation c) {
+        try {
+            return JSON.writeValueAsString(root(c));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes the JSON to {@code out} (not closed) as it is produced, rather than as one string. */
+    public static void write(Compilation c, Writer out) {
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
+            JSON.writeValue(g, root(c));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, Object> root(Compilation c) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("rules", c.rules().stream().map(CompilationJson::rule).toList());
         root.put("sets", c.sets().stream().map(CompilationJson::set).toList());
         root.put("warnings", c.warnings().stream().map(CompilationJson::warning).toList());
-        try {
-            return JSON.writeValueAsString(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return root;
     }
 
     public static Map<String, Object> rule(CompiledRule r) {

@@ -3,7 +3,8 @@ package io.microseg.compile;
 import io.microseg.facts.Warning;
 import io.microseg.policy.Direction;
 
-import java.util.ArrayList;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -19,35 +20,48 @@ public final class CompilationTable {
     private CompilationTable() {}
 
     public static String write(Compilation c) {
-        Map<String, AddressSet> sets = c.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
-        List<List<String>> rows = new ArrayList<>();
-        for (CompiledRule r : c.rules()) {
-            rows.add(List.of(r.workload(), r.direction() == Direction.INGRESS ? "IN" : "OUT", r.action().toString(),
-                    r.protocol().toString(), r.ports().isEmpty() ? "*" : r.ports(), r.rank().toString(),
-                    Integer.toString(r.priority()), r.policy(), peer(r.peerSet(), sets)));
-        }
-        int[] widths = new int[HEADER.size()];
-        for (int i = 0; i < widths.length; i++) widths[i] = HEADER.get(i).length();
-        for (List<String> row : rows) {
-            for (int i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], row.get(i).length());
-        }
         StringBuilder out = new StringBuilder();
-        line(out, HEADER, widths);
-        String last = null;
-        for (List<String> row : rows) {
-            if (last != null && !last.equals(row.get(0))) out.append('\n');
-            last = row.get(0);
-            line(out, row, widths);
-        }
-        if (!c.warnings().isEmpty()) {
-            out.append("\nWARNINGS\n");
-            for (Warning w : c.warnings()) out.append("  ").append(w.policy()).append(": ").append(w.message()).append('\n');
-        }
+        write(c, out);
         return out.toString();
     }
 
+    /**
+     * Writes the table to {@code out} line by line: with peers expanded the table of a large cluster
+     * is hundreds of megabytes, more than it is worth holding. Columns are measured in a first pass.
+     */
+    public static void write(Compilation c, Appendable out) {
+        Map<String, AddressSet> sets = c.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
+        int[] widths = new int[HEADER.size()];
+        for (int i = 0; i < widths.length; i++) widths[i] = HEADER.get(i).length();
+        for (CompiledRule r : c.rules()) {
+            List<String> row = row(r, Map.of()); // the peer is the last column, which is not padded
+            for (int i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], row.get(i).length());
+        }
+        try {
+            line(out, HEADER, widths);
+            String last = null;
+            for (CompiledRule r : c.rules()) {
+                if (last != null && !last.equals(r.workload())) out.append('\n');
+                last = r.workload();
+                line(out, row(r, sets), widths);
+            }
+            if (!c.warnings().isEmpty()) {
+                out.append("\nWARNINGS\n");
+                for (Warning w : c.warnings()) out.append("  ").append(w.policy()).append(": ").append(w.message()).append('\n');
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> row(CompiledRule r, Map<String, AddressSet> sets) {
+        return List.of(r.workload(), r.direction() == Direction.INGRESS ? "IN" : "OUT", r.action().toString(),
+                r.protocol().toString(), r.ports().isEmpty() ? "*" : r.ports(), r.rank().toString(),
+                Integer.toString(r.priority()), r.policy(), peer(r.peerSet(), sets));
+    }
+
     /** The cells padded to their column's width, but the last, with one space between columns. */
-    private static void line(StringBuilder out, List<String> cells, int[] widths) {
+    private static void line(Appendable out, List<String> cells, int[] widths) throws IOException {
         for (int i = 0; i < cells.size(); i++) {
             String cell = cells.get(i);
             out.append(cell);

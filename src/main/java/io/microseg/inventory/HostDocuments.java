@@ -42,6 +42,8 @@ final class HostDocuments {
             }
             JsonNode value = label.getValue();
             if (!value.isValueNode()) throw doc.error(field, "expected a scalar label value, found a " + (value.isArray() ? "list" : "mapping"));
+            String problem = LabelLimits.problem(label.getKey(), value.isNull() ? "" : value.asText());
+            if (problem != null) throw doc.error(field, problem);
             result.put(label.getKey(), value.isNull() ? "" : value.asText());
         }
         return result;

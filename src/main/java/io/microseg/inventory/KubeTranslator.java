@@ -87,7 +87,7 @@ public final class KubeTranslator {
                 ips.add(at.ip("status.addresses[" + i + "].address", address.getAddress()));
             }
         });
-        Labels labels = importedLabels(node.getMetadata())
+        Labels labels = importedLabels(at, node.getMetadata())
                 .with(LabelKeys.CLUSTER_NAME, cluster)
                 .with(LabelKeys.NODE_NAME, at.name)
                 .with(LabelKeys.WORKLOAD_TYPE, "node");
@@ -105,7 +105,7 @@ public final class KubeTranslator {
         // it is no workload, gives no address to any set and backs no service.
         List<String> ips = finished(status) ? List.of() : podIps(at, status, hostNetwork);
 
-        Labels labels = importedLabels(pod.getMetadata())
+        Labels labels = importedLabels(at, pod.getMetadata())
                 .with(LabelKeys.CLUSTER_NAME, cluster)
                 .with(LabelKeys.NAMESPACE, at.namespace)
                 .with(LabelKeys.POD_NAME, at.name)
@@ -134,7 +134,7 @@ public final class KubeTranslator {
                 || (type == ServiceType.LoadBalancer && !Boolean.FALSE.equals(spec.getAllocateLoadBalancerNodePorts()));
         boolean externalTrafficLocal = (type == ServiceType.NodePort || type == ServiceType.LoadBalancer)
                 && "Local".equals(spec.getExternalTrafficPolicy());
-        Labels labels = importedLabels(service.getMetadata())
+        Labels labels = importedLabels(at, service.getMetadata())
                 .with(LabelKeys.CLUSTER_NAME, cluster)
                 .with(LabelKeys.NAMESPACE, at.namespace)
                 .with(LabelKeys.SERVICE_NAME, at.name)
@@ -146,7 +146,7 @@ public final class KubeTranslator {
 
     public Namespace namespace(io.fabric8.kubernetes.api.model.Namespace namespace) {
         Subject at = subject("Namespace", namespace, false);
-        Labels labels = importedLabels(namespace.getMetadata())
+        Labels labels = importedLabels(at, namespace.getMetadata())
                 .with(LabelKeys.CLUSTER_NAME, cluster)
                 .with(LabelKeys.NAMESPACE, at.name);
         return new Namespace(cluster, at.name, labels);
@@ -347,10 +347,14 @@ public final class KubeTranslator {
     }
 
     /** Kubernetes labels under the orchestrator_ prefix; system labels are added afterwards, so they win. */
-    private static Labels importedLabels(ObjectMeta meta) {
+    private static Labels importedLabels(Subject at, ObjectMeta meta) {
         Map<String, String> imported = new LinkedHashMap<>();
         if (meta != null && meta.getLabels() != null) {
-            meta.getLabels().forEach((k, v) -> imported.put(LabelKeys.imported(k), v));
+            meta.getLabels().forEach((k, v) -> {
+                String problem = LabelLimits.problem(k, v);
+                if (problem != null) throw at.reject("metadata.labels[\"" + k + "\"]", problem);
+                imported.put(LabelKeys.imported(k), v);
+            });
         }
         return new Labels(imported);
     }

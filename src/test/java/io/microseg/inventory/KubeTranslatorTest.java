@@ -138,6 +138,17 @@ class KubeTranslatorTest {
         }
 
         @Test
+        void labelsLongerThanKubernetesAllowsAreRefused() {
+            assertThat(pod("metadata: {name: a, namespace: shop, labels: {note: " + "x".repeat(63) + "}}").labels()
+                    .get("orchestrator_note")).hasValueSatisfying(v -> assertThat(v).hasSize(63));
+            assertThatThrownBy(() -> pod("metadata: {name: a, namespace: shop, labels: {note: " + "x".repeat(1_000_000) + "}}"))
+                    .hasMessage("Pod shop/a: field metadata.labels[\"note\"]: expected a label value of at most 63 characters,"
+                            + " as Kubernetes allows, found one of 1000000");
+            assertThatThrownBy(() -> node("metadata: {name: n, labels: {" + "k".repeat(64) + ": v}}"))
+                    .hasMessageContaining("expected a label name of at most 63 characters");
+        }
+
+        @Test
         void aServiceWithoutSpecIsRefused() {
             assertThatThrownBy(() -> service("metadata: {name: a, namespace: shop}"))
                     .hasMessage("Service shop/a: field spec: expected the service's spec (its ports, selector and clusterIP), found none");
