@@ -63,9 +63,7 @@ final class BenchCommand implements Callable<Integer> {
         if (antrea) {
             shape = ClusterShape.antrea(nodes == null ? 1000 : nodes);
         } else {
-            int p = pods == null ? 1000 : pods;
-            shape = ClusterShape.mixed(p, nodes == null ? Math.max(1, p / 30) : nodes, services == null ? Math.max(1, p / 15) : services,
-                    policies == null ? Math.max(1, p / 75) : policies);
+            shape = ClusterShape.withUsualRatios(pods == null ? 1000 : pods, nodes, services, policies);
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -45,8 +45,7 @@ final class BenchDumpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ClusterShape shape = ClusterShape.mixed(pods, nodes == null ? Math.max(1, pods / 30) : nodes,
-                services == null ? Math.max(1, pods / 15) : services, policies == null ? Math.max(1, pods / 75) : policies);
+        ClusterShape shape = ClusterShape.withUsualRatios(pods, nodes, services, policies);
         Path file = KubectlDump.write(SyntheticCluster.generate(shape, seed), seed, out, json);
         spec.commandLine().getOut().println("wrote " + file + " (" + Files.size(file) / (1024 * 1024) + " MiB), "
                 + out.resolve("inventory") + " and " + out.resolve("policies"));
