@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -123,7 +124,7 @@ class KubectlDumpsTest {
         Path inventory = Files.createDirectories(dir.resolve("inventory"));
         for (Path f : Files.list(FIXTURE.resolve("inventory")).toList()) {
             byte[] utf8 = Files.readAllBytes(f);
-            byte[] utf16 = new String(utf8, java.nio.charset.StandardCharsets.UTF_8).getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+            byte[] utf16 = new String(utf8, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_16LE);
             byte[] withBom = new byte[utf16.length + 2];
             withBom[0] = (byte) 0xFF;
             withBom[1] = (byte) 0xFE;
