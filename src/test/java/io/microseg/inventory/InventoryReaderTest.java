@@ -94,6 +94,32 @@ class InventoryReaderTest {
         }
 
         @Test
+        void aliasesAreTheValuesTheirAnchorsName() {
+            write("aliases.yaml", """
+                    apiVersion: v1
+                    kind: Pod
+                    metadata:
+                      name: a
+                      namespace: shop
+                      labels: &labels {app: &app aliasapp, copy: *app}
+                    ---
+                    apiVersion: v1
+                    kind: List
+                    items:
+                    - apiVersion: v1
+                      kind: Pod
+                      metadata: {name: b, namespace: shop, labels: &shared {app: web, tier: front}}
+                    - apiVersion: v1
+                      kind: Pod
+                      metadata: {name: c, namespace: shop, labels: *shared}
+                    """);
+            Inventory inv = read();
+            assertThat(inv.pods()).extracting(p -> p.name() + " " + p.labels().get("orchestrator_app").orElse("-") + " "
+                    + p.labels().get("orchestrator_copy").orElse(p.labels().get("orchestrator_tier").orElse("-")))
+                    .containsExactly("a aliasapp aliasapp", "b web front", "c web front");
+        }
+
+        @Test
         void aPodWithoutAnIpIsKept() {
             write("pending.yaml", """
                     apiVersion: v1
@@ -313,6 +339,72 @@ class InventoryReaderTest {
             Path f = write("slice.yaml", "apiVersion: discovery.k8s.io/v1beta1\nkind: EndpointSlice\nmetadata: {name: s, namespace: shop}\n");
             assertThat(error().getMessage()).isEqualTo(f + ":1: EndpointSlice shop/s: field apiVersion: expected apiVersion"
                     + " discovery.k8s.io/v1 for kind EndpointSlice, found discovery.k8s.io/v1beta1");
+        }
+
+        @Test
+        void anErrorInsideAListNamesTheLineOfTheFieldInItsItem() {
+            Path f = write("dump.yaml", """
+                    apiVersion: v1
+                    items:
+                    - apiVersion: v1
+                      kind: Service
+                      metadata: {name: a, namespace: shop}
+                      spec: {ports: [{port: 80}]}
+                    - apiVersion: v1
+                      kind: Service
+                      metadata:
+                        name: b
+                        namespace: shop
+                      spec:
+                        ports:
+                        - name: http
+                          port: 80
+                        - name: admin
+                          port: 0
+                    kind: List
+                    metadata: {resourceVersion: ""}
+                    """);
+            assertThat(error().getMessage()).isEqualTo(f + ":17: Service shop/b: field spec.ports[1].port: expected a port in 1..65535, found 0");
+        }
+
+        @Test
+        void anItemWithoutNamespaceNamesTheLineOfItsMetadata() {
+            Path f = write("dump.json", """
+                    {
+                        "apiVersion": "v1",
+                        "items": [
+                            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "shop"}},
+                            {
+                                "apiVersion": "v1",
+                                "kind": "Pod",
+                                "metadata": {
+                                    "name": "b"
+                                }
+                            }
+                        ],
+                        "kind": "List"
+                    }
+                    """);
+            assertThat(error().getMessage()).isEqualTo(f + ":8: Pod b: field metadata.namespace: expected the namespace of this Pod, found none");
+        }
+
+        @Test
+        void aDuplicateKeyInAnItemIsAnErrorNamingBothLines() {
+            Path f = write("dump.yaml", """
+                    apiVersion: v1
+                    kind: List
+                    items:
+                    - apiVersion: v1
+                      kind: Pod
+                      metadata:
+                        name: a
+                        namespace: shop
+                        labels:
+                          app: web
+                          app: db
+                    """);
+            assertThat(error().getMessage()).isEqualTo(f + ":11: field items[0].metadata.labels.app: expected each key once in a"
+                    + " mapping, found app on lines 10 and 11");
         }
 
         @Test

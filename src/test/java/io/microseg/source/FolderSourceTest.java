@@ -81,6 +81,24 @@ class FolderSourceTest {
     }
 
     @Test
+    void aJsonFileIsPartOfTheInventoryFolder() {
+        source.watchInventory(inventory).start();
+        changes.clear();
+
+        write(inventory.resolve("more.json"), """
+                {"apiVersion": "v1", "kind": "List", "items": [
+                    {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "json-0", "namespace": "web", "labels": {"app": "web"}},
+                     "status": {"podIP": "10.244.9.9"}},
+                    {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "web"}}
+                ]}
+                """);
+
+        Change.Replace replace = awaitChange(Change.Replace.class, Duration.ofSeconds(5));
+        assertThat(replace.objects()).extracting(InventoryObject::key).contains("pod/demo/web/json-0", "pod/demo/web/web-prod-0");
+        assertThat(problems).isEmpty();
+    }
+
+    @Test
     void aBrokenInventoryFileIsLoggedAndNothingIsDeliveredUntilItIsFixed() {
         source.watchInventory(inventory).start();
         changes.clear();
