@@ -23,7 +23,7 @@ import java.util.TreeMap;
 
 /**
  * What an agent holds: its rules by id and its sets with their members, as of {@link #version()},
- * kept by applying the watch stream's events exactly as the README says. A snapshot replaces
+ * kept by applying the watch stream's events exactly as docs/protocol.md ("The watch stream") says. A snapshot replaces
  * everything (with {@code replace=true} the agent drops what is not in it; a fresh stream's first
  * snapshot is the whole state too). A delta is applied as one unit: drop rules removed, drop sets
  * removed, install sets added (whole), apply member changes (removed, then added), install rules added.

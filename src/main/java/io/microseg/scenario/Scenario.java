@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * A policy expert's test: given inventory and policies, the rules, sets and warnings expected.
- * The file format is documented in README.md ("Scenarios"). {@code inventory}/{@code policies} are
+ * The file format is documented in docs/policy-experts.md ("Scenario files"). {@code inventory}/{@code policies} are
  * either documents inline or a folder path relative to the scenario file.
  */
 record Scenario(String name, Path file, Given inventory, Given policies, List<ExpectedRule> rules,

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A small run of {@code bench-feed} (seconds), so the benchmark keeps working; the full size is run by hand (README). */
+/** A small run of {@code bench-feed} (seconds), so the benchmark keeps working; the full size is run by hand (docs/scale.md). */
 class BenchFeedCommandTest {
     @Test
     void aSmallRunReportsEveryDeltaDeliveredAndItsLatencies() throws Exception {

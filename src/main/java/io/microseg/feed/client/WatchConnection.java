@@ -72,7 +72,7 @@ public final class WatchConnection implements AutoCloseable {
      *
      * @param type    {@code snapshot}, {@code delta} or {@code bookmark}
      * @param version the event's version
-     * @param json    the whole event, as the README's "The watch stream (NDJSON)" describes it
+     * @param json    the whole event, as docs/protocol.md ("The watch stream (NDJSON)") describes it
      */
     public record Event(String type, long version, JsonObject json) {
         public boolean isSnapshot() {
