@@ -111,6 +111,26 @@ kube_proxy() { # node number
     if [ "$1" = 1 ]; then
         shop=""; no_local_shop='fib daddr type local tcp dport 30080 drop comment "externalTrafficPolicy Local: no local endpoint of shop"'
     fi
+    # the NAT base chains, the same in both families: services first, node ports for local addresses,
+    # and masquerade for what a service's external path marked
+    local nat_hooks
+    nat_hooks=$(cat <<'HOOKS'
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    jump services
+    fib daddr type local jump nodeports
+  }
+  chain output {
+    type nat hook output priority -100; policy accept;
+    jump services
+    fib daddr type local jump nodeports
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    meta mark & 0x4000 == 0x4000 masquerade
+  }
+HOOKS
+)
     cat <<NFT
 table ip kube-proxy {
   chain db-endpoint-0 {
@@ -138,20 +158,7 @@ table ip kube-proxy {
     type filter hook prerouting priority dstnat - 10; policy accept;
     $no_local_shop
   }
-  chain prerouting {
-    type nat hook prerouting priority dstnat; policy accept;
-    jump services
-    fib daddr type local jump nodeports
-  }
-  chain output {
-    type nat hook output priority -100; policy accept;
-    jump services
-    fib daddr type local jump nodeports
-  }
-  chain postrouting {
-    type nat hook postrouting priority srcnat; policy accept;
-    meta mark & 0x4000 == 0x4000 masquerade
-  }
+$nat_hooks
 }
 table ip6 kube-proxy {
   chain db-endpoint-0 {
@@ -173,20 +180,7 @@ table ip6 kube-proxy {
   chain nodeports {
     tcp dport 30017 goto db-external
   }
-  chain prerouting {
-    type nat hook prerouting priority dstnat; policy accept;
-    jump services
-    fib daddr type local jump nodeports
-  }
-  chain output {
-    type nat hook output priority -100; policy accept;
-    jump services
-    fib daddr type local jump nodeports
-  }
-  chain postrouting {
-    type nat hook postrouting priority srcnat; policy accept;
-    meta mark & 0x4000 == 0x4000 masquerade
-  }
+$nat_hooks
 }
 NFT
 }
