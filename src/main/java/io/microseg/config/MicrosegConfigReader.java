@@ -180,9 +180,9 @@ public final class MicrosegConfigReader {
         if (!present(node)) return d;
         if (!node.isObject()) throw error("rules", "expected a mapping with " + Wording.listed(RULES_FIELDS) + ", found " + found(node));
         checkFields("rules", node, RULES_FIELDS);
-        java.time.Duration quiet = present(node.path("quietPeriod")) ? duration("rules.quietPeriod", node.path("quietPeriod")) : d.quietPeriod();
-        java.time.Duration poll = present(node.path("pollInterval")) ? duration("rules.pollInterval", node.path("pollInterval")) : d.pollInterval();
-        java.time.Duration stall = present(node.path("stallAfter")) ? duration("rules.stallAfter", node.path("stallAfter")) : d.stallAfter();
+        java.time.Duration quiet = duration("rules.quietPeriod", node.path("quietPeriod"), d.quietPeriod());
+        java.time.Duration poll = duration("rules.pollInterval", node.path("pollInterval"), d.pollInterval());
+        java.time.Duration stall = duration("rules.stallAfter", node.path("stallAfter"), d.stallAfter());
         JsonNode shared = node.path("allowSharedFolder");
         if (present(shared) && !shared.isBoolean()) throw error("rules.allowSharedFolder", "expected true or false, found " + found(shared));
         return new MicrosegConfig.Rules(quiet, poll, shared.asBoolean(false), stall);
@@ -232,8 +232,8 @@ public final class MicrosegConfigReader {
         if (!present(node)) return d;
         if (!node.isObject()) throw error("server.http", "expected a mapping with " + Wording.listed(HTTP_FIELDS) + ", found " + found(node));
         checkFields("server.http", node, HTTP_FIELDS);
-        java.time.Duration header = present(node.path("headerTimeout")) ? duration("server.http.headerTimeout", node.path("headerTimeout")) : d.headerTimeout();
-        java.time.Duration idle = present(node.path("idleTimeout")) ? duration("server.http.idleTimeout", node.path("idleTimeout")) : d.idleTimeout();
+        java.time.Duration header = duration("server.http.headerTimeout", node.path("headerTimeout"), d.headerTimeout());
+        java.time.Duration idle = duration("server.http.idleTimeout", node.path("idleTimeout"), d.idleTimeout());
         int max = positiveInt("server.http.maxConnections", node.path("maxConnections"), d.maxConnections());
         int unauthenticated = positiveInt("server.http.maxUnauthenticatedConnections", node.path("maxUnauthenticatedConnections"),
                 Math.min(max, d.maxUnauthenticatedConnections()));
@@ -241,7 +241,7 @@ public final class MicrosegConfigReader {
             throw error("server.http.maxUnauthenticatedConnections", "expected at most server.http.maxConnections (" + max + "), found " + unauthenticated);
         }
         int workers = positiveInt("server.http.workers", node.path("workers"), d.workers());
-        java.time.Duration log = present(node.path("errorLogInterval")) ? duration("server.http.errorLogInterval", node.path("errorLogInterval")) : d.errorLogInterval();
+        java.time.Duration log = duration("server.http.errorLogInterval", node.path("errorLogInterval"), d.errorLogInterval());
         return new MicrosegConfig.Http(header, idle, max, unauthenticated, workers, log);
     }
 
@@ -301,6 +301,11 @@ public final class MicrosegConfigReader {
         String other = fieldByHash.putIfAbsent(hash, field);
         if (other != null) throw error(field, "expected each token once, found the same token hash also at " + other);
         return hash;
+    }
+
+    /** The duration at {@code node}, or {@code absent} when the field is not there. */
+    private java.time.Duration duration(String field, JsonNode node, java.time.Duration absent) {
+        return present(node) ? duration(field, node) : absent;
     }
 
     private java.time.Duration duration(String field, JsonNode node) {
