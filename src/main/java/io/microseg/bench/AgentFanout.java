@@ -1,9 +1,9 @@
 package io.microseg.bench;
 
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.engine.ChangeSet;
 import io.microseg.engine.Placement;
-import io.microseg.engine.SetChange;
+import io.microseg.controlplane.SetChange;
 import io.microseg.engine.Snapshot;
 
 import java.util.HashMap;

@@ -1,8 +1,8 @@
 package io.microseg.cli;
 
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.engine.ChangeSet;
-import io.microseg.engine.SetChange;
+import io.microseg.controlplane.SetChange;
 import io.microseg.facts.Warning;
 import io.microseg.policy.Direction;
 

@@ -3,7 +3,7 @@ package io.microseg.cli;
 import io.microseg.enforce.AgentState;
 import io.microseg.enforce.Enforcer;
 import io.microseg.enforce.PodNamespaces;
-import io.microseg.feed.AgentEvent;
+import io.microseg.controlplane.AgentEvent;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package io.microseg.cli;
 
-import io.microseg.compile.AddressSet;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.explain.FlowTrace;
 import io.microseg.explain.Trace;
 import io.microseg.explain.TraceText;

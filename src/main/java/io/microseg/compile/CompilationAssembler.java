@@ -1,5 +1,9 @@
 package io.microseg.compile;
 
+import io.microseg.controlplane.CompiledRule;
+import io.microseg.controlplane.Justification;
+import io.microseg.controlplane.RuleSource;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.facts.FirewallRule;
 import io.microseg.facts.SetMember;
 import io.microseg.facts.Warning;

@@ -1,5 +1,7 @@
 package io.microseg.compile;
 
+import io.microseg.controlplane.CompiledRule;
+import io.microseg.controlplane.AddressSet;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,7 @@
 package io.microseg.compile;
 
+import io.microseg.controlplane.CompiledRule;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.facts.Warning;
 import io.microseg.policy.Direction;
 

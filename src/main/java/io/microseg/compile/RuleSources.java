@@ -1,5 +1,6 @@
 package io.microseg.compile;
 
+import io.microseg.controlplane.RuleSource;
 import org.drools.drl.ast.descr.PackageDescr;
 import org.drools.drl.ast.descr.RuleDescr;
 import org.drools.drl.parser.DrlParser;

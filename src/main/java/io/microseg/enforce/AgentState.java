@@ -2,10 +2,10 @@ package io.microseg.enforce;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.microseg.compile.AddressSet;
-import io.microseg.compile.CompiledRule;
-import io.microseg.engine.SetChange;
-import io.microseg.feed.AgentEvent;
+import io.microseg.controlplane.AddressSet;
+import io.microseg.controlplane.CompiledRule;
+import io.microseg.controlplane.SetChange;
+import io.microseg.controlplane.AgentEvent;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Action;
 import io.microseg.policy.Direction;

@@ -1,9 +1,9 @@
 package io.microseg.enforce;
 
-import io.microseg.compile.AddressSet;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
 import io.microseg.compile.CompilationAssembler;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.inventory.Inventory;
 
 import java.util.ArrayList;

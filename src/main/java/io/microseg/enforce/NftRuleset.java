@@ -1,7 +1,7 @@
 package io.microseg.enforce;
 
-import io.microseg.compile.AddressSet;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.AddressSet;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.facts.Sets;
 import io.microseg.net.AddressIntervals;
 import io.microseg.policy.Action;

@@ -1,6 +1,7 @@
 package io.microseg.engine;
 
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.SetChange;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.facts.Warning;
 
 import java.util.List;

@@ -1,9 +1,10 @@
 package io.microseg.engine;
 
-import io.microseg.compile.AddressSet;
+import io.microseg.controlplane.SetChange;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
 import io.microseg.compile.CompilationAssembler;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.facts.Warning;
 
 import java.util.ArrayList;

@@ -1,9 +1,10 @@
 package io.microseg.engine;
 
+import io.microseg.controlplane.SetChange;
 import io.microseg.compile.AppliedToGroups;
 import io.microseg.compile.CompilationAssembler;
 import io.microseg.compile.Compilation;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.compile.QuerySets;
 import io.microseg.compile.RuleBase;
 import io.microseg.facts.FirewallRule;

@@ -1,7 +1,7 @@
 package io.microseg.explain;
 
 import io.microseg.compile.Compilation;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.facts.Warning;
 import io.microseg.inventory.ContainerPort;
 import io.microseg.inventory.Endpoint;

@@ -1,6 +1,6 @@
 package io.microseg.explain;
 
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Direction;
 

@@ -1,8 +1,8 @@
 package io.microseg.explain;
 
-import io.microseg.compile.AddressSet;
-import io.microseg.compile.CompiledRule;
-import io.microseg.compile.Justification;
+import io.microseg.controlplane.AddressSet;
+import io.microseg.controlplane.CompiledRule;
+import io.microseg.controlplane.Justification;
 import io.microseg.net.Protocol;
 
 import java.util.Map;

@@ -1,9 +1,9 @@
 package io.microseg.explain;
 
-import io.microseg.compile.AddressSet;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
-import io.microseg.compile.CompiledRule;
-import io.microseg.compile.Justification;
+import io.microseg.controlplane.CompiledRule;
+import io.microseg.controlplane.Justification;
 import io.microseg.policy.Policy;
 import io.microseg.policy.PortSpec;
 import io.microseg.policy.Workspace;

@@ -1,11 +1,12 @@
 package io.microseg.feed;
 
-import io.microseg.compile.AddressSet;
+import io.microseg.controlplane.AgentEvent;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.CompilationAssembler;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.engine.ChangeSet;
 import io.microseg.engine.Placement;
-import io.microseg.engine.SetChange;
+import io.microseg.controlplane.SetChange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

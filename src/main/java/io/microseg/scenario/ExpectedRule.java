@@ -1,7 +1,7 @@
 package io.microseg.scenario;
 
-import io.microseg.compile.AddressSet;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.AddressSet;
+import io.microseg.controlplane.CompiledRule;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -7,8 +7,8 @@ import io.microseg.explain.Trace;
 import io.microseg.facts.Warning;
 import java.util.List;
 
-import io.microseg.compile.AddressSet;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.AddressSet;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.engine.Engine;
 import io.microseg.engine.Snapshot;
 

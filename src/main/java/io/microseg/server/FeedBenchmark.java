@@ -3,7 +3,7 @@ package io.microseg.server;
 import io.microseg.compile.RuleBase;
 import io.microseg.config.MicrosegConfig;
 import io.microseg.engine.Change;
-import io.microseg.feed.AgentEvent;
+import io.microseg.controlplane.AgentEvent;
 import io.microseg.feed.FeedStore;
 import io.microseg.feed.client.WatchConnection;
 import io.microseg.inventory.ContainerPort;

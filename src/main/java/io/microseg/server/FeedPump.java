@@ -1,6 +1,6 @@
 package io.microseg.server;
 
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.engine.ChangeSet;
 import io.microseg.engine.Snapshot;
 import io.microseg.feed.FeedStore;

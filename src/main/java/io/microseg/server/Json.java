@@ -2,11 +2,11 @@ package io.microseg.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.microseg.compile.AddressSet;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.CompilationJson;
-import io.microseg.compile.CompiledRule;
-import io.microseg.engine.SetChange;
-import io.microseg.feed.AgentEvent;
+import io.microseg.controlplane.CompiledRule;
+import io.microseg.controlplane.SetChange;
+import io.microseg.controlplane.AgentEvent;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.LinkedHashMap;

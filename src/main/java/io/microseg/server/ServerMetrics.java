@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.microseg.deploy.RefusalReason;
-import io.microseg.feed.AgentEvent;
+import io.microseg.controlplane.AgentEvent;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,9 +1,9 @@
 package io.microseg.server;
 
-import io.microseg.compile.AddressSet;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.config.MicrosegConfig;
-import io.microseg.engine.SetChange;
-import io.microseg.feed.AgentEvent;
+import io.microseg.controlplane.SetChange;
+import io.microseg.controlplane.AgentEvent;
 import io.microseg.feed.Deltas;
 import io.microseg.feed.FeedStore;
 import io.vertx.core.Context;

@@ -1,5 +1,6 @@
 package io.microseg.compile;
 
+import io.microseg.controlplane.RuleSource;
 import io.microseg.facts.CatchAll;
 import io.microseg.facts.AppliedTo;
 import io.microseg.facts.GroupRule;

@@ -1,6 +1,6 @@
 package io.microseg.deploy;
 
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.compile.RuleBase;
 import io.microseg.compile.RuleFiles;
 import io.microseg.config.MicrosegConfig;

@@ -1,8 +1,8 @@
 package io.microseg.enforce;
 
-import io.microseg.compile.AddressSet;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
 import io.microseg.inventory.Inventory;

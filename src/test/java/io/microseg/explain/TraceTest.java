@@ -1,6 +1,6 @@
 package io.microseg.explain;
 
-import io.microseg.compile.AddressSet;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
 import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;

@@ -1,7 +1,7 @@
 package io.microseg.explain;
 
 import io.microseg.compile.Compilation;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
 import io.microseg.input.YamlDocuments;

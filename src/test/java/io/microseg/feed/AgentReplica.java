@@ -1,9 +1,10 @@
 package io.microseg.feed;
 
-import io.microseg.compile.AddressSet;
+import io.microseg.controlplane.AgentEvent;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.CompilationAssembler;
-import io.microseg.compile.CompiledRule;
-import io.microseg.engine.SetChange;
+import io.microseg.controlplane.CompiledRule;
+import io.microseg.controlplane.SetChange;
 
 import java.util.ArrayList;
 import java.util.HashMap;

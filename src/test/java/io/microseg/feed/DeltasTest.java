@@ -1,10 +1,11 @@
 package io.microseg.feed;
 
-import io.microseg.compile.AddressSet;
-import io.microseg.compile.CompiledRule;
-import io.microseg.compile.Justification;
-import io.microseg.compile.RuleSource;
-import io.microseg.engine.SetChange;
+import io.microseg.controlplane.AgentEvent;
+import io.microseg.controlplane.AddressSet;
+import io.microseg.controlplane.CompiledRule;
+import io.microseg.controlplane.Justification;
+import io.microseg.controlplane.RuleSource;
+import io.microseg.controlplane.SetChange;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,12 +1,13 @@
 package io.microseg.feed;
 
-import io.microseg.compile.AddressSet;
+import io.microseg.controlplane.AgentEvent;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.compile.RuleBase;
 import io.microseg.engine.Change;
 import io.microseg.engine.Engine;
-import io.microseg.engine.SetChange;
+import io.microseg.controlplane.SetChange;
 import io.microseg.inventory.InventoryObject;
 import io.microseg.inventory.InventoryReader;
 import io.microseg.inventory.LabelKeys;

@@ -1,5 +1,6 @@
 package io.microseg.feed;
 
+import io.microseg.controlplane.AgentEvent;
 import io.microseg.compile.RuleBase;
 import io.microseg.engine.Engine;
 import io.microseg.engine.RandomChanges;

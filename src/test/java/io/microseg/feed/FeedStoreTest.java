@@ -1,11 +1,12 @@
 package io.microseg.feed;
 
-import io.microseg.compile.AddressSet;
+import io.microseg.controlplane.AgentEvent;
+import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.engine.ChangeSet;
 import io.microseg.engine.Placement;
-import io.microseg.engine.SetChange;
+import io.microseg.controlplane.SetChange;
 import io.microseg.engine.Snapshot;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Action;

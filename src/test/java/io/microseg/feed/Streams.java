@@ -1,7 +1,8 @@
 package io.microseg.feed;
 
-import io.microseg.compile.AddressSet;
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.AgentEvent;
+import io.microseg.controlplane.AddressSet;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.engine.Snapshot;
 
 import java.util.ArrayList;

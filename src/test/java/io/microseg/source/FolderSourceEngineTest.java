@@ -1,6 +1,6 @@
 package io.microseg.source;
 
-import io.microseg.compile.CompiledRule;
+import io.microseg.controlplane.CompiledRule;
 import io.microseg.compile.RuleBase;
 import io.microseg.engine.ChangeSet;
 import io.microseg.engine.Engine;

@@ -1,4 +1,4 @@
-package io.microseg.compile;
+package io.microseg.controlplane;
 
 /** Where a DRL rule is written: {@code rules/<file>.drl}, its first line, and its text. */
 public record RuleSource(String name, String file, int line, String text) {

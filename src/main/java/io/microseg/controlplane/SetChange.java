@@ -1,4 +1,4 @@
-package io.microseg.engine;
+package io.microseg.controlplane;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.microseg.compile;
+package io.microseg.controlplane;
 
 import java.util.List;
 

@@ -1,8 +1,4 @@
-package io.microseg.feed;
-
-import io.microseg.compile.AddressSet;
-import io.microseg.compile.CompiledRule;
-import io.microseg.engine.SetChange;
+package io.microseg.controlplane;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.microseg.compile;
+package io.microseg.controlplane;
 
 import io.microseg.net.Protocol;
 import io.microseg.policy.Action;
