@@ -1,14 +1,12 @@
 package io.microseg.deploy;
 
 import io.microseg.testing.TestFiles;
+import io.microseg.testing.TestClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,30 +22,6 @@ class FolderWatchTest {
 
     @TempDir
     Path dir;
-
-    /** A clock that only moves when told. */
-    private static final class TestClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
 
     @Test
     void aFolderStillBeingWrittenIsOfferedOnlyOnceItHasStayedTheSameForTheQuietPeriod() {
