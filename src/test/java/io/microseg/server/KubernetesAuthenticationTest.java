@@ -170,6 +170,11 @@ class KubernetesAuthenticationTest {
 
     /** The server with static tokens and {@code server.auth.kubernetes} as this YAML says, read by the real config reader. */
     private TestServer serve(String kubernetesYaml) {
+        return serve(kubernetesYaml, api.getPort());
+    }
+
+    /** As above, with the API server at this loopback port. */
+    private TestServer serve(String kubernetesYaml, int apiPort) {
         Path kubeconfig = dir.resolve("kubeconfig");
         try {
             Files.writeString(kubeconfig, """
@@ -179,7 +184,7 @@ class KubernetesAuthenticationTest {
                     users: [{name: microseg-server, user: {token: %s}}]
                     contexts: [{name: mock, context: {cluster: mock, user: microseg-server}}]
                     current-context: mock
-                    """.formatted(api.getPort(), SERVER_TOKEN));
+                    """.formatted(apiPort, SERVER_TOKEN));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -330,5 +335,32 @@ class KubernetesAuthenticationTest {
         // static tokens do not depend on the API server
         assertThat(s.get("/v1/nodes/demo/node-1/rules", TestServer.NODE_1).status()).isEqualTo(200);
         assertThat(s.get("/healthz", null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void anApiServerThatAcceptsButNeverAnswersGets503AfterTheTimeoutWhileTheEventLoopServesOthers() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = new CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) held.add(silent.accept());
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            TestServer s = serve("timeout: 3s\n", silent.getLocalPort());
+            var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> s.get("/v1/nodes/demo/node-1/rules", agentOfNode1));
+            // while the review waits on the silent API server, the event loop answers everyone else
+            io.microseg.testing.Await.until("the review reaches the API server", () -> !held.isEmpty());
+            assertThat(s.get("/healthz", null).status()).isEqualTo(200);
+            assertThat(s.get("/v1/nodes/demo/node-2/rules", TestServer.NODE_2).status()).isEqualTo(200);
+            assertThat(pending).as("the review is still waiting for the API server").isNotDone();
+            TestServer.Response r = pending.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.status()).as(r.body()).isEqualTo(503);
+            assertThat(r.json().get("error").asText()).contains("the token could not be verified");
+            for (java.net.Socket socket : held) socket.close();
+        }
     }
 }
