@@ -120,12 +120,19 @@ class MicrosegConfigReaderTest {
             unauthenticated above the total   | server:\\n  http: {maxConnections: 10, maxUnauthenticatedConnections: 20} | 2 | server.http.maxUnauthenticatedConnections | expected at most server.http.maxConnections (10), found 20
             idle timeout under two bookmarks  | server:\\n  bookmarkInterval: 40s\\n  http: {idleTimeout: 60s}        | 3 | server.http.idleTimeout         | expected server.http.idleTimeout (60000 ms) to be at least twice server.bookmarkInterval (40000 ms)
             bookmarks too slow for the idle default | server: {bookmarkInterval: 31s}                                  | 1 | server.bookmarkInterval         | to be at least twice server.bookmarkInterval (31000 ms)
-            unknown auth field                | server:\\n  auth: {insecure: true}                                    | 2 | server.auth.insecure            | expected only insecureNoAuth, agents and operators in server.auth
+            unknown auth field                | server:\\n  auth: {insecure: true}                                    | 2 | server.auth.insecure            | expected only insecureNoAuth, agents, operators and kubernetes in server.auth
             a token instead of its hash       | server:\\n  auth:\\n    operators: [{name: a, tokenHash: s3cret-token}] | 3 | server.auth.operators[0].tokenHash | expected sha256:<64 lowercase hex digits>, as `microseg hash-token` prints it, found "s3cret-token" (never put a token itself here)
             a bad agent identity              | server:\\n  auth:\\n    agents: [{identity: pod/a/b/c, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}] | 3 | server.auth.agents[0].identity | expected node/<cluster>/<name> or host/<name>, found "pod/a/b/c"
             the same token twice              | server:\\n  auth:\\n    agents: [{identity: host/a, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}]\\n    operators: [{name: b, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}] | 4 | server.auth.operators[0].tokenHash | expected each token once, found the same token hash also at server.auth.agents[0].tokenHash
             no auth and tokens                | server:\\n  auth:\\n    insecureNoAuth: true\\n    operators: [{name: b, tokenHash: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}] | 3 | server.auth.insecureNoAuth | expected either insecureNoAuth: true or tokens, found both
             no auth off loopback              | server:\\n  listen: 0.0.0.0:8080\\n  auth: {insecureNoAuth: true}      | 3 | server.auth.insecureNoAuth      | expected insecureNoAuth only with a loopback listen address
+            k8s auth without a cluster        | server:\\n  auth:\\n    kubernetes: {audience: microseg}        | 3 | server.auth.kubernetes.cluster  | there is no default, since inventory.kubernetes lists 0 clusters, not exactly one
+            k8s auth unknown field            | server:\\n  auth:\\n    kubernetes: {cluster: c, audiences: [a]} | 3 | server.auth.kubernetes.audiences | (did you mean audience?)
+            k8s agent account not an account  | server:\\n  auth:\\n    kubernetes:\\n      cluster: c\\n      agentServiceAccounts: [microseg-agent] | 5 | server.auth.kubernetes.agentServiceAccounts[0] | expected system:serviceaccount:<namespace>:<name>, found "microseg-agent"
+            k8s bad cache TTL                 | server:\\n  auth:\\n    kubernetes: {cluster: c, cacheTTL: 0s}   | 3 | server.auth.kubernetes.cacheTTL | expected a duration above zero
+            k8s bad cache size                | server:\\n  auth:\\n    kubernetes: {cluster: c, cacheSize: 0}   | 3 | server.auth.kubernetes.cacheSize | expected a positive whole number, found 0
+            k8s operator access not a mapping | server:\\n  auth:\\n    kubernetes: {cluster: c, operatorAccess: yes} | 3 | server.auth.kubernetes.operatorAccess | expected a mapping with enabled, group, resource and verb
+            k8s auth and no auth              | server:\\n  auth:\\n    insecureNoAuth: true\\n    kubernetes: {cluster: c} | 3 | server.auth.insecureNoAuth | expected either insecureNoAuth: true or kubernetes authentication, found both
             rules not a mapping               | rules: [a]                                                             | 1 | rules                           | expected a mapping with quietPeriod, pollInterval, allowSharedFolder and stallAfter, found a list
             unknown rules field               | rules:\\n  quiet: 2s                                                 | 2 | rules.quiet                     | expected only quietPeriod, pollInterval, allowSharedFolder and stallAfter in rules, found unknown field quiet
             bad quiet period                  | rules:\\n  quietPeriod: 0s                                           | 2 | rules.quietPeriod               | expected a duration above zero
@@ -140,6 +147,29 @@ class MicrosegConfigReaderTest {
         assertThat(e.line()).isEqualTo(line);
         assertThat(e.expected()).contains(expected);
         assertThat(e.getMessage()).startsWith("microseg.yaml:" + line + ": field " + field + ": ");
+    }
+
+    @Test
+    void kubernetesAuthenticationDefaultsToTheOnlyInventoryClusterItsConnectionAndSafeLimits() {
+        var k = MicrosegConfigReader.parse("microseg.yaml", """
+                inventory:
+                  kubernetes: [{cluster: prod, context: prod-admin}]
+                server:
+                  auth:
+                    kubernetes: {}
+                """, Path.of("")).server().auth().kubernetes();
+        assertThat(k.enabled()).isTrue();
+        assertThat(k.cluster()).isEqualTo("prod");
+        assertThat(k.context()).hasValue("prod-admin");
+        assertThat(k.audience()).isEqualTo("microseg");
+        assertThat(k.agentServiceAccounts()).containsExactly("system:serviceaccount:microseg:microseg-agent");
+        assertThat(k.operatorAccess()).isEqualTo(new KubernetesAuth.OperatorAccess(true, "microseg.io", "rules", "get"));
+        assertThat(k.cacheTTL()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(k.deniedCacheTTL()).isLessThan(k.cacheTTL());
+        assertThat(k.cacheSize()).isEqualTo(10_000);
+        assertThat(k.timeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(MicrosegConfigReader.parse("microseg.yaml", "server: {listen: '127.0.0.1:0'}", Path.of("")).server().auth().kubernetes().enabled())
+                .isFalse();
     }
 
     @Test
