@@ -186,12 +186,20 @@ class MicrosegConfigReaderTest {
     @Test
     void theCommentedTokensExampleIsValid() throws IOException {
         String demo = Files.readString(MicrosegConfig.DEFAULT_FILE);
-        String withTokens = demo.replace("    insecureNoAuth: true\n", "").replaceAll("(?m)^    # (agents|operators):", "    $1:")
+        String withTokens = demo.replace("    insecureNoAuth: true\n", "").replaceAll("(?m)^    # (agents|operators|kubernetes):", "    $1:")
                 .replaceAll("(?m)^    #   ", "      ");
         MicrosegConfig.Auth auth = MicrosegConfigReader.parse("microseg.yaml", withTokens, BASE).server().auth();
         assertThat(auth.insecureNoAuth()).isFalse();
         assertThat(auth.agents()).containsExactly(new MicrosegConfig.AgentToken("node/demo/node-1", "sha256:" + "0".repeat(64)));
         assertThat(auth.operators()).containsExactly(new MicrosegConfig.OperatorToken("alice", "sha256:" + "1".repeat(64)));
+        KubernetesAuth k = auth.kubernetes();
+        assertThat(k.enabled()).isTrue();
+        assertThat(k.cluster()).isEqualTo("demo");
+        assertThat(k.agentServiceAccounts()).isEqualTo(KubernetesAuth.DEFAULT_AGENT_SERVICE_ACCOUNTS);
+        assertThat(k.operatorAccess()).isEqualTo(KubernetesAuth.OperatorAccess.DEFAULT);
+        assertThat(k.context()).hasValue("kind-demo");
+        assertThat(k.withCache(KubernetesAuth.DEFAULT_CACHE_TTL, KubernetesAuth.DEFAULT_DENIED_CACHE_TTL, KubernetesAuth.DEFAULT_CACHE_SIZE))
+                .as("the commented values are the defaults").isEqualTo(k);
     }
 
     @Test
