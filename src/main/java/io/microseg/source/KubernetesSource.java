@@ -105,6 +105,11 @@ public final class KubernetesSource implements AutoCloseable {
     private final CompletableFuture<Void> listed = new CompletableFuture<>();
     private final List<CompletableFuture<Void>> watching = new ArrayList<>();
     private WorkspaceHandler workspaceHandler;
+    private SharedIndexInformer<GenericKubernetesResource> workspaceInformer;
+    /** Why each Workspace resource whose spec was refused was refused, by name; guarded by lock. */
+    private final Map<String, String> refusedWorkspaces = new HashMap<>();
+    /** Told after any Workspace resource was added, changed, refused or deleted. */
+    private volatile Runnable workspaceEvents = () -> {};
     private boolean inventorySynced;
     private boolean started;
     private boolean closed;
@@ -147,6 +152,45 @@ public final class KubernetesSource implements AutoCloseable {
         return source;
     }
 
+    /** The client this source reads with. */
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** Whether this source reads Workspace custom resources. */
+    public boolean readsWorkspaces() {
+        return workspaces;
+    }
+
+    /**
+     * The Workspace resources in the informer's cache, with why microseg refused each that it refused;
+     * empty when this source does not read them or has not started.
+     */
+    public List<WorkspaceResource> workspaceResources() {
+        SharedIndexInformer<GenericKubernetesResource> informer;
+        Map<String, String> refused;
+        synchronized (lock) {
+            informer = workspaceInformer;
+            refused = Map.copyOf(refusedWorkspaces);
+        }
+        if (informer == null) return List.of();
+        List<WorkspaceResource> out = new ArrayList<>();
+        for (GenericKubernetesResource r : informer.getStore().list()) {
+            String name = r.getMetadata().getName();
+            Long generation = r.getMetadata().getGeneration();
+            Object status = r.getAdditionalProperties().get("status");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> statusMap = status instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+            out.add(new WorkspaceResource(name, generation == null ? 0 : generation, statusMap, refused.get(name)));
+        }
+        return out;
+    }
+
+    /** Runs {@code listener} (on an informer thread; it must not block) after every Workspace resource event. */
+    public void onWorkspaceEvents(Runnable listener) {
+        workspaceEvents = Objects.requireNonNull(listener, "listener");
+    }
+
     /** The source name of one Workspace resource's changes. */
     public String workspaceSource(String name) {
         return source + "/workspaces/" + name;
@@ -171,6 +215,7 @@ public final class KubernetesSource implements AutoCloseable {
                 SharedIndexInformer<GenericKubernetesResource> informer =
                         client.genericKubernetesResources(WORKSPACE_RESOURCE).runnableInformer(0);
                 informer.addEventHandler(workspaceHandler);
+                workspaceInformer = informer;
                 begin("Workspace", informer);
             }
         }
@@ -388,8 +433,10 @@ public final class KubernetesSource implements AutoCloseable {
             String name = resource.getMetadata().getName();
             synchronized (lock) {
                 if (closed) return;
+                refusedWorkspaces.remove(name);
                 emit(new Change.Workspaces(workspaceSource(name), List.of()));
             }
+            workspaceEvents.run();
         }
 
         @Override
@@ -411,15 +458,26 @@ public final class KubernetesSource implements AutoCloseable {
                 read = PolicyReader.read(List.of(new Document(where, 0, node)));
             } catch (InputException e) {
                 LOG.warn("{}: Workspace {} refused, its last good version stays in force: {}", source, name, e.getMessage());
+                refused(name, e.getMessage());
                 return;
             } catch (RuntimeException e) {
                 LOG.warn("{}: Workspace {} could not be read, its last good version stays in force: {}", source, name, e.toString());
+                refused(name, e.toString());
                 return;
             }
             synchronized (lock) {
                 if (closed) return;
+                refusedWorkspaces.remove(name);
                 emit(new Change.Workspaces(where, read));
             }
+            workspaceEvents.run();
+        }
+
+        private void refused(String name, String why) {
+            synchronized (lock) {
+                refusedWorkspaces.put(name, why);
+            }
+            workspaceEvents.run();
         }
     }
 }
