@@ -67,7 +67,7 @@ class AgentStateTest {
                     scripts.add(in);
                     return new Enforcer.Result(0, "");
                 }, System.err);
-        assertThat(e.enforce(s.view(), 1)).isZero();
+        assertThat(e.enforce(s.view(), 1).failed()).isZero();
         assertThat(calls).containsExactly(List.of("nft", "-f", "-"), List.of("ip", "netns", "exec", "ns-a", "nft", "-f", "-"));
         assertThat(scripts.get(0)).startsWith("# microseg netns: node").doesNotContain("flush ruleset");
         e.enforce(s.view(), 2);
@@ -101,7 +101,7 @@ class AgentStateTest {
                     scripts.put(cmd.get(3), in);
                     return new Enforcer.Result(0, "");
                 }, System.err);
-        assertThat(e.enforce(s.view(), 1)).isZero();
+        assertThat(e.enforce(s.view(), 1).failed()).isZero();
         assertThat(listings).as("listed in the node's namespace").containsExactly(List.of("ip", "netns", "exec", "ns-n", "ip", "-j", "addr", "show"));
         assertThat(scripts.get("ns-n")).contains("set node_local_4", "elements = { 10.0.0.12, 10.244.2.1, 169.254.1.1 }",
                 "elements = { fd00:10::12, fd00:244:2::1 }", "ct original ip daddr @node_local_4 jump node_port");
@@ -113,7 +113,7 @@ class AgentStateTest {
         assertThat(e.ownAddressesChanged()).isFalse();
         s.apply(event("{\"type\":\"delta\",\"version\":2,\"rulesAdded\":[],\"rulesRemoved\":[],\"setsAdded\":[],"
                 + "\"setsRemoved\":[],\"setMembers\":[{\"set\":\"s1\",\"added\":[\"10.0.0.22\"],\"removed\":[]}]}"));
-        assertThat(e.enforce(s.view(), 2)).isZero();
+        assertThat(e.enforce(s.view(), 2).failed()).isZero();
         assertThat(scripts.get("ns-n")).as("a failed listing keeps the last good one").contains("10.0.0.22", "elements = { 10.0.0.12, 10.244.2.1, 169.254.1.1 }");
 
         listing[0] = NodeAddressesTest.LISTING.replace("10.244.2.1", "10.244.7.1");
@@ -131,7 +131,7 @@ class AgentStateTest {
             scripts.add(in);
             return new Enforcer.Result(0, "");
         }, System.err);
-        assertThat(e.enforce(s.view(), 1)).isZero();
+        assertThat(e.enforce(s.view(), 1).failed()).isZero();
         assertThat(scripts.get(0)).contains("ct status dnat jump node_port").doesNotContain("@node_local_4 jump");
     }
 
