@@ -148,14 +148,14 @@ public final class Codec {
     /** One line of the watch stream. */
     public static Decoded decodeEvent(String line) throws WireFormatException {
         JsonNode n = tree(line);
-        long version = number(n, "version");
-        String type = text(n, "type");
+        long version = number(n, "version", null);
+        String type = text(n, "type", null);
         return switch (type) {
-            case "snapshot" -> new Decoded(new AgentEvent.Snapshot(version, bool(n, "replace"),
-                    rules(array(n, "rules"), "rules"), sets(array(n, "sets"), "sets")), optionalText(n, "epoch"));
-            case "delta" -> new Decoded(new AgentEvent.Delta(version, rules(array(n, "rulesAdded"), "rulesAdded"),
-                    strings(array(n, "rulesRemoved"), "rulesRemoved"), sets(array(n, "setsAdded"), "setsAdded"),
-                    strings(array(n, "setsRemoved"), "setsRemoved"), changes(array(n, "setMembers"))), null);
+            case "snapshot" -> new Decoded(new AgentEvent.Snapshot(version, bool(n, "replace", null),
+                    rules(array(n, "rules", null), "rules"), sets(array(n, "sets", null), "sets")), optionalText(n, "epoch"));
+            case "delta" -> new Decoded(new AgentEvent.Delta(version, rules(array(n, "rulesAdded", null), "rulesAdded"),
+                    strings(array(n, "rulesRemoved", null), "rulesRemoved"), sets(array(n, "setsAdded", null), "setsAdded"),
+                    strings(array(n, "setsRemoved", null), "setsRemoved"), changes(array(n, "setMembers", null))), null);
             case "bookmark" -> new Decoded(new AgentEvent.Bookmark(version), optionalText(n, "epoch"));
             default -> throw new WireFormatException("field 'type': expected snapshot, delta or bookmark, found '" + type + "'");
         };
@@ -179,15 +179,15 @@ public final class Codec {
     public static AgentStatus decodeStatus(String body) throws WireFormatException {
         JsonNode n = tree(body);
         List<AgentStatus.NamespaceStatus> namespaces = new ArrayList<>();
-        JsonNode list = array(n, "namespaces");
+        JsonNode list = array(n, "namespaces", null);
         for (int i = 0; i < list.size(); i++) {
             JsonNode x = list.get(i);
             String where = "namespaces[" + i + "]";
             namespaces.add(new AgentStatus.NamespaceStatus(text(x, "workload", where), text(x, "netns", where),
                     bool(x, "applied", where), (int) number(x, "rules", where), optionalText(x, "error")));
         }
-        return new AgentStatus(text(n, "identity"), optionalText(n, "epoch"), number(n, "appliedVersion"), namespaces,
-                strings(array(n, "pendingPods"), "pendingPods"), optionalText(n, "lastError"));
+        return new AgentStatus(text(n, "identity", null), optionalText(n, "epoch"), number(n, "appliedVersion", null), namespaces,
+                strings(array(n, "pendingPods", null), "pendingPods"), optionalText(n, "lastError"));
     }
 
     private static JsonNode tree(String text) throws WireFormatException {
@@ -243,10 +243,6 @@ public final class Codec {
         return v;
     }
 
-    private static String text(JsonNode n, String field) throws WireFormatException {
-        return text(n, field, null);
-    }
-
     private static String text(JsonNode n, String field, String where) throws WireFormatException {
         JsonNode v = present(n, field, where);
         if (!v.isTextual()) throw new WireFormatException(name(where, field) + ": expected a string, found " + v.getNodeType());
@@ -260,28 +256,16 @@ public final class Codec {
         return v.asText();
     }
 
-    private static long number(JsonNode n, String field) throws WireFormatException {
-        return number(n, field, null);
-    }
-
     private static long number(JsonNode n, String field, String where) throws WireFormatException {
         JsonNode v = present(n, field, where);
         if (!v.isIntegralNumber()) throw new WireFormatException(name(where, field) + ": expected an integer, found " + v.getNodeType());
         return v.asLong();
     }
 
-    private static boolean bool(JsonNode n, String field) throws WireFormatException {
-        return bool(n, field, null);
-    }
-
     private static boolean bool(JsonNode n, String field, String where) throws WireFormatException {
         JsonNode v = present(n, field, where);
         if (!v.isBoolean()) throw new WireFormatException(name(where, field) + ": expected true or false, found " + v.getNodeType());
         return v.asBoolean();
-    }
-
-    private static JsonNode array(JsonNode n, String field) throws WireFormatException {
-        return array(n, field, null);
     }
 
     private static JsonNode array(JsonNode n, String field, String where) throws WireFormatException {
