@@ -360,6 +360,9 @@ public final class MicrosegServer implements AutoCloseable {
         agentEndpoints.mount(router, this::operatorsOnly);
 
         router.route().last().handler(ctx -> error(ctx, 404, "no such resource: " + ctx.request().method() + " " + ctx.request().path()));
+        router.errorHandler(413, ctx -> error(ctx, 413, "request body too large for " + ctx.request().method() + " "
+                + printable(ctx.request().path()) + (ctx.request().path().endsWith("/status")
+                ? ": at most server.agentStatus.maxBodyBytes (" + settings.agentStatus().maxBodyBytes() + " bytes)" : "")));
         router.errorHandler(500, ctx -> {
             errors.warn("internal error", "request " + ctx.request().method() + " " + printable(ctx.request().path()) + " failed", ctx.failure());
             error(ctx, 500, "internal error");
