@@ -131,6 +131,11 @@ public final class KubernetesSource implements AutoCloseable {
 
     /** The client for a kubeconfig context, or the in-cluster service account when {@code context} is null. */
     public static KubernetesClient connect(String context, String kubeconfigPath) {
+        return new KubernetesClientBuilder().withConfig(config(context, kubeconfigPath)).build();
+    }
+
+    /** The client configuration {@link #connect} uses, for a caller that sets its own timeouts before building. */
+    public static Config config(String context, String kubeconfigPath) {
         Config config;
         if (kubeconfigPath != null) {
             // The given file, at the given context (null: the file's current-context).
@@ -140,7 +145,7 @@ public final class KubernetesSource implements AutoCloseable {
             // and no kubeconfig, as inside a pod, the mounted service account token and the in-cluster API address.
             config = Config.autoConfigure(context);
         }
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return config;
     }
 
     public String cluster() {
