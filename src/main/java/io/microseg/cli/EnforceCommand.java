@@ -4,6 +4,7 @@ import io.microseg.enforce.AgentState;
 import io.microseg.enforce.Enforcer;
 import io.microseg.enforce.PodNamespaces;
 import io.microseg.controlplane.AgentEvent;
+import io.microseg.controlplane.Codec;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -123,8 +124,14 @@ final class EnforceCommand implements Callable<Integer> {
                     while ((line = in.readLine()) != null) {
                         lastLine.set(System.nanoTime());
                         if (line.isBlank()) continue;
-                        AgentEvent event = AgentState.parse(line);
-                        if (event instanceof AgentEvent.Snapshot) epoch = epochOf(line);
+                        Codec.Decoded decoded;
+                        try {
+                            decoded = Codec.decodeEvent(line);
+                        } catch (Codec.WireFormatException e) {
+                            throw new IOException("the server sent a malformed event (" + e.getMessage() + ")");
+                        }
+                        AgentEvent event = decoded.event();
+                        if (event instanceof AgentEvent.Snapshot) epoch = decoded.epoch();
                         boolean changed = state.apply(event);
                         gotEvent = true;
                         backoff = 500;
@@ -147,20 +154,6 @@ final class EnforceCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** The top-level {@code epoch} of an event line, or null; reads no further than that field. */
-    static String epochOf(String line) throws IOException {
-        try (com.fasterxml.jackson.core.JsonParser p = new com.fasterxml.jackson.core.JsonFactory().createParser(line)) {
-            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) return null;
-            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                com.fasterxml.jackson.core.JsonToken value = p.nextToken();
-                if (name.equals("epoch")) return value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? p.getText() : null;
-                p.skipChildren();
-            }
-            return null;
-        }
     }
 
     static long parseDuration(String text) {

@@ -1,5 +1,6 @@
 package io.microseg.compile;
 
+import io.microseg.controlplane.Codec;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.controlplane.AddressSet;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -51,29 +52,13 @@ public final class CompilationJson {
         return root;
     }
 
+    /** A rule as the compile JSON and the API show it (without its justifications), in the agents' encoding. */
     public static Map<String, Object> rule(CompiledRule r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", r.id());
-        m.put("workload", r.workload());
-        m.put("direction", r.direction().name());
-        m.put("action", r.action().name());
-        m.put("protocol", r.protocol().name());
-        m.put("ports", r.ports());
-        m.put("peerSet", r.peerSet());
-        if (r.localSet() != null) m.put("localSet", r.localSet());
-        m.put("rule", r.rule());
-        m.put("policy", r.policy());
-        m.put("rank", r.rank().name());
-        m.put("priority", r.priority());
-        return m;
+        return Codec.rule(r);
     }
 
     public static Map<String, Object> set(AddressSet s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", s.id());
-        m.put("description", s.description());
-        m.put("members", List.copyOf(s.members()));
-        return m;
+        return Codec.set(s);
     }
 
     public static Map<String, Object> warning(Warning w) {

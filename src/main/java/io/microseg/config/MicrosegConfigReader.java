@@ -88,7 +88,11 @@ public final class MicrosegConfigReader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final List<String> TOP_FIELDS = List.of("inventory", "policies", "server", "rules");
     private static final List<String> RULES_FIELDS = List.of("quietPeriod", "pollInterval", "allowSharedFolder", "stallAfter");
-    private static final List<String> SERVER_FIELDS = List.of("listen", "bookmarkInterval", "slowConsumer", "http", "auth");
+    private static final List<String> SERVER_FIELDS = List.of("listen", "bookmarkInterval", "slowConsumer", "http", "auth",
+            "agentStatus", "leaderElection");
+    private static final List<String> AGENT_STATUS_FIELDS = List.of("maxBodyBytes", "staleAfter", "maxAgents");
+    private static final List<String> LEADER_FIELDS = List.of("enabled", "namespace", "name", "leaseDuration", "renewDeadline",
+            "retryPeriod");
     private static final List<String> HTTP_FIELDS = List.of("headerTimeout", "idleTimeout", "maxConnections",
             "maxUnauthenticatedConnections", "workers", "errorLogInterval");
     private static final List<String> SLOW_CONSUMER_FIELDS = List.of("maxPendingChanges", "grace");
@@ -242,7 +246,41 @@ public final class MicrosegConfigReader {
             throw error("server.auth.insecureNoAuth", "expected insecureNoAuth only with a loopback listen address (127.0.0.1, ::1, localhost), "
                     + "found listen " + server.listen() + ": configure agent and operator tokens instead");
         }
-        return server.withAuth(auth);
+        return server.withAuth(auth).withAgentStatus(agentStatus(node.path("agentStatus")))
+                .withLeaderElection(leaderElection(node.path("leaderElection")));
+    }
+
+    private MicrosegConfig.AgentStatus agentStatus(JsonNode node) {
+        MicrosegConfig.AgentStatus d = MicrosegConfig.AgentStatus.DEFAULT;
+        if (!present(node)) return d;
+        if (!node.isObject()) {
+            throw error("server.agentStatus", "expected a mapping with " + Wording.listed(AGENT_STATUS_FIELDS) + ", found " + found(node));
+        }
+        checkFields("server.agentStatus", node, AGENT_STATUS_FIELDS);
+        return new MicrosegConfig.AgentStatus(positiveInt("server.agentStatus.maxBodyBytes", node.path("maxBodyBytes"), d.maxBodyBytes()),
+                duration("server.agentStatus.staleAfter", node.path("staleAfter"), d.staleAfter()),
+                positiveInt("server.agentStatus.maxAgents", node.path("maxAgents"), d.maxAgents()));
+    }
+
+    private MicrosegConfig.LeaderElection leaderElection(JsonNode node) {
+        MicrosegConfig.LeaderElection d = MicrosegConfig.LeaderElection.DEFAULT;
+        if (!present(node)) return d;
+        String at = "server.leaderElection";
+        if (!node.isObject()) throw error(at, "expected a mapping with " + Wording.listed(LEADER_FIELDS) + ", found " + found(node));
+        checkFields(at, node, LEADER_FIELDS);
+        JsonNode enabled = node.path("enabled");
+        if (present(enabled) && !enabled.isBoolean()) throw error(at + ".enabled", "expected true or false, found " + found(enabled));
+        Optional<String> namespace = present(node.path("namespace"))
+                ? Optional.of(string(at + ".namespace", node.path("namespace"), "a Kubernetes namespace")) : Optional.empty();
+        String name = present(node.path("name")) ? string(at + ".name", node.path("name"), "the Lease's name") : d.name();
+        try {
+            return new MicrosegConfig.LeaderElection(present(enabled) ? Optional.of(enabled.asBoolean()) : Optional.empty(), namespace, name,
+                    duration(at + ".leaseDuration", node.path("leaseDuration"), d.leaseDuration()),
+                    duration(at + ".renewDeadline", node.path("renewDeadline"), d.renewDeadline()),
+                    duration(at + ".retryPeriod", node.path("retryPeriod"), d.retryPeriod()));
+        } catch (IllegalArgumentException e) {
+            throw error(at, "expected leaseDuration > renewDeadline > 1.2 x retryPeriod: " + e.getMessage());
+        }
     }
 
     private MicrosegConfig.Http http(JsonNode node) {

@@ -1,23 +1,15 @@
 package io.microseg.enforce;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.controlplane.SetChange;
 import io.microseg.controlplane.AgentEvent;
-import io.microseg.net.Protocol;
-import io.microseg.policy.Action;
-import io.microseg.policy.Direction;
-import io.microseg.policy.Rank;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -29,8 +21,6 @@ import java.util.TreeMap;
  * removed, install sets added (whole), apply member changes (removed, then added), install rules added.
  */
 public final class AgentState {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final String agent;
     private final Map<String, CompiledRule> rules = new HashMap<>();
     private final Map<String, Set<String>> sets = new HashMap<>();
@@ -91,57 +81,5 @@ public final class AgentState {
                     members.stream().sorted(io.microseg.compile.CompilationAssembler.ADDRESS_ORDER).toList()));
         });
         return new AgentView(agent, new ArrayList<>(rules.values()), out);
-    }
-
-    /** One NDJSON line of the watch stream. */
-    public static AgentEvent parse(String line) throws IOException {
-        JsonNode n = JSON.readTree(line);
-        long version = n.path("version").asLong();
-        return switch (n.path("type").asText()) {
-            case "snapshot" -> new AgentEvent.Snapshot(version, n.path("replace").asBoolean(), rules(n.path("rules")), sets(n.path("sets")));
-            case "delta" -> new AgentEvent.Delta(version, rules(n.path("rulesAdded")), strings(n.path("rulesRemoved")),
-                    sets(n.path("setsAdded")), strings(n.path("setsRemoved")), members(n.path("setMembers")));
-            case "bookmark" -> new AgentEvent.Bookmark(version);
-            default -> throw new IOException("unknown event type in: " + line);
-        };
-    }
-
-    private static List<CompiledRule> rules(JsonNode a) {
-        List<CompiledRule> out = new ArrayList<>();
-        for (JsonNode r : a) {
-            out.add(new CompiledRule(r.path("id").asText(), r.path("workload").asText(),
-                    Direction.valueOf(r.path("direction").asText()), Action.valueOf(r.path("action").asText()),
-                    Protocol.valueOf(r.path("protocol").asText()), r.path("ports").asText(""),
-                    optional(r, "peerSet"), optional(r, "localSet"),
-                    r.path("rule").asText(""), r.path("policy").asText(""), Rank.valueOf(r.path("rank").asText()),
-                    r.path("priority").asInt(), List.of()));
-        }
-        return out;
-    }
-
-    private static String optional(JsonNode n, String field) {
-        JsonNode v = n.path(field);
-        return v.isNull() || v.isMissingNode() ? null : v.asText();
-    }
-
-    private static List<AddressSet> sets(JsonNode a) {
-        List<AddressSet> out = new ArrayList<>();
-        for (JsonNode s : a) out.add(new AddressSet(s.path("id").asText(), s.path("description").asText(""), strings(s.path("members"))));
-        return out;
-    }
-
-    private static List<SetChange> members(JsonNode a) {
-        List<SetChange> out = new ArrayList<>();
-        for (JsonNode c : a) {
-            out.add(new SetChange(c.path("set").asText(), c.path("description").isTextual() ? c.path("description").asText() : null,
-                    strings(c.path("added")), strings(c.path("removed"))));
-        }
-        return out;
-    }
-
-    private static List<String> strings(JsonNode a) {
-        List<String> out = new ArrayList<>();
-        a.forEach(x -> out.add(x.asText()));
-        return out;
     }
 }

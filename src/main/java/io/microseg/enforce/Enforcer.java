@@ -1,5 +1,7 @@
 package io.microseg.enforce;
 
+import io.microseg.controlplane.AgentStatus;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,6 +31,27 @@ public final class Enforcer {
     }
 
     public record Result(int exit, String output) {}
+
+    /**
+     * What one apply left in force: per namespace section whether this version's rules are in force (a failed
+     * one keeps its previous rules), and the pods whose namespace is not known yet (their rules wait).
+     */
+    public record Outcome(List<AgentStatus.NamespaceStatus> namespaces, List<String> pendingPods) {
+        public Outcome {
+            namespaces = List.copyOf(namespaces);
+            pendingPods = List.copyOf(pendingPods);
+        }
+
+        /** How many namespaces failed to apply. */
+        public int failed() {
+            return (int) namespaces.stream().filter(n -> !n.applied()).count();
+        }
+
+        /** The first failure's message, or null. */
+        public String firstError() {
+            return namespaces.stream().filter(n -> !n.applied()).map(n -> n.workload() + ": " + n.error()).findFirst().orElse(null);
+        }
+    }
 
     private final String agent;
     private final PodNamespaces namespaces;
@@ -62,8 +85,8 @@ public final class Enforcer {
         return discovered != null && discovered.refresh(namespaces.netnsOf(agent));
     }
 
-    /** Applies the view; returns how many namespaces failed (0 when all are in force). */
-    public synchronized int enforce(AgentView view, long version) {
+    /** Applies the view; returns what is in force where. */
+    public synchronized Outcome enforce(AgentView view, long version) {
         Optional<String> ownNs = namespaces.netnsOf(agent);
         NftRuleset.Options options;
         if (discovered == null) {
@@ -77,25 +100,31 @@ public final class Enforcer {
             }
         }
         var sections = NftRuleset.render(view, options);
-        int failed = 0;
+        List<AgentStatus.NamespaceStatus> statuses = new ArrayList<>();
+        List<String> pending = new ArrayList<>();
         List<String> present = new ArrayList<>();
         for (var s : sections) {
             Optional<String> ns = s.own() ? ownNs : namespaces.netnsOf(s.netns());
             if (!s.own() && ns.isEmpty()) {
                 log.println("microseg enforce: " + s.netns() + ": network namespace not known yet, its rules wait");
+                pending.add(s.netns());
                 continue;
             }
             String key = ns.orElse("");
             present.add(key);
             String script = s.own() && flushRuleset ? "flush ruleset\n" + s.script() : s.script();
-            if (script.equals(applied.get(key))) continue;
+            int rules = (int) count(view, s);
+            if (script.equals(applied.get(key))) {
+                statuses.add(new AgentStatus.NamespaceStatus(s.netns(), key, true, rules, null));
+                continue;
+            }
             Result r = nft(ns, script);
+            statuses.add(new AgentStatus.NamespaceStatus(s.netns(), key, r.exit() == 0, rules, r.exit() == 0 ? null : r.output().trim()));
             if (r.exit() == 0) {
                 applied.put(key, script);
                 log.println("microseg enforce: version " + version + ": applied " + s.netns()
-                        + ns.map(n -> " (netns " + n + ")").orElse("") + ": " + count(view, s) + " rules");
+                        + ns.map(n -> " (netns " + n + ")").orElse("") + ": " + rules + " rules");
             } else {
-                failed++;
                 applied.remove(key);
                 log.println("microseg enforce: version " + version + ": nft failed for " + s.netns() + ": " + r.output().trim());
             }
@@ -107,7 +136,7 @@ public final class Enforcer {
             applied.remove(key);
             log.println("microseg enforce: removed table inet microseg from netns " + key + (r.exit() == 0 ? "" : ": " + r.output().trim()));
         }
-        return failed;
+        return new Outcome(statuses, pending);
     }
 
     private static long count(AgentView view, NftRuleset.Section s) {

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.CompilationJson;
 import io.microseg.controlplane.CompiledRule;
-import io.microseg.controlplane.SetChange;
 import io.microseg.controlplane.AgentEvent;
+import io.microseg.controlplane.Codec;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.LinkedHashMap;
@@ -15,13 +15,7 @@ import java.util.Map;
 
 /**
  * The API's JSON: rules and sets in the compile JSON's shape ({@link CompilationJson}), and the
- * watch stream's events, one compact JSON object per line (NDJSON):
- * <pre>
- * {"type":"snapshot","epoch":E,"version":V,"replace":false,"rules":[...],"sets":[...]}
- * {"type":"delta","version":V,"rulesAdded":[...],"rulesRemoved":[ids],"setsAdded":[...],"setsRemoved":[ids],
- *  "setMembers":[{"set":id,"added":[ips],"removed":[ips]}]}
- * {"type":"bookmark","epoch":E,"version":V}
- * </pre>
+ * watch stream's events as {@link Codec} encodes them, one compact JSON object per line (NDJSON).
  * {@code epoch} names the server instance whose versions these are: a cursor ({@code since}) is only
  * meaningful to the instance it came from.
  */
@@ -40,32 +34,7 @@ final class Json {
 
     /** One NDJSON line. */
     static Buffer line(AgentEvent event, String epoch) {
-        return buffer(event(event, epoch)).appendByte((byte) '\n');
-    }
-
-    static Map<String, Object> event(AgentEvent event, String epoch) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (event instanceof AgentEvent.Snapshot s) {
-            m.put("type", "snapshot");
-            m.put("epoch", epoch);
-            m.put("version", s.version());
-            m.put("replace", s.replace());
-            m.put("rules", rules(s.rules()));
-            m.put("sets", sets(s.sets()));
-        } else if (event instanceof AgentEvent.Delta d) {
-            m.put("type", "delta");
-            m.put("version", d.version());
-            m.put("rulesAdded", rules(d.rulesAdded()));
-            m.put("rulesRemoved", d.rulesRemoved());
-            m.put("setsAdded", sets(d.setsAdded()));
-            m.put("setsRemoved", d.setsRemoved());
-            m.put("setMembers", d.setMembers().stream().map(Json::members).toList());
-        } else if (event instanceof AgentEvent.Bookmark b) {
-            m.put("type", "bookmark");
-            m.put("epoch", epoch);
-            m.put("version", b.version());
-        }
-        return m;
+        return Buffer.buffer(Codec.line(event, epoch));
     }
 
     /** {@code {"epoch","version","rules","sets"}}: an agent's rules as {@code GET .../rules} answers. */
@@ -84,14 +53,6 @@ final class Json {
 
     static List<Map<String, Object>> sets(List<AddressSet> sets) {
         return sets.stream().map(CompilationJson::set).toList();
-    }
-
-    private static Map<String, Object> members(SetChange c) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("set", c.set());
-        m.put("added", c.added());
-        m.put("removed", c.removed());
-        return m;
     }
 
     static Map<String, Object> error(int status, String message) {

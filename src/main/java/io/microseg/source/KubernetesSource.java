@@ -85,6 +85,20 @@ public final class KubernetesSource implements AutoCloseable {
             .withNamespaced(false)
             .build();
 
+    private static final ApiResource NODES = new ApiResource("", "nodes");
+    private static final ApiResource PODS = new ApiResource("", "pods");
+    private static final ApiResource SERVICES = new ApiResource("", "services");
+    private static final ApiResource ENDPOINT_SLICES = new ApiResource("discovery.k8s.io", "endpointslices");
+    private static final ApiResource NAMESPACES = new ApiResource("", "namespaces");
+    private static final ApiResource WORKSPACES = new ApiResource(WORKSPACE_RESOURCE.getGroup(), WORKSPACE_RESOURCE.getPlural());
+
+    /**
+     * Every resource this source lists and watches (Workspaces only when asked to), in all namespaces;
+     * it never reads one object by name, nor writes. The informers below are started from these
+     * constants, and the install's ClusterRole grants list and watch on exactly these.
+     */
+    public static final java.util.List<ApiResource> READS = java.util.List.of(NODES, PODS, SERVICES, ENDPOINT_SLICES, NAMESPACES, WORKSPACES);
+
     // Our documents are Jackson 2 trees; fabric8 8 runs on Jackson 3. Plain maps and lists cross over.
     private static final ObjectMapper TREES = new ObjectMapper();
 
@@ -105,6 +119,11 @@ public final class KubernetesSource implements AutoCloseable {
     private final CompletableFuture<Void> listed = new CompletableFuture<>();
     private final List<CompletableFuture<Void>> watching = new ArrayList<>();
     private WorkspaceHandler workspaceHandler;
+    private SharedIndexInformer<GenericKubernetesResource> workspaceInformer;
+    /** Why each Workspace resource whose spec was refused was refused, by name; guarded by lock. */
+    private final Map<String, String> refusedWorkspaces = new HashMap<>();
+    /** Told after any Workspace resource was added, changed, refused or deleted. */
+    private volatile Runnable workspaceEvents = () -> {};
     private boolean inventorySynced;
     private boolean started;
     private boolean closed;
@@ -152,6 +171,45 @@ public final class KubernetesSource implements AutoCloseable {
         return source;
     }
 
+    /** The client this source reads with. */
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** Whether this source reads Workspace custom resources. */
+    public boolean readsWorkspaces() {
+        return workspaces;
+    }
+
+    /**
+     * The Workspace resources in the informer's cache, with why microseg refused each that it refused;
+     * empty when this source does not read them or has not started.
+     */
+    public List<WorkspaceResource> workspaceResources() {
+        SharedIndexInformer<GenericKubernetesResource> informer;
+        Map<String, String> refused;
+        synchronized (lock) {
+            informer = workspaceInformer;
+            refused = Map.copyOf(refusedWorkspaces);
+        }
+        if (informer == null) return List.of();
+        List<WorkspaceResource> out = new ArrayList<>();
+        for (GenericKubernetesResource r : informer.getStore().list()) {
+            String name = r.getMetadata().getName();
+            Long generation = r.getMetadata().getGeneration();
+            Object status = r.getAdditionalProperties().get("status");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> statusMap = status instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+            out.add(new WorkspaceResource(name, generation == null ? 0 : generation, statusMap, refused.get(name)));
+        }
+        return out;
+    }
+
+    /** Runs {@code listener} (on an informer thread; it must not block) after every Workspace resource event. */
+    public void onWorkspaceEvents(Runnable listener) {
+        workspaceEvents = Objects.requireNonNull(listener, "listener");
+    }
+
     /** The source name of one Workspace resource's changes. */
     public String workspaceSource(String name) {
         return source + "/workspaces/" + name;
@@ -166,17 +224,18 @@ public final class KubernetesSource implements AutoCloseable {
             if (started) throw new IllegalStateException("already started");
             if (closed) throw new IllegalStateException("closed");
             started = true;
-            watch("Node", () -> client.nodes(), translator::node);
-            watch("Pod", () -> client.pods().inAnyNamespace(), translator::pod);
-            watch("Service", () -> client.services().inAnyNamespace(), translator::service);
-            watch("EndpointSlice", () -> client.discovery().v1().endpointSlices().inAnyNamespace(), translator::endpointSlice);
-            watch("Namespace", () -> client.namespaces(), translator::namespace);
+            watch(NODES, "Node", () -> client.nodes(), translator::node);
+            watch(PODS, "Pod", () -> client.pods().inAnyNamespace(), translator::pod);
+            watch(SERVICES, "Service", () -> client.services().inAnyNamespace(), translator::service);
+            watch(ENDPOINT_SLICES, "EndpointSlice", () -> client.discovery().v1().endpointSlices().inAnyNamespace(), translator::endpointSlice);
+            watch(NAMESPACES, "Namespace", () -> client.namespaces(), translator::namespace);
             if (workspaces) {
                 workspaceHandler = new WorkspaceHandler();
                 SharedIndexInformer<GenericKubernetesResource> informer =
                         client.genericKubernetesResources(WORKSPACE_RESOURCE).runnableInformer(0);
                 informer.addEventHandler(workspaceHandler);
-                begin("Workspace", informer);
+                workspaceInformer = informer;
+                begin(WORKSPACES, "Workspace", informer);
             }
         }
     }
@@ -214,17 +273,19 @@ public final class KubernetesSource implements AutoCloseable {
         }
     }
 
-    private <T extends HasMetadata> void watch(String kind, Supplier<Informable<T>> resources,
+    private <T extends HasMetadata> void watch(ApiResource resource, String kind, Supplier<Informable<T>> resources,
                                                Function<T, ? extends InventoryObject> translate) {
         Watched<T> handler = new Watched<>(kind, translate);
         SharedIndexInformer<T> informer = resources.get().runnableInformer(0);
         handler.informer = informer;
         informer.addEventHandler(handler);
         inventory.add(handler);
-        begin(kind, informer);
+        begin(resource, kind, informer);
     }
 
-    private void begin(String kind, SharedIndexInformer<?> informer) {
+    /** Starts one informer; {@code resource} must be in {@link #READS}, which is what the install lets it read. */
+    private void begin(ApiResource resource, String kind, SharedIndexInformer<?> informer) {
+        if (!READS.contains(resource)) throw new IllegalStateException(resource + " is not in KubernetesSource.READS");
         informers.add(informer);
         // start() completes when the initial list is in the cache and the watch is established.
         CompletableFuture<Void> start = informer.start().toCompletableFuture();
@@ -393,8 +454,10 @@ public final class KubernetesSource implements AutoCloseable {
             String name = resource.getMetadata().getName();
             synchronized (lock) {
                 if (closed) return;
+                refusedWorkspaces.remove(name);
                 emit(new Change.Workspaces(workspaceSource(name), List.of()));
             }
+            workspaceEvents.run();
         }
 
         @Override
@@ -416,15 +479,26 @@ public final class KubernetesSource implements AutoCloseable {
                 read = PolicyReader.read(List.of(new Document(where, 0, node)));
             } catch (InputException e) {
                 LOG.warn("{}: Workspace {} refused, its last good version stays in force: {}", source, name, e.getMessage());
+                refused(name, e.getMessage());
                 return;
             } catch (RuntimeException e) {
                 LOG.warn("{}: Workspace {} could not be read, its last good version stays in force: {}", source, name, e.toString());
+                refused(name, e.toString());
                 return;
             }
             synchronized (lock) {
                 if (closed) return;
+                refusedWorkspaces.remove(name);
                 emit(new Change.Workspaces(where, read));
             }
+            workspaceEvents.run();
+        }
+
+        private void refused(String name, String why) {
+            synchronized (lock) {
+                refusedWorkspaces.put(name, why);
+            }
+            workspaceEvents.run();
         }
     }
 }

@@ -17,24 +17,24 @@ class AgentStateTest {
     @Test
     void appliesSnapshotDeltaBookmarkAndReplace() throws Exception {
         AgentState s = new AgentState("node/k/n");
-        assertThat(s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":5,\"replace\":false,\"rules\":[" + R2 + "," + R1
+        assertThat(s.apply(event("{\"type\":\"snapshot\",\"version\":5,\"replace\":false,\"rules\":[" + R2 + "," + R1
                 + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.2\",\"10.0.0.1\"]}]}"))).isTrue();
         assertThat(s.view().rules()).extracting("id").containsExactly("r1", "r2");
         assertThat(s.view().sets().get(0).members()).containsExactly("10.0.0.1", "10.0.0.2");
 
-        assertThat(s.apply(AgentState.parse("{\"type\":\"delta\",\"version\":6,\"rulesAdded\":[],\"rulesRemoved\":[],\"setsAdded\":[],"
+        assertThat(s.apply(event("{\"type\":\"delta\",\"version\":6,\"rulesAdded\":[],\"rulesRemoved\":[],\"setsAdded\":[],"
                 + "\"setsRemoved\":[],\"setMembers\":[{\"set\":\"s1\",\"added\":[\"fd00::1\"],\"removed\":[\"10.0.0.2\"]}]}"))).isTrue();
         assertThat(s.view().sets().get(0).members()).containsExactly("10.0.0.1", "fd00::1");
 
-        assertThat(s.apply(AgentState.parse("{\"type\":\"bookmark\",\"version\":9}"))).isFalse();
+        assertThat(s.apply(event("{\"type\":\"bookmark\",\"version\":9}"))).isFalse();
         assertThat(s.version()).isEqualTo(9);
 
-        s.apply(AgentState.parse("{\"type\":\"delta\",\"version\":10,\"rulesAdded\":[],\"rulesRemoved\":[\"r1\"],\"setsAdded\":[],"
+        s.apply(event("{\"type\":\"delta\",\"version\":10,\"rulesAdded\":[],\"rulesRemoved\":[\"r1\"],\"setsAdded\":[],"
                 + "\"setsRemoved\":[\"s1\"],\"setMembers\":[]}"));
         assertThat(s.view().rules()).extracting("id").containsExactly("r2");
         assertThat(s.view().sets()).isEmpty();
 
-        s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":3,\"replace\":true,\"rules\":[" + R1
+        s.apply(event("{\"type\":\"snapshot\",\"version\":3,\"replace\":true,\"rules\":[" + R1
                 + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.9\"]}]}"));
         assertThat(s.view().rules()).as("replace drops what is not in the snapshot").extracting("id").containsExactly("r1");
     }
@@ -45,7 +45,7 @@ class AgentStateTest {
                 + "\"protocol\":\"TCP\",\"ports\":\"443\",\"peerSet\":\"s1\",\"localSet\":\"loadbalancer:k/ns/web\","
                 + "\"rule\":\"x\",\"policy\":\"w/p\",\"rank\":\"DEFAULT\",\"priority\":100}";
         AgentState s = new AgentState("node/k/n");
-        s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + limited + "," + R1
+        s.apply(event("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + limited + "," + R1
                 + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"0.0.0.0/0\"]},"
                 + "{\"id\":\"loadbalancer:k/ns/web\",\"description\":\"lb\",\"members\":[\"203.0.113.10\"]}]}"));
         assertThat(s.view().rules()).extracting("id", "localSet")
@@ -57,7 +57,7 @@ class AgentStateTest {
     @Test
     void enforcerAppliesEachNamespaceOnceAndRemovesTablesOfPodsThatLeft() throws Exception {
         AgentState s = new AgentState("node/k/n");
-        s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + R1 + "," + R2
+        s.apply(event("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + R1 + "," + R2
                 + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.1\"]}]}"));
         List<List<String>> calls = new ArrayList<>();
         List<String> scripts = new ArrayList<>();
@@ -67,12 +67,12 @@ class AgentStateTest {
                     scripts.add(in);
                     return new Enforcer.Result(0, "");
                 }, System.err);
-        assertThat(e.enforce(s.view(), 1)).isZero();
+        assertThat(e.enforce(s.view(), 1).failed()).isZero();
         assertThat(calls).containsExactly(List.of("nft", "-f", "-"), List.of("ip", "netns", "exec", "ns-a", "nft", "-f", "-"));
         assertThat(scripts.get(0)).startsWith("# microseg netns: node").doesNotContain("flush ruleset");
         e.enforce(s.view(), 2);
         assertThat(calls).as("unchanged scripts are not applied again").hasSize(2);
-        s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":3,\"replace\":true,\"rules\":[],\"sets\":[]}"));
+        s.apply(event("{\"type\":\"snapshot\",\"version\":3,\"replace\":true,\"rules\":[],\"sets\":[]}"));
         e.enforce(s.view(), 3);
         assertThat(calls.get(calls.size() - 1)).containsExactly("ip", "netns", "exec", "ns-a", "nft", "-f", "-");
         assertThat(scripts.get(scripts.size() - 1)).contains("delete table inet microseg");
@@ -85,7 +85,7 @@ class AgentStateTest {
         String podRule = "{\"id\":\"r5\",\"workload\":\"pod/k/ns/a\",\"direction\":\"INGRESS\",\"action\":\"ALLOW\",\"protocol\":\"TCP\","
                 + "\"ports\":\"27017\",\"peerSet\":\"nodes:k\",\"rule\":\"x\",\"policy\":\"w/p\",\"rank\":\"DEFAULT\",\"priority\":100}";
         AgentState s = new AgentState("node/k/n");
-        s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + nodeRule + "," + podRule
+        s.apply(event("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + nodeRule + "," + podRule
                 + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.21\"]},"
                 + "{\"id\":\"nodes:k\",\"description\":\"d\",\"members\":[\"10.0.0.11\",\"10.0.0.12\"]}]}"));
         String[] listing = {NodeAddressesTest.LISTING};
@@ -101,7 +101,7 @@ class AgentStateTest {
                     scripts.put(cmd.get(3), in);
                     return new Enforcer.Result(0, "");
                 }, System.err);
-        assertThat(e.enforce(s.view(), 1)).isZero();
+        assertThat(e.enforce(s.view(), 1).failed()).isZero();
         assertThat(listings).as("listed in the node's namespace").containsExactly(List.of("ip", "netns", "exec", "ns-n", "ip", "-j", "addr", "show"));
         assertThat(scripts.get("ns-n")).contains("set node_local_4", "elements = { 10.0.0.12, 10.244.2.1, 169.254.1.1 }",
                 "elements = { fd00:10::12, fd00:244:2::1 }", "ct original ip daddr @node_local_4 jump node_port");
@@ -111,9 +111,9 @@ class AgentStateTest {
 
         listing[0] = null;
         assertThat(e.ownAddressesChanged()).isFalse();
-        s.apply(AgentState.parse("{\"type\":\"delta\",\"version\":2,\"rulesAdded\":[],\"rulesRemoved\":[],\"setsAdded\":[],"
+        s.apply(event("{\"type\":\"delta\",\"version\":2,\"rulesAdded\":[],\"rulesRemoved\":[],\"setsAdded\":[],"
                 + "\"setsRemoved\":[],\"setMembers\":[{\"set\":\"s1\",\"added\":[\"10.0.0.22\"],\"removed\":[]}]}"));
-        assertThat(e.enforce(s.view(), 2)).isZero();
+        assertThat(e.enforce(s.view(), 2).failed()).isZero();
         assertThat(scripts.get("ns-n")).as("a failed listing keeps the last good one").contains("10.0.0.22", "elements = { 10.0.0.12, 10.244.2.1, 169.254.1.1 }");
 
         listing[0] = NodeAddressesTest.LISTING.replace("10.244.2.1", "10.244.7.1");
@@ -123,7 +123,7 @@ class AgentStateTest {
     @Test
     void aNodeWhoseAddressesWereNeverListedJudgesEveryDnatedConnection() throws Exception {
         AgentState s = new AgentState("node/k/n");
-        s.apply(AgentState.parse("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + R2.replace("pod/k/ns/a", "node/k/n")
+        s.apply(event("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + R2.replace("pod/k/ns/a", "node/k/n")
                 + "],\"sets\":[]}"));
         List<String> scripts = new ArrayList<>();
         Enforcer e = new Enforcer("node/k/n", PodNamespaces.none(), "127.0.0.1", 8080, List.of(), false, (cmd, in) -> {
@@ -131,7 +131,7 @@ class AgentStateTest {
             scripts.add(in);
             return new Enforcer.Result(0, "");
         }, System.err);
-        assertThat(e.enforce(s.view(), 1)).isZero();
+        assertThat(e.enforce(s.view(), 1).failed()).isZero();
         assertThat(scripts.get(0)).contains("ct status dnat jump node_port").doesNotContain("@node_local_4 jump");
     }
 
@@ -139,5 +139,9 @@ class AgentStateTest {
     void refusesNotPreservingRulesOnAKubernetesNode() {
         assertThat(Main.run("enforce", "--server", "http://127.0.0.1:1", "--node", "demo/node-1", "--preserve-rules=false"))
                 .isEqualTo(Main.BAD_INPUT);
+    }
+
+    private static io.microseg.controlplane.AgentEvent event(String line) throws Exception {
+        return io.microseg.controlplane.Codec.decodeEvent(line).event();
     }
 }

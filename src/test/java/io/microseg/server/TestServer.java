@@ -116,6 +116,12 @@ final class TestServer implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(json)), token);
     }
 
+    /** A PUT with a JSON body. */
+    Response put(String path, String token, String json) {
+        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)), token);
+    }
+
     private Response send(HttpRequest.Builder req, String token) {
         if (token != null) req.header("Authorization", "Bearer " + token);
         try {
