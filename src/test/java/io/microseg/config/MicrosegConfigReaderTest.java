@@ -106,7 +106,7 @@ class MicrosegConfigReaderTest {
             workspaces not a boolean          | inventory:\\n  kubernetes:\\n    - cluster: prod\\n      workspaces: "yes" | 4 | inventory.kubernetes[0].workspaces | expected true or false, found "yes"
             kubeconfig a number               | inventory:\\n  kubernetes:\\n    - {cluster: prod, kubeconfig: 3}    | 3 | inventory.kubernetes[0].kubeconfig | expected a kubeconfig file, found 3
             field twice                       | policies: {folders: [a]}\\npolicies: {folders: [b]}                   | 2 | policies                        | expected each field once, found policies twice
-            server not a mapping              | server: 8080                                                           | 1 | server                          | expected a mapping with listen, bookmarkInterval, slowConsumer, http and auth, found 8080
+            server not a mapping              | server: 8080                                                           | 1 | server                          | expected a mapping with listen, bookmarkInterval, slowConsumer, http, auth, agentStatus and leaderElection, found 8080
             listen without a port             | server: {listen: "127.0.0.1"}                                         | 1 | server.listen                   | expected HOST:PORT such as 127.0.0.1:8080
             listen port too big               | server: {listen: "127.0.0.1:70000"}                                   | 1 | server.listen                   | expected a port between 0 and 65535, found 70000
             bad bookmark interval             | server: {bookmarkInterval: soon}                                      | 1 | server.bookmarkInterval         | expected a duration such as 10s, 500ms or 2m, found "soon"
@@ -223,6 +223,32 @@ class MicrosegConfigReaderTest {
     void aMissingFileIsAnInputError() {
         InputException e = catchThrowableOfType(InputException.class, () -> MicrosegConfigReader.read(dir.resolve("none.yaml")));
         assertThat(e.getMessage()).contains("none.yaml").contains("cannot read the configuration file");
+    }
+
+    @Test
+    void agentStatusAndLeaderElectionHaveSafeDefaultsAndRefuseBadValuesNamingTheField() {
+        MicrosegConfig demo = MicrosegConfigReader.read(MicrosegConfig.DEFAULT_FILE);
+        assertThat(demo.server().agentStatus()).isEqualTo(MicrosegConfig.AgentStatus.DEFAULT);
+        assertThat(demo.server().leaderElection()).isEqualTo(MicrosegConfig.LeaderElection.DEFAULT);
+        assertThat(demo.server().leaderElection().enabled(false)).isFalse();
+        assertThat(demo.server().leaderElection().enabled(true)).isTrue();
+
+        MicrosegConfig c = parse("""
+                server:
+                  agentStatus: {maxBodyBytes: 4096, staleAfter: 2m, maxAgents: 5}
+                  leaderElection: {enabled: false, namespace: ops, name: lease-x, leaseDuration: 30s, renewDeadline: 20s, retryPeriod: 5s}
+                """);
+        assertThat(c.server().agentStatus()).isEqualTo(new MicrosegConfig.AgentStatus(4096, java.time.Duration.ofMinutes(2), 5));
+        assertThat(c.server().leaderElection().enabled(true)).isFalse();
+        assertThat(c.server().leaderElection().namespace()).contains("ops");
+        assertThat(c.server().leaderElection().name()).isEqualTo("lease-x");
+
+        assertThat(parseFails("server:\n  agentStatus: {maxBodyBytes: 0}\n").getMessage())
+                .contains("server.agentStatus.maxBodyBytes").contains("positive");
+        assertThat(parseFails("server:\n  agentStatus: {staleafter: 9s}\n").getMessage()).contains("did you mean staleAfter");
+        assertThat(parseFails("server:\n  leaderElection: {enabled: yes please}\n").getMessage()).contains("server.leaderElection.enabled");
+        assertThat(parseFails("server:\n  leaderElection: {leaseDuration: 5s, renewDeadline: 10s}\n").getMessage())
+                .contains("server.leaderElection").contains("leaseDuration must be longer than renewDeadline");
     }
 
     private static MicrosegConfig parse(String yaml) {
