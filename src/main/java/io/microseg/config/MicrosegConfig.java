@@ -346,22 +346,29 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
     }
 
     /**
-     * {@code server.auth:} bearer tokens, stored as {@code sha256:<hex>} hashes. Agents read only their own
-     * rules; operators read everything. {@code insecureNoAuth} lets anyone read anything, and is only
-     * accepted on a loopback address.
+     * {@code server.auth:} bearer tokens, stored as {@code sha256:<hex>} hashes, and tokens the Kubernetes
+     * API server vouches for ({@link KubernetesAuth}). Agents read only their own rules; operators read
+     * everything. {@code insecureNoAuth} lets anyone read anything, and is only accepted on a loopback address.
      */
-    public record Auth(boolean insecureNoAuth, List<AgentToken> agents, List<OperatorToken> operators) {
+    public record Auth(boolean insecureNoAuth, List<AgentToken> agents, List<OperatorToken> operators, KubernetesAuth kubernetes) {
         public static final Auth NONE = new Auth(false, List.of(), List.of());
         public static final Auth INSECURE = new Auth(true, List.of(), List.of());
 
         public Auth {
             agents = List.copyOf(agents);
             operators = List.copyOf(operators);
+            Objects.requireNonNull(kubernetes, "kubernetes");
+            if (insecureNoAuth && kubernetes.enabled()) throw new IllegalArgumentException("insecureNoAuth and kubernetes exclude each other");
+        }
+
+        /** Static tokens only. */
+        public Auth(boolean insecureNoAuth, List<AgentToken> agents, List<OperatorToken> operators) {
+            this(insecureNoAuth, agents, operators, KubernetesAuth.OFF);
         }
 
         /** Whether any credential, or the explicit choice of none, is configured. */
         public boolean configured() {
-            return insecureNoAuth || !agents.isEmpty() || !operators.isEmpty();
+            return insecureNoAuth || !agents.isEmpty() || !operators.isEmpty() || kubernetes.enabled();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.microseg.server;
 
+import io.microseg.auth.Principal;
 import io.microseg.agents.AgentSync;
 import io.microseg.agents.StatusBook;
 import io.microseg.config.MicrosegConfig;
@@ -67,12 +68,12 @@ final class AgentEndpoints {
     }
 
     private void report(RoutingContext ctx, String agent) {
-        Credentials.Principal who = ctx.get("principal");
-        if (who.kind() == Credentials.Principal.Kind.OPERATOR) {
+        Principal who = ctx.get("principal");
+        if (who.kind() == Principal.Kind.OPERATOR) {
             MicrosegServer.error(ctx, 403, "operator " + who.name() + " may read agents' status (GET /v1/agents) but not report it for " + agent);
             return;
         }
-        if (who.kind() == Credentials.Principal.Kind.AGENT && !who.name().equals(agent)) {
+        if (who.kind() == Principal.Kind.AGENT && !who.name().equals(agent)) {
             MicrosegServer.error(ctx, 403, who.name() + " may report its own status only, not that of " + agent);
             return;
         }

@@ -1,5 +1,9 @@
 package io.microseg.server;
 
+import io.microseg.auth.Authenticator;
+import io.microseg.auth.Principal;
+import io.microseg.auth.RequestAuthenticator;
+import io.microseg.auth.Verdict;
 import io.microseg.deploy.DeployOutcome;
 import io.microseg.deploy.RefusedDeploy;
 import io.microseg.deploy.RuleSetInForce;
@@ -85,7 +89,7 @@ public final class MicrosegServer implements AutoCloseable {
 
     private final MicrosegConfig config;
     private final MicrosegConfig.Server settings;
-    private final Credentials credentials;
+    private final Authenticator authenticator;
     private final ServerMetrics metrics = new ServerMetrics();
     private final Engine engine;
     private final StallWatch stalls;
@@ -142,7 +146,6 @@ public final class MicrosegServer implements AutoCloseable {
             throw new IllegalArgumentException("refusing to serve without authentication on " + settings.listen()
                     + ", which is not a loopback address");
         }
-        this.credentials = Credentials.of(settings.auth());
         this.engine = new Engine(rules, ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant()));
         this.stalls = new StallWatch(engine, config.rules().stallAfter(), s -> metrics.engineStalled());
         this.sources = new Sources(config, engine::submit, Duration.ofSeconds(30));
@@ -186,6 +189,19 @@ public final class MicrosegServer implements AutoCloseable {
         this.gate = new RequestGate(settings.auth().insecureNoAuth());
         this.errors = new RateLimitedLog(LOG, limits.errorLogInterval());
         this.workers = vertx.createSharedWorkerExecutor("microseg-reads", limits.workers());
+        // Kubernetes token reviews block on the API server: threads of their own, so that an API server
+        // that is slow to answer holds neither the event loop nor the operators' reads
+        WorkerExecutor reviews = vertx.createSharedWorkerExecutor("microseg-auth", limits.workers());
+        try {
+            this.authenticator = RequestAuthenticator.of(settings.auth(),
+                    task -> reviews.executeBlocking(() -> {
+                        task.run();
+                        return null;
+                    }, false), clock);
+        } catch (RuntimeException e) {
+            vertx.close();
+            throw new IllegalArgumentException("server.auth.kubernetes: cannot set up the Kubernetes client: " + e.getMessage(), e);
+        }
     }
 
     /** 64 random bits in hex: a new one at each start. */
@@ -313,6 +329,7 @@ public final class MicrosegServer implements AutoCloseable {
         if (reloader != null) reloader.close();
         if (statusWriter != null) statusWriter.close();
         if (leadership != null) leadership.close(); // gives the Lease up before the clients close
+        authenticator.close();
         stalls.close();
         sources.close();
         engine.close();
@@ -374,23 +391,46 @@ public final class MicrosegServer implements AutoCloseable {
         return "node/" + ctx.pathParam("cluster") + "/" + ctx.pathParam("node");
     }
 
+    /**
+     * Lets the request in as its principal, or answers 401, 403 or 503 ({@link Verdict}). A verdict that
+     * needs the Kubernetes API arrives later, from a worker: meanwhile the request is paused, so that a
+     * body handler further on still gets the body, and the verdict is handled back on this event loop.
+     */
     private void authenticate(RoutingContext ctx) {
-        var principal = credentials.authenticate(ctx.request().getHeader("Authorization"));
-        if (principal.isEmpty()) {
-            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"microseg\"");
-            error(ctx, 401, "expected Authorization: Bearer <token> with a token this server knows");
+        var verdict = authenticator.authenticate(ctx.request().getHeader("Authorization")).toCompletableFuture();
+        if (verdict.isDone()) {
+            admit(ctx, verdict.getNow(null));
             return;
         }
-        if (!ready) {
-            error(ctx, 503, "starting: the first compile has not finished");
-            return;
-        }
-        ctx.put("principal", principal.get());
-        guard.authenticated(ctx.request().connection());
-        ctx.next();
+        ctx.request().pause();
+        Future.fromCompletionStage(verdict, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+            admit(ctx, ar.succeeded() ? ar.result()
+                    : new Verdict.Unverifiable("the token could not be verified", String.valueOf(ar.cause())));
+            // a body handler on the route has taken the body by now; for any other route the rest is read and dropped
+            ctx.request().resume();
+        });
     }
 
-    private static Credentials.Principal principal(RoutingContext ctx) {
+    private void admit(RoutingContext ctx, Verdict verdict) {
+        if (verdict instanceof Verdict.Accepted a) {
+            if (!ready) {
+                error(ctx, 503, "starting: the first compile has not finished");
+                return;
+            }
+            ctx.put("principal", a.principal());
+            guard.authenticated(ctx.request().connection());
+            ctx.next();
+        } else if (verdict instanceof Verdict.Refused r) {
+            if (r.status() == 401) ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"microseg\"");
+            error(ctx, r.status(), r.message());
+        } else if (verdict instanceof Verdict.Unverifiable u) {
+            errors.warn("unverified token", u.detail() + " (" + ctx.request().method() + " " + printable(ctx.request().path())
+                    + " from " + ctx.request().remoteAddress() + ")", null);
+            error(ctx, 503, u.message());
+        }
+    }
+
+    private static Principal principal(RoutingContext ctx) {
         return ctx.get("principal");
     }
 

@@ -85,6 +85,20 @@ public final class KubernetesSource implements AutoCloseable {
             .withNamespaced(false)
             .build();
 
+    private static final ApiResource NODES = new ApiResource("", "nodes");
+    private static final ApiResource PODS = new ApiResource("", "pods");
+    private static final ApiResource SERVICES = new ApiResource("", "services");
+    private static final ApiResource ENDPOINT_SLICES = new ApiResource("discovery.k8s.io", "endpointslices");
+    private static final ApiResource NAMESPACES = new ApiResource("", "namespaces");
+    private static final ApiResource WORKSPACES = new ApiResource(WORKSPACE_RESOURCE.getGroup(), WORKSPACE_RESOURCE.getPlural());
+
+    /**
+     * Every resource this source lists and watches (Workspaces only when asked to), in all namespaces;
+     * it never reads one object by name, nor writes. The informers below are started from these
+     * constants, and the install's ClusterRole grants list and watch on exactly these.
+     */
+    public static final java.util.List<ApiResource> READS = java.util.List.of(NODES, PODS, SERVICES, ENDPOINT_SLICES, NAMESPACES, WORKSPACES);
+
     // Our documents are Jackson 2 trees; fabric8 8 runs on Jackson 3. Plain maps and lists cross over.
     private static final ObjectMapper TREES = new ObjectMapper();
 
@@ -131,6 +145,11 @@ public final class KubernetesSource implements AutoCloseable {
 
     /** The client for a kubeconfig context, or the in-cluster service account when {@code context} is null. */
     public static KubernetesClient connect(String context, String kubeconfigPath) {
+        return new KubernetesClientBuilder().withConfig(config(context, kubeconfigPath)).build();
+    }
+
+    /** The client configuration {@link #connect} uses, for a caller that sets its own timeouts before building. */
+    public static Config config(String context, String kubeconfigPath) {
         Config config;
         if (kubeconfigPath != null) {
             // The given file, at the given context (null: the file's current-context).
@@ -140,7 +159,7 @@ public final class KubernetesSource implements AutoCloseable {
             // and no kubeconfig, as inside a pod, the mounted service account token and the in-cluster API address.
             config = Config.autoConfigure(context);
         }
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return config;
     }
 
     public String cluster() {
@@ -205,18 +224,18 @@ public final class KubernetesSource implements AutoCloseable {
             if (started) throw new IllegalStateException("already started");
             if (closed) throw new IllegalStateException("closed");
             started = true;
-            watch("Node", () -> client.nodes(), translator::node);
-            watch("Pod", () -> client.pods().inAnyNamespace(), translator::pod);
-            watch("Service", () -> client.services().inAnyNamespace(), translator::service);
-            watch("EndpointSlice", () -> client.discovery().v1().endpointSlices().inAnyNamespace(), translator::endpointSlice);
-            watch("Namespace", () -> client.namespaces(), translator::namespace);
+            watch(NODES, "Node", () -> client.nodes(), translator::node);
+            watch(PODS, "Pod", () -> client.pods().inAnyNamespace(), translator::pod);
+            watch(SERVICES, "Service", () -> client.services().inAnyNamespace(), translator::service);
+            watch(ENDPOINT_SLICES, "EndpointSlice", () -> client.discovery().v1().endpointSlices().inAnyNamespace(), translator::endpointSlice);
+            watch(NAMESPACES, "Namespace", () -> client.namespaces(), translator::namespace);
             if (workspaces) {
                 workspaceHandler = new WorkspaceHandler();
                 SharedIndexInformer<GenericKubernetesResource> informer =
                         client.genericKubernetesResources(WORKSPACE_RESOURCE).runnableInformer(0);
                 informer.addEventHandler(workspaceHandler);
                 workspaceInformer = informer;
-                begin("Workspace", informer);
+                begin(WORKSPACES, "Workspace", informer);
             }
         }
     }
@@ -254,17 +273,19 @@ public final class KubernetesSource implements AutoCloseable {
         }
     }
 
-    private <T extends HasMetadata> void watch(String kind, Supplier<Informable<T>> resources,
+    private <T extends HasMetadata> void watch(ApiResource resource, String kind, Supplier<Informable<T>> resources,
                                                Function<T, ? extends InventoryObject> translate) {
         Watched<T> handler = new Watched<>(kind, translate);
         SharedIndexInformer<T> informer = resources.get().runnableInformer(0);
         handler.informer = informer;
         informer.addEventHandler(handler);
         inventory.add(handler);
-        begin(kind, informer);
+        begin(resource, kind, informer);
     }
 
-    private void begin(String kind, SharedIndexInformer<?> informer) {
+    /** Starts one informer; {@code resource} must be in {@link #READS}, which is what the install lets it read. */
+    private void begin(ApiResource resource, String kind, SharedIndexInformer<?> informer) {
+        if (!READS.contains(resource)) throw new IllegalStateException(resource + " is not in KubernetesSource.READS");
         informers.add(informer);
         // start() completes when the initial list is in the cache and the watch is established.
         CompletableFuture<Void> start = informer.start().toCompletableFuture();

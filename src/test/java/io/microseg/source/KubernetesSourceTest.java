@@ -33,7 +33,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -476,5 +479,41 @@ class KubernetesSourceTest {
         try (KubernetesClient current = KubernetesSource.connect(null, kubeconfig.toString())) {
             assertThat(current.getConfiguration().getMasterUrl()).startsWith("https://nowhere.invalid:6443");
         }
+    }
+
+    // ---- what the install must let the source read
+
+    /**
+     * The API calls the source really makes, mapped to RBAC's (group, resource, verb): exactly the
+     * resources of {@link KubernetesSource#READS}, each only listed and watched, in all namespaces.
+     * The install's ClusterRole is checked against READS (ManifestsTest), so an informer added
+     * without its entry there fails here before it fails on a cluster with 403.
+     */
+    @Test
+    void readsExactlyTheResourcesItDeclaresAndOnlyListsAndWatchesThem() throws Exception {
+        start(true);
+        Set<String> calls = new TreeSet<>();
+        Set<ApiResource> resources = new HashSet<>();
+        for (int i = server.getRequestCount(); i > 0; i--) {
+            io.fabric8.mockwebserver.http.RecordedRequest r = server.takeRequest(1, TimeUnit.SECONDS);
+            ApiResource resource = apiResource(r.getPath());
+            resources.add(resource);
+            boolean watch = r.getPath().contains("watch=true");
+            calls.add(r.getMethod() + " " + resource + " " + (watch ? "watch" : "list"));
+            assertThat(r.getMethod()).as(r.getPath()).isEqualTo("GET");
+            assertThat(r.getPath()).as("a read of one object by name, or in one namespace: %s", r.getPath())
+                    .doesNotContainPattern("/namespaces/[^/?]+/");
+        }
+        assertThat(resources).containsExactlyInAnyOrderElementsOf(KubernetesSource.READS);
+        assertThat(calls).hasSize(2 * KubernetesSource.READS.size());
+    }
+
+    /** {@code /api/v1/pods?watch=true} is ("", pods); {@code /apis/discovery.k8s.io/v1/endpointslices} is (discovery.k8s.io, endpointslices). */
+    private static ApiResource apiResource(String path) {
+        String[] parts = path.split("\\?", 2)[0].split("/");
+        // "", "api", "v1", resource...  or  "", "apis", group, version, resource...
+        if (parts.length > 3 && parts[1].equals("api")) return new ApiResource("", parts[3]);
+        if (parts.length > 4 && parts[1].equals("apis")) return new ApiResource(parts[2], parts[4]);
+        throw new AssertionError("not a Kubernetes API path: " + path);
     }
 }
