@@ -55,6 +55,14 @@ import static io.microseg.input.Wording.present;
  *     maxUnauthenticatedConnections: 1000  # connections that have not made an authenticated request yet
  *     workers: 4                         # threads for trace, warnings, explain, workload rules and /metrics
  *     errorLogInterval: 10s              # malformed requests are logged once per interval and kind
+ *   agentStatus: {maxBodyBytes: 262144, staleAfter: 90s, maxAgents: 10000}   # agents' status reports (docs/status.md)
+ *   leaderElection:                      # the replica that writes Workspace status (a Lease in the first cluster)
+ *     enabled: true                      # default: true exactly when inventory.kubernetes lists a cluster
+ *     namespace: microseg                # default: the client's namespace
+ *     name: microseg-server
+ *     leaseDuration: 15s                 # > renewDeadline > 1.2 x retryPeriod
+ *     renewDeadline: 10s
+ *     retryPeriod: 2s
  *   auth:
  *     insecureNoAuth: false              # true: no tokens at all; only on a loopback listen address
  *     agents:                            # an agent reads its own node's or host's rules

@@ -7,6 +7,9 @@ package io.microseg.leader;
 public interface Leadership extends AutoCloseable {
     boolean leading();
 
+    /** How many times this process has started leading: a change means it may have stopped in between. */
+    long term();
+
     /** This process's name in the election (a Lease's holder identity). */
     String identity();
 
@@ -19,6 +22,11 @@ public interface Leadership extends AutoCloseable {
             @Override
             public boolean leading() {
                 return true;
+            }
+
+            @Override
+            public long term() {
+                return 1;
             }
 
             @Override

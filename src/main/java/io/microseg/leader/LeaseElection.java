@@ -36,6 +36,7 @@ public final class LeaseElection implements Leadership {
     private final String identity;
     private final Listener listener;
     private volatile boolean leading;
+    private final java.util.concurrent.atomic.AtomicLong terms = new java.util.concurrent.atomic.AtomicLong();
     private volatile String leader;
     private volatile boolean closed;
     private CompletableFuture<?> running;
@@ -79,6 +80,7 @@ public final class LeaseElection implements Leadership {
     }
 
     private void started() {
+        terms.incrementAndGet();
         leading = true;
         LOG.info("leader election: {} leads (Lease {}/{})", identity, namespace, settings.name());
         listener.startedLeading();
@@ -99,6 +101,11 @@ public final class LeaseElection implements Leadership {
     @Override
     public boolean leading() {
         return leading;
+    }
+
+    @Override
+    public long term() {
+        return terms.get();
     }
 
     @Override

@@ -446,6 +446,10 @@ public final class KubernetesSource implements AutoCloseable {
 
         @Override
         public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource resource) {
+            // a write of the status alone (microseg's own, through the status subresource) leaves the
+            // generation as it was: the spec is the same, read and judged already
+            Long before = old == null ? null : old.getMetadata().getGeneration();
+            if (before != null && before.equals(resource.getMetadata().getGeneration())) return;
             read(resource);
         }
 

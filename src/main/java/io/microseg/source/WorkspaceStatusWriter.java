@@ -1,8 +1,7 @@
 package io.microseg.source;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.engine.Engine;
 import io.microseg.engine.Inputs;
@@ -35,8 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * leadership gained: {@link #poke}), and every {@code resyncEvery} to retry writes that failed. A
  * pass writes a resource only when what it would write differs from what the resource holds
  * ({@link WorkspaceConditions#sameAs}), so an engine version that changed nothing for a workspace
- * writes nothing, and a new leader does not rewrite what the last one wrote. Passes run on one thread
- * of their own, never on the engine's or an informer's.
+ * writes nothing, and a new leader does not rewrite what the last one wrote. What this process wrote
+ * during its current term as leader is remembered too: the informer's cache learns of a write a little
+ * after it is made, and a pass in between must not write the same status again. Passes run on one
+ * thread of their own, never on the engine's or an informer's.
  */
 public final class WorkspaceStatusWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkspaceStatusWriter.class);
@@ -51,6 +52,9 @@ public final class WorkspaceStatusWriter implements AutoCloseable {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final AtomicLong writes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    /** What this process wrote in leadership term {@link #term}, by cluster source and workspace name; pass thread only. */
+    private final Map<String, WorkspaceConditions> written = new HashMap<>();
+    private long term = -1;
 
     /**
      * @param clusters    the cluster sources; those that read Workspace resources get their status written
@@ -100,6 +104,10 @@ public final class WorkspaceStatusWriter implements AutoCloseable {
     private void pass() {
         scheduled.set(false);
         if (!leadership.leading() || !engine.isRunning()) return;
+        if (leadership.term() != term) { // another leader may have written since this process last led
+            written.clear();
+            term = leadership.term();
+        }
         try {
             Snapshot snapshot = engine.snapshot();
             Inputs inputs = engine.inputs();
@@ -118,9 +126,12 @@ public final class WorkspaceStatusWriter implements AutoCloseable {
             for (KubernetesSource cluster : clusters) {
                 for (WorkspaceResource resource : cluster.workspaceResources()) {
                     var wanted = WorkspaceConditions.of(resource, cluster.workspaceSource(resource.name()), inForce, rules, warnings);
-                    if (wanted.isEmpty() || wanted.get().sameAs(resource.status())) continue;
+                    String key = cluster.source() + "/" + resource.name();
+                    if (wanted.isEmpty() || wanted.get().equals(written.get(key)) || wanted.get().sameAs(resource.status())) continue;
                     if (!leadership.leading()) return; // leadership may end during a pass
-                    write(cluster, resource, wanted.get().status(snapshot.version(), resource.status(), clock.instant()));
+                    if (write(cluster, resource, wanted.get().status(snapshot.version(), resource.status(), clock.instant()))) {
+                        written.put(key, wanted.get());
+                    }
                 }
             }
         } catch (RuntimeException e) {
@@ -128,17 +139,24 @@ public final class WorkspaceStatusWriter implements AutoCloseable {
         }
     }
 
-    private void write(KubernetesSource cluster, WorkspaceResource resource, Map<String, Object> status) {
+    /** Whether the status was written. */
+    private boolean write(KubernetesSource cluster, WorkspaceResource resource, Map<String, Object> status) {
         try {
-            String patch = cluster.client().getKubernetesSerialization().asJson(Map.of("status", status));
-            cluster.client().genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE).withName(resource.name()).status()
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            var workspaces = cluster.client().genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE);
+            GenericKubernetesResource current = workspaces.withName(resource.name()).get();
+            if (current == null) return false; // deleted meanwhile
+            // the whole status replaced, at the resourceVersion just read: a concurrent writer's change is
+            // never overwritten unseen (409, and the next pass reads again)
+            current.getAdditionalProperties().put("status", status);
+            workspaces.resource(current).status().update();
             writes.incrementAndGet();
             LOG.debug("{}: status of Workspace {} written", cluster.source(), resource.name());
+            return true;
         } catch (KubernetesClientException e) {
             failures.incrementAndGet();
             LOG.warn("{}: could not write the status of Workspace {} ({}); trying again later", cluster.source(), resource.name(),
                     e.getCode() == 0 ? e.getMessage() : "HTTP " + e.getCode() + ": " + e.getMessage());
+            return false;
         }
     }
 

@@ -263,6 +263,32 @@ class MicrosegConfigReaderTest {
         assertThat(e.getMessage()).contains("none.yaml").contains("cannot read the configuration file");
     }
 
+    @Test
+    void agentStatusAndLeaderElectionHaveSafeDefaultsAndRefuseBadValuesNamingTheField() {
+        MicrosegConfig demo = MicrosegConfigReader.read(MicrosegConfig.DEFAULT_FILE);
+        assertThat(demo.server().agentStatus()).isEqualTo(MicrosegConfig.AgentStatus.DEFAULT);
+        assertThat(demo.server().leaderElection()).isEqualTo(MicrosegConfig.LeaderElection.DEFAULT);
+        assertThat(demo.server().leaderElection().enabled(false)).isFalse();
+        assertThat(demo.server().leaderElection().enabled(true)).isTrue();
+
+        MicrosegConfig c = parse("""
+                server:
+                  agentStatus: {maxBodyBytes: 4096, staleAfter: 2m, maxAgents: 5}
+                  leaderElection: {enabled: false, namespace: ops, name: lease-x, leaseDuration: 30s, renewDeadline: 20s, retryPeriod: 5s}
+                """);
+        assertThat(c.server().agentStatus()).isEqualTo(new MicrosegConfig.AgentStatus(4096, java.time.Duration.ofMinutes(2), 5));
+        assertThat(c.server().leaderElection().enabled(true)).isFalse();
+        assertThat(c.server().leaderElection().namespace()).contains("ops");
+        assertThat(c.server().leaderElection().name()).isEqualTo("lease-x");
+
+        assertThat(parseFails("server:\n  agentStatus: {maxBodyBytes: 0}\n").getMessage())
+                .contains("server.agentStatus.maxBodyBytes").contains("positive");
+        assertThat(parseFails("server:\n  agentStatus: {staleafter: 9s}\n").getMessage()).contains("did you mean staleAfter");
+        assertThat(parseFails("server:\n  leaderElection: {enabled: yes please}\n").getMessage()).contains("server.leaderElection.enabled");
+        assertThat(parseFails("server:\n  leaderElection: {leaseDuration: 5s, renewDeadline: 10s}\n").getMessage())
+                .contains("server.leaderElection").contains("leaseDuration must be longer than renewDeadline");
+    }
+
     private static MicrosegConfig parse(String yaml) {
         return MicrosegConfigReader.parse("microseg.yaml", yaml, BASE);
     }
