@@ -1,6 +1,6 @@
 package io.microseg.cli;
 
-import io.microseg.server.Credentials;
+import io.microseg.auth.StaticTokens;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -41,7 +41,7 @@ final class HashTokenCommand implements java.util.concurrent.Callable<Integer> {
         if (token.isBlank()) {
             throw new io.microseg.input.InputException("hash-token", 0, null, null, "expected a token (an argument or a line on standard input), found none");
         }
-        out.println((generate ? "tokenHash: \"" : "") + Credentials.hash(token) + (generate ? "\"" : ""));
+        out.println((generate ? "tokenHash: \"" : "") + StaticTokens.hash(token) + (generate ? "\"" : ""));
         return 0;
     }
 }

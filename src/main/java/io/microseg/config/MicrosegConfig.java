@@ -134,8 +134,11 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
      * @param bookmarkInterval how often an idle stream gets a bookmark (its heartbeat)
      * @param slowConsumer     when a watch stream whose client does not keep up is closed
      * @param http             the connection and request limits that keep the server up whatever clients do
+     * @param agentStatus      how the agents' status reports are taken and judged
+     * @param leaderElection   which replica does the work that must happen once (Workspace status)
      */
-    public record Server(Listen listen, Auth auth, Duration bookmarkInterval, SlowConsumer slowConsumer, Http http) {
+    public record Server(Listen listen, Auth auth, Duration bookmarkInterval, SlowConsumer slowConsumer, Http http,
+                         AgentStatus agentStatus, LeaderElection leaderElection) {
         public static final Listen DEFAULT_LISTEN = new Listen("127.0.0.1", 8080);
         public static final Duration DEFAULT_BOOKMARK_INTERVAL = Duration.ofSeconds(10);
         public static final Server DEFAULT = new Server(DEFAULT_LISTEN, Auth.NONE, DEFAULT_BOOKMARK_INTERVAL, SlowConsumer.DEFAULT);
@@ -145,6 +148,8 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
             Objects.requireNonNull(auth, "auth");
             Objects.requireNonNull(slowConsumer, "slowConsumer");
             Objects.requireNonNull(http, "http");
+            Objects.requireNonNull(agentStatus, "agentStatus");
+            Objects.requireNonNull(leaderElection, "leaderElection");
             if (bookmarkInterval.isNegative() || bookmarkInterval.isZero()) throw new IllegalArgumentException("bookmarkInterval must be positive");
             if (http.idleTimeout().compareTo(bookmarkInterval.multipliedBy(2)) < 0) {
                 throw new IllegalArgumentException("http.idleTimeout (" + http.idleTimeout().toMillis() + " ms) must be at least twice "
@@ -153,29 +158,101 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
             }
         }
 
+        /** The default agent status and leader election settings. */
+        public Server(Listen listen, Auth auth, Duration bookmarkInterval, SlowConsumer slowConsumer, Http http) {
+            this(listen, auth, bookmarkInterval, slowConsumer, http, AgentStatus.DEFAULT, LeaderElection.DEFAULT);
+        }
+
         /** The default HTTP limits. */
         public Server(Listen listen, Auth auth, Duration bookmarkInterval, SlowConsumer slowConsumer) {
             this(listen, auth, bookmarkInterval, slowConsumer, Http.DEFAULT);
         }
 
         public Server withListen(Listen l) {
-            return new Server(l, auth, bookmarkInterval, slowConsumer, http);
+            return new Server(l, auth, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection);
         }
 
         public Server withAuth(Auth a) {
-            return new Server(listen, a, bookmarkInterval, slowConsumer, http);
+            return new Server(listen, a, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection);
         }
 
         public Server withBookmarkInterval(Duration d) {
-            return new Server(listen, auth, d, slowConsumer, http);
+            return new Server(listen, auth, d, slowConsumer, http, agentStatus, leaderElection);
         }
 
         public Server withSlowConsumer(SlowConsumer s) {
-            return new Server(listen, auth, bookmarkInterval, s, http);
+            return new Server(listen, auth, bookmarkInterval, s, http, agentStatus, leaderElection);
         }
 
         public Server withHttp(Http h) {
-            return new Server(listen, auth, bookmarkInterval, slowConsumer, h);
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, h, agentStatus, leaderElection);
+        }
+
+        public Server withAgentStatus(AgentStatus a) {
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, a, leaderElection);
+        }
+
+        public Server withLeaderElection(LeaderElection l) {
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, agentStatus, l);
+        }
+    }
+
+    /**
+     * {@code server.agentStatus:} the reports agents {@code PUT} after each apply and every status interval
+     * (docs/status.md).
+     *
+     * @param maxBodyBytes a larger report is refused (413) unread
+     * @param staleAfter   a report older than this no longer counts as in sync (three of the agents' default
+     *                     30 s status intervals: one lost report is not an alarm)
+     * @param maxAgents    identities this replica keeps reports for; a report from a new identity beyond it is
+     *                     refused (503), so that no client can grow the server's memory without bound
+     */
+    public record AgentStatus(int maxBodyBytes, Duration staleAfter, int maxAgents) {
+        public static final AgentStatus DEFAULT = new AgentStatus(256 * 1024, Duration.ofSeconds(90), 10_000);
+
+        public AgentStatus {
+            if (maxBodyBytes <= 0) throw new IllegalArgumentException("agentStatus.maxBodyBytes must be positive");
+            if (maxAgents <= 0) throw new IllegalArgumentException("agentStatus.maxAgents must be positive");
+            Http.positive("agentStatus.staleAfter", staleAfter);
+        }
+    }
+
+    /**
+     * {@code server.leaderElection:} a Kubernetes {@code Lease} names the one replica that writes the status
+     * of Workspace custom resources. Only when the server reads a cluster: without one, the single process
+     * is the leader.
+     *
+     * @param enabled       empty: on exactly when {@code inventory.kubernetes} lists a cluster
+     * @param namespace     the Lease's namespace; empty: the client's namespace (the pod's, in a cluster)
+     * @param name          the Lease's name
+     * @param leaseDuration how long a leader that stopped renewing still holds the Lease
+     * @param renewDeadline a leader that cannot renew within this stops leading
+     * @param retryPeriod   how often candidates try to acquire, and the leader to renew
+     */
+    public record LeaderElection(Optional<Boolean> enabled, Optional<String> namespace, String name, Duration leaseDuration,
+                                 Duration renewDeadline, Duration retryPeriod) {
+        public static final LeaderElection DEFAULT = new LeaderElection(Optional.empty(), Optional.empty(), "microseg-server",
+                Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2));
+
+        public LeaderElection {
+            Objects.requireNonNull(enabled, "enabled");
+            Objects.requireNonNull(namespace, "namespace");
+            Objects.requireNonNull(name, "name");
+            Http.positive("leaderElection.leaseDuration", leaseDuration);
+            Http.positive("leaderElection.renewDeadline", renewDeadline);
+            Http.positive("leaderElection.retryPeriod", retryPeriod);
+            if (leaseDuration.compareTo(renewDeadline) <= 0) {
+                throw new IllegalArgumentException("leaderElection.leaseDuration must be longer than renewDeadline");
+            }
+            // fabric8 waits up to 1.2 retry periods between attempts: a renewal must fit in the deadline
+            if (renewDeadline.compareTo(retryPeriod.multipliedBy(12).dividedBy(10)) <= 0) {
+                throw new IllegalArgumentException("leaderElection.renewDeadline must be longer than 1.2 x retryPeriod");
+            }
+        }
+
+        /** Whether to elect a leader, given whether the server reads a live cluster. */
+        public boolean enabled(boolean readsKubernetes) {
+            return enabled.orElse(readsKubernetes);
         }
     }
 
@@ -217,7 +294,7 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
             if (workers <= 0) throw new IllegalArgumentException("workers must be positive");
         }
 
-        private static void positive(String name, Duration d) {
+        static void positive(String name, Duration d) {
             Objects.requireNonNull(d, name);
             if (d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive");
         }
@@ -269,22 +346,29 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
     }
 
     /**
-     * {@code server.auth:} bearer tokens, stored as {@code sha256:<hex>} hashes. Agents read only their own
-     * rules; operators read everything. {@code insecureNoAuth} lets anyone read anything, and is only
-     * accepted on a loopback address.
+     * {@code server.auth:} bearer tokens, stored as {@code sha256:<hex>} hashes, and tokens the Kubernetes
+     * API server vouches for ({@link KubernetesAuth}). Agents read only their own rules; operators read
+     * everything. {@code insecureNoAuth} lets anyone read anything, and is only accepted on a loopback address.
      */
-    public record Auth(boolean insecureNoAuth, List<AgentToken> agents, List<OperatorToken> operators) {
+    public record Auth(boolean insecureNoAuth, List<AgentToken> agents, List<OperatorToken> operators, KubernetesAuth kubernetes) {
         public static final Auth NONE = new Auth(false, List.of(), List.of());
         public static final Auth INSECURE = new Auth(true, List.of(), List.of());
 
         public Auth {
             agents = List.copyOf(agents);
             operators = List.copyOf(operators);
+            Objects.requireNonNull(kubernetes, "kubernetes");
+            if (insecureNoAuth && kubernetes.enabled()) throw new IllegalArgumentException("insecureNoAuth and kubernetes exclude each other");
+        }
+
+        /** Static tokens only. */
+        public Auth(boolean insecureNoAuth, List<AgentToken> agents, List<OperatorToken> operators) {
+            this(insecureNoAuth, agents, operators, KubernetesAuth.OFF);
         }
 
         /** Whether any credential, or the explicit choice of none, is configured. */
         public boolean configured() {
-            return insecureNoAuth || !agents.isEmpty() || !operators.isEmpty();
+            return insecureNoAuth || !agents.isEmpty() || !operators.isEmpty() || kubernetes.enabled();
         }
     }
 

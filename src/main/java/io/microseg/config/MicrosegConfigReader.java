@@ -61,6 +61,19 @@ import static io.microseg.input.Wording.present;
  *       - {identity: node/prod/node-1, tokenHash: "sha256:<64 hex digits>"}
  *     operators:                         # an operator reads everything
  *       - {name: alice, tokenHash: "sha256:<64 hex digits>"}
+ *     kubernetes:                        # tokens the Kubernetes API vouches for (TokenReview, SubjectAccessReview)
+ *       enabled: true                    # default true when the section is present
+ *       cluster: prod                    # node identities node/<cluster>/<node>; default: the only inventory.kubernetes cluster
+ *       audience: microseg               # the agents' projected tokens' audience
+ *       agentServiceAccounts: [system:serviceaccount:microseg:microseg-agent]
+ *       operatorAccess: {enabled: true, group: microseg.io, resource: rules, verb: get}
+ *       cacheTTL: 30s                    # accepted answers kept (never past the token's expiry)
+ *       deniedCacheTTL: 5s               # refused answers kept
+ *       cacheSize: 10000                 # answers kept at most
+ *       maxPendingReviews: 64            # tokens under review at once; beyond, 503
+ *       timeout: 5s                      # each call to the API server
+ *       context: prod-admin              # default: the inventory cluster's, else the in-cluster service account
+ *       kubeconfig: /path/to/kubeconfig
  * rules:                                 # how serve deploys its DRL folder (docs/rule-deploys.md)
  *   quietPeriod: 2s                      # a changed folder must stay the same this long before it is deployed
  *   pollInterval: 5s                     # the folder's content is read and digested this often
@@ -75,11 +88,19 @@ public final class MicrosegConfigReader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final List<String> TOP_FIELDS = List.of("inventory", "policies", "server", "rules");
     private static final List<String> RULES_FIELDS = List.of("quietPeriod", "pollInterval", "allowSharedFolder", "stallAfter");
-    private static final List<String> SERVER_FIELDS = List.of("listen", "bookmarkInterval", "slowConsumer", "http", "auth");
+    private static final List<String> SERVER_FIELDS = List.of("listen", "bookmarkInterval", "slowConsumer", "http", "auth",
+            "agentStatus", "leaderElection");
+    private static final List<String> AGENT_STATUS_FIELDS = List.of("maxBodyBytes", "staleAfter", "maxAgents");
+    private static final List<String> LEADER_FIELDS = List.of("enabled", "namespace", "name", "leaseDuration", "renewDeadline",
+            "retryPeriod");
     private static final List<String> HTTP_FIELDS = List.of("headerTimeout", "idleTimeout", "maxConnections",
             "maxUnauthenticatedConnections", "workers", "errorLogInterval");
     private static final List<String> SLOW_CONSUMER_FIELDS = List.of("maxPendingChanges", "grace");
-    private static final List<String> AUTH_FIELDS = List.of("insecureNoAuth", "agents", "operators");
+    private static final List<String> AUTH_FIELDS = List.of("insecureNoAuth", "agents", "operators", "kubernetes");
+    private static final List<String> KUBERNETES_AUTH_FIELDS = List.of("enabled", "cluster", "audience", "agentServiceAccounts",
+            "operatorAccess", "cacheTTL", "deniedCacheTTL", "cacheSize", "maxPendingReviews", "timeout", "context", "kubeconfig");
+    private static final List<String> OPERATOR_ACCESS_FIELDS = List.of("enabled", "group", "resource", "verb");
+    private static final java.util.regex.Pattern SERVICE_ACCOUNT = java.util.regex.Pattern.compile("system:serviceaccount:[a-z0-9.-]+:[a-z0-9.-]+");
     private static final List<String> AGENT_FIELDS = List.of("identity", "tokenHash");
     private static final List<String> OPERATOR_FIELDS = List.of("name", "tokenHash");
     private static final java.util.regex.Pattern TOKEN_HASH = java.util.regex.Pattern.compile("sha256:[0-9a-f]{64}");
@@ -171,7 +192,8 @@ public final class MicrosegConfigReader {
 
     private MicrosegConfig config(JsonNode root) {
         checkFields("", root, TOP_FIELDS);
-        return new MicrosegConfig(inventory(root.path("inventory")), policies(root.path("policies")), server(root.path("server")),
+        InventorySources inventory = inventory(root.path("inventory"));
+        return new MicrosegConfig(inventory, policies(root.path("policies")), server(root.path("server"), inventory.kubernetes()),
                 rules(root.path("rules")));
     }
 
@@ -188,7 +210,7 @@ public final class MicrosegConfigReader {
         return new MicrosegConfig.Rules(quiet, poll, shared.asBoolean(false), stall);
     }
 
-    private MicrosegConfig.Server server(JsonNode node) {
+    private MicrosegConfig.Server server(JsonNode node, List<KubernetesCluster> clusters) {
         MicrosegConfig.Server server = MicrosegConfig.Server.DEFAULT;
         if (!present(node)) return server;
         if (!node.isObject()) throw error("server", "expected a mapping with " + Wording.listed(SERVER_FIELDS) + ", found " + found(node));
@@ -219,12 +241,46 @@ public final class MicrosegConfigReader {
                             + bookmarks.toMillis() + " ms): a watch stream is idle between bookmarks and must not be closed as idle");
         }
         server = new MicrosegConfig.Server(server.listen(), server.auth(), bookmarks, server.slowConsumer(), http);
-        MicrosegConfig.Auth auth = auth(node.path("auth"));
+        MicrosegConfig.Auth auth = auth(node.path("auth"), clusters);
         if (auth.insecureNoAuth() && !server.listen().isLoopback()) {
             throw error("server.auth.insecureNoAuth", "expected insecureNoAuth only with a loopback listen address (127.0.0.1, ::1, localhost), "
                     + "found listen " + server.listen() + ": configure agent and operator tokens instead");
         }
-        return server.withAuth(auth);
+        return server.withAuth(auth).withAgentStatus(agentStatus(node.path("agentStatus")))
+                .withLeaderElection(leaderElection(node.path("leaderElection")));
+    }
+
+    private MicrosegConfig.AgentStatus agentStatus(JsonNode node) {
+        MicrosegConfig.AgentStatus d = MicrosegConfig.AgentStatus.DEFAULT;
+        if (!present(node)) return d;
+        if (!node.isObject()) {
+            throw error("server.agentStatus", "expected a mapping with " + Wording.listed(AGENT_STATUS_FIELDS) + ", found " + found(node));
+        }
+        checkFields("server.agentStatus", node, AGENT_STATUS_FIELDS);
+        return new MicrosegConfig.AgentStatus(positiveInt("server.agentStatus.maxBodyBytes", node.path("maxBodyBytes"), d.maxBodyBytes()),
+                duration("server.agentStatus.staleAfter", node.path("staleAfter"), d.staleAfter()),
+                positiveInt("server.agentStatus.maxAgents", node.path("maxAgents"), d.maxAgents()));
+    }
+
+    private MicrosegConfig.LeaderElection leaderElection(JsonNode node) {
+        MicrosegConfig.LeaderElection d = MicrosegConfig.LeaderElection.DEFAULT;
+        if (!present(node)) return d;
+        String at = "server.leaderElection";
+        if (!node.isObject()) throw error(at, "expected a mapping with " + Wording.listed(LEADER_FIELDS) + ", found " + found(node));
+        checkFields(at, node, LEADER_FIELDS);
+        JsonNode enabled = node.path("enabled");
+        if (present(enabled) && !enabled.isBoolean()) throw error(at + ".enabled", "expected true or false, found " + found(enabled));
+        Optional<String> namespace = present(node.path("namespace"))
+                ? Optional.of(string(at + ".namespace", node.path("namespace"), "a Kubernetes namespace")) : Optional.empty();
+        String name = present(node.path("name")) ? string(at + ".name", node.path("name"), "the Lease's name") : d.name();
+        try {
+            return new MicrosegConfig.LeaderElection(present(enabled) ? Optional.of(enabled.asBoolean()) : Optional.empty(), namespace, name,
+                    duration(at + ".leaseDuration", node.path("leaseDuration"), d.leaseDuration()),
+                    duration(at + ".renewDeadline", node.path("renewDeadline"), d.renewDeadline()),
+                    duration(at + ".retryPeriod", node.path("retryPeriod"), d.retryPeriod()));
+        } catch (IllegalArgumentException e) {
+            throw error(at, "expected leaseDuration > renewDeadline > 1.2 x retryPeriod: " + e.getMessage());
+        }
     }
 
     private MicrosegConfig.Http http(JsonNode node) {
@@ -251,7 +307,7 @@ public final class MicrosegConfigReader {
         return node.asInt();
     }
 
-    private MicrosegConfig.Auth auth(JsonNode node) {
+    private MicrosegConfig.Auth auth(JsonNode node, List<KubernetesCluster> clusters) {
         if (!present(node)) return MicrosegConfig.Auth.NONE;
         if (!node.isObject()) throw error("server.auth", "expected a mapping with " + Wording.listed(AUTH_FIELDS) + ", found " + found(node));
         checkFields("server.auth", node, AUTH_FIELDS);
@@ -281,7 +337,99 @@ public final class MicrosegConfigReader {
         if (none && (!agents.isEmpty() || !operators.isEmpty())) {
             throw error("server.auth.insecureNoAuth", "expected either insecureNoAuth: true or tokens, found both (tokens would be ignored)");
         }
-        return new MicrosegConfig.Auth(none, agents, operators);
+        KubernetesAuth kubernetes = kubernetesAuth(node.path("kubernetes"), clusters);
+        if (none && kubernetes.enabled()) {
+            throw error("server.auth.insecureNoAuth", "expected either insecureNoAuth: true or kubernetes authentication, found both");
+        }
+        return new MicrosegConfig.Auth(none, agents, operators, kubernetes);
+    }
+
+    /**
+     * {@code server.auth.kubernetes}: absent, off; present, on unless {@code enabled: false}. The cluster
+     * defaults to the only {@code inventory.kubernetes} cluster, and so does the connection (its context and
+     * kubeconfig) when neither is given; otherwise the in-cluster service account.
+     */
+    private KubernetesAuth kubernetesAuth(JsonNode node, List<KubernetesCluster> clusters) {
+        String at = "server.auth.kubernetes";
+        if (!present(node)) return KubernetesAuth.OFF;
+        if (!node.isObject()) throw error(at, "expected a mapping with " + Wording.listed(KUBERNETES_AUTH_FIELDS) + ", found " + found(node));
+        checkFields(at, node, KUBERNETES_AUTH_FIELDS);
+        JsonNode on = node.path("enabled");
+        if (present(on) && !on.isBoolean()) throw error(at + ".enabled", "expected true or false, found " + found(on));
+        String cluster;
+        if (present(node.path("cluster"))) {
+            cluster = string(at + ".cluster", node.path("cluster"), "the cluster's name in node identities, such as prod");
+            if (cluster.contains("/") || cluster.chars().anyMatch(Character::isWhitespace)) {
+                throw error(at + ".cluster", "expected a cluster name without '/' or spaces, found \"" + cluster + "\"");
+            }
+        } else if (clusters.size() == 1) {
+            cluster = clusters.get(0).cluster();
+        } else {
+            throw error(at + ".cluster", "expected the cluster's name in node identities (node/<cluster>/<node>): there is no default, since "
+                    + "inventory.kubernetes lists " + clusters.size() + " clusters, not exactly one");
+        }
+        String audience = present(node.path("audience"))
+                ? string(at + ".audience", node.path("audience"), "the audience of the agents' projected tokens, such as microseg")
+                : KubernetesAuth.DEFAULT_AUDIENCE;
+        List<String> accounts = new ArrayList<>();
+        if (present(node.path("agentServiceAccounts"))) {
+            List<JsonNode> entries = list(at + ".agentServiceAccounts", node.path("agentServiceAccounts"), "system:serviceaccount:<namespace>:<name>");
+            for (int i = 0; i < entries.size(); i++) {
+                String field = at + ".agentServiceAccounts[" + i + "]";
+                String account = string(field, entries.get(i), "system:serviceaccount:<namespace>:<name>");
+                if (!SERVICE_ACCOUNT.matcher(account).matches()) {
+                    throw error(field, "expected system:serviceaccount:<namespace>:<name>, found \"" + account + "\"");
+                }
+                accounts.add(account);
+            }
+            if (accounts.isEmpty()) throw error(at + ".agentServiceAccounts", "expected at least one service account, found an empty list");
+        } else {
+            accounts.addAll(KubernetesAuth.DEFAULT_AGENT_SERVICE_ACCOUNTS);
+        }
+        KubernetesAuth.OperatorAccess operators = operatorAccess(node.path("operatorAccess"));
+        java.time.Duration ttl = duration(at + ".cacheTTL", node.path("cacheTTL"), KubernetesAuth.DEFAULT_CACHE_TTL);
+        java.time.Duration deniedTtl = duration(at + ".deniedCacheTTL", node.path("deniedCacheTTL"),
+                ttl.compareTo(KubernetesAuth.DEFAULT_DENIED_CACHE_TTL) < 0 ? ttl : KubernetesAuth.DEFAULT_DENIED_CACHE_TTL);
+        int size = positiveInt(at + ".cacheSize", node.path("cacheSize"), KubernetesAuth.DEFAULT_CACHE_SIZE);
+        int pending = positiveInt(at + ".maxPendingReviews", node.path("maxPendingReviews"), KubernetesAuth.DEFAULT_MAX_PENDING_REVIEWS);
+        java.time.Duration timeout = duration(at + ".timeout", node.path("timeout"), KubernetesAuth.DEFAULT_TIMEOUT);
+        Optional<String> context = present(node.path("context"))
+                ? Optional.of(string(at + ".context", node.path("context"), "a kubeconfig context name"))
+                : Optional.empty();
+        Optional<Path> kubeconfig = present(node.path("kubeconfig"))
+                ? Optional.of(path(at + ".kubeconfig", node.path("kubeconfig"), "a kubeconfig file"))
+                : Optional.empty();
+        if (context.isEmpty() && kubeconfig.isEmpty()) {
+            // the tokens are reviewed by the cluster that issued them: the inventory's connection to it, if any
+            for (KubernetesCluster c : clusters) {
+                if (c.cluster().equals(cluster)) {
+                    context = c.context();
+                    kubeconfig = c.kubeconfig();
+                }
+            }
+        }
+        return new KubernetesAuth(on.asBoolean(true), cluster, audience, accounts, operators, ttl, deniedTtl, size, pending, timeout,
+                context, kubeconfig);
+    }
+
+    private KubernetesAuth.OperatorAccess operatorAccess(JsonNode node) {
+        String at = "server.auth.kubernetes.operatorAccess";
+        KubernetesAuth.OperatorAccess d = KubernetesAuth.OperatorAccess.DEFAULT;
+        if (!present(node)) return d;
+        if (!node.isObject()) throw error(at, "expected a mapping with " + Wording.listed(OPERATOR_ACCESS_FIELDS) + ", found " + found(node));
+        checkFields(at, node, OPERATOR_ACCESS_FIELDS);
+        JsonNode on = node.path("enabled");
+        if (present(on) && !on.isBoolean()) throw error(at + ".enabled", "expected true or false, found " + found(on));
+        // the core API group is the empty string, which a YAML "" gives
+        String group = present(node.path("group")) ? textOrEmpty(at + ".group", node.path("group"), "an API group such as microseg.io") : d.group();
+        String resource = present(node.path("resource")) ? string(at + ".resource", node.path("resource"), "a resource such as rules") : d.resource();
+        String verb = present(node.path("verb")) ? string(at + ".verb", node.path("verb"), "a verb such as get") : d.verb();
+        return new KubernetesAuth.OperatorAccess(on.asBoolean(d.enabled()), group, resource, verb);
+    }
+
+    private String textOrEmpty(String field, JsonNode node, String what) {
+        if (!node.isTextual()) throw error(field, "expected " + what + ", found " + found(node));
+        return node.asText().trim();
     }
 
     private List<JsonNode> list(String field, JsonNode node, String example) {

@@ -250,6 +250,35 @@ public final class FeedStore implements Consumer<ChangeSet> {
         }
     }
 
+    /**
+     * What the feed holds for one agent's stream: {@code version}, the version of the last change to it
+     * (an agent that applied this version or later holds exactly its span); {@code inInventory}, whether
+     * the agent's own node or host is in the inventory (an agent the inventory expects); {@code streams},
+     * the watch subscriptions open on it.
+     */
+    public record AgentFeed(String agent, long version, boolean inInventory, int streams) {}
+
+    /** Every agent the feed holds anything about: those with workloads placed on them, or a stream open. */
+    public List<AgentFeed> agentFeeds() {
+        synchronized (lock) {
+            List<AgentFeed> out = new ArrayList<>(agents.size());
+            for (AgentState a : agents.values()) out.add(feedOf(a));
+            return out;
+        }
+    }
+
+    /** What the feed holds for this agent; for one it knows nothing about, the version below which it knows nothing. */
+    public AgentFeed agentFeed(String agent) {
+        synchronized (lock) {
+            AgentState a = agents.get(agent);
+            return a == null ? new AgentFeed(agent, unknownHorizon, false, 0) : feedOf(a);
+        }
+    }
+
+    private static AgentFeed feedOf(AgentState a) {
+        return new AgentFeed(a.name, a.lastChange(), a.workloads.contains(a.name), a.subscribers.size());
+    }
+
     /** Live subscriptions. */
     public int connectedCount() {
         return connected;

@@ -1,5 +1,9 @@
 package io.microseg.server;
 
+import io.microseg.auth.Authenticator;
+import io.microseg.auth.Principal;
+import io.microseg.auth.RequestAuthenticator;
+import io.microseg.auth.Verdict;
 import io.microseg.deploy.DeployOutcome;
 import io.microseg.deploy.RefusedDeploy;
 import io.microseg.deploy.RuleSetInForce;
@@ -63,6 +67,9 @@ import java.util.stream.Collectors;
  * GET /v1/trace?from=X&to=Y&port=P               (operators) a flow hop by hop
  * GET /v1/rules                                  (operators) the rule set in force (digest), the last refused deploy
  * POST /v1/rules/reload [{"remove":[names]}]     (operators) deploy the rules folder now ({@link RulesEndpoints})
+ * PUT /v1/nodes/{cluster}/{node}/status          (the agent) its status report ({@link AgentEndpoints})
+ * PUT /v1/hosts/{name}/status
+ * GET /v1/agents                                 (operators) every agent's sync state on this replica
  * </pre>
  *
  * {@link #listen} brings the HTTP server up first, so that {@code /healthz} and {@code /readyz} answer
@@ -82,7 +89,7 @@ public final class MicrosegServer implements AutoCloseable {
 
     private final MicrosegConfig config;
     private final MicrosegConfig.Server settings;
-    private final Credentials credentials;
+    private final Authenticator authenticator;
     private final ServerMetrics metrics = new ServerMetrics();
     private final Engine engine;
     private final StallWatch stalls;
@@ -98,6 +105,12 @@ public final class MicrosegServer implements AutoCloseable {
     private final RequestGate gate;
     private final RateLimitedLog errors;
     private final WorkerExecutor workers;
+    private final Clock clock;
+    private final String replica = io.microseg.leader.Leadership.localIdentity();
+    private final io.microseg.agents.StatusBook statusBook;
+    private final AgentEndpoints agentEndpoints;
+    private volatile io.microseg.leader.Leadership leadership;
+    private volatile io.microseg.source.WorkspaceStatusWriter statusWriter;
     /** Runs on the worker before each operator read; tests set it to hold a read and show the event loop stays free. */
     volatile Runnable beforeOperatorRead = () -> {};
     private HttpServer http;
@@ -123,6 +136,7 @@ public final class MicrosegServer implements AutoCloseable {
     MicrosegServer(MicrosegConfig config, RuleBase rules, java.nio.file.Path rulesFolder, Clock clock, String epoch) {
         this.config = config;
         this.epoch = epoch;
+        this.clock = clock;
         this.settings = config.server();
         if (!settings.auth().configured()) {
             throw new IllegalArgumentException("no authentication configured: expected server.auth with agent or operator tokens, "
@@ -132,7 +146,6 @@ public final class MicrosegServer implements AutoCloseable {
             throw new IllegalArgumentException("refusing to serve without authentication on " + settings.listen()
                     + ", which is not a loopback address");
         }
-        this.credentials = Credentials.of(settings.auth());
         this.engine = new Engine(rules, ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant()));
         this.stalls = new StallWatch(engine, config.rules().stallAfter(), s -> metrics.engineStalled());
         this.sources = new Sources(config, engine::submit, Duration.ofSeconds(30));
@@ -152,6 +165,11 @@ public final class MicrosegServer implements AutoCloseable {
                 });
         this.rulesEndpoints = new RulesEndpoints(reloader,
                 new RuleSetInForce(rules.digest(), rules.ruleNames(), clock.instant(), engine.version()), this::offLoop);
+        this.statusBook = new io.microseg.agents.StatusBook(settings.agentStatus().maxAgents());
+        this.agentEndpoints = new AgentEndpoints(statusBook, feed, epoch, replica, clock, settings.agentStatus(), this::offLoop);
+        metrics.agents(() -> io.microseg.agents.AgentSync.count(agentEndpoints.lines()));
+        metrics.leadership(() -> leadership != null && leadership.leading(),
+                () -> statusWriter == null ? 0 : statusWriter.writes(), () -> statusWriter == null ? 0 : statusWriter.failures());
         engine.subscribe(pump::accept);
         engine.timeBatches(metrics::batch);
         this.vertx = Vertx.builder()
@@ -171,6 +189,19 @@ public final class MicrosegServer implements AutoCloseable {
         this.gate = new RequestGate(settings.auth().insecureNoAuth());
         this.errors = new RateLimitedLog(LOG, limits.errorLogInterval());
         this.workers = vertx.createSharedWorkerExecutor("microseg-reads", limits.workers());
+        // Kubernetes token reviews block on the API server: threads of their own, so that an API server
+        // that is slow to answer holds neither the event loop nor the operators' reads
+        WorkerExecutor reviews = vertx.createSharedWorkerExecutor("microseg-auth", limits.workers());
+        try {
+            this.authenticator = RequestAuthenticator.of(settings.auth(),
+                    task -> reviews.executeBlocking(() -> {
+                        task.run();
+                        return null;
+                    }, false), clock);
+        } catch (RuntimeException e) {
+            vertx.close();
+            throw new IllegalArgumentException("server.auth.kubernetes: cannot set up the Kubernetes client: " + e.getMessage(), e);
+        }
     }
 
     /** 64 random bits in hex: a new one at each start. */
@@ -209,11 +240,48 @@ public final class MicrosegServer implements AutoCloseable {
         engine.start();
         stalls.start();
         sources.start();
+        lead();
         engine.sync().join();
         pump.initialize(engine.snapshot());
         ready = true;
         if (reloader != null) reloader.start();
         return feed.version();
+    }
+
+    /**
+     * Joins the leader election when the server reads a live cluster (the Lease lives in the first one
+     * listed), or leads alone; the leader writes the status of the Workspace resources read from clusters.
+     */
+    private void lead() {
+        var clusters = sources.clusters();
+        MicrosegConfig.LeaderElection election = settings.leaderElection();
+        boolean elect = election.enabled(!config.inventory().kubernetes().isEmpty());
+        if (elect && clusters.isEmpty()) {
+            LOG.warn("server.leaderElection.enabled is true but no cluster is read (inventory.kubernetes): this replica leads alone");
+        }
+        if (elect && !clusters.isEmpty()) {
+            leadership = io.microseg.leader.LeaseElection.start(clusters.get(0).client(), election, replica,
+                    new io.microseg.leader.LeaseElection.Listener() {
+                        @Override
+                        public void startedLeading() {
+                            var w = statusWriter;
+                            if (w != null) w.poke();
+                        }
+
+                        @Override
+                        public void stoppedLeading() {}
+                    });
+        } else {
+            leadership = io.microseg.leader.Leadership.alone(replica);
+        }
+        statusWriter = new io.microseg.source.WorkspaceStatusWriter(engine, clusters, leadership, clock, Duration.ofSeconds(30));
+        statusWriter.poke();
+    }
+
+    /** Whether this replica leads (writes Workspace status); false before {@link #start}. */
+    public boolean leading() {
+        var l = leadership;
+        return l != null && l.leading();
     }
 
     public boolean ready() {
@@ -259,6 +327,9 @@ public final class MicrosegServer implements AutoCloseable {
             LOG.warn("the HTTP server did not close cleanly: {}", e.toString());
         }
         if (reloader != null) reloader.close();
+        if (statusWriter != null) statusWriter.close();
+        if (leadership != null) leadership.close(); // gives the Lease up before the clients close
+        authenticator.close();
         stalls.close();
         sources.close();
         engine.close();
@@ -303,8 +374,12 @@ public final class MicrosegServer implements AutoCloseable {
         router.get("/v1/warnings").handler(this::operatorsOnly).handler(this::warnings);
         router.get("/v1/trace").handler(this::operatorsOnly).handler(this::trace);
         rulesEndpoints.mount(router, this::operatorsOnly);
+        agentEndpoints.mount(router, this::operatorsOnly);
 
         router.route().last().handler(ctx -> error(ctx, 404, "no such resource: " + ctx.request().method() + " " + ctx.request().path()));
+        router.errorHandler(413, ctx -> error(ctx, 413, "request body too large for " + ctx.request().method() + " "
+                + printable(ctx.request().path()) + (ctx.request().path().endsWith("/status")
+                ? ": at most server.agentStatus.maxBodyBytes (" + settings.agentStatus().maxBodyBytes() + " bytes)" : "")));
         router.errorHandler(500, ctx -> {
             errors.warn("internal error", "request " + ctx.request().method() + " " + printable(ctx.request().path()) + " failed", ctx.failure());
             error(ctx, 500, "internal error");
@@ -316,23 +391,46 @@ public final class MicrosegServer implements AutoCloseable {
         return "node/" + ctx.pathParam("cluster") + "/" + ctx.pathParam("node");
     }
 
+    /**
+     * Lets the request in as its principal, or answers 401, 403 or 503 ({@link Verdict}). A verdict that
+     * needs the Kubernetes API arrives later, from a worker: meanwhile the request is paused, so that a
+     * body handler further on still gets the body, and the verdict is handled back on this event loop.
+     */
     private void authenticate(RoutingContext ctx) {
-        var principal = credentials.authenticate(ctx.request().getHeader("Authorization"));
-        if (principal.isEmpty()) {
-            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"microseg\"");
-            error(ctx, 401, "expected Authorization: Bearer <token> with a token this server knows");
+        var verdict = authenticator.authenticate(ctx.request().getHeader("Authorization")).toCompletableFuture();
+        if (verdict.isDone()) {
+            admit(ctx, verdict.getNow(null));
             return;
         }
-        if (!ready) {
-            error(ctx, 503, "starting: the first compile has not finished");
-            return;
-        }
-        ctx.put("principal", principal.get());
-        guard.authenticated(ctx.request().connection());
-        ctx.next();
+        ctx.request().pause();
+        Future.fromCompletionStage(verdict, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+            admit(ctx, ar.succeeded() ? ar.result()
+                    : new Verdict.Unverifiable("the token could not be verified", String.valueOf(ar.cause())));
+            // a body handler on the route has taken the body by now; for any other route the rest is read and dropped
+            ctx.request().resume();
+        });
     }
 
-    private static Credentials.Principal principal(RoutingContext ctx) {
+    private void admit(RoutingContext ctx, Verdict verdict) {
+        if (verdict instanceof Verdict.Accepted a) {
+            if (!ready) {
+                error(ctx, 503, "starting: the first compile has not finished");
+                return;
+            }
+            ctx.put("principal", a.principal());
+            guard.authenticated(ctx.request().connection());
+            ctx.next();
+        } else if (verdict instanceof Verdict.Refused r) {
+            if (r.status() == 401) ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"microseg\"");
+            error(ctx, r.status(), r.message());
+        } else if (verdict instanceof Verdict.Unverifiable u) {
+            errors.warn("unverified token", u.detail() + " (" + ctx.request().method() + " " + printable(ctx.request().path())
+                    + " from " + ctx.request().remoteAddress() + ")", null);
+            error(ctx, 503, u.message());
+        }
+    }
+
+    private static Principal principal(RoutingContext ctx) {
         return ctx.get("principal");
     }
 

@@ -92,7 +92,7 @@ final class RulesEndpoints {
             MicrosegServer.error(ctx, 400, e.getMessage());
             return;
         }
-        String who = "operator " + ctx.<Credentials.Principal>get("principal").name();
+        String who = "operator " + ctx.<io.microseg.auth.Principal>get("principal").name();
         offLoop.accept(ctx, () -> answer(reloader.reload(remove, who)));
     }
 

@@ -27,7 +27,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code microseg_rule_deploys_refused_total{reason=empty|unsettled|...}}: rule sets not applied, each
  *       distinct refusal once ({@link RefusalReason});</li>
  *   <li>{@code microseg_engine_stalls_total}: times the engine worked longer than {@code rules.stallAfter}
- *       without a rule finishing.</li>
+ *       without a rule finishing;</li>
+ *   <li>{@code microseg_agents_known}, {@code microseg_agents_expected}, {@code microseg_agents_in_sync},
+ *       {@code microseg_agents_out_of_sync}, {@code microseg_agents_never_reported}: the agents {@code GET /v1/agents}
+ *       lists on this replica, those the inventory has, and how many are in sync, out of sync, never reported
+ *       here (docs/status.md);</li>
+ *   <li>{@code microseg_leader}: 1 while this replica leads; {@code microseg_workspace_status_writes_total},
+ *       {@code microseg_workspace_status_write_failures_total}: Workspace status written by this replica.</li>
  * </ul>
  * Vert.x adds its own ({@code vertx_http_server_*}) through vertx-micrometer-metrics on the same registry.
  * Their labels take known values only: a {@code method} the API does not know is {@code other}, so that
@@ -82,6 +88,31 @@ public final class ServerMetrics {
             closed.put(why, Counter.builder("microseg.http.connections.closed").description("Connections closed to stay within server.http")
                     .tag("reason", why.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
         }
+    }
+
+    /** Gauges of the agents' sync state, computed from {@code counts} at each scrape. */
+    void agents(java.util.function.Supplier<io.microseg.agents.AgentSync.Counts> counts) {
+        Gauge.builder("microseg.agents.known", () -> counts.get().known())
+                .description("Agents listed by GET /v1/agents on this replica: reported here, or expected by the inventory").register(registry);
+        Gauge.builder("microseg.agents.expected", () -> counts.get().expected())
+                .description("Nodes and hosts of the inventory, each of which should run an agent").register(registry);
+        Gauge.builder("microseg.agents.in.sync", () -> counts.get().inSync())
+                .description("Agents whose last report to this replica says they enforce what it serves").register(registry);
+        Gauge.builder("microseg.agents.out.of.sync", () -> counts.get().outOfSync())
+                .description("Agents listed on this replica that are not in sync with it").register(registry);
+        Gauge.builder("microseg.agents.never.reported", () -> counts.get().neverReported())
+                .description("Agents the inventory expects that never reported to this replica").register(registry);
+    }
+
+    /** Whether this replica leads, and the Workspace status it wrote. */
+    void leadership(java.util.function.BooleanSupplier leading, java.util.function.LongSupplier writes,
+                    java.util.function.LongSupplier failures) {
+        Gauge.builder("microseg.leader", () -> leading.getAsBoolean() ? 1 : 0)
+                .description("1 while this replica leads (writes Workspace status)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("microseg.workspace.status.writes", writes, w -> w.getAsLong())
+                .description("Workspace status subresources written by this replica").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("microseg.workspace.status.write.failures", failures, w -> w.getAsLong())
+                .description("Workspace status writes that failed (retried)").register(registry);
     }
 
     void connectionClosed(ConnectionGuard.Closed why) {

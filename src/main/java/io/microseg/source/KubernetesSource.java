@@ -119,6 +119,11 @@ public final class KubernetesSource implements AutoCloseable {
     private final CompletableFuture<Void> listed = new CompletableFuture<>();
     private final List<CompletableFuture<Void>> watching = new ArrayList<>();
     private WorkspaceHandler workspaceHandler;
+    private SharedIndexInformer<GenericKubernetesResource> workspaceInformer;
+    /** Why each Workspace resource whose spec was refused was refused, by name; guarded by lock. */
+    private final Map<String, String> refusedWorkspaces = new HashMap<>();
+    /** Told after any Workspace resource was added, changed, refused or deleted. */
+    private volatile Runnable workspaceEvents = () -> {};
     private boolean inventorySynced;
     private boolean started;
     private boolean closed;
@@ -140,6 +145,11 @@ public final class KubernetesSource implements AutoCloseable {
 
     /** The client for a kubeconfig context, or the in-cluster service account when {@code context} is null. */
     public static KubernetesClient connect(String context, String kubeconfigPath) {
+        return new KubernetesClientBuilder().withConfig(config(context, kubeconfigPath)).build();
+    }
+
+    /** The client configuration {@link #connect} uses, for a caller that sets its own timeouts before building. */
+    public static Config config(String context, String kubeconfigPath) {
         Config config;
         if (kubeconfigPath != null) {
             // The given file, at the given context (null: the file's current-context).
@@ -149,7 +159,7 @@ public final class KubernetesSource implements AutoCloseable {
             // and no kubeconfig, as inside a pod, the mounted service account token and the in-cluster API address.
             config = Config.autoConfigure(context);
         }
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return config;
     }
 
     public String cluster() {
@@ -159,6 +169,45 @@ public final class KubernetesSource implements AutoCloseable {
     /** The source name of inventory changes: {@code kubernetes:<cluster>}. */
     public String source() {
         return source;
+    }
+
+    /** The client this source reads with. */
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** Whether this source reads Workspace custom resources. */
+    public boolean readsWorkspaces() {
+        return workspaces;
+    }
+
+    /**
+     * The Workspace resources in the informer's cache, with why microseg refused each that it refused;
+     * empty when this source does not read them or has not started.
+     */
+    public List<WorkspaceResource> workspaceResources() {
+        SharedIndexInformer<GenericKubernetesResource> informer;
+        Map<String, String> refused;
+        synchronized (lock) {
+            informer = workspaceInformer;
+            refused = Map.copyOf(refusedWorkspaces);
+        }
+        if (informer == null) return List.of();
+        List<WorkspaceResource> out = new ArrayList<>();
+        for (GenericKubernetesResource r : informer.getStore().list()) {
+            String name = r.getMetadata().getName();
+            Long generation = r.getMetadata().getGeneration();
+            Object status = r.getAdditionalProperties().get("status");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> statusMap = status instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+            out.add(new WorkspaceResource(name, generation == null ? 0 : generation, statusMap, refused.get(name)));
+        }
+        return out;
+    }
+
+    /** Runs {@code listener} (on an informer thread; it must not block) after every Workspace resource event. */
+    public void onWorkspaceEvents(Runnable listener) {
+        workspaceEvents = Objects.requireNonNull(listener, "listener");
     }
 
     /** The source name of one Workspace resource's changes. */
@@ -185,6 +234,7 @@ public final class KubernetesSource implements AutoCloseable {
                 SharedIndexInformer<GenericKubernetesResource> informer =
                         client.genericKubernetesResources(WORKSPACE_RESOURCE).runnableInformer(0);
                 informer.addEventHandler(workspaceHandler);
+                workspaceInformer = informer;
                 begin(WORKSPACES, "Workspace", informer);
             }
         }
@@ -404,8 +454,10 @@ public final class KubernetesSource implements AutoCloseable {
             String name = resource.getMetadata().getName();
             synchronized (lock) {
                 if (closed) return;
+                refusedWorkspaces.remove(name);
                 emit(new Change.Workspaces(workspaceSource(name), List.of()));
             }
+            workspaceEvents.run();
         }
 
         @Override
@@ -427,15 +479,26 @@ public final class KubernetesSource implements AutoCloseable {
                 read = PolicyReader.read(List.of(new Document(where, 0, node)));
             } catch (InputException e) {
                 LOG.warn("{}: Workspace {} refused, its last good version stays in force: {}", source, name, e.getMessage());
+                refused(name, e.getMessage());
                 return;
             } catch (RuntimeException e) {
                 LOG.warn("{}: Workspace {} could not be read, its last good version stays in force: {}", source, name, e.toString());
+                refused(name, e.toString());
                 return;
             }
             synchronized (lock) {
                 if (closed) return;
+                refusedWorkspaces.remove(name);
                 emit(new Change.Workspaces(where, read));
             }
+            workspaceEvents.run();
+        }
+
+        private void refused(String name, String why) {
+            synchronized (lock) {
+                refusedWorkspaces.put(name, why);
+            }
+            workspaceEvents.run();
         }
     }
 }

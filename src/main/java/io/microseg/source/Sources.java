@@ -61,6 +61,11 @@ public final class Sources implements AutoCloseable {
         }
     }
 
+    /** The clusters read live, once {@link #start} has run. */
+    public List<KubernetesSource> clusters() {
+        return List.copyOf(clusters);
+    }
+
     @Override
     public void close() {
         clusters.forEach(KubernetesSource::close);

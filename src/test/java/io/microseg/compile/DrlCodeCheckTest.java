@@ -96,7 +96,7 @@ class DrlCodeCheckTest {
             "import static java.lang.System.exit;   | import static is refused: it brings a Java method into the rules",
             "import function java.lang.System.exit; | function is refused",
             "import org.slf4j.LoggerFactory;        | import org.slf4j.LoggerFactory is refused: it is not in the rules' vocabulary",
-            "import io.microseg.server.Credentials; | import io.microseg.server.Credentials is refused",
+            "import io.microseg.auth.StaticTokens;  | import io.microseg.auth.StaticTokens is refused",
     })
     void importsOutsideTheVocabularyAreRefusedAtTheirLine(String importLine, String message) {
         String text = "package rules;\n\n" + importLine.strip() + "\n";

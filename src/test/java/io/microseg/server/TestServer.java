@@ -49,10 +49,10 @@ final class TestServer implements AutoCloseable {
     static MicrosegConfig.Server settings() {
         return MicrosegConfig.Server.DEFAULT.withListen(new MicrosegConfig.Listen("127.0.0.1", 0))
                 .withAuth(new MicrosegConfig.Auth(false,
-                        List.of(new MicrosegConfig.AgentToken("node/demo/node-1", Credentials.hash(NODE_1)),
-                                new MicrosegConfig.AgentToken("node/demo/node-2", Credentials.hash(NODE_2)),
-                                new MicrosegConfig.AgentToken("host/backup-prod", Credentials.hash(BACKUP))),
-                        List.of(new MicrosegConfig.OperatorToken("alice", Credentials.hash(OPERATOR)))))
+                        List.of(new MicrosegConfig.AgentToken("node/demo/node-1", io.microseg.auth.StaticTokens.hash(NODE_1)),
+                                new MicrosegConfig.AgentToken("node/demo/node-2", io.microseg.auth.StaticTokens.hash(NODE_2)),
+                                new MicrosegConfig.AgentToken("host/backup-prod", io.microseg.auth.StaticTokens.hash(BACKUP))),
+                        List.of(new MicrosegConfig.OperatorToken("alice", io.microseg.auth.StaticTokens.hash(OPERATOR)))))
                 .withBookmarkInterval(Duration.ofMillis(300));
     }
 
@@ -114,6 +114,12 @@ final class TestServer implements AutoCloseable {
     Response post(String path, String token, String json) {
         return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)), token);
+    }
+
+    /** A PUT with a JSON body. */
+    Response put(String path, String token, String json) {
+        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)), token);
     }
 
     private Response send(HttpRequest.Builder req, String token) {

@@ -1,0 +1,155 @@
+package io.microseg.source;
+
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.microseg.controlplane.CompiledRule;
+import io.microseg.engine.Engine;
+import io.microseg.engine.Inputs;
+import io.microseg.engine.Snapshot;
+import io.microseg.facts.Warning;
+import io.microseg.leader.Leadership;
+import io.microseg.policy.Workspace;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Writes {@link WorkspaceConditions} on the Workspace custom resources read from Kubernetes (never on
+ * workspaces from folders, which have nowhere to hold a status), through the {@code status}
+ * subresource, and only while this process leads: among replicas, one writes.
+ *
+ * <p>A pass runs shortly after something may have changed (a change set, a Workspace resource event,
+ * leadership gained: {@link #poke}), and every {@code resyncEvery} to retry writes that failed. A
+ * pass writes a resource only when what it would write differs from what the resource holds
+ * ({@link WorkspaceConditions#sameAs}), so an engine version that changed nothing for a workspace
+ * writes nothing, and a new leader does not rewrite what the last one wrote. Passes run on one thread
+ * of their own, never on the engine's or an informer's.
+ */
+public final class WorkspaceStatusWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkspaceStatusWriter.class);
+    /** Events closer together than this share one pass. */
+    private static final long DEBOUNCE_MILLIS = 200;
+
+    private final Engine engine;
+    private final List<KubernetesSource> clusters;
+    private final Leadership leadership;
+    private final Clock clock;
+    private final ScheduledExecutorService thread;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+
+    /**
+     * @param clusters    the cluster sources; those that read Workspace resources get their status written
+     * @param resyncEvery how often a pass runs without being poked (to retry failed writes)
+     */
+    public WorkspaceStatusWriter(Engine engine, List<KubernetesSource> clusters, Leadership leadership, Clock clock,
+                                 Duration resyncEvery) {
+        this.engine = engine;
+        this.clusters = clusters.stream().filter(KubernetesSource::readsWorkspaces).toList();
+        this.leadership = leadership;
+        this.clock = clock;
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "microseg-workspace-status");
+            t.setDaemon(true);
+            return t;
+        });
+        this.clusters.forEach(c -> c.onWorkspaceEvents(this::poke));
+        engine.subscribe(changes -> poke());
+        thread.scheduleWithFixedDelay(this::poke, resyncEvery.toMillis(), resyncEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether any cluster's Workspace resources are read, and so have a status to write. */
+    public boolean hasWork() {
+        return !clusters.isEmpty();
+    }
+
+    /** Asks for a pass soon; any thread, never blocks. */
+    public void poke() {
+        if (clusters.isEmpty() || !scheduled.compareAndSet(false, true)) return;
+        try {
+            thread.schedule(this::pass, DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            scheduled.set(false);
+        }
+    }
+
+    /** Status writes done by this process. */
+    public long writes() {
+        return writes.get();
+    }
+
+    /** Status writes that failed (retried at the next pass). */
+    public long failures() {
+        return failures.get();
+    }
+
+    private void pass() {
+        scheduled.set(false);
+        if (!leadership.leading() || !engine.isRunning()) return;
+        try {
+            Snapshot snapshot = engine.snapshot();
+            Inputs inputs = engine.inputs();
+            if (inputs.version() != snapshot.version()) { // the engine moved between the two reads
+                poke();
+                return;
+            }
+            Map<String, Workspace> inForce = new HashMap<>();
+            inputs.workspaces().forEach(w -> inForce.put(w.name(), w));
+            Map<String, Integer> rules = new HashMap<>();
+            for (CompiledRule r : snapshot.compilation().rules()) rules.merge(workspaceOf(r.policy()), 1, Integer::sum);
+            Map<String, List<Warning>> warnings = new LinkedHashMap<>();
+            for (Warning w : snapshot.compilation().warnings()) {
+                warnings.computeIfAbsent(workspaceOf(w.policy()), k -> new ArrayList<>()).add(w);
+            }
+            for (KubernetesSource cluster : clusters) {
+                for (WorkspaceResource resource : cluster.workspaceResources()) {
+                    var wanted = WorkspaceConditions.of(resource, cluster.workspaceSource(resource.name()), inForce, rules, warnings);
+                    if (wanted.isEmpty() || wanted.get().sameAs(resource.status())) continue;
+                    if (!leadership.leading()) return; // leadership may end during a pass
+                    write(cluster, resource, wanted.get().status(snapshot.version(), resource.status(), clock.instant()));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("writing Workspace status failed; trying again at the next pass: {}", e.toString());
+        }
+    }
+
+    private void write(KubernetesSource cluster, WorkspaceResource resource, Map<String, Object> status) {
+        try {
+            String patch = cluster.client().getKubernetesSerialization().asJson(Map.of("status", status));
+            cluster.client().genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE).withName(resource.name()).status()
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            writes.incrementAndGet();
+            LOG.debug("{}: status of Workspace {} written", cluster.source(), resource.name());
+        } catch (KubernetesClientException e) {
+            failures.incrementAndGet();
+            LOG.warn("{}: could not write the status of Workspace {} ({}); trying again later", cluster.source(), resource.name(),
+                    e.getCode() == 0 ? e.getMessage() : "HTTP " + e.getCode() + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code <workspace>} of {@code <workspace>/<policy>}; the inventory's warnings belong to no workspace. */
+    private static String workspaceOf(String policy) {
+        int slash = policy.indexOf('/');
+        return slash < 0 ? "" : policy.substring(0, slash);
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}
