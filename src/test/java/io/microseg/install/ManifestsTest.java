@@ -27,6 +27,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.microseg.cli.Main;
 import io.microseg.compile.DrlBuild;
 import io.microseg.compile.RuleFiles;
+import io.microseg.config.KubernetesAuth;
 import io.microseg.config.MicrosegConfig;
 import io.microseg.config.MicrosegConfigReader;
 import io.microseg.source.ApiResource;
@@ -158,8 +159,7 @@ class ManifestsTest {
 
     @Test
     void theServersConfigurationIsReadByTheRealReader() throws IOException {
-        String text = one(ConfigMap.class, "microseg-config").getData().get("microseg.yaml");
-        MicrosegConfig config = MicrosegConfigReader.parse("config/kubernetes/microseg.yaml", text, Path.of(""));
+        MicrosegConfig config = config();
         assertThat(config.inventory().kubernetes()).singleElement().satisfies(c -> {
             assertThat(c.cluster()).isEqualTo(agentCluster());
             assertThat(c.workspaces()).isTrue();
@@ -169,6 +169,8 @@ class ManifestsTest {
         assertThat(config.server().listen().isLoopback()).isFalse();
         assertThat(config.server().listen().port()).isEqualTo(port(serverContainer(), "http"));
         assertThat(config.server().auth().insecureNoAuth()).isFalse();
+        assertThat(kubernetesAuth().enabled()).isTrue();
+        assertThat(kubernetesAuth().cluster()).isEqualTo(agentCluster());
         assertThat(config.rules().allowSharedFolder()).isFalse();
     }
 
@@ -272,14 +274,20 @@ class ManifestsTest {
         Role lease = one(Role.class, rb.getRoleRef().getName());
         assertThat(lease.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(grants(lease.getRules())).isEqualTo(LEADER_ELECTION);
+        // The Lease the server elects with: server.leaderElection, whose namespace defaults to the pod's.
+        MicrosegConfig.LeaderElection election = config().server().leaderElection();
+        assertThat(election.namespace().orElse(NAMESPACE)).isEqualTo(NAMESPACE);
+        assertThat(lease.getRules()).filteredOn(r -> !r.getResourceNames().isEmpty())
+                .allSatisfy(r -> assertThat(r.getResourceNames()).containsExactly(election.name()));
     }
 
     /** The operator role grants exactly the attribute the server's SubjectAccessReview asks about. */
     @Test
-    void theOperatorRoleGrantsTheConfiguredAccessAttribute() throws IOException {
-        Map<String, Object> access = Kustomization.map(kubernetesAuth().get("operatorAccess"), "operatorAccess");
+    void theOperatorRoleGrantsTheConfiguredAccessAttribute() {
+        KubernetesAuth.OperatorAccess access = kubernetesAuth().operatorAccess();
+        assertThat(access.enabled()).isTrue();
         assertThat(grants(one(ClusterRole.class, "microseg-operator").getRules()))
-                .containsExactly(access.get("verb") + " " + new ApiResource((String) access.get("group"), (String) access.get("resource")));
+                .containsExactly(access.verb() + " " + new ApiResource(access.group(), access.resource()));
     }
 
     @Test
@@ -320,8 +328,7 @@ class ManifestsTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
-    void theAgentsTokenIsTheAudienceBoundProjectedOneItsArgumentsName() throws IOException {
+    void theAgentsTokenIsTheAudienceBoundProjectedOneItsArgumentsName() {
         Container agent = agentContainer();
         List<String> args = agent.getArgs();
         Path token = Path.of(args.get(args.indexOf("--token") + 1));
@@ -334,9 +341,9 @@ class ManifestsTest {
                 .map(s -> s.getServiceAccountToken()).filter(Objects::nonNull)
                 .filter(t -> Path.of(mount.getMountPath()).resolve(t.getPath()).equals(token)).findFirst()
                 .orElseThrow(() -> new AssertionError("no projected token at " + token));
-        assertThat(projection.getAudience()).isEqualTo("microseg").isEqualTo(kubernetesAuth().get("audience"));
+        assertThat(projection.getAudience()).isEqualTo("microseg").isEqualTo(kubernetesAuth().audience());
         assertThat(projection.getExpirationSeconds()).isEqualTo(3600L);
-        assertThat((List<Object>) kubernetesAuth().get("agentServiceAccounts"))
+        assertThat(kubernetesAuth().agentServiceAccounts())
                 .containsExactly("system:serviceaccount:" + NAMESPACE + ":" + agentPod().getServiceAccountName());
     }
 
@@ -410,12 +417,16 @@ class ManifestsTest {
         return args.get(args.indexOf("--node") + 1).split("/", 2)[0];
     }
 
-    /** server.auth.kubernetes of the ConfigMap's microseg.yaml, as written. */
-    private static Map<String, Object> kubernetesAuth() throws IOException {
+    /** The ConfigMap's microseg.yaml, read by the server's own reader. */
+    private static MicrosegConfig config() {
         String text = one(ConfigMap.class, "microseg-config").getData().get("microseg.yaml");
-        Map<?, ?> root = YAML.readValue(text, Map.class);
-        Map<String, Object> server = Kustomization.map(root.get("server"), "server");
-        return Kustomization.map(Kustomization.map(server.get("auth"), "server.auth").get("kubernetes"), "server.auth.kubernetes");
+        return MicrosegConfigReader.parse("config/kubernetes/microseg.yaml", text, Path.of(""));
+    }
+
+    private static KubernetesAuth kubernetesAuth() {
+        KubernetesAuth auth = config().server().auth().kubernetes();
+        assertThat(auth).as("server.auth.kubernetes").isNotNull();
+        return auth;
     }
 
     private static void assertResources(Container c) {
