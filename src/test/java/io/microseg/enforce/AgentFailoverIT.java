@@ -127,30 +127,25 @@ class AgentFailoverIT {
 
             // the end state: what the live server (B) serves now
             MicrosegServer b = live[1];
-            JsonNode fresh = Await.value("the agent at the live server's version", Duration.ofSeconds(20), () -> {
-                JsonNode j;
+            // the churn stopped: the agent settles on what the live server serves (the server's version also
+            // counts changes for other agents, so the rules and sets are compared, and the epoch)
+            Await.until("the agent holding the live server's rules", Duration.ofSeconds(20), () -> {
                 try {
-                    j = get(http, ports[1], "/v1/hosts/backup-prod/rules");
+                    JsonNode j = get(http, ports[1], "/v1/hosts/backup-prod/rules");
+                    AgentRuntime.Applied a = runtime.applied();
+                    return a != null && j.get("epoch").asText().equals(a.epoch()) && rulesOf(j).equals(rulesOf(a.view()))
+                            && setsOf(j).equals(setsOf(a.view()));
                 } catch (IllegalStateException notYet) {
-                    return java.util.Optional.empty();
+                    return false;
                 }
-                AgentRuntime.Applied a = runtime.applied();
-                return a != null && j.get("version").asLong() == a.version() && j.get("epoch").asText().equals(a.epoch())
-                        ? java.util.Optional.of(j) : java.util.Optional.empty();
             });
+            JsonNode fresh = get(http, ports[1], "/v1/hosts/backup-prod/rules");
             AgentRuntime.Applied last = runtime.applied();
-            Set<String> serverRules = new TreeSet<>();
-            fresh.get("rules").forEach(r -> serverRules.add(r.get("id").asText()));
-            Map<String, Set<String>> serverSets = new TreeMap<>();
-            fresh.get("sets").forEach(s -> {
-                Set<String> m = new TreeSet<>();
-                s.get("members").forEach(x -> m.add(x.asText()));
-                serverSets.put(s.get("id").asText(), m);
-            });
-            Set<String> agentRules = new TreeSet<>();
-            last.view().rules().forEach(r -> agentRules.add(r.id()));
-            Map<String, Set<String>> agentSets = new TreeMap<>();
-            last.view().sets().forEach(s -> agentSets.put(s.id(), new TreeSet<>(s.members())));
+            Set<String> serverRules = rulesOf(fresh);
+            Map<String, Set<String>> serverSets = setsOf(fresh);
+            Set<String> agentRules = rulesOf(last.view());
+            Map<String, Set<String>> agentSets = setsOf(last.view());
+            assertThat(last.epoch()).isEqualTo(fresh.get("epoch").asText());
             assertThat(agentRules).as("rule ids").isEqualTo(serverRules);
             assertThat(agentSets).as("sets and members").isEqualTo(serverSets);
             assertThat(tableRules(host)).as("the table nft holds").isEqualTo(serverRules);
@@ -193,6 +188,34 @@ class AgentFailoverIT {
             for (MicrosegServer s : live) if (s != null) s.close();
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
+    }
+
+    private static Set<String> rulesOf(JsonNode rules) {
+        Set<String> ids = new TreeSet<>();
+        rules.get("rules").forEach(r -> ids.add(r.get("id").asText()));
+        return ids;
+    }
+
+    private static Set<String> rulesOf(AgentView view) {
+        Set<String> ids = new TreeSet<>();
+        view.rules().forEach(r -> ids.add(r.id()));
+        return ids;
+    }
+
+    private static Map<String, Set<String>> setsOf(JsonNode rules) {
+        Map<String, Set<String>> sets = new TreeMap<>();
+        rules.get("sets").forEach(s -> {
+            Set<String> m = new TreeSet<>();
+            s.get("members").forEach(x -> m.add(x.asText()));
+            sets.put(s.get("id").asText(), m);
+        });
+        return sets;
+    }
+
+    private static Map<String, Set<String>> setsOf(AgentView view) {
+        Map<String, Set<String>> sets = new TreeMap<>();
+        view.sets().forEach(s -> sets.put(s.id(), new TreeSet<>(s.members())));
+        return sets;
     }
 
     private static MicrosegConfig.Server settings(int port) {
