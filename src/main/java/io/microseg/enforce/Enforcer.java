@@ -85,6 +85,15 @@ public final class Enforcer {
         return discovered != null && discovered.refresh(namespaces.netnsOf(agent));
     }
 
+    /**
+     * Whether the last view should be applied again although nothing changed, e.g. because a pod's network
+     * namespace that was not known at the last apply may be known now. The namespace resolver decides; the
+     * mapping-file resolver has no such signal (a pod it maps later is applied with the next event).
+     */
+    public synchronized boolean retryDue() {
+        return false;
+    }
+
     /** Applies the view; returns what is in force where. */
     public synchronized Outcome enforce(AgentView view, long version) {
         Optional<String> ownNs = namespaces.netnsOf(agent);

@@ -5,7 +5,7 @@ import io.microseg.config.MicrosegConfig;
 import io.microseg.engine.Change;
 import io.microseg.controlplane.AgentEvent;
 import io.microseg.feed.FeedStore;
-import io.microseg.feed.client.WatchConnection;
+import io.microseg.controlplane.WatchConnection;
 import io.microseg.inventory.ContainerPort;
 import io.microseg.inventory.InventoryObject;
 import io.microseg.inventory.LabelKeys;

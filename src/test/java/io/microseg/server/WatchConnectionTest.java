@@ -1,7 +1,7 @@
 package io.microseg.server;
 
 import io.microseg.config.MicrosegConfig;
-import io.microseg.feed.client.WatchConnection;
+import io.microseg.controlplane.WatchConnection;
 import io.microseg.testing.TestFiles;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
@@ -94,7 +94,7 @@ class WatchConnectionTest {
             WatchConnection.Event delta = recorder.next(Duration.ofSeconds(10), false);
             assertThat(delta.isDelta()).isTrue();
             assertThat(delta.version()).isGreaterThan(snapshot.version());
-            assertThat(delta.json().getJsonArray("rulesRemoved")).isNotEmpty();
+            assertThat(((io.microseg.controlplane.AgentEvent.Delta) delta.event()).rulesRemoved()).isNotEmpty();
 
             // ten intervals of nothing but bookmarks: more than three times the limit, and it never trips
             long bookmarks = 0;
@@ -162,7 +162,7 @@ class WatchConnectionTest {
                 assertThat(replace.isSnapshot()).isTrue();
                 assertThat(replace.replaces()).as("a version of the earlier run gets a replacing snapshot").isTrue();
                 assertThat(replace.version()).isGreaterThan(before);
-                assertThat(replace.json().getJsonArray("rules")).isNotEmpty();
+                assertThat(((io.microseg.controlplane.AgentEvent.Snapshot) replace.event()).rules()).isNotEmpty();
                 assertThat(recorder.connectedSince).startsWith(-1L).contains(before);
                 assertThat(c.lastVersion()).isEqualTo(replace.version());
                 assertThat(c.connected()).isTrue();
@@ -181,7 +181,7 @@ class WatchConnectionTest {
         try (WatchConnection c = WatchConnection.open(vertx, options(port), recorder)) {
             try {
                 WatchConnection.Event snapshot = recorder.next(Duration.ofSeconds(10), false);
-                assertThat(snapshot.json().getString("epoch")).isEqualTo("00000000000000e1");
+                assertThat(snapshot.epoch()).isEqualTo("00000000000000e1");
                 relabelWebProd(first.inventory, "development");
                 assertThat(recorder.next(Duration.ofSeconds(10), false).isDelta()).isTrue();
             } finally {
@@ -200,9 +200,9 @@ class WatchConnectionTest {
                 assertThat(second.server.feed().version()).isEqualTo(cursor);
                 WatchConnection.Event next = recorder.next(Duration.ofSeconds(20), false);
                 assertThat(recorder.connectedSince).contains(cursor);
-                assertThat(next.isSnapshot()).as("the first event after the restart: " + next.json()).isTrue();
+                assertThat(next.isSnapshot()).as("the first event after the restart: " + next).isTrue();
                 assertThat(next.replaces()).isTrue();
-                assertThat(next.json().getString("epoch")).isEqualTo("00000000000000e2");
+                assertThat(next.epoch()).isEqualTo("00000000000000e2");
                 assertThat(c.lastVersion()).isEqualTo(next.version());
             }
         }
