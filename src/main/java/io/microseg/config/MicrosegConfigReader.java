@@ -401,12 +401,8 @@ public final class MicrosegConfigReader {
         int size = positiveInt(at + ".cacheSize", node.path("cacheSize"), KubernetesAuth.DEFAULT_CACHE_SIZE);
         int pending = positiveInt(at + ".maxPendingReviews", node.path("maxPendingReviews"), KubernetesAuth.DEFAULT_MAX_PENDING_REVIEWS);
         java.time.Duration timeout = duration(at + ".timeout", node.path("timeout"), KubernetesAuth.DEFAULT_TIMEOUT);
-        Optional<String> context = present(node.path("context"))
-                ? Optional.of(string(at + ".context", node.path("context"), "a kubeconfig context name"))
-                : Optional.empty();
-        Optional<Path> kubeconfig = present(node.path("kubeconfig"))
-                ? Optional.of(path(at + ".kubeconfig", node.path("kubeconfig"), "a kubeconfig file"))
-                : Optional.empty();
+        Optional<String> context = kubeconfigContext(at, node);
+        Optional<Path> kubeconfig = kubeconfigFile(at, node);
         if (context.isEmpty() && kubeconfig.isEmpty()) {
             // the tokens are reviewed by the cluster that issued them: the inventory's connection to it, if any
             for (KubernetesCluster c : clusters) {
@@ -512,17 +508,25 @@ public final class MicrosegConfigReader {
             }
             String other = fieldByName.putIfAbsent(name.toLowerCase(Locale.ROOT), at + ".cluster");
             if (other != null) throw error(at + ".cluster", "expected each cluster once, found " + name + " also at " + other);
-            Optional<String> context = present(c.path("context"))
-                    ? Optional.of(string(at + ".context", c.path("context"), "a kubeconfig context name"))
-                    : Optional.empty();
-            Optional<Path> kubeconfig = present(c.path("kubeconfig"))
-                    ? Optional.of(path(at + ".kubeconfig", c.path("kubeconfig"), "a kubeconfig file"))
-                    : Optional.empty();
+            Optional<String> context = kubeconfigContext(at, c);
+            Optional<Path> kubeconfig = kubeconfigFile(at, c);
             JsonNode ws = c.path("workspaces");
             if (present(ws) && !ws.isBoolean()) throw error(at + ".workspaces", "expected true or false, found " + found(ws));
             clusters.add(new KubernetesCluster(name, context, kubeconfig, ws.asBoolean(false)));
         }
         return clusters;
+    }
+
+    /** The optional {@code context} field of a Kubernetes connection at {@code at}. */
+    private Optional<String> kubeconfigContext(String at, JsonNode node) {
+        JsonNode v = node.path("context");
+        return present(v) ? Optional.of(string(at + ".context", v, "a kubeconfig context name")) : Optional.empty();
+    }
+
+    /** The optional {@code kubeconfig} field of a Kubernetes connection at {@code at}. */
+    private Optional<Path> kubeconfigFile(String at, JsonNode node) {
+        JsonNode v = node.path("kubeconfig");
+        return present(v) ? Optional.of(path(at + ".kubeconfig", v, "a kubeconfig file")) : Optional.empty();
     }
 
     private String string(String field, JsonNode node, String what) {

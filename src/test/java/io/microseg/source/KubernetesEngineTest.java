@@ -3,7 +3,6 @@ package io.microseg.source;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -18,7 +17,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.FileInputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,20 +71,8 @@ class KubernetesEngineTest {
         if (engine != null) engine.close();
     }
 
-    private <T extends HasMetadata> void create(Class<T> type, String yaml) {
-        client.resource(client.getKubernetesSerialization().unmarshal(yaml, type)).create();
-    }
-
     private void pod(String namespace, String name, String node, String ip, String labels) {
-        create(io.fabric8.kubernetes.api.model.Pod.class, """
-                apiVersion: v1
-                kind: Pod
-                metadata: {name: %s, namespace: %s, labels: %s}
-                spec:
-                  nodeName: %s
-                  containers: [{name: main, image: x, ports: [{name: mongo, containerPort: 27017, protocol: TCP}]}]
-                status: {phase: Running, podIP: %s, podIPs: [{ip: %s}]}
-                """.formatted(name, namespace, labels, node, ip, ip));
+        new SeedCluster(client).pod(namespace, name, node, ip, labels);
     }
 
     private GenericKubernetesResource workspace(int priority) {
@@ -109,32 +95,15 @@ class KubernetesEngineTest {
 
     /** The seed's cluster: two nodes, the db NodePort service (targetPort by name), one db pod, a production and a development web pod. */
     private void seedCluster() throws Exception {
-        for (int i = 1; i <= 2; i++) {
-            create(io.fabric8.kubernetes.api.model.Node.class, """
-                    apiVersion: v1
-                    kind: Node
-                    metadata: {name: node-%d}
-                    status: {addresses: [{type: InternalIP, address: 10.0.0.1%d}]}
-                    """.formatted(i, i));
-        }
-        create(io.fabric8.kubernetes.api.model.Namespace.class, "apiVersion: v1\nkind: Namespace\nmetadata: {name: data}\n");
-        create(io.fabric8.kubernetes.api.model.Namespace.class, "apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n");
-        create(io.fabric8.kubernetes.api.model.Service.class, """
-                apiVersion: v1
-                kind: Service
-                metadata: {name: db, namespace: data}
-                spec:
-                  type: NodePort
-                  clusterIP: 10.96.0.50
-                  selector: {app: db}
-                  ports: [{name: mongo, protocol: TCP, port: 27017, targetPort: mongo, nodePort: 30017}]
-                """);
+        SeedCluster seed = new SeedCluster(client);
+        seed.nodes(2);
+        seed.create(io.fabric8.kubernetes.api.model.Namespace.class, "apiVersion: v1\nkind: Namespace\nmetadata: {name: data}\n");
+        seed.create(io.fabric8.kubernetes.api.model.Namespace.class, "apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n");
+        seed.dbService();
         pod("data", "db-0", "node-1", "10.244.1.10", "{app: db}");
         pod("web", "web-prod-0", "node-1", "10.244.1.20", "{app: web, environment: production}");
         pod("web", "web-dev-0", "node-2", "10.244.2.20", "{app: web, environment: development}");
-        try (FileInputStream crd = new FileInputStream("config/crd/workspaces.microseg.io.yaml")) {
-            client.apiextensions().v1().customResourceDefinitions().load(crd).create();
-        }
+        seed.workspaceCrd();
         client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE).resource(workspace(100)).create();
 
         engine = new Engine(rules);

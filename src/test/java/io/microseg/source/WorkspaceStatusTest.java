@@ -1,7 +1,6 @@
 package io.microseg.source;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.FileInputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,10 +99,6 @@ class WorkspaceStatusTest {
         }
     }
 
-    private <T extends HasMetadata> void create(Class<T> type, String yaml) {
-        client.resource(client.getKubernetesSerialization().unmarshal(yaml, type)).create();
-    }
-
     private GenericKubernetesResource workspace(String name, String scope, String consumer, int priority) {
         return client.getKubernetesSerialization().unmarshal("""
                 apiVersion: microseg.io/v1
@@ -127,39 +121,12 @@ class WorkspaceStatusTest {
 
     /** Two nodes, the db NodePort service, a db pod and a production web pod; "seed" covers the cluster, "narrow" leaves the nodes out (a warning). */
     private void cluster() throws Exception {
-        for (int i = 1; i <= 2; i++) {
-            create(io.fabric8.kubernetes.api.model.Node.class, """
-                    apiVersion: v1
-                    kind: Node
-                    metadata: {name: node-%d}
-                    status: {addresses: [{type: InternalIP, address: 10.0.0.1%d}]}
-                    """.formatted(i, i));
-        }
-        create(io.fabric8.kubernetes.api.model.Service.class, """
-                apiVersion: v1
-                kind: Service
-                metadata: {name: db, namespace: data}
-                spec:
-                  type: NodePort
-                  clusterIP: 10.96.0.50
-                  selector: {app: db}
-                  ports: [{name: mongo, protocol: TCP, port: 27017, targetPort: mongo, nodePort: 30017}]
-                """);
-        for (String[] p : List.of(new String[]{"data", "db-0", "10.244.1.10", "{app: db}"},
-                new String[]{"web", "web-prod-0", "10.244.1.20", "{app: web, environment: production}"})) {
-            create(io.fabric8.kubernetes.api.model.Pod.class, """
-                    apiVersion: v1
-                    kind: Pod
-                    metadata: {name: %s, namespace: %s, labels: %s}
-                    spec:
-                      nodeName: node-1
-                      containers: [{name: main, image: x, ports: [{name: mongo, containerPort: 27017, protocol: TCP}]}]
-                    status: {phase: Running, podIP: %s, podIPs: [{ip: %s}]}
-                    """.formatted(p[1], p[0], p[3], p[2], p[2]));
-        }
-        try (FileInputStream crd = new FileInputStream("config/crd/workspaces.microseg.io.yaml")) {
-            client.apiextensions().v1().customResourceDefinitions().load(crd).create();
-        }
+        SeedCluster seed = new SeedCluster(client);
+        seed.nodes(2);
+        seed.dbService();
+        seed.pod("data", "db-0", "node-1", "10.244.1.10", "{app: db}");
+        seed.pod("web", "web-prod-0", "node-1", "10.244.1.20", "{app: web, environment: production}");
+        seed.workspaceCrd();
         client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE)
                 .resource(workspace("seed", "orchestrator_system/cluster_name = demo", PRODUCTION, 100)).create();
         client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE)
