@@ -1,8 +1,9 @@
 package io.microseg.feed;
 
+import io.microseg.net.Addresses;
+import io.microseg.controlplane.RuleOrder;
 import io.microseg.controlplane.AgentEvent;
 import io.microseg.controlplane.AddressSet;
-import io.microseg.compile.CompilationAssembler;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.controlplane.SetChange;
 
@@ -63,7 +64,7 @@ final class AgentReplica {
                 assertThat(sets.put(set.id(), new TreeSet<>(set.members()))).as("set once in a snapshot").isNull();
                 descriptions.put(set.id(), set.description());
             }
-            assertThat(s.rules()).as("snapshot rules in evaluation order").isSortedAccordingTo(CompilationAssembler.EVALUATION_ORDER);
+            assertThat(s.rules()).as("snapshot rules in evaluation order").isSortedAccordingTo(RuleOrder.EVALUATION);
         } else if (event instanceof AgentEvent.Delta d) {
             assertThat(started).as("a delta follows a snapshot or a known version").isTrue();
             assertThat(d.version()).as("delta versions grow").isGreaterThan(version);
@@ -100,7 +101,7 @@ final class AgentReplica {
     /** The rules held, in evaluation order. */
     List<CompiledRule> rules() {
         List<CompiledRule> out = new ArrayList<>(rules.values());
-        out.sort(CompilationAssembler.EVALUATION_ORDER);
+        out.sort(RuleOrder.EVALUATION);
         return out;
     }
 
@@ -108,7 +109,7 @@ final class AgentReplica {
     List<AddressSet> sets() {
         List<AddressSet> out = new ArrayList<>();
         new TreeMap<>(sets).forEach((id, members) -> out.add(new AddressSet(id, descriptions.get(id),
-                members.stream().sorted(CompilationAssembler.ADDRESS_ORDER).toList())));
+                members.stream().sorted(Addresses.ORDER).toList())));
         return out;
     }
 
