@@ -47,7 +47,7 @@ class CodecTest {
     void rulesTravelWithoutTheirJustifications() throws Exception {
         var justified = new CompiledRule("r1", "pod/k/ns/a", Direction.INGRESS, Action.ALLOW, Protocol.TCP, "80", "consumers:1", null,
                 "rule", "ws/p1", Rank.DEFAULT, 10, List.of(new Justification(new RuleSource("rule", "rules/x.drl", 3, "text"), List.of("f1"))));
-        var back = (AgentEvent.Snapshot) roundTrip(new AgentEvent.Snapshot(1, false, List.of(justified), List.of(SET)), "e");
+        var back = (AgentEvent.Snapshot) roundTrip(new AgentEvent.Snapshot(1, false, List.of(justified), List.of(SET), List.of()), "e");
         assertThat(back.rules().get(0).justifications()).isEmpty();
         assertThat(back.rules().get(0)).usingRecursiveComparison().ignoringFields("justifications").isEqualTo(justified);
     }
