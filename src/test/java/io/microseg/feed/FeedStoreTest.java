@@ -220,7 +220,7 @@ class FeedStoreTest {
         Workload pending = new Workload("pod/k/ns/pending", List.of());
         store.accept(changes(101, List.of(), List.of(), List.of(), List.of(placed(bare, B), placed(pending, B))));
         assertThat(b).containsExactly(delta(101, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(bare, pending), List.of()));
-        assertThat(store.snapshot(B).workloads()).containsExactly(bare, pending, WP2);
+        assertThat(store.snapshot(B).workloads()).as("by id").containsExactly(bare, WP2, pending);
         assertThat(store.snapshot(B).rules()).containsExactly(R3);
         store.accept(changes(102, List.of(), List.of(), List.of(), List.of(Placement.none(bare.id()))));
         assertThat(b).last().isEqualTo(delta(102, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(bare.id())));
