@@ -40,7 +40,7 @@ final class ChangeSetLines {
         c.warningsRemoved().forEach(w -> lines.add(v + "- warning " + warning(w)));
         c.warningsAdded().forEach(w -> lines.add(v + "+ warning " + warning(w)));
         c.placements().forEach(p -> lines.add(v + (p.agent() == null ? "- placement " + p.workload()
-                : "+ placement " + p.workload() + " on " + p.agent())));
+                : "+ placement " + p.workload() + " on " + p.agent() + (p.addresses().isEmpty() ? "" : " " + p.addresses()))));
         return lines;
     }
 

@@ -2,6 +2,7 @@ package io.microseg.cli;
 
 import io.microseg.enforce.AgentView;
 import io.microseg.enforce.NftRuleset;
+import io.microseg.feed.AgentViews;
 import io.microseg.net.Addresses;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -42,8 +43,7 @@ final class RenderCommand implements Callable<Integer> {
     public Integer call() {
         InputOptions.Compiled c = input.compile();
         String id = agent.id();
-        var placements = AgentView.placements(c.inventory());
-        if (!placements.containsKey(id)) {
+        if (!AgentViews.placements(c.inventory()).containsKey(id)) {
             System.err.println("error: " + id + " is not in the inventory");
             return Main.BAD_INPUT;
         }
@@ -51,7 +51,7 @@ final class RenderCommand implements Callable<Integer> {
             System.err.println("error: --node-address: expected --node CLUSTER/NODE (a host's addresses join no set), found --host " + agent.host);
             return Main.BAD_INPUT;
         }
-        List<String> own = new ArrayList<>(AgentView.ownAddresses(c.inventory(), id));
+        List<String> own = new ArrayList<>(AgentViews.ownAddresses(c.inventory(), id));
         for (String a : nodeAddresses) {
             if (!Addresses.isAddress(a)) {
                 System.err.println("error: --node-address: expected an IPv4 or IPv6 address, found '" + a + "'");
@@ -59,7 +59,7 @@ final class RenderCommand implements Callable<Integer> {
             }
             if (!own.contains(a)) own.add(a);
         }
-        AgentView view = AgentView.of(c.compilation(), placements, id);
+        AgentView view = AgentViews.of(c.compilation(), c.inventory(), id);
         ServerAddress s = server == null ? null : ServerAddress.parse(server);
         NftRuleset.Options options = new NftRuleset.Options(s == null ? null : s.host(), s == null ? 0 : s.port(), own);
         System.out.print(NftRuleset.renderText(view, options));

@@ -2,13 +2,13 @@ package io.microseg.compile;
 
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.controlplane.Justification;
+import io.microseg.controlplane.RuleOrder;
 import io.microseg.controlplane.RuleSource;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.facts.FirewallRule;
 import io.microseg.facts.SetMember;
 import io.microseg.facts.Warning;
 import io.microseg.net.Addresses;
-import io.microseg.policy.Action;
 import io.microseg.policy.query.Query;
 
 import java.nio.charset.StandardCharsets;
@@ -33,64 +33,6 @@ import java.util.stream.Collectors;
  * the sets that rules use.
  */
 public final class CompilationAssembler {
-    /**
-     * First-match order on a workload: absolute, default, catch-all; by priority; DENY before ALLOW on
-     * ties; then by policy, DRL rule, protocol, ports and peer so that the order is total. Written out
-     * rather than chained: a large change set is sorted by it, and the rules of one workload share
-     * most of their fields (often the same String instances), which a chain of key extractors compares
-     * character by character.
-     */
-    public static final Comparator<CompiledRule> EVALUATION_ORDER = CompilationAssembler::compareForEvaluation;
-
-    /**
-     * Sorts rules in {@link #EVALUATION_ORDER}. Rules are bucketed by workload first and each
-     * workload's few rules sorted apart: a million-rule change set sorted as one list spends its time
-     * on cache misses, comparing rules of different workloads scattered over the heap.
-     */
-    public static void sortForEvaluation(List<CompiledRule> rules) {
-        Map<String, List<CompiledRule>> byWorkload = new HashMap<>();
-        for (CompiledRule r : rules) byWorkload.computeIfAbsent(r.workload(), k -> new ArrayList<>(8)).add(r);
-        List<String> workloads = new ArrayList<>(byWorkload.keySet());
-        workloads.sort(null);
-        rules.clear();
-        for (String w : workloads) {
-            List<CompiledRule> own = byWorkload.get(w);
-            own.sort(EVALUATION_ORDER);
-            rules.addAll(own);
-        }
-    }
-
-    private static int compareForEvaluation(CompiledRule a, CompiledRule b) {
-        int c = compareText(a.workload(), b.workload());
-        if (c != 0) return c;
-        c = a.direction().compareTo(b.direction());
-        if (c != 0) return c;
-        c = a.rank().compareTo(b.rank());
-        if (c != 0) return c;
-        c = Integer.compare(a.priority(), b.priority());
-        if (c != 0) return c;
-        c = Boolean.compare(a.action() != Action.DENY, b.action() != Action.DENY);
-        if (c != 0) return c;
-        c = compareText(a.policy(), b.policy());
-        if (c != 0) return c;
-        c = compareText(a.rule(), b.rule());
-        if (c != 0) return c;
-        c = a.protocol().compareTo(b.protocol());
-        if (c != 0) return c;
-        c = compareText(a.ports(), b.ports());
-        if (c != 0) return c;
-        c = compareText(a.peerSet() == null ? "" : a.peerSet(), b.peerSet() == null ? "" : b.peerSet());
-        if (c != 0) return c;
-        return compareText(a.localSet() == null ? "" : a.localSet(), b.localSet() == null ? "" : b.localSet());
-    }
-
-    private static int compareText(String a, String b) {
-        return a == b ? 0 : a.compareTo(b);
-    }
-
-    /** The order of a set's members: numeric, IPv4 before IPv6, anything unparsable last. */
-    public static final Comparator<String> ADDRESS_ORDER = Comparator.comparing(CompilationAssembler::addressKey);
-
     private final RuleSources sources;
     private final Map<String, Query> queries;
 
@@ -114,7 +56,7 @@ public final class CompilationAssembler {
                                 Collection<Warning> warnings) {
         List<CompiledRule> rules = new ArrayList<>(byId.size());
         byId.forEach((id, fs) -> rules.add(toRule(id, List.copyOf(fs))));
-        sortForEvaluation(rules);
+        RuleOrder.sort(rules);
 
         Set<String> used = rules.stream().flatMap(r -> r.sets().stream())
                 .collect(Collectors.toCollection(TreeSet::new));
@@ -124,7 +66,7 @@ public final class CompilationAssembler {
         for (String set : used) {
             Collection<String> held = members.get(set);
             List<String> ips = held == null ? new ArrayList<>() : new ArrayList<>(new HashSet<>(held));
-            ips.sort(Comparator.comparing(ip -> keys.computeIfAbsent(ip, CompilationAssembler::addressKey)));
+            ips.sort(Comparator.comparing(ip -> keys.computeIfAbsent(ip, Addresses::orderKey)));
             sets.add(new AddressSet(set, describe(set), ips));
         }
 
@@ -226,12 +168,5 @@ public final class CompilationAssembler {
             }
             default -> set;
         };
-    }
-
-    /** Orders addresses numerically, IPv4 before IPv6, anything unparsable last. */
-    private static String addressKey(String ip) {
-        return Addresses.parse(ip.contains("/") ? ip.substring(0, ip.indexOf('/')) : ip)
-                .map(a -> (a.getAddress().length == 4 ? "4" : "6") + HexFormat.of().formatHex(a.getAddress()) + ip)
-                .orElse("9" + ip);
     }
 }

@@ -22,14 +22,18 @@ import java.util.Map;
  * {@code GET /v1/rules/{id}/explain}).
  *
  * <pre>
- * {"type":"snapshot","epoch":E,"version":V,"replace":false,"rules":[...],"sets":[...]}
+ * {"type":"snapshot","epoch":E,"version":V,"replace":false,"rules":[...],"sets":[...],
+ *  "workloads":[{"id":id,"addresses":[ips]}]}
  * {"type":"delta","version":V,"rulesAdded":[...],"rulesRemoved":[ids],"setsAdded":[...],"setsRemoved":[ids],
- *  "setMembers":[{"set":id,"added":[ips],"removed":[ips]}]}
+ *  "setMembers":[{"set":id,"added":[ips],"removed":[ips]}],"workloadsAdded":[...],"workloadsRemoved":[ids]}
  * {"type":"bookmark","epoch":E,"version":V}
  * </pre>
  *
  * Decoding is strict: a missing field or a value of the wrong kind is a {@link WireFormatException} naming
- * the field, so an agent never applies half of a message it misread.
+ * the field, so an agent never applies half of a message it misread. Every list is required, the
+ * workload lists included: a stream from a server that does not send workloads is refused rather than
+ * read as "no workloads" (which would make an agent drop every pod's namespace). Only single values
+ * documented as nullable (epoch, description, peerSet, localSet, error) may be missing.
  */
 public final class Codec {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -73,6 +77,13 @@ public final class Codec {
         return m;
     }
 
+    public static Map<String, Object> workload(Workload w) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", w.id());
+        m.put("addresses", w.addresses());
+        return m;
+    }
+
     /** An event as a JSON object; {@code epoch} goes on snapshots and bookmarks. */
     public static Map<String, Object> event(AgentEvent event, String epoch) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -83,6 +94,7 @@ public final class Codec {
             m.put("replace", s.replace());
             m.put("rules", s.rules().stream().map(Codec::rule).toList());
             m.put("sets", s.sets().stream().map(Codec::set).toList());
+            m.put("workloads", s.workloads().stream().map(Codec::workload).toList());
         } else if (event instanceof AgentEvent.Delta d) {
             m.put("type", "delta");
             m.put("version", d.version());
@@ -91,6 +103,8 @@ public final class Codec {
             m.put("setsAdded", d.setsAdded().stream().map(Codec::set).toList());
             m.put("setsRemoved", d.setsRemoved());
             m.put("setMembers", d.setMembers().stream().map(Codec::members).toList());
+            m.put("workloadsAdded", d.workloadsAdded().stream().map(Codec::workload).toList());
+            m.put("workloadsRemoved", d.workloadsRemoved());
         } else if (event instanceof AgentEvent.Bookmark b) {
             m.put("type", "bookmark");
             m.put("epoch", epoch);
@@ -152,10 +166,13 @@ public final class Codec {
         String type = text(n, "type", null);
         return switch (type) {
             case "snapshot" -> new Decoded(new AgentEvent.Snapshot(version, bool(n, "replace", null),
-                    rules(array(n, "rules", null), "rules"), sets(array(n, "sets", null), "sets")), optionalText(n, "epoch"));
+                    rules(array(n, "rules", null), "rules"), sets(array(n, "sets", null), "sets"),
+                    workloads(array(n, "workloads", null), "workloads")), optionalText(n, "epoch"));
             case "delta" -> new Decoded(new AgentEvent.Delta(version, rules(array(n, "rulesAdded", null), "rulesAdded"),
                     strings(array(n, "rulesRemoved", null), "rulesRemoved"), sets(array(n, "setsAdded", null), "setsAdded"),
-                    strings(array(n, "setsRemoved", null), "setsRemoved"), changes(array(n, "setMembers", null))), null);
+                    strings(array(n, "setsRemoved", null), "setsRemoved"), changes(array(n, "setMembers", null)),
+                    workloads(array(n, "workloadsAdded", null), "workloadsAdded"),
+                    strings(array(n, "workloadsRemoved", null), "workloadsRemoved")), null);
             case "bookmark" -> new Decoded(new AgentEvent.Bookmark(version), optionalText(n, "epoch"));
             default -> throw new WireFormatException("field 'type': expected snapshot, delta or bookmark, found '" + type + "'");
         };
@@ -173,6 +190,10 @@ public final class Codec {
         String description = optionalText(s, "description");
         return new AddressSet(text(s, "id", where), description == null ? "" : description,
                 strings(array(s, "members", where), where + ".members"));
+    }
+
+    public static Workload workload(JsonNode w, String where) throws WireFormatException {
+        return new Workload(text(w, "id", where), strings(array(w, "addresses", where), where + ".addresses"));
     }
 
     /** A status report ({@code PUT .../status}). */
@@ -210,6 +231,12 @@ public final class Codec {
     private static List<AddressSet> sets(JsonNode a, String field) throws WireFormatException {
         List<AddressSet> out = new ArrayList<>(a.size());
         for (int i = 0; i < a.size(); i++) out.add(set(a.get(i), field + "[" + i + "]"));
+        return out;
+    }
+
+    private static List<Workload> workloads(JsonNode a, String field) throws WireFormatException {
+        List<Workload> out = new ArrayList<>(a.size());
+        for (int i = 0; i < a.size(); i++) out.add(workload(a.get(i), field + "[" + i + "]"));
         return out;
     }
 

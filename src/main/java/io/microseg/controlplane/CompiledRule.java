@@ -21,6 +21,16 @@ public record CompiledRule(String id, String workload, Direction direction, Acti
         justifications = List.copyOf(justifications);
     }
 
+    /** Whether the rule decides connections to the workload (INGRESS) rather than from it. */
+    public boolean ingress() {
+        return direction == Direction.INGRESS;
+    }
+
+    /** Whether a connection the rule matches is allowed (rather than dropped). */
+    public boolean allows() {
+        return action == Action.ALLOW;
+    }
+
     /** The address sets the rule uses (peer, then local), the ones an agent enforcing it must hold. */
     public List<String> sets() {
         if (localSet == null) return peerSet == null ? List.of() : List.of(peerSet);

@@ -4,6 +4,8 @@ import io.microseg.controlplane.AddressSet;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.controlplane.SetChange;
 import io.microseg.controlplane.AgentEvent;
+import io.microseg.controlplane.Workload;
+import io.microseg.net.Addresses;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,17 +16,20 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What an agent holds: its rules by id and its sets with their members, as of {@link #version()},
- * kept by applying the watch stream's events exactly as docs/protocol.md ("The watch stream") says. A snapshot replaces
- * everything (with {@code replace=true} the agent drops what is not in it; a fresh stream's first
- * snapshot is the whole state too). A delta is applied as one unit: drop rules removed, drop sets
- * removed, install sets added (whole), apply member changes (removed, then added), install rules added.
+ * What an agent holds: its rules by id, its sets with their members and the workloads placed on it
+ * with their addresses, as of {@link #version()}, kept by applying the watch stream's events exactly
+ * as docs/protocol.md ("The watch stream") says. A snapshot replaces everything (with
+ * {@code replace=true} the agent drops what is not in it; a fresh stream's first snapshot is the whole
+ * state too). A delta is applied as one unit: drop rules removed, drop sets removed, install sets
+ * added (whole), apply member changes (removed, then added), install rules added, drop workloads
+ * removed, put workloads added (replacing a held one's addresses).
  */
 public final class AgentState {
     private final String agent;
     private final Map<String, CompiledRule> rules = new HashMap<>();
     private final Map<String, Set<String>> sets = new HashMap<>();
     private final Map<String, String> descriptions = new HashMap<>();
+    private final Map<String, List<String>> workloads = new HashMap<>();
     private long version = -1;
 
     public AgentState(String agent) {
@@ -36,15 +41,17 @@ public final class AgentState {
         return version;
     }
 
-    /** Applies one event; returns whether rules or sets changed (bookmarks change nothing). */
+    /** Applies one event; returns whether it could have changed anything (snapshots and deltas do; bookmarks do not). */
     public boolean apply(AgentEvent event) {
         boolean changed = true;
         if (event instanceof AgentEvent.Snapshot s) {
             rules.clear();
             sets.clear();
             descriptions.clear();
+            workloads.clear();
             s.rules().forEach(r -> rules.put(r.id(), r));
             s.sets().forEach(this::install);
+            s.workloads().forEach(this::place);
         } else if (event instanceof AgentEvent.Delta d) {
             d.rulesRemoved().forEach(rules::remove);
             d.setsRemoved().forEach(id -> {
@@ -59,6 +66,8 @@ public final class AgentState {
                 if (c.description() != null) descriptions.put(c.set(), c.description());
             }
             d.rulesAdded().forEach(r -> rules.put(r.id(), r));
+            d.workloadsRemoved().forEach(workloads::remove);
+            d.workloadsAdded().forEach(this::place);
         } else {
             changed = false;
         }
@@ -71,15 +80,19 @@ public final class AgentState {
         descriptions.put(s.id(), s.description());
     }
 
-    /** The rules held (in evaluation order) and the sets they use. */
+    private void place(Workload w) {
+        workloads.put(w.id(), w.addresses());
+    }
+
+    /** The rules held (in evaluation order), the sets they use, and the addresses of the workloads placed here. */
     public AgentView view() {
         Set<String> used = new java.util.HashSet<>();
         rules.values().forEach(r -> used.addAll(r.sets()));
         List<AddressSet> out = new ArrayList<>();
         new TreeMap<>(sets).forEach((id, members) -> {
             if (used.contains(id)) out.add(new AddressSet(id, descriptions.get(id),
-                    members.stream().sorted(io.microseg.compile.CompilationAssembler.ADDRESS_ORDER).toList()));
+                    members.stream().sorted(Addresses.ORDER).toList()));
         });
-        return new AgentView(agent, new ArrayList<>(rules.values()), out);
+        return new AgentView(agent, new ArrayList<>(rules.values()), out, workloads);
     }
 }

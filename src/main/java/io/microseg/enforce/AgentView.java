@@ -1,51 +1,29 @@
 package io.microseg.enforce;
 
 import io.microseg.controlplane.AddressSet;
-import io.microseg.compile.Compilation;
-import io.microseg.compile.CompilationAssembler;
 import io.microseg.controlplane.CompiledRule;
-import io.microseg.inventory.Inventory;
+import io.microseg.controlplane.RuleOrder;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.TreeMap;
 
 /**
  * What one agent enforces: its id ({@code node/<cluster>/<name>} or {@code host/<name>}), the rules
- * of its node or host and of the pods placed on it, in evaluation order, and the sets those rules use.
+ * of its node or host and of the pods placed on it, in evaluation order, the sets those rules use,
+ * and the addresses of every workload placed on it (workload id to its addresses, by id), which
+ * include workloads that have no rules.
  */
-public record AgentView(String agent, List<CompiledRule> rules, List<AddressSet> sets) {
+public record AgentView(String agent, List<CompiledRule> rules, List<AddressSet> sets, Map<String, List<String>> addresses) {
     public AgentView {
         List<CompiledRule> sorted = new ArrayList<>(rules);
-        sorted.sort(CompilationAssembler.EVALUATION_ORDER);
+        sorted.sort(RuleOrder.EVALUATION);
         rules = List.copyOf(sorted);
         sets = List.copyOf(sets);
-    }
-
-    /** The compilation narrowed to the workloads the given placements put on {@code agent}. */
-    public static AgentView of(Compilation c, Map<String, String> placements, String agent) {
-        List<CompiledRule> mine = c.rules().stream().filter(r -> agent.equals(placements.get(r.workload()))).toList();
-        Set<String> used = mine.stream().flatMap(r -> r.sets().stream()).collect(Collectors.toSet());
-        return new AgentView(agent, mine, c.sets().stream().filter(s -> used.contains(s.id())).toList());
-    }
-
-    /** Which agent enforces each workload, as the server places them: pods on their node, nodes and hosts on themselves. */
-    public static Map<String, String> placements(Inventory inventory) {
-        Map<String, String> m = new HashMap<>();
-        inventory.hosts().forEach(h -> m.put(h.id(), h.id()));
-        inventory.nodes().forEach(n -> m.put(n.id(), n.id()));
-        inventory.pods().stream().filter(p -> p.nodeId() != null).forEach(p -> m.put(p.id(), p.nodeId()));
-        return m;
-    }
-
-    /** The addresses of the agent's own node or host in the inventory (empty when unknown). */
-    public static List<String> ownAddresses(Inventory inventory, String agent) {
-        for (var n : inventory.nodes()) if (n.id().equals(agent)) return n.ips();
-        for (var h : inventory.hosts()) if (h.id().equals(agent)) return h.ips();
-        return List.of();
+        Map<String, List<String>> byId = new TreeMap<>();
+        addresses.forEach((id, ips) -> byId.put(id, List.copyOf(ips)));
+        addresses = Collections.unmodifiableMap(byId);
     }
 }

@@ -2,10 +2,7 @@ package io.microseg.enforce;
 
 import io.microseg.controlplane.AddressSet;
 import io.microseg.controlplane.CompiledRule;
-import io.microseg.facts.Sets;
 import io.microseg.net.AddressIntervals;
-import io.microseg.policy.Action;
-import io.microseg.policy.Direction;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -116,7 +113,7 @@ public final class NftRuleset {
                                    Map<String, AddressSet> sets, Options options) {
         List<String> workloads = rules.stream().map(CompiledRule::workload).distinct().toList();
         if (own && workloads.isEmpty()) workloads = List.of(agent);
-        String nodesOfMyCluster = agent.startsWith("node/") ? Sets.nodes(agent.split("/")[1]) : null;
+        String nodesOfMyCluster = agent.startsWith("node/") ? AddressSet.nodesOf(agent.split("/")[1]) : null;
         StringBuilder b = new StringBuilder();
         b.append("# microseg netns: ").append(netns).append('\n');
         b.append("# agent ").append(agent).append("; workloads: ").append(String.join(", ", workloads)).append('\n');
@@ -150,8 +147,8 @@ public final class NftRuleset {
             String base = "w_" + hash(w);
             inChains.put(w, base + "_in");
             outChains.put(w, base + "_out");
-            chain(b, base + "_in", w + " INGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.direction() == Direction.INGRESS).toList());
-            chain(b, base + "_out", w + " EGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.direction() == Direction.EGRESS).toList());
+            chain(b, base + "_in", w + " INGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.ingress()).toList());
+            chain(b, base + "_out", w + " EGRESS", rules.stream().filter(r -> r.workload().equals(w) && !r.ingress()).toList());
         }
 
         b.append("  chain input {\n    type filter hook input priority filter; policy accept;\n");
@@ -180,7 +177,7 @@ public final class NftRuleset {
      * (the forwarding), as does a connection no INGRESS rule decides.
      */
     private static void forward(StringBuilder b, String node, List<CompiledRule> rules, String out, Options options) {
-        List<CompiledRule> ingress = rules.stream().filter(r -> r.workload().equals(node) && r.direction() == Direction.INGRESS).toList();
+        List<CompiledRule> ingress = rules.stream().filter(r -> r.workload().equals(node) && r.ingress()).toList();
         b.append("  chain node_port {\n    comment ").append(quote("connections DNATed here: the node's INGRESS on the original destination, then its EGRESS"))
                 .append('\n');
         for (CompiledRule r : ingress) lines(b, r, true, "goto " + out);
@@ -236,7 +233,7 @@ public final class NftRuleset {
             StringBuilder line = new StringBuilder(match(r, original));
             if (family != null) {
                 String ip = family.equals("4") ? "ip" : "ip6";
-                boolean in = r.direction() == Direction.INGRESS;
+                boolean in = r.ingress();
                 if (r.localSet() != null) {
                     line.append(original ? " ct original " : " ").append(ip).append(in ? " daddr @" : " saddr @")
                             .append(setName(r.localSet())).append('_').append(family);
@@ -245,7 +242,7 @@ public final class NftRuleset {
                     line.append(' ').append(ip).append(in ? " saddr @" : " daddr @").append(setName(r.peerSet())).append('_').append(family);
                 }
             }
-            line.append(' ').append(r.action() == Action.ALLOW ? allow : "drop");
+            line.append(' ').append(r.allows() ? allow : "drop");
             line.append(" comment ").append(quote(r.id() + " " + r.policy()));
             b.append("    ").append(line.toString().strip().replaceAll("\\s+", " ")).append('\n');
         }

@@ -10,7 +10,8 @@ import java.util.List;
  * What one batch of changes did to the compiled rules, under a version that only grows. Set changes
  * cover the sets that rules use: a set that comes into use arrives with all its members as added,
  * one that goes out of use leaves with all its members as removed. Placements say which workloads
- * moved to (or away from) which agent, so that a feed can route rules to the right node.
+ * moved to (or away from) which agent, or changed addresses where they are, so that a feed can route
+ * rules to the right node and tell each agent the addresses of its workloads.
  */
 public record ChangeSet(long version, List<CompiledRule> rulesAdded, List<CompiledRule> rulesRemoved,
                         List<SetChange> sets, List<Warning> warningsAdded, List<Warning> warningsRemoved,

@@ -1,9 +1,9 @@
 package io.microseg.engine;
 
+import io.microseg.controlplane.RuleOrder;
 import io.microseg.controlplane.SetChange;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
-import io.microseg.compile.CompilationAssembler;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.facts.Warning;
 
@@ -29,9 +29,9 @@ final class CompilationDiff {
         Map<String, CompiledRule> old = byId(before);
         Map<String, CompiledRule> now = byId(after);
         List<CompiledRule> added = now.values().stream().filter(r -> !old.containsKey(r.id()))
-                .sorted(CompilationAssembler.EVALUATION_ORDER).toList();
+                .sorted(RuleOrder.EVALUATION).toList();
         List<CompiledRule> removed = old.values().stream().filter(r -> !now.containsKey(r.id()))
-                .sorted(CompilationAssembler.EVALUATION_ORDER).toList();
+                .sorted(RuleOrder.EVALUATION).toList();
 
         Map<String, AddressSet> oldSets = before.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
         Map<String, AddressSet> newSets = after.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));

@@ -1,5 +1,6 @@
 package io.microseg.engine;
 
+import io.microseg.controlplane.RuleOrder;
 import io.microseg.controlplane.SetChange;
 import io.microseg.compile.AppliedToGroups;
 import io.microseg.compile.CompilationAssembler;
@@ -119,7 +120,7 @@ final class IncrementalCompiler implements AutoCloseable {
         }
     }
 
-    private ChangeSet update(SourceState.Changes changes, long version, Map<String, String> placementsBefore) {
+    private ChangeSet update(SourceState.Changes changes, long version, Map<String, Placement> placementsBefore) {
         long start = System.nanoTime();
         projection.apply(changes);
         long projected = System.nanoTime();
@@ -144,7 +145,7 @@ final class IncrementalCompiler implements AutoCloseable {
      */
     private ChangeSet rebuild(SourceState.Changes everything, long version) {
         LOG.warn("rebuilding the session from the sources after a failed batch");
-        Map<String, String> placementsBefore = Map.copyOf(projection.placements());
+        Map<String, Placement> placementsBefore = Map.copyOf(projection.placements());
         session.dispose();
         events.clear();
         rulesById.values().forEach(fs -> fs.forEach(f -> events.add(Map.entry(false, f))));
@@ -157,21 +158,21 @@ final class IncrementalCompiler implements AutoCloseable {
     }
 
     /** The placements that differ from {@code before}; the projection's own record is only used when it started from there. */
-    private List<Placement> placementChanges(Map<String, String> before) {
+    private List<Placement> placementChanges(Map<String, Placement> before) {
         List<Placement> tracked = projection.placementChanges();
         if (before == projection.placements()) return tracked;
-        Map<String, String> now = projection.placements();
+        Map<String, Placement> now = projection.placements();
         List<Placement> changes = new ArrayList<>();
-        now.forEach((w, agent) -> {
-            if (!agent.equals(before.get(w))) changes.add(new Placement(w, agent));
+        now.forEach((w, placed) -> {
+            if (!placed.equals(before.get(w))) changes.add(placed);
         });
-        before.keySet().stream().filter(w -> !now.containsKey(w)).forEach(w -> changes.add(new Placement(w, null)));
+        before.keySet().stream().filter(w -> !now.containsKey(w)).forEach(w -> changes.add(Placement.none(w)));
         changes.sort(java.util.Comparator.comparing(Placement::workload));
         return changes;
     }
 
-    /** Which agent enforces each workload. */
-    Map<String, String> placements() {
+    /** Where each placed workload is, and its addresses. */
+    Map<String, Placement> placements() {
         return projection.placements();
     }
 
@@ -240,8 +241,8 @@ final class IncrementalCompiler implements AutoCloseable {
                 else if (!before.isEmpty() && after.isEmpty()) removed.add(compiled(assembler, id, before, -1, noLongerUsed));
             });
         }
-        CompilationAssembler.sortForEvaluation(added);
-        CompilationAssembler.sortForEvaluation(removed);
+        RuleOrder.sort(added);
+        RuleOrder.sort(removed);
 
         return new ChangeSet(version, added, removed, setChanges(assembler, joined, left, nowUsed, noLongerUsed),
                 List.copyOf(warningsAdded), List.copyOf(warningsRemoved), placementChanges);

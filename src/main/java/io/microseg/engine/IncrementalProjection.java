@@ -120,8 +120,8 @@ final class IncrementalProjection {
         }
     }
 
-    /** Which agent enforces each workload now. */
-    Map<String, String> placements() {
+    /** Where each placed workload is now, and its addresses. */
+    Map<String, Placement> placements() {
         return placements.current();
     }
 

@@ -1,9 +1,6 @@
 package io.microseg.engine;
 
-import io.microseg.inventory.Host;
 import io.microseg.inventory.InventoryItem;
-import io.microseg.inventory.Node;
-import io.microseg.inventory.Pod;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,18 +10,18 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Which agent enforces each workload: the node for its pods, the node or host itself otherwise,
- * kept per changed item, with the placements that changed since the last {@link #drain}.
+ * Where each workload is placed and with which addresses ({@link Placement#of}), kept per changed
+ * item, with the placements that changed since the last {@link #drain}: a workload that moves, comes,
+ * goes or whose addresses change.
  */
 final class Placements {
-    private final Map<String, String> current = new HashMap<>();
-    /** The agent of each workload touched in this batch as it was before the batch (null: none). */
-    private Map<String, String> before = new HashMap<>();
+    private final Map<String, Placement> current = new HashMap<>();
+    /** The placement of each workload touched in this batch as it was before the batch (null: none). */
+    private Map<String, Placement> before = new HashMap<>();
 
     void update(String id, InventoryItem item) {
-        String agent = item instanceof Host || item instanceof Node ? id
-                : item instanceof Pod p ? p.nodeId() : null;
-        String previous = agent == null ? current.remove(id) : current.put(id, agent);
+        Placement now = item == null ? Placement.none(id) : Placement.of(id, item);
+        Placement previous = now.agent() == null ? current.remove(id) : current.put(id, now);
         if (!before.containsKey(id)) before.put(id, previous);
     }
 
@@ -32,15 +29,16 @@ final class Placements {
     List<Placement> drain() {
         List<Placement> changes = new ArrayList<>();
         before.forEach((id, was) -> {
-            String now = current.get(id);
-            if (!Objects.equals(was, now)) changes.add(new Placement(id, now));
+            Placement now = current.get(id);
+            if (!Objects.equals(was, now)) changes.add(now == null ? Placement.none(id) : now);
         });
         before = new HashMap<>(); // not clear(): its capacity, grown by the initial load, would be paid per batch
         changes.sort(Comparator.comparing(Placement::workload));
         return changes;
     }
 
-    Map<String, String> current() {
+    /** The placed workloads by id (none with a null agent). */
+    Map<String, Placement> current() {
         return current;
     }
 }

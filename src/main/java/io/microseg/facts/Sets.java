@@ -1,5 +1,6 @@
 package io.microseg.facts;
 
+import io.microseg.controlplane.AddressSet;
 import io.microseg.net.Protocol;
 
 import java.util.Locale;
@@ -14,7 +15,7 @@ public final class Sets {
 
     /** "nodes of cluster K". */
     public static String nodes(String cluster) {
-        return "nodes:" + cluster;
+        return AddressSet.nodesOf(cluster);
     }
 
     /** "ClusterIPs of service S". */

@@ -1,10 +1,12 @@
 package io.microseg.feed;
 
+import io.microseg.net.Addresses;
+import io.microseg.controlplane.RuleOrder;
 import io.microseg.controlplane.AgentEvent;
 import io.microseg.controlplane.AddressSet;
-import io.microseg.compile.CompilationAssembler;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.controlplane.SetChange;
+import io.microseg.controlplane.Workload;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +30,11 @@ public final class Deltas {
      * only known by its id, and may differ in its justifications); a set removed then added again is
      * in {@code setsRemoved} and in {@code setsAdded} with its full members. Member changes to a set
      * that {@code older} adds are folded into that set.
+     *
+     * <p>Workloads: the newer address list of a workload wins; a workload added (or updated) then
+     * removed ends up only removed, since the older add may have updated one held before (removing a
+     * workload the agent does not hold is a no-op); a workload removed then added is only added, its
+     * add being an upsert.
      */
     public static AgentEvent.Delta merge(AgentEvent.Delta older, AgentEvent.Delta newer) {
         if (older.version() > newer.version()) {
@@ -35,12 +42,33 @@ public final class Deltas {
         }
         Rules rules = new Rules();
         Sets sets = new Sets();
-        rules.apply(older);
-        sets.apply(older);
-        rules.apply(newer);
-        sets.apply(newer);
+        Workloads workloads = new Workloads();
+        for (AgentEvent.Delta d : List.of(older, newer)) {
+            rules.apply(d);
+            sets.apply(d);
+            workloads.apply(d);
+        }
         return new AgentEvent.Delta(newer.version(), rules.added(), List.copyOf(rules.removed), sets.added(),
-                List.copyOf(sets.removed), sets.members());
+                List.copyOf(sets.removed), sets.members(), List.copyOf(workloads.added.values()), List.copyOf(workloads.removed));
+    }
+
+    /** Workload changes relative to what the agent held before the older delta. */
+    private static final class Workloads {
+        /** Dropped (whether or not they were held). */
+        final Set<String> removed = new TreeSet<>();
+        /** Put, with their latest addresses. */
+        final Map<String, Workload> added = new TreeMap<>();
+
+        void apply(AgentEvent.Delta d) {
+            for (String id : d.workloadsRemoved()) {
+                added.remove(id);
+                removed.add(id);
+            }
+            for (Workload w : d.workloadsAdded()) {
+                removed.remove(w.id());
+                added.put(w.id(), w);
+            }
+        }
     }
 
     /** Rule changes relative to what the agent held before the older delta. */
@@ -60,7 +88,7 @@ public final class Deltas {
 
         List<CompiledRule> added() {
             List<CompiledRule> out = new ArrayList<>(added.values());
-            out.sort(CompilationAssembler.EVALUATION_ORDER);
+            out.sort(RuleOrder.EVALUATION);
             return out;
         }
     }
@@ -105,7 +133,7 @@ public final class Deltas {
         List<AddressSet> added() {
             List<AddressSet> out = new ArrayList<>();
             whole.forEach((id, w) -> out.add(new AddressSet(id, w.description,
-                    w.members.stream().sorted(CompilationAssembler.ADDRESS_ORDER).toList())));
+                    w.members.stream().sorted(Addresses.ORDER).toList())));
             return out;
         }
 

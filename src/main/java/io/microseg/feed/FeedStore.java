@@ -1,12 +1,14 @@
 package io.microseg.feed;
 
+import io.microseg.net.Addresses;
+import io.microseg.controlplane.RuleOrder;
 import io.microseg.controlplane.AgentEvent;
 import io.microseg.controlplane.AddressSet;
-import io.microseg.compile.CompilationAssembler;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.engine.ChangeSet;
 import io.microseg.engine.Placement;
 import io.microseg.controlplane.SetChange;
+import io.microseg.controlplane.Workload;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +31,8 @@ import java.util.function.Consumer;
  * The server side of the rule feed: splits the engine's global change sets into one stream per
  * agent, and keeps enough per agent to serve a snapshot or a resumption from a remembered version.
  *
- * <p>An agent's <em>span</em> is the rules of the workloads placed on it ({@link Placement}) and the
- * sets those rules use as peer, with their members: nothing else. {@link #accept} turns one change
+ * <p>An agent's <em>span</em> is the workloads placed on it ({@link Placement}) with their addresses,
+ * their rules, and the sets those rules use, with their members: nothing else. {@link #accept} turns one change
  * set into at most one {@link AgentEvent.Delta} per agent, keeps the last {@code historyPerAgent}
  * of them, and hands them to that agent's subscribers.
  *
@@ -47,7 +49,7 @@ import java.util.function.Consumer;
  */
 public final class FeedStore implements Consumer<ChangeSet> {
     private static final Logger LOG = LoggerFactory.getLogger(FeedStore.class);
-    private static final Comparator<CompiledRule> ORDER = CompilationAssembler.EVALUATION_ORDER;
+    private static final Comparator<CompiledRule> ORDER = RuleOrder.EVALUATION;
 
     private final int historyPerAgent;
     private final Object lock = new Object();
@@ -65,6 +67,8 @@ public final class FeedStore implements Consumer<ChangeSet> {
     /** Every rule, placed or not, by workload then id. */
     private final Map<String, Map<String, CompiledRule>> rulesByWorkload = new HashMap<>();
     private final Map<String, String> placements = new HashMap<>();
+    /** The addresses of each placed workload (the same keys as {@link #placements}). */
+    private final Map<String, List<String>> addresses = new HashMap<>();
     /** The sets used by any rule: members, description and how many rules use each. */
     private final Map<String, SetState> sets = new HashMap<>();
     private final Map<String, AgentState> agents = new HashMap<>();
@@ -147,6 +151,7 @@ public final class FeedStore implements Consumer<ChangeSet> {
             version = snapshot.version();
             unknownHorizon = snapshot.version();
             placements.putAll(snapshot.placements());
+            addresses.putAll(snapshot.addresses());
             placements.forEach((workload, agent) -> agentState(agent).workloads.add(workload));
             for (AddressSet s : snapshot.compilation().sets()) {
                 SetState st = new SetState();
@@ -188,7 +193,7 @@ public final class FeedStore implements Consumer<ChangeSet> {
         return version;
     }
 
-    /** The agent's rules in evaluation order and the sets they use, as of {@link #version()}; replace=false. */
+    /** The agent's rules in evaluation order, the sets they use and its workloads by id, as of {@link #version()}; replace=false. */
     public AgentEvent.Snapshot snapshot(String agent) {
         synchronized (lock) {
             requireInitialized();
@@ -300,18 +305,19 @@ public final class FeedStore implements Consumer<ChangeSet> {
     }
 
     private AgentEvent.Snapshot snapshotOf(AgentState a, boolean replace) {
-        if (a == null) return new AgentEvent.Snapshot(version, replace, List.of(), List.of());
+        if (a == null) return new AgentEvent.Snapshot(version, replace, List.of(), List.of(), List.of());
         List<CompiledRule> rules = new ArrayList<>();
         for (String w : a.workloads) rules.addAll(rulesByWorkload.getOrDefault(w, Map.of()).values());
         rules.sort(ORDER);
         List<AddressSet> used = new TreeSet<>(a.setRefs.keySet()).stream().map(this::fullSet).toList();
-        return new AgentEvent.Snapshot(version, replace, rules, used);
+        List<Workload> workloads = new TreeSet<>(a.workloads).stream().map(w -> new Workload(w, addresses.get(w))).toList();
+        return new AgentEvent.Snapshot(version, replace, rules, used, workloads);
     }
 
     private AddressSet fullSet(String id) {
         SetState s = sets.get(id);
         if (s == null) return new AddressSet(id, id, List.of());
-        return new AddressSet(id, s.description, s.members.stream().sorted(CompilationAssembler.ADDRESS_ORDER).toList());
+        return new AddressSet(id, s.description, s.members.stream().sorted(Addresses.ORDER).toList());
     }
 
     private void applyIfNew(ChangeSet changes) {
@@ -333,6 +339,9 @@ public final class FeedStore implements Consumer<ChangeSet> {
         /** Sets whose use by the agent changed, and whether the agent used them before. */
         final Map<String, Boolean> usedBefore = new HashMap<>();
         final List<SetChange> members = new ArrayList<>();
+        /** Workloads that joined the agent or whose addresses changed, and those that left it. */
+        final Map<String, Workload> workloadsAdded = new TreeMap<>();
+        final Set<String> workloadsRemoved = new TreeSet<>();
 
         Builder(AgentState agent) {
             this.agent = agent;
@@ -362,16 +371,27 @@ public final class FeedStore implements Consumer<ChangeSet> {
 
         for (Placement p : c.placements()) {
             String before = p.agent() == null ? placements.remove(p.workload()) : placements.put(p.workload(), p.agent());
-            if (Objects.equals(before, p.agent())) continue;
+            List<String> addressesBefore = p.agent() == null ? addresses.remove(p.workload()) : addresses.put(p.workload(), p.addresses());
+            if (Objects.equals(before, p.agent())) {
+                // the same agent: only the addresses may have changed
+                if (before != null && !p.addresses().equals(addressesBefore)) {
+                    builder(builders, before).workloadsAdded.put(p.workload(), new Workload(p.workload(), p.addresses()));
+                }
+                continue;
+            }
             Collection<CompiledRule> rules = rulesByWorkload.getOrDefault(p.workload(), Map.of()).values();
             if (before != null) {
                 Builder b = builder(builders, before);
                 b.agent.workloads.remove(p.workload());
+                b.workloadsAdded.remove(p.workload());
+                b.workloadsRemoved.add(p.workload());
                 rules.forEach(r -> leaveSpan(b, r));
             }
             if (p.agent() != null) {
                 Builder b = builder(builders, p.agent());
                 b.agent.workloads.add(p.workload());
+                b.workloadsRemoved.remove(p.workload());
+                b.workloadsAdded.put(p.workload(), new Workload(p.workload(), p.addresses()));
                 rules.forEach(r -> enterSpan(b, r));
             }
         }
@@ -480,6 +500,6 @@ public final class FeedStore implements Consumer<ChangeSet> {
         List<SetChange> members = new ArrayList<>(b.members);
         members.sort(Comparator.comparing(SetChange::set));
         return new AgentEvent.Delta(version, added, removed.stream().map(CompiledRule::id).toList(), setsAdded,
-                setsRemoved, members);
+                setsRemoved, members, List.copyOf(b.workloadsAdded.values()), List.copyOf(b.workloadsRemoved));
     }
 }

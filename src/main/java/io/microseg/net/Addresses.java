@@ -2,6 +2,9 @@ package io.microseg.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -11,6 +14,24 @@ public final class Addresses {
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
 
     private Addresses() {}
+
+    /**
+     * The one order of address lists (a set's members, a workload's addresses): numeric, IPv4 before
+     * IPv6, a CIDR by its network address then its text, anything unparsable last by its text.
+     */
+    public static final Comparator<String> ORDER = Comparator.comparing(Addresses::orderKey);
+
+    /** The key {@link #ORDER} compares by; for callers that sort many addresses and compute each key once. */
+    public static String orderKey(String ip) {
+        return parse(ip.contains("/") ? ip.substring(0, ip.indexOf('/')) : ip)
+                .map(a -> (a.getAddress().length == 4 ? "4" : "6") + HexFormat.of().formatHex(a.getAddress()) + ip)
+                .orElse("9" + ip);
+    }
+
+    /** The addresses without repeats, in {@link #ORDER}. */
+    public static List<String> canonical(List<String> addresses) {
+        return addresses.stream().distinct().sorted(ORDER).toList();
+    }
 
     /** Parses an IPv4 or IPv6 literal; never resolves names. */
     public static Optional<InetAddress> parse(String text) {

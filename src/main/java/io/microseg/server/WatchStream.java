@@ -214,12 +214,13 @@ final class WatchStream {
         if (why != null) response.reset();
     }
 
-    /** Rules, rule ids, sets, set ids and set members: what an event makes the agent do. */
+    /** Rules, rule ids, sets, set ids, set members, workloads and workload ids: what an event makes the agent do. */
     static long weight(AgentEvent e) {
         if (e instanceof AgentEvent.Snapshot s) {
-            return s.rules().size() + members(s.sets());
+            return s.rules().size() + members(s.sets()) + s.workloads().size();
         } else if (e instanceof AgentEvent.Delta d) {
-            long n = d.rulesAdded().size() + d.rulesRemoved().size() + d.setsRemoved().size() + members(d.setsAdded());
+            long n = d.rulesAdded().size() + d.rulesRemoved().size() + d.setsRemoved().size() + members(d.setsAdded())
+                    + d.workloadsAdded().size() + d.workloadsRemoved().size();
             for (SetChange c : d.setMembers()) n += c.added().size() + c.removed().size();
             return n;
         }

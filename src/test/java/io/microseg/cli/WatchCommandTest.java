@@ -44,7 +44,7 @@ class WatchCommandTest {
             String initial = text(out);
             assertThat(initial)
                     .startsWith("watching inventory [" + inventory + "] and policies [" + policies + "] (Ctrl-C to stop)\n")
-                    .containsPattern("  v[12] \\+ placement pod/demo/web/web-prod-0 on node/demo/node-1\n")
+                    .containsPattern("  v[12] \\+ placement pod/demo/web/web-prod-0 on node/demo/node-1 \\[10\\.244\\.1\\.\\d+\\]\n")
                     .containsPattern("  v[12] \\+ rule pod/demo/web/web-prod-0 EGRESS ALLOW TCP 30017 to nodes:demo  \\[demo/production-to-db DEFAULT 100\\]\n")
                     .containsPattern("  v[12] \\+ member nodes:demo ");
             long last = initial.contains("version 2: ") ? 2 : 1;

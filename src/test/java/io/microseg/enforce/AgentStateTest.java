@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,25 +19,54 @@ class AgentStateTest {
     void appliesSnapshotDeltaBookmarkAndReplace() throws Exception {
         AgentState s = new AgentState("node/k/n");
         assertThat(s.apply(event("{\"type\":\"snapshot\",\"version\":5,\"replace\":false,\"rules\":[" + R2 + "," + R1
-                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.2\",\"10.0.0.1\"]}]}"))).isTrue();
+                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.2\",\"10.0.0.1\"]}],\"workloads\":[]}"))).isTrue();
         assertThat(s.view().rules()).extracting("id").containsExactly("r1", "r2");
         assertThat(s.view().sets().get(0).members()).containsExactly("10.0.0.1", "10.0.0.2");
 
         assertThat(s.apply(event("{\"type\":\"delta\",\"version\":6,\"rulesAdded\":[],\"rulesRemoved\":[],\"setsAdded\":[],"
-                + "\"setsRemoved\":[],\"setMembers\":[{\"set\":\"s1\",\"added\":[\"fd00::1\"],\"removed\":[\"10.0.0.2\"]}]}"))).isTrue();
+                + "\"setsRemoved\":[],\"setMembers\":[{\"set\":\"s1\",\"added\":[\"fd00::1\"],\"removed\":[\"10.0.0.2\"]}],\"workloadsAdded\":[],\"workloadsRemoved\":[]}"))).isTrue();
         assertThat(s.view().sets().get(0).members()).containsExactly("10.0.0.1", "fd00::1");
 
         assertThat(s.apply(event("{\"type\":\"bookmark\",\"version\":9}"))).isFalse();
         assertThat(s.version()).isEqualTo(9);
 
         s.apply(event("{\"type\":\"delta\",\"version\":10,\"rulesAdded\":[],\"rulesRemoved\":[\"r1\"],\"setsAdded\":[],"
-                + "\"setsRemoved\":[\"s1\"],\"setMembers\":[]}"));
+                + "\"setsRemoved\":[\"s1\"],\"setMembers\":[],\"workloadsAdded\":[],\"workloadsRemoved\":[]}"));
         assertThat(s.view().rules()).extracting("id").containsExactly("r2");
         assertThat(s.view().sets()).isEmpty();
 
         s.apply(event("{\"type\":\"snapshot\",\"version\":3,\"replace\":true,\"rules\":[" + R1
-                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.9\"]}]}"));
+                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.9\"]}],\"workloads\":[]}"));
         assertThat(s.view().rules()).as("replace drops what is not in the snapshot").extracting("id").containsExactly("r1");
+    }
+
+    /** The agent learns each workload's addresses from the snapshot and keeps them through deltas: upserts and removals. */
+    @Test
+    void holdsTheAddressesOfItsWorkloadsThroughSnapshotAndDeltas() throws Exception {
+        AgentState s = new AgentState("node/k/n");
+        s.apply(event("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + R1 + "],\"sets\":[{\"id\":\"s1\","
+                + "\"description\":\"d\",\"members\":[]}],\"workloads\":[{\"id\":\"node/k/n\",\"addresses\":[\"192.168.1.5\"]},"
+                + "{\"id\":\"pod/k/ns/a\",\"addresses\":[\"fd00::5\",\"10.244.1.5\"]},{\"id\":\"pod/k/ns/idle\",\"addresses\":[\"10.244.1.6\"]}]}"));
+        assertThat(s.view().addresses()).as("every workload placed here, with or without rules").containsExactly(
+                Map.entry("node/k/n", List.of("192.168.1.5")), Map.entry("pod/k/ns/a", List.of("10.244.1.5", "fd00::5")),
+                Map.entry("pod/k/ns/idle", List.of("10.244.1.6")));
+
+        String delta = "{\"type\":\"delta\",\"version\":%d,\"rulesAdded\":[],\"rulesRemoved\":[],\"setsAdded\":[],\"setsRemoved\":[],"
+                + "\"setMembers\":[],\"workloadsAdded\":[%s],\"workloadsRemoved\":[%s]}";
+        // pod a got a new IP on the same node; a new pod arrives without an IP yet; idle leaves
+        assertThat(s.apply(event(String.format(delta, 2, "{\"id\":\"pod/k/ns/a\",\"addresses\":[\"10.244.1.50\"]},"
+                + "{\"id\":\"pod/k/ns/new\",\"addresses\":[]}", "\"pod/k/ns/idle\"")))).isTrue();
+        assertThat(s.view().addresses()).containsExactly(Map.entry("node/k/n", List.of("192.168.1.5")),
+                Map.entry("pod/k/ns/a", List.of("10.244.1.50")), Map.entry("pod/k/ns/new", List.of()));
+        // the new pod gets its IP; removing a workload not held changes nothing
+        s.apply(event(String.format(delta, 3, "{\"id\":\"pod/k/ns/new\",\"addresses\":[\"10.244.1.7\"]}", "\"pod/k/ns/never\"")));
+        assertThat(s.view().addresses()).containsEntry("pod/k/ns/new", List.of("10.244.1.7")).hasSize(3);
+        assertThat(s.view().rules()).extracting("id").containsExactly("r1");
+
+        // a replacing snapshot drops the workloads it does not list
+        s.apply(event("{\"type\":\"snapshot\",\"version\":9,\"replace\":true,\"rules\":[],\"sets\":[],"
+                + "\"workloads\":[{\"id\":\"node/k/n\",\"addresses\":[\"192.168.1.5\"]}]}"));
+        assertThat(s.view().addresses()).containsOnlyKeys("node/k/n");
     }
 
     @Test
@@ -47,7 +77,7 @@ class AgentStateTest {
         AgentState s = new AgentState("node/k/n");
         s.apply(event("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + limited + "," + R1
                 + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"0.0.0.0/0\"]},"
-                + "{\"id\":\"loadbalancer:k/ns/web\",\"description\":\"lb\",\"members\":[\"203.0.113.10\"]}]}"));
+                + "{\"id\":\"loadbalancer:k/ns/web\",\"description\":\"lb\",\"members\":[\"203.0.113.10\"]}],\"workloads\":[]}"));
         assertThat(s.view().rules()).extracting("id", "localSet")
                 .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("r3", "loadbalancer:k/ns/web"),
                         org.assertj.core.groups.Tuple.tuple("r1", null));
@@ -58,7 +88,7 @@ class AgentStateTest {
     void enforcerAppliesEachNamespaceOnceAndRemovesTablesOfPodsThatLeft() throws Exception {
         AgentState s = new AgentState("node/k/n");
         s.apply(event("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + R1 + "," + R2
-                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.1\"]}]}"));
+                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.1\"]}],\"workloads\":[]}"));
         List<List<String>> calls = new ArrayList<>();
         List<String> scripts = new ArrayList<>();
         Enforcer e = new Enforcer("node/k/n", w -> w.equals("pod/k/ns/a") ? java.util.Optional.of("ns-a") : java.util.Optional.empty(),
@@ -72,7 +102,7 @@ class AgentStateTest {
         assertThat(scripts.get(0)).startsWith("# microseg netns: node").doesNotContain("flush ruleset");
         e.enforce(s.view(), 2);
         assertThat(calls).as("unchanged scripts are not applied again").hasSize(2);
-        s.apply(event("{\"type\":\"snapshot\",\"version\":3,\"replace\":true,\"rules\":[],\"sets\":[]}"));
+        s.apply(event("{\"type\":\"snapshot\",\"version\":3,\"replace\":true,\"rules\":[],\"sets\":[],\"workloads\":[]}"));
         e.enforce(s.view(), 3);
         assertThat(calls.get(calls.size() - 1)).containsExactly("ip", "netns", "exec", "ns-a", "nft", "-f", "-");
         assertThat(scripts.get(scripts.size() - 1)).contains("delete table inet microseg");
@@ -87,7 +117,7 @@ class AgentStateTest {
         AgentState s = new AgentState("node/k/n");
         s.apply(event("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + nodeRule + "," + podRule
                 + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.21\"]},"
-                + "{\"id\":\"nodes:k\",\"description\":\"d\",\"members\":[\"10.0.0.11\",\"10.0.0.12\"]}]}"));
+                + "{\"id\":\"nodes:k\",\"description\":\"d\",\"members\":[\"10.0.0.11\",\"10.0.0.12\"]}],\"workloads\":[]}"));
         String[] listing = {NodeAddressesTest.LISTING};
         List<List<String>> listings = new ArrayList<>();
         java.util.Map<String, String> scripts = new java.util.HashMap<>();
@@ -112,7 +142,7 @@ class AgentStateTest {
         listing[0] = null;
         assertThat(e.ownAddressesChanged()).isFalse();
         s.apply(event("{\"type\":\"delta\",\"version\":2,\"rulesAdded\":[],\"rulesRemoved\":[],\"setsAdded\":[],"
-                + "\"setsRemoved\":[],\"setMembers\":[{\"set\":\"s1\",\"added\":[\"10.0.0.22\"],\"removed\":[]}]}"));
+                + "\"setsRemoved\":[],\"setMembers\":[{\"set\":\"s1\",\"added\":[\"10.0.0.22\"],\"removed\":[]}],\"workloadsAdded\":[],\"workloadsRemoved\":[]}"));
         assertThat(e.enforce(s.view(), 2).failed()).isZero();
         assertThat(scripts.get("ns-n")).as("a failed listing keeps the last good one").contains("10.0.0.22", "elements = { 10.0.0.12, 10.244.2.1, 169.254.1.1 }");
 
@@ -124,7 +154,7 @@ class AgentStateTest {
     void aNodeWhoseAddressesWereNeverListedJudgesEveryDnatedConnection() throws Exception {
         AgentState s = new AgentState("node/k/n");
         s.apply(event("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + R2.replace("pod/k/ns/a", "node/k/n")
-                + "],\"sets\":[]}"));
+                + "],\"sets\":[],\"workloads\":[]}"));
         List<String> scripts = new ArrayList<>();
         Enforcer e = new Enforcer("node/k/n", PodNamespaces.none(), "127.0.0.1", 8080, List.of(), false, (cmd, in) -> {
             if (cmd.contains("addr")) return new Enforcer.Result(1, "ip: command failed");

@@ -3,6 +3,7 @@ package io.microseg.enforce;
 import io.microseg.compile.Compilation;
 import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
+import io.microseg.feed.AgentViews;
 import io.microseg.inventory.Inventory;
 import io.microseg.inventory.InventoryReader;
 import io.microseg.policy.PolicyReader;
@@ -35,7 +36,7 @@ class NftForwardPathTest {
         Netns.assumeAvailable();
         Inventory inventory = InventoryReader.read(INPUT.resolve("inventory"));
         Compilation c = new Compiler(RuleBase.packaged()).compile(inventory, PolicyReader.read(INPUT.resolve("policies")));
-        AgentView view = AgentView.of(c, AgentView.placements(inventory), NODE);
+        AgentView view = AgentViews.of(c, inventory, NODE);
 
         Path listenLog = Files.createTempFile("microseg-listen", ".log");
         Process listener = null;

@@ -5,6 +5,7 @@ import io.microseg.compile.Compilation;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
+import io.microseg.feed.AgentViews;
 import io.microseg.inventory.Inventory;
 import io.microseg.inventory.InventoryReader;
 import io.microseg.net.Protocol;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,11 +35,11 @@ class NftRulesetTest {
     }
 
     static AgentView view(String agent) {
-        return AgentView.of(demo, AgentView.placements(inventory), agent);
+        return AgentViews.of(demo, inventory, agent);
     }
 
     static NftRuleset.Options options(String agent) {
-        return new NftRuleset.Options("10.0.0.2", 8080, AgentView.ownAddresses(inventory, agent));
+        return new NftRuleset.Options("10.0.0.2", 8080, AgentViews.ownAddresses(inventory, agent));
     }
 
     @Test
@@ -87,7 +89,7 @@ class NftRulesetTest {
                 rule("a4", Direction.EGRESS, Action.ALLOW, Protocol.ICMP, "", null),
                 rule("a5", Direction.EGRESS, Action.DENY, Protocol.ANY, "", null)),
                 List.of(new AddressSet("mixed", "d", List.of("10.1.0.0/16", "10.1.2.3", "fd00::/64", "2001:db8::1")),
-                        new AddressSet("empty", "d", List.of())));
+                        new AddressSet("empty", "d", List.of())), Map.of());
     }
 
     @Test
@@ -139,7 +141,7 @@ class NftRulesetTest {
                         new AddressSet("loadbalancer:k/ns/db", "d", List.of("172.16.0.50", "fd00:50::50")),
                         new AddressSet("backends", "d", List.of("10.244.1.10", "10.244.2.10")),
                         new AddressSet("nodes:k", "d", List.of("10.0.0.11", "10.0.0.12", "fd00:10::11")),
-                        new AddressSet("nodes:other", "d", List.of("10.1.0.1"))));
+                        new AddressSet("nodes:other", "d", List.of("10.1.0.1"))), Map.of());
     }
 
     static final NftRuleset.Options NODE_1 = new NftRuleset.Options("10.0.0.2", 8080, List.of("10.0.0.11", "169.254.1.1", "fd00:10::11"));
@@ -156,7 +158,7 @@ class NftRulesetTest {
         assertThat(sections.get(0).script()).contains("set node_local_4 {", "elements = { 10.0.0.11, 169.254.1.1 }");
         var host = NftRuleset.render(new AgentView("host/h", List.of(
                 rule("h", "host/h", Direction.EGRESS, Action.ALLOW, Protocol.TCP, "30017", "nodes:k", null, Rank.DEFAULT)),
-                List.of(new AddressSet("nodes:k", "d", List.of("10.0.0.11")))), NODE_1);
+                List.of(new AddressSet("nodes:k", "d", List.of("10.0.0.11"))), Map.of()), NODE_1);
         assertThat(host.get(0).script()).as("a host is no node of k").contains("comment \"nodes:k\"\n    elements = { 10.0.0.11 }\n")
                 .doesNotContain("169.254.1.1");
     }

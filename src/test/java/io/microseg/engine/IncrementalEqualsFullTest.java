@@ -7,6 +7,8 @@ import io.microseg.controlplane.CompiledRule;
 import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
 import io.microseg.facts.Warning;
+import io.microseg.feed.AgentViews;
+import io.microseg.inventory.Inventory;
 import io.microseg.inventory.InventoryAssembly;
 import io.microseg.inventory.InventoryObject;
 import io.microseg.policy.Workspace;
@@ -43,6 +45,8 @@ class IncrementalEqualsFullTest {
     private static final Set<String> rulesSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final Set<String> warningsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final Set<String> outsideSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Kinds of placement changes published: a workload placed, moved, gone, or whose addresses alone changed. */
+    private static final Set<String> placementsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @BeforeAll
     static void rules() {
@@ -102,7 +106,17 @@ class IncrementalEqualsFullTest {
                     Snapshot snapshot = engine.snapshot();
                     Compilation live = snapshot.compilation();
                     List<InventoryObject> all = sources.values().stream().flatMap(m -> m.values().stream()).toList();
-                    Compilation full = new Compiler(rules).compile(InventoryAssembly.assemble(all), List.copyOf(workspaces.values()));
+                    Inventory inventory = InventoryAssembly.assemble(all);
+                    Compilation full = new Compiler(rules).compile(inventory, List.copyOf(workspaces.values()));
+                    Map<String, Placement> placed = AgentViews.placements(inventory);
+                    Map<String, String> fullAgents = new HashMap<>();
+                    Map<String, List<String>> fullAddresses = new HashMap<>();
+                    placed.forEach((w, p) -> {
+                        fullAgents.put(w, p.agent());
+                        fullAddresses.put(w, p.addresses());
+                    });
+                    assertThat(snapshot.placements()).as("placements, seed %d, after %d operations", seed, op).isEqualTo(fullAgents);
+                    assertThat(snapshot.addresses()).as("addresses, seed %d, after %d operations", seed, op).isEqualTo(fullAddresses);
                     assertThat(live).as("seed %d, after %d operations", seed, op).isEqualTo(full);
                     replica.assertMirrors(snapshot, "seed " + seed + ", after " + op + " operations");
                     live.rules().forEach(x -> rulesSeen.add(x.rule()));
@@ -126,6 +140,7 @@ class IncrementalEqualsFullTest {
         private final Map<String, Set<String>> sets = new HashMap<>();
         private final Set<Warning> warnings = new HashSet<>();
         private final Map<String, String> placements = new HashMap<>();
+        private final Map<String, List<String>> addresses = new HashMap<>();
         private long version;
 
         void apply(ChangeSet c) {
@@ -142,14 +157,27 @@ class IncrementalEqualsFullTest {
             warnings.removeAll(c.warningsRemoved());
             warnings.addAll(c.warningsAdded());
             for (Placement p : c.placements()) {
-                if (p.agent() == null) placements.remove(p.workload());
-                else placements.put(p.workload(), p.agent());
+                String before = placements.get(p.workload());
+                List<String> addressesBefore = addresses.get(p.workload());
+                assertThat(p.agent() != null || before != null).as("a workload that goes was placed: %s", p).isTrue();
+                placementsSeen.add(p.agent() == null ? "gone" : before == null ? "placed" : !before.equals(p.agent()) ? "moved" : "readdressed");
+                if (p.agent() != null && p.agent().equals(before)) {
+                    assertThat(p.addresses()).as("a placement on the same agent changes the addresses: %s", p).isNotEqualTo(addressesBefore);
+                }
+                if (p.agent() == null) {
+                    placements.remove(p.workload());
+                    addresses.remove(p.workload());
+                } else {
+                    placements.put(p.workload(), p.agent());
+                    addresses.put(p.workload(), p.addresses());
+                }
             }
         }
 
         void assertMirrors(Snapshot snapshot, String when) {
             assertMirrors(snapshot.compilation(), when);
             assertThat(placements).as("placements, " + when).isEqualTo(snapshot.placements());
+            assertThat(addresses).as("addresses, " + when).isEqualTo(snapshot.addresses());
         }
 
         void assertMirrors(Compilation live, String when) {
@@ -170,6 +198,7 @@ class IncrementalEqualsFullTest {
         firewallRules.removeIf(n -> !(n.contains("reach") || n.contains("accept") || n.contains("forward") || n.contains("catch-all")));
         assertThat(rulesSeen).as("DRL rules that produced firewall rules in checked states").containsAll(firewallRules);
         assertThat(warningsSeen).as("kinds of warnings in checked states").contains("is an", "excludes", "has no", "is claimed by");
+        assertThat(placementsSeen).as("kinds of placement changes").contains("placed", "moved", "gone", "readdressed");
         assertThat(outsideSeen).as("outside addresses (CIDR members) in checked states").contains("192.0.2.0/24", "128.0.0.0/1");
         rules = null;
     }

@@ -1,10 +1,12 @@
 package io.microseg.feed;
 
+import io.microseg.net.Addresses;
+import io.microseg.controlplane.RuleOrder;
 import io.microseg.controlplane.AgentEvent;
 import io.microseg.controlplane.AddressSet;
-import io.microseg.compile.CompilationAssembler;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.controlplane.SetChange;
+import io.microseg.controlplane.Workload;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,12 +22,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What an agent holds after applying its stream, applied strictly: a delta may only remove what is
  * held and add what is not, versions only grow, and after every event the sets held are exactly the
- * sets (peer and local) of the rules held.
+ * sets (peer and local) of the rules held. Workloads are held by id with their addresses; an add
+ * replaces (an upsert), and removing one not held is allowed (a coalesced delta may do it).
  */
 final class AgentReplica {
     private final Map<String, CompiledRule> rules = new HashMap<>();
     private final Map<String, Set<String>> sets = new HashMap<>();
     private final Map<String, String> descriptions = new HashMap<>();
+    private final Map<String, Workload> workloads = new HashMap<>();
     private long version = Long.MIN_VALUE;
     private boolean started;
 
@@ -42,6 +46,7 @@ final class AgentReplica {
         c.rules.putAll(rules);
         sets.forEach((k, v) -> c.sets.put(k, new TreeSet<>(v)));
         c.descriptions.putAll(descriptions);
+        c.workloads.putAll(workloads);
         c.version = version;
         c.started = started;
         return c;
@@ -58,12 +63,15 @@ final class AgentReplica {
             rules.clear();
             sets.clear();
             descriptions.clear();
+            workloads.clear();
+            s.workloads().forEach(w -> assertThat(workloads.put(w.id(), w)).as("workload once in a snapshot").isNull());
+            assertThat(s.workloads()).as("snapshot workloads by id").isSortedAccordingTo(java.util.Comparator.comparing(Workload::id));
             s.rules().forEach(r -> assertThat(rules.put(r.id(), r)).as("rule once in a snapshot").isNull());
             for (AddressSet set : s.sets()) {
                 assertThat(sets.put(set.id(), new TreeSet<>(set.members()))).as("set once in a snapshot").isNull();
                 descriptions.put(set.id(), set.description());
             }
-            assertThat(s.rules()).as("snapshot rules in evaluation order").isSortedAccordingTo(CompilationAssembler.EVALUATION_ORDER);
+            assertThat(s.rules()).as("snapshot rules in evaluation order").isSortedAccordingTo(RuleOrder.EVALUATION);
         } else if (event instanceof AgentEvent.Delta d) {
             assertThat(started).as("a delta follows a snapshot or a known version").isTrue();
             assertThat(d.version()).as("delta versions grow").isGreaterThan(version);
@@ -87,6 +95,8 @@ final class AgentReplica {
             for (CompiledRule r : d.rulesAdded()) {
                 assertThat(rules.put(r.id(), r)).as("added rule %s was not held", r.id()).isNull();
             }
+            d.workloadsRemoved().forEach(workloads::remove);
+            d.workloadsAdded().forEach(w -> workloads.put(w.id(), w));
         } else if (event instanceof AgentEvent.Bookmark b) {
             assertThat(b.version()).isGreaterThanOrEqualTo(version);
         }
@@ -100,7 +110,7 @@ final class AgentReplica {
     /** The rules held, in evaluation order. */
     List<CompiledRule> rules() {
         List<CompiledRule> out = new ArrayList<>(rules.values());
-        out.sort(CompilationAssembler.EVALUATION_ORDER);
+        out.sort(RuleOrder.EVALUATION);
         return out;
     }
 
@@ -108,12 +118,18 @@ final class AgentReplica {
     List<AddressSet> sets() {
         List<AddressSet> out = new ArrayList<>();
         new TreeMap<>(sets).forEach((id, members) -> out.add(new AddressSet(id, descriptions.get(id),
-                members.stream().sorted(CompilationAssembler.ADDRESS_ORDER).toList())));
+                members.stream().sorted(Addresses.ORDER).toList())));
         return out;
+    }
+
+    /** The workloads held, by id. */
+    List<Workload> workloads() {
+        return new TreeMap<>(workloads).values().stream().toList();
     }
 
     void assertHolds(AgentEvent.Snapshot expected, String when) {
         assertThat(rules()).as("rules, " + when).isEqualTo(expected.rules());
         assertThat(sets()).as("sets, " + when).isEqualTo(expected.sets());
+        assertThat(workloads()).as("workloads, " + when).isEqualTo(expected.workloads());
     }
 }

@@ -6,6 +6,7 @@ import io.microseg.controlplane.CompiledRule;
 import io.microseg.controlplane.Justification;
 import io.microseg.controlplane.RuleSource;
 import io.microseg.controlplane.SetChange;
+import io.microseg.controlplane.Workload;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -22,7 +23,11 @@ class DeltasTest {
 
     static AgentEvent.Delta delta(long version, List<CompiledRule> rulesAdded, List<String> rulesRemoved,
                                   List<AddressSet> setsAdded, List<String> setsRemoved, List<SetChange> setMembers) {
-        return new AgentEvent.Delta(version, rulesAdded, rulesRemoved, setsAdded, setsRemoved, setMembers);
+        return new AgentEvent.Delta(version, rulesAdded, rulesRemoved, setsAdded, setsRemoved, setMembers, List.of(), List.of());
+    }
+
+    static AgentEvent.Delta workloads(long version, List<Workload> added, List<String> removed) {
+        return new AgentEvent.Delta(version, List.of(), List.of(), List.of(), List.of(), List.of(), added, removed);
     }
 
     static SetChange members(String set, List<String> added, List<String> removed) {
@@ -98,6 +103,51 @@ class DeltasTest {
         AgentEvent.Delta older = delta(1, List.of(), List.of(), List.of(), List.of(), List.of(members("s1", List.of("10.0.0.1"), List.of())));
         AgentEvent.Delta newer = delta(2, List.of(), List.of("r1"), List.of(), List.of("s1"), List.of());
         assertThat(Deltas.merge(older, newer)).isEqualTo(delta(2, List.of(), List.of("r1"), List.of(), List.of("s1"), List.of()));
+    }
+
+    static Workload w(String id, String... addresses) {
+        return new Workload(id, List.of(addresses));
+    }
+
+    @Test
+    void workloadChangesOfBothDeltasAreKeptWithTheNewerAddressesWinning() {
+        AgentEvent.Delta older = workloads(1, List.of(w("pod/a", "10.0.0.1"), w("pod/b", "10.0.0.2")), List.of("pod/x"));
+        AgentEvent.Delta newer = workloads(2, List.of(w("pod/a", "10.0.0.9"), w("pod/c")), List.of("pod/y"));
+        assertThat(Deltas.merge(older, newer)).isEqualTo(workloads(2,
+                List.of(w("pod/a", "10.0.0.9"), w("pod/b", "10.0.0.2"), w("pod/c")), List.of("pod/x", "pod/y")));
+        assertThat(Deltas.merge(older, newer).isEmpty()).isFalse();
+        assertThat(workloads(2, List.of(), List.of()).isEmpty()).isTrue();
+        assertThat(workloads(2, List.of(), List.of("pod/a")).isEmpty()).isFalse();
+    }
+
+    /**
+     * Added (or updated) then removed: only the removal is left. The add cannot simply cancel, since it
+     * may have updated a workload the agent held before; removing one it does not hold is a no-op.
+     */
+    @Test
+    void aWorkloadAddedThenRemovedIsOnlyRemoved() {
+        AgentEvent.Delta merged = Deltas.merge(workloads(1, List.of(w("pod/a", "10.0.0.1")), List.of()),
+                workloads(2, List.of(), List.of("pod/a")));
+        assertThat(merged).isEqualTo(workloads(2, List.of(), List.of("pod/a")));
+    }
+
+    @Test
+    void aWorkloadRemovedThenAddedIsOnlyAddedWithItsNewAddresses() {
+        AgentEvent.Delta merged = Deltas.merge(workloads(1, List.of(), List.of("pod/a")),
+                workloads(2, List.of(w("pod/a", "10.0.0.7")), List.of()));
+        assertThat(merged).isEqualTo(workloads(2, List.of(w("pod/a", "10.0.0.7")), List.of()));
+        // and removed again: removed
+        assertThat(Deltas.merge(merged, workloads(3, List.of(), List.of("pod/a")))).isEqualTo(workloads(3, List.of(), List.of("pod/a")));
+    }
+
+    @Test
+    void workloadChangesTravelAlongsideRuleChanges() {
+        AgentEvent.Delta older = new AgentEvent.Delta(1, List.of(R1), List.of(), List.of(set("s1", "10.0.0.1")), List.of(), List.of(),
+                List.of(w("pod/k/ns/p1", "10.0.0.1")), List.of());
+        AgentEvent.Delta newer = new AgentEvent.Delta(2, List.of(), List.of("r1"), List.of(), List.of("s1"), List.of(),
+                List.of(), List.of("pod/k/ns/p1"));
+        assertThat(Deltas.merge(older, newer)).as("the rule and its set cancel; the workload is left removed")
+                .isEqualTo(workloads(2, List.of(), List.of("pod/k/ns/p1")));
     }
 
     @Test

@@ -61,7 +61,7 @@ class FeedStoreConcurrencyTest {
         assertThat(recorded).hasSizeGreaterThanOrEqualTo(CHANGE_SETS);
 
         FeedStore store = new FeedStore(4);
-        store.initialize(new Snapshot(0, new Compilation(List.of(), List.of(), List.of()), Map.of()));
+        store.initialize(new Snapshot(0, new Compilation(List.of(), List.of(), List.of()), Map.of(), Map.of()));
         List<String> agents = RandomChanges.AGENTS;
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         AtomicInteger liveEvents = new AtomicInteger();

@@ -104,7 +104,7 @@ class FeedStoreDemoTest {
         // every rule of a placed workload reaches exactly one agent
         assertThat(delivered).containsExactlyInAnyOrderElementsOf(all.rules().stream()
                 .filter(r -> engine.snapshot().placements().containsKey(r.workload())).toList());
-        assertThat(store.snapshot("node/demo/node-9")).isEqualTo(new AgentEvent.Snapshot(engine.version(), false, List.of(), List.of()));
+        assertThat(store.snapshot("node/demo/node-9")).isEqualTo(new AgentEvent.Snapshot(engine.version(), false, List.of(), List.of(), List.of()));
     }
 
     @Test
@@ -223,7 +223,7 @@ class FeedStoreDemoTest {
         // forgotten: a resumption from before its last delta gets a (now empty) replace snapshot, one after it nothing
         List<AgentEvent> events = new ArrayList<>();
         store.subscribe(NODE_2, OptionalLong.of(before), events::add).close();
-        assertThat(events).containsExactly(new AgentEvent.Snapshot(store.version(), true, List.of(), List.of()));
+        assertThat(events).containsExactly(new AgentEvent.Snapshot(store.version(), true, List.of(), List.of(), List.of()));
         events.clear();
         store.subscribe(NODE_2, OptionalLong.of(store.version()), events::add).close();
         assertThat(events).isEmpty();

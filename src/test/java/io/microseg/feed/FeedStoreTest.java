@@ -7,6 +7,7 @@ import io.microseg.controlplane.CompiledRule;
 import io.microseg.engine.ChangeSet;
 import io.microseg.engine.Placement;
 import io.microseg.controlplane.SetChange;
+import io.microseg.controlplane.Workload;
 import io.microseg.engine.Snapshot;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Action;
@@ -28,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  *
  * <p>At version 100: node A runs itself and pod p1, node B runs pod p2, host H runs itself. p1 has
  * r1 (peer s1) and r2 (peer s2), A has r4 (no peer: a catch-all), p2 has r3 (peer s1), H has r5
- * (peer s3, empty).
+ * (peer s3, empty). Each workload has one address (p2 two); node B itself is not in the inventory.
  */
 class FeedStoreTest {
     static final String A = "node/k/a";
@@ -36,6 +37,10 @@ class FeedStoreTest {
     static final String H = "host/h";
     static final String P1 = "pod/k/ns/p1";
     static final String P2 = "pod/k/ns/p2";
+    static final Workload WA = new Workload(A, List.of("192.168.1.1"));
+    static final Workload WP1 = new Workload(P1, List.of("10.244.1.1"));
+    static final Workload WP2 = new Workload(P2, List.of("fd00::2", "10.244.2.2"));
+    static final Workload WH = new Workload(H, List.of("192.168.9.1"));
     static final CompiledRule R1 = rule("r1", P1, "s1");
     static final CompiledRule R2 = rule("r2", P1, "s2");
     static final CompiledRule R3 = rule("r3", P2, "s1");
@@ -55,6 +60,22 @@ class FeedStoreTest {
         return new SetChange(set, "set " + set, added, removed);
     }
 
+    /** A delta that changes no workload. */
+    static AgentEvent.Delta delta(long version, List<CompiledRule> rulesAdded, List<String> rulesRemoved, List<AddressSet> setsAdded,
+                                  List<String> setsRemoved, List<SetChange> setMembers) {
+        return delta(version, rulesAdded, rulesRemoved, setsAdded, setsRemoved, setMembers, List.of(), List.of());
+    }
+
+    static AgentEvent.Delta delta(long version, List<CompiledRule> rulesAdded, List<String> rulesRemoved, List<AddressSet> setsAdded,
+                                  List<String> setsRemoved, List<SetChange> setMembers, List<Workload> workloadsAdded,
+                                  List<String> workloadsRemoved) {
+        return new AgentEvent.Delta(version, rulesAdded, rulesRemoved, setsAdded, setsRemoved, setMembers, workloadsAdded, workloadsRemoved);
+    }
+
+    static Placement placed(Workload w, String agent) {
+        return new Placement(w.id(), agent, w.addresses());
+    }
+
     static ChangeSet changes(long version, List<CompiledRule> added, List<CompiledRule> removed, List<SetChange> sets,
                              List<Placement> placements) {
         return new ChangeSet(version, added, removed, sets, List.of(), List.of(), placements);
@@ -69,7 +90,7 @@ class FeedStoreTest {
     static Snapshot initial() {
         return new Snapshot(100, new Compilation(List.of(R4, R1, R2, R3, R5),
                 List.of(set("s1", "10.0.0.1", "10.0.0.2"), set("s2", "10.0.0.3"), set("s3")), List.of()),
-                Map.of(A, A, P1, A, P2, B, H, H));
+                Map.of(A, A, P1, A, P2, B, H, H), Map.of(A, WA.addresses(), P1, WP1.addresses(), P2, WP2.addresses(), H, WH.addresses()));
     }
 
     /** A change set that gives agent A one new rule (on p1, peer s1), whose id is the version. */
@@ -89,11 +110,12 @@ class FeedStoreTest {
         assertThat(store.version()).isEqualTo(100);
         assertThat(store.agents()).containsExactlyInAnyOrder(A, B, H);
         assertThat(store.snapshot(A)).isEqualTo(new AgentEvent.Snapshot(100, false, List.of(R4, R1, R2),
-                List.of(set("s1", "10.0.0.1", "10.0.0.2"), set("s2", "10.0.0.3"))));
-        assertThat(store.snapshot(B)).isEqualTo(new AgentEvent.Snapshot(100, false, List.of(R3), List.of(set("s1", "10.0.0.1", "10.0.0.2"))));
+                List.of(set("s1", "10.0.0.1", "10.0.0.2"), set("s2", "10.0.0.3")), List.of(WA, WP1)));
+        assertThat(store.snapshot(B)).isEqualTo(new AgentEvent.Snapshot(100, false, List.of(R3), List.of(set("s1", "10.0.0.1", "10.0.0.2")),
+                List.of(WP2)));
         assertThat(store.snapshot(H)).as("a set in use with no members is held too")
-                .isEqualTo(new AgentEvent.Snapshot(100, false, List.of(R5), List.of(set("s3"))));
-        assertThat(store.snapshot("node/k/nobody")).isEqualTo(new AgentEvent.Snapshot(100, false, List.of(), List.of()));
+                .isEqualTo(new AgentEvent.Snapshot(100, false, List.of(R5), List.of(set("s3")), List.of(WH)));
+        assertThat(store.snapshot("node/k/nobody")).isEqualTo(new AgentEvent.Snapshot(100, false, List.of(), List.of(), List.of()));
     }
 
     @Test
@@ -106,8 +128,8 @@ class FeedStoreTest {
         assertThat(store.snapshot(A).sets()).contains(set("lb", "203.0.113.10"));
         store.accept(changes(102, List.of(), List.of(limited), List.of(), List.of()));
         assertThat(a).containsExactly(
-                new AgentEvent.Delta(101, List.of(limited), List.of(), List.of(set("lb", "203.0.113.10")), List.of(), List.of()),
-                new AgentEvent.Delta(102, List.of(), List.of("r9"), List.of(), List.of("lb"), List.of()));
+                delta(101, List.of(limited), List.of(), List.of(set("lb", "203.0.113.10")), List.of(), List.of()),
+                delta(102, List.of(), List.of("r9"), List.of(), List.of("lb"), List.of()));
         assertThat(store.snapshot(A).sets()).extracting("id").doesNotContain("lb");
     }
 
@@ -121,9 +143,9 @@ class FeedStoreTest {
         store.accept(changes(101, List.of(r6), List.of(), List.of(members("s2", List.of("10.0.0.4"), List.of())), List.of()));
 
         assertThat(b).as("s2 comes into use on B: whole, with the members of this very change set")
-                .containsExactly(new AgentEvent.Delta(101, List.of(r6), List.of(), List.of(set("s2", "10.0.0.3", "10.0.0.4")), List.of(), List.of()));
+                .containsExactly(delta(101, List.of(r6), List.of(), List.of(set("s2", "10.0.0.3", "10.0.0.4")), List.of(), List.of()));
         assertThat(a).as("A used s2 before and after: the member change only")
-                .containsExactly(new AgentEvent.Delta(101, List.of(), List.of(), List.of(), List.of(),
+                .containsExactly(delta(101, List.of(), List.of(), List.of(), List.of(),
                         List.of(members("s2", List.of("10.0.0.4"), List.of()))));
         assertThat(h).as("H has nothing to do with it").isEmpty();
         assertThat(store.version()).isEqualTo(101);
@@ -138,9 +160,9 @@ class FeedStoreTest {
         store.accept(changes(102, List.of(), List.of(R1), List.of(), List.of()));
         store.accept(changes(103, List.of(), List.of(r7), List.of(), List.of()));
         assertThat(a).containsExactly(
-                new AgentEvent.Delta(101, List.of(r7), List.of(), List.of(), List.of(), List.of()),
-                new AgentEvent.Delta(102, List.of(), List.of("r1"), List.of(), List.of(), List.of()),
-                new AgentEvent.Delta(103, List.of(), List.of("r7"), List.of(), List.of("s1"), List.of()));
+                delta(101, List.of(r7), List.of(), List.of(), List.of(), List.of()),
+                delta(102, List.of(), List.of("r1"), List.of(), List.of(), List.of()),
+                delta(103, List.of(), List.of("r7"), List.of(), List.of("s1"), List.of()));
         assertThat(store.snapshot(A).sets()).containsExactly(set("s2", "10.0.0.3"));
     }
 
@@ -151,10 +173,13 @@ class FeedStoreTest {
         List<AgentEvent> b = subscribe(store, B, OptionalLong.of(100));
         CompiledRule r8 = rule("r8", P1, "s3");
         // p1 moves to B, loses r2 and gains r8 in the same change set
-        store.accept(changes(101, List.of(r8), List.of(R2), List.of(), List.of(new Placement(P1, B))));
-        assertThat(a).containsExactly(new AgentEvent.Delta(101, List.of(), List.of("r1", "r2"), List.of(), List.of("s1", "s2"), List.of()));
-        assertThat(b).containsExactly(new AgentEvent.Delta(101, List.of(R1, r8), List.of(), List.of(set("s3")), List.of(), List.of()));
+        store.accept(changes(101, List.of(r8), List.of(R2), List.of(), List.of(placed(WP1, B))));
+        assertThat(a).containsExactly(delta(101, List.of(), List.of("r1", "r2"), List.of(), List.of("s1", "s2"), List.of(),
+                List.of(), List.of(P1)));
+        assertThat(b).containsExactly(delta(101, List.of(R1, r8), List.of(), List.of(set("s3")), List.of(), List.of(), List.of(WP1), List.of()));
         assertThat(store.snapshot(B).rules()).containsExactly(R1, r8, R3);
+        assertThat(store.snapshot(B).workloads()).containsExactly(WP1, WP2);
+        assertThat(store.snapshot(A).workloads()).containsExactly(WA);
     }
 
     @Test
@@ -165,11 +190,43 @@ class FeedStoreTest {
         List<AgentEvent> b = subscribe(store, B, OptionalLong.of(100));
         store.accept(changes(101, List.of(r9), List.of(), List.of(), List.of()));
         assertThat(b).isEmpty();
-        store.accept(changes(102, List.of(), List.of(), List.of(), List.of(new Placement(p3, B))));
-        assertThat(b).containsExactly(new AgentEvent.Delta(102, List.of(r9), List.of(), List.of(set("s2", "10.0.0.3")), List.of(), List.of()));
+        Workload w3 = new Workload(p3, List.of("10.244.2.3"));
+        store.accept(changes(102, List.of(), List.of(), List.of(), List.of(placed(w3, B))));
+        assertThat(b).containsExactly(delta(102, List.of(r9), List.of(), List.of(set("s2", "10.0.0.3")), List.of(), List.of(),
+                List.of(w3), List.of()));
         // the workload goes away together with its rules
-        store.accept(changes(103, List.of(), List.of(r9), List.of(), List.of(new Placement(p3, null))));
-        assertThat(b).last().isEqualTo(new AgentEvent.Delta(103, List.of(), List.of("r9"), List.of(), List.of("s2"), List.of()));
+        store.accept(changes(103, List.of(), List.of(r9), List.of(), List.of(Placement.none(p3))));
+        assertThat(b).last().isEqualTo(delta(103, List.of(), List.of("r9"), List.of(), List.of("s2"), List.of(), List.of(), List.of(p3)));
+    }
+
+    @Test
+    void aPodWhoseAddressChangesOnTheSameNodeIsADeltaOfItsWorkloadOnly() {
+        FeedStore store = store(8);
+        List<AgentEvent> a = subscribe(store, A, OptionalLong.of(100));
+        List<AgentEvent> b = subscribe(store, B, OptionalLong.of(100));
+        Workload moved = new Workload(P1, List.of("10.244.1.77"));
+        store.accept(changes(101, List.of(), List.of(), List.of(), List.of(placed(moved, A))));
+        assertThat(a).containsExactly(delta(101, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(moved), List.of()));
+        assertThat(b).isEmpty();
+        assertThat(store.snapshot(A).workloads()).containsExactly(WA, moved);
+        assertThat(store.snapshot(A).rules()).containsExactly(R4, R1, R2);
+    }
+
+    @Test
+    void aPodWithoutRulesIsStillAWorkloadOfItsNode() {
+        FeedStore store = store(8);
+        List<AgentEvent> b = subscribe(store, B, OptionalLong.of(100));
+        Workload bare = new Workload("pod/k/ns/bare", List.of("10.244.2.9"));
+        Workload pending = new Workload("pod/k/ns/pending", List.of());
+        store.accept(changes(101, List.of(), List.of(), List.of(), List.of(placed(bare, B), placed(pending, B))));
+        assertThat(b).containsExactly(delta(101, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(bare, pending), List.of()));
+        assertThat(store.snapshot(B).workloads()).as("by id").containsExactly(bare, WP2, pending);
+        assertThat(store.snapshot(B).rules()).containsExactly(R3);
+        store.accept(changes(102, List.of(), List.of(), List.of(), List.of(Placement.none(bare.id()))));
+        assertThat(b).last().isEqualTo(delta(102, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(bare.id())));
+        // a placement that says what the store already holds makes no delta
+        store.accept(changes(103, List.of(), List.of(), List.of(), List.of(placed(WP2, B))));
+        assertThat(b).hasSize(2);
     }
 
     @Test
@@ -180,7 +237,7 @@ class FeedStoreTest {
         store.accept(touchA(102));
         assertThat(a).extracting(AgentEvent::version).containsExactly(100L, 101L, 102L);
         assertThat(a.get(0)).isEqualTo(new AgentEvent.Snapshot(100, false, List.of(R4, R1, R2),
-                List.of(set("s1", "10.0.0.1", "10.0.0.2"), set("s2", "10.0.0.3"))));
+                List.of(set("s1", "10.0.0.1", "10.0.0.2"), set("s2", "10.0.0.3")), List.of(WA, WP1)));
         assertThat(a.get(1)).isInstanceOf(AgentEvent.Delta.class);
     }
 
@@ -203,9 +260,9 @@ class FeedStoreTest {
         assertThat(replace.rules()).isEqualTo(store.snapshot(A).rules());
         // older than the store itself, and from the future (a restarted server)
         assertThat(subscribe(store, B, OptionalLong.of(99))).containsExactly(new AgentEvent.Snapshot(106, true, List.of(R3),
-                List.of(set("s1", "10.0.0.1", "10.0.0.2"))));
+                List.of(set("s1", "10.0.0.1", "10.0.0.2")), List.of(WP2)));
         assertThat(subscribe(store, B, OptionalLong.of(107))).containsExactly(new AgentEvent.Snapshot(106, true, List.of(R3),
-                List.of(set("s1", "10.0.0.1", "10.0.0.2"))));
+                List.of(set("s1", "10.0.0.1", "10.0.0.2")), List.of(WP2)));
     }
 
     @Test
@@ -225,13 +282,13 @@ class FeedStoreTest {
         store.accept(touchA(101));
         List<AgentEvent> fromStart = subscribe(store, c, OptionalLong.of(100));
         assertThat(fromStart).isEmpty();
-        assertThat(subscribe(store, c, OptionalLong.of(99))).containsExactly(new AgentEvent.Snapshot(101, true, List.of(), List.of()));
+        assertThat(subscribe(store, c, OptionalLong.of(99))).containsExactly(new AgentEvent.Snapshot(101, true, List.of(), List.of(), List.of()));
         assertThat(store.agents()).doesNotContain(c);
         assertThat(store.connectedCount()).isEqualTo(2);
         // it gets workloads later: its stream carries them
-        store.accept(changes(102, List.of(), List.of(), List.of(), List.of(new Placement(P2, c))));
-        assertThat(fromStart).containsExactly(new AgentEvent.Delta(102, List.of(R3), List.of(), List.of(set("s1", "10.0.0.1", "10.0.0.2")),
-                List.of(), List.of()));
+        store.accept(changes(102, List.of(), List.of(), List.of(), List.of(placed(WP2, c))));
+        assertThat(fromStart).containsExactly(delta(102, List.of(R3), List.of(), List.of(set("s1", "10.0.0.1", "10.0.0.2")),
+                List.of(), List.of(), List.of(WP2), List.of()));
         assertThat(store.agents()).contains(c).doesNotContain(B);
     }
 

@@ -3,6 +3,7 @@ package io.microseg.feed;
 import io.microseg.controlplane.AgentEvent;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.controlplane.CompiledRule;
+import io.microseg.controlplane.Workload;
 import io.microseg.engine.Snapshot;
 
 import java.util.ArrayList;
@@ -64,7 +65,7 @@ final class Streams {
         return out;
     }
 
-    /** The agent's share of an engine snapshot: rules of the workloads placed on it, and the sets they use. */
+    /** The agent's share of an engine snapshot: the workloads placed on it with their addresses, their rules, and the sets those use. */
     static void assertMatchesEngine(AgentEvent.Snapshot fromStore, Snapshot engine, String agent, String when) {
         Set<String> workloads = engine.placements().entrySet().stream().filter(e -> e.getValue().equals(agent))
                 .map(java.util.Map.Entry::getKey).collect(Collectors.toSet());
@@ -74,6 +75,8 @@ final class Streams {
         // the engine does not publish a rule whose justifications change while it stays: compare without them
         assertThat(withoutJustifications(fromStore.rules())).as("rules of %s, %s", agent, when).isEqualTo(withoutJustifications(rules));
         assertThat(fromStore.sets()).as("sets of %s, %s", agent, when).isEqualTo(sets);
+        List<Workload> placed = new TreeSet<>(workloads).stream().map(w -> new Workload(w, engine.addresses().get(w))).toList();
+        assertThat(fromStore.workloads()).as("workloads of %s, %s", agent, when).isEqualTo(placed);
         assertThat(fromStore.version()).isEqualTo(engine.version());
     }
 

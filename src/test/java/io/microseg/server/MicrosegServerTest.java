@@ -103,7 +103,7 @@ class MicrosegServerTest {
             assertThat(delta.get("version").asLong()).isGreaterThan(v0);
             assertThat(list(delta.get("rulesRemoved"))).extracting(JsonNode::asText).containsAll(egress);
             assertThat(delta.fieldNames()).toIterable().containsExactly("type", "version", "rulesAdded", "rulesRemoved",
-                    "setsAdded", "setsRemoved", "setMembers");
+                    "setsAdded", "setsRemoved", "setMembers", "workloadsAdded", "workloadsRemoved");
         }
     }
 

@@ -251,7 +251,7 @@ class WatchConnectionTest {
                     }
                     String text = head.toString(StandardCharsets.US_ASCII);
                     requests.add(text.substring(0, Math.max(0, text.indexOf("\r\n"))));
-                    String line = "{\"type\":\"snapshot\",\"version\":" + version + ",\"replace\":false,\"rules\":[],\"sets\":[]}\n";
+                    String line = "{\"type\":\"snapshot\",\"version\":" + version + ",\"replace\":false,\"rules\":[],\"sets\":[],\"workloads\":[]}\n";
                     OutputStream out = s.getOutputStream();
                     out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
                             + Integer.toHexString(line.length()) + "\r\n" + line + "\r\n").getBytes(StandardCharsets.US_ASCII));
