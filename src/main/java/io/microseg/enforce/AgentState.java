@@ -80,6 +80,6 @@ public final class AgentState {
             if (used.contains(id)) out.add(new AddressSet(id, descriptions.get(id),
                     members.stream().sorted(io.microseg.compile.CompilationAssembler.ADDRESS_ORDER).toList()));
         });
-        return new AgentView(agent, new ArrayList<>(rules.values()), out);
+        return new AgentView(agent, new ArrayList<>(rules.values()), out, Map.of());
     }
 }

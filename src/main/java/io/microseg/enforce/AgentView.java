@@ -16,21 +16,25 @@ import java.util.stream.Collectors;
 
 /**
  * What one agent enforces: its id ({@code node/<cluster>/<name>} or {@code host/<name>}), the rules
- * of its node or host and of the pods placed on it, in evaluation order, and the sets those rules use.
+ * of its node or host and of the pods placed on it, in evaluation order, the sets those rules use, and
+ * the addresses of its workloads (workload id to its IP addresses; a pod's find its network namespace).
  */
-public record AgentView(String agent, List<CompiledRule> rules, List<AddressSet> sets) {
+public record AgentView(String agent, List<CompiledRule> rules, List<AddressSet> sets, Map<String, List<String>> addresses) {
     public AgentView {
         List<CompiledRule> sorted = new ArrayList<>(rules);
         sorted.sort(CompilationAssembler.EVALUATION_ORDER);
         rules = List.copyOf(sorted);
         sets = List.copyOf(sets);
+        Map<String, List<String>> a = new java.util.TreeMap<>();
+        addresses.forEach((w, ips) -> a.put(w, List.copyOf(ips)));
+        addresses = java.util.Collections.unmodifiableMap(a);
     }
 
     /** The compilation narrowed to the workloads the given placements put on {@code agent}. */
     public static AgentView of(Compilation c, Map<String, String> placements, String agent) {
         List<CompiledRule> mine = c.rules().stream().filter(r -> agent.equals(placements.get(r.workload()))).toList();
         Set<String> used = mine.stream().flatMap(r -> r.sets().stream()).collect(Collectors.toSet());
-        return new AgentView(agent, mine, c.sets().stream().filter(s -> used.contains(s.id())).toList());
+        return new AgentView(agent, mine, c.sets().stream().filter(s -> used.contains(s.id())).toList(), Map.of());
     }
 
     /** Which agent enforces each workload, as the server places them: pods on their node, nodes and hosts on themselves. */
