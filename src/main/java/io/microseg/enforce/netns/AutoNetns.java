@@ -176,7 +176,7 @@ public final class AutoNetns implements NetnsResolver {
         Map<Long, String> failed = new TreeMap<>();
         for (var c : candidates.entrySet()) {
             if (!again && listings.containsKey(c.getKey())) continue;
-            NetnsRef ref = c.getKey() == own ? NetnsRef.OWN : new NetnsRef.ByPath(c.getValue(), c.getKey());
+            NetnsRef ref = c.getKey() == own && self.equals(SELF) ? NetnsRef.OWN : new NetnsRef.ByPath(c.getValue(), c.getKey());
             List<String> cmd = ref.command("ip", "-j", "addr", "show");
             try {
                 Enforcer.Result r = runner.run(cmd, "");
