@@ -167,6 +167,15 @@ public final class NftRuleset {
 
         b.append("  chain input {\n    type filter hook input priority filter; policy accept;\n");
         golden(b, "iif");
+        if (own) {
+            // the server's side of the agent's own connection, also when conntrack did not see it start (no
+            // conntrack user in this namespace before the first table): anything but a new connection
+            for (Endpoint server : options.servers().stream().distinct().toList()) {
+                String fam = server.address().contains(":") ? "ip6" : "ip";
+                b.append("    ").append(fam).append(" saddr ").append(server.address()).append(" tcp sport ").append(server.port())
+                        .append(" tcp flags & (syn | ack) != syn accept comment \"the microseg server\"\n");
+            }
+        }
         for (String c : inChains.values()) b.append("    jump ").append(c).append('\n');
         b.append("  }\n");
 

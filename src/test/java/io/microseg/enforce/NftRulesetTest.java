@@ -208,6 +208,11 @@ class NftRulesetTest {
                 "ip6 daddr fd00::3 tcp dport 8080 accept comment \"the microseg server\"\n",
                 "jump w_");
         assertThat(output.split("the microseg server", -1)).as("a server listed twice is accepted once").hasSize(4);
+        String input = node.substring(node.indexOf("  chain input {"), node.indexOf("  }\n", node.indexOf("  chain input {")));
+        assertThat(input).as("its answers on a connection conntrack did not see start; no new connection from it").containsSubsequence(
+                "ip saddr 10.0.0.1 tcp sport 8080 tcp flags & (syn | ack) != syn accept comment \"the microseg server\"\n",
+                "ip saddr 10.0.0.2 tcp sport 8443 tcp flags & (syn | ack) != syn accept",
+                "ip6 saddr fd00::3 tcp sport 8080 tcp flags & (syn | ack) != syn accept", "jump w_");
         assertThat(sections.get(1).script()).as("a pod's namespace has no server exception").doesNotContain("the microseg server");
         assertThatThrownBy(() -> new NftRuleset.Endpoint("server.example", 8080)).hasMessageContaining("expected an IPv4 or IPv6 address");
         assertThatThrownBy(() -> new NftRuleset.Endpoint("10.0.0.1", 0)).hasMessageContaining("expected 1 to 65535");
