@@ -121,7 +121,11 @@ final class EnforceCommand implements Callable<Integer> {
         try {
             settings = new AgentRuntime.Settings(servers, id, tokens, duration("--heartbeat-timeout", heartbeat),
                     Duration.ofMillis(500), Duration.ofSeconds(10), duration("--status-interval", statusInterval));
-            backoff = new PodNetns.Backoff(duration("--netns-retry", netnsRetry), duration("--netns-retry-max", netnsRetryMax));
+            Duration retry = duration("--netns-retry", netnsRetry), retryMax = duration("--netns-retry-max", netnsRetryMax);
+            if (retryMax.compareTo(retry) < 0) {
+                throw new IllegalArgumentException("--netns-retry-max: expected at least --netns-retry (" + netnsRetry + "), found " + netnsRetryMax);
+            }
+            backoff = new PodNetns.Backoff(retry, retryMax);
             // the own namespace's output chain accepts the connection to every server before any rule
             for (URI u : servers) {
                 WatchConnection.Server server = WatchConnection.Server.of(u);

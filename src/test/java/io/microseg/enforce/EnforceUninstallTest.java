@@ -47,7 +47,7 @@ class EnforceUninstallTest {
                     "error: --proc: only with --netns auto, found --netns none",
                     "error: --server: expected at least one server URL",
                     "error: --server http://no-such-host.invalid:8080: cannot resolve no-such-host.invalid",
-                    "retry backoff: expected a longest delay of at least PT5S");
+                    "error: --netns-retry-max: expected at least --netns-retry (5s), found 1s");
         }
     }
 }
