@@ -247,7 +247,8 @@ wait_tables() {
         [ $ok = 1 ] && return 0
         sleep 0.2
     done
-    echo "FAIL: the agents did not install table inet microseg everywhere within 60 s"; tail -n 5 "$WORK"/*.log; exit 1
+    echo "FAIL: the agents did not install table inet microseg everywhere within 60 s"
+    grep -h "network namespace not found" "$WORK"/agent-*.log | sort -u -t' ' -k3 | tail -n 10; tail -n 5 "$WORK"/*.log; exit 1
 }
 wait_tables
 for l in db0 db1 shop; do
