@@ -15,9 +15,12 @@
 # port 30017, load-balancer address 172.16.0.50 / fd00:50::50 that the clients route to node-1) DNATed
 # at random to db-0 or db-1, node-port and load-balancer traffic masqueraded (externalTrafficPolicy
 # Cluster); `shop` (node port 30080, externalTrafficPolicy Local) DNATed to shop-0 on node-2 without
-# masquerade and dropped on node-1, which runs no shop pod. The server runs on 127.0.0.1; the four
-# agents run in the root namespace and apply into the namespaces with `ip netns exec` (--netns-map);
-# they find their node's own addresses on the node's interfaces themselves.
+# masquerade and dropped on node-1, which runs no shop pod. The server runs in its own namespace on the
+# segment (mse-srv 10.0.0.2) with static tokens, as it would on a real network. Each agent runs inside
+# its node's or host's namespace; the node agents find their pods' namespaces themselves (--netns auto:
+# by the pods' addresses, among the namespaces of this test, linked from one directory, and those of
+# the processes in /proc) and their node's own addresses on the node's interfaces. At the end every
+# agent must be in sync (GET /v1/agents).
 #
 # Usage: tests/e2e/run.sh [path/to/microseg.jar]. Exit 0 passed, 1 failed, 77 skipped (not root, or
 # ip/nft/ip netns unavailable). Everything is torn down on exit. KEEP_LOGS=1 keeps the logs.
@@ -33,7 +36,7 @@ command -v curl >/dev/null || skip "'curl' is missing (it asks the server for tr
 [ -f "$JAR" ] || { echo "FAIL: $JAR not built"; exit 1; }
 
 P=mse
-NSS="$P-lan $P-n1 $P-n2 $P-hp $P-hd $P-ptn $P-unm $P-db0 $P-webp $P-db1 $P-webd $P-shop"
+NSS="$P-lan $P-srv $P-n1 $P-n2 $P-hp $P-hd $P-ptn $P-unm $P-db0 $P-webp $P-db1 $P-webd $P-shop"
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -61,7 +64,7 @@ attach() { # ns ip/prefix [ip6/prefix]
     ip -n "$1" addr add "$2" dev eth0 && ip -n "$1" link set eth0 up
     [ -z "${3:-}" ] || ip -n "$1" addr add "$3" dev eth0 nodad
 }
-attach $P-n1 10.0.0.11/24 fd00:10::11/64; attach $P-n2 10.0.0.12/24 fd00:10::12/64
+attach $P-srv 10.0.0.2/24; attach $P-n1 10.0.0.11/24 fd00:10::11/64; attach $P-n2 10.0.0.12/24 fd00:10::12/64
 attach $P-hp 10.0.0.21/24 fd00:10::21/64; attach $P-hd 10.0.0.22/24 fd00:10::22/64
 attach $P-ptn 203.0.113.9/24; attach $P-unm 198.51.100.9/24
 for h in $P-hp $P-hd; do
@@ -198,21 +201,39 @@ listen $P-db0 27017 db0; listen $P-db1 27017 db1; listen $P-shop 8080 shop
 cp -r tests/e2e/inventory "$WORK/inventory"
 mkdir "$WORK/policies"; cp config/demo/policies/*.yaml tests/e2e/policies/*.yaml "$WORK/policies/"
 PORT=$((20000 + RANDOM % 20000))
+SERVER_URL="http://10.0.0.2:$PORT"
+# a token per agent and one for the operator (this script); the server holds their SHA-256
+token() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+hash_of() { printf 'sha256:%s' "$(printf '%s' "$1" | sha256sum | cut -d' ' -f1)"; }
+OPERATOR=$(token)
+{
+    echo "server:"
+    echo "  auth:"
+    echo "    agents:"
+    for id in node/demo/node-1 node/demo/node-2 host/backup-prod host/laptop-dev; do
+        t=$(token); printf '%s' "$t" > "$WORK/token-${id//\//_}"
+        printf '      - identity: %s\n        tokenHash: "%s"\n' "$id" "$(hash_of "$t")"
+    done
+    printf '    operators:\n      - name: e2e\n        tokenHash: "%s"\n' "$(hash_of "$OPERATOR")"
+} > "$WORK/microseg.yaml"
+# curl as the operator, from the server's segment
+api() { x $P-srv curl -s -H "Authorization: Bearer $OPERATOR" "$@"; }
 serve() {
-    java -jar "$JAR" serve --inventory "$WORK/inventory" --policies "$WORK/policies" --listen "127.0.0.1:$PORT" \
-        --insecure-no-auth --packaged-rules >> "$WORK/serve.log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
+    ip netns exec $P-srv java -jar "$JAR" serve --config "$WORK/microseg.yaml" --inventory "$WORK/inventory" \
+        --policies "$WORK/policies" --listen "10.0.0.2:$PORT" --packaged-rules >> "$WORK/serve.log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
 }
 serve
-printf 'node/demo/node-1: %s\npod/demo/data/db-0: %s\npod/demo/web/web-prod-0: %s\n' $P-n1 $P-db0 $P-webp > "$WORK/n1.yaml"
-printf 'node/demo/node-2: %s\npod/demo/data/db-1: %s\npod/demo/web/web-dev-0: %s\npod/demo/shop/shop-0: %s\n' \
-    $P-n2 $P-db1 $P-webd $P-shop > "$WORK/n2.yaml"
-printf 'host/backup-prod: %s\n' $P-hp > "$WORK/hp.yaml"
-printf 'host/laptop-dev: %s\n' $P-hd > "$WORK/hd.yaml"
-agent() { java -jar "$JAR" enforce --server "http://127.0.0.1:$PORT" "$@" >> "$WORK/agent-$1-${2//\//_}.log" 2>&1 & LAST_AGENT=$!; PIDS+=($LAST_AGENT); }
-agent --node demo/node-1 --netns-map "$WORK/n1.yaml"; AGENT_N1=$LAST_AGENT
-agent --node demo/node-2 --netns-map "$WORK/n2.yaml"
-agent --host backup-prod --netns-map "$WORK/hp.yaml"
-agent --host laptop-dev --netns-map "$WORK/hd.yaml"
+# the node agents look for their pods' namespaces among this test's namespaces (linked here) and /proc
+mkdir "$WORK/netns"; for ns in $NSS; do ln -s "/run/netns/$ns" "$WORK/netns/$ns"; done
+agent() { # netns --node|--host name [options]
+    local ns=$1; shift
+    ip netns exec "$ns" java -jar "$JAR" enforce --server "$SERVER_URL" --token "$WORK/token-${1#--}_${2//\//_}" --status-interval 5s \
+        "$@" >> "$WORK/agent-$1-${2//\//_}.log" 2>&1 & LAST_AGENT=$!; PIDS+=($LAST_AGENT)
+}
+agent $P-n1 --node demo/node-1 --netns auto --netns-dir "$WORK/netns"; AGENT_N1=$LAST_AGENT
+agent $P-n2 --node demo/node-2 --netns auto --netns-dir "$WORK/netns"
+agent $P-hp --host backup-prod
+agent $P-hd --host laptop-dev
 N1_LOG="$WORK/agent---node-demo_node-1.log"
 N2_LOG="$WORK/agent---node-demo_node-2.log"
 
@@ -226,7 +247,8 @@ wait_tables() {
         [ $ok = 1 ] && return 0
         sleep 0.2
     done
-    echo "FAIL: the agents did not install table inet microseg everywhere within 60 s"; tail -5 "$WORK"/*.log; exit 1
+    echo "FAIL: the agents did not install table inet microseg everywhere within 60 s"
+    grep -h "network namespace not found" "$WORK"/agent-*.log | sort -u -t' ' -k3 | tail -n 10; tail -n 5 "$WORK"/*.log; exit 1
 }
 wait_tables
 for l in db0 db1 shop; do
@@ -257,7 +279,7 @@ trace_of() { # from to port [via]
     if [ "$TRACE" = server ]; then
         local q=(--data-urlencode "from=$1" --data-urlencode "to=$2" --data-urlencode "port=$3")
         [ -z "${4:-}" ] || q+=(--data-urlencode "via=$4")
-        verdict=$(curl -s -G "${q[@]}" "http://127.0.0.1:$PORT/v1/trace" | sed -n 's/.*"verdict":"\([A-Z]*\)".*/\1/p')
+        verdict=$(api -G "${q[@]}" "$SERVER_URL/v1/trace" | sed -n 's/.*"verdict":"\([A-Z]*\)".*/\1/p')
     else
         verdict=${TRACED[$key]:-}
     fi
@@ -383,7 +405,7 @@ TRACE=server; TRACE_NOTE=""
 # while it is away the inventory changes; restarted, the agents catch up (a replacing snapshot)
 sed -i '/name: web-prod-0/,/podIPs/ s/environment: production/environment: development/' "$WORK/inventory/web.yaml"
 serve
-for i in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+for i in $(seq 1 300); do x $P-srv curl -sf "$SERVER_URL/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 # 15 s: the agents' reconnect backoff after a restart
 within 15000 blocked $P-webp 10.96.0.50 27017 "server restarted: relabel made while it was away -> ClusterIP" pod/demo/web/web-prod-0
 expect connect $P-hp 10.0.0.11 30017 "server restarted: production host -> node-1:30017" host/backup-prod
@@ -394,7 +416,7 @@ same_kube_proxy "after the server restart"
 # an agent restarted from nothing finds its own table from before and replaces it
 kill "$AGENT_N1"; wait "$AGENT_N1" 2>/dev/null || true
 applied_before=$(grep -c "applied" "$N1_LOG" || true)
-agent --node demo/node-1 --netns-map "$WORK/n1.yaml"
+agent $P-n1 --node demo/node-1 --netns auto --netns-dir "$WORK/netns"
 for i in $(seq 1 150); do [ "$(grep -c "applied" "$N1_LOG" || true)" -gt "$applied_before" ] && break; sleep 0.2; done
 if [ "$(grep -c "applied" "$N1_LOG" || true)" -gt "$applied_before" ]; then echo "ok   agent restarted: it applied its rules again";
 else echo "FAIL agent restarted: it applied nothing within 30 s"; FAILED=1; fi
@@ -404,6 +426,16 @@ expect connect $P-webp 10.96.0.50 27017 "agent restarted: production pod -> Clus
 expect blocked $P-webp 10.244.1.10 27017 "agent restarted: production pod -> db-0's pod IP directly" pod/demo/web/web-prod-0
 expect blocked $P-unm 10.0.0.11 30017 "agent restarted: unmanaged 198.51.100.9 -> node-1:30017" 198.51.100.9
 same_kube_proxy "after the agent restart"
+
+# every agent reports itself in sync with the server (GET /v1/agents, docs/status.md)
+in_sync() { # identity: its entry of GET /v1/agents says inSync:true
+    api "$SERVER_URL/v1/agents" | sed 's/{"identity":/\n&/g' | grep -F "{\"identity\":\"$1\"" | grep -q '"inSync":true'
+}
+for id in node/demo/node-1 node/demo/node-2 host/backup-prod host/laptop-dev; do
+    for i in $(seq 1 150); do in_sync "$id" && break; sleep 0.2; done
+    if in_sync "$id"; then echo "ok   $id in sync (GET /v1/agents)"; else
+        echo "FAIL $id not in sync: $(api "$SERVER_URL/v1/agents" | sed 's/{"identity":/\n&/g' | grep -F "{\"identity\":\"$id\"")"; FAILED=1; fi
+done
 
 fmt() { printf '%-4s  %-88s  %-8s  %-8s  %s\n' "$@"; }
 echo

@@ -5,8 +5,13 @@ import io.microseg.controlplane.WatchConnection;
 import io.microseg.enforce.AgentLog;
 import io.microseg.enforce.AgentRuntime;
 import io.microseg.enforce.Enforcer;
-import io.microseg.enforce.PodNamespaces;
+import io.microseg.enforce.NftRuleset;
 import io.microseg.enforce.TokenFile;
+import io.microseg.enforce.Uninstall;
+import io.microseg.enforce.netns.AutoNetns;
+import io.microseg.enforce.netns.MappingFile;
+import io.microseg.enforce.netns.NetnsResolver;
+import io.microseg.enforce.netns.PodNetns;
 import io.vertx.core.Vertx;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -32,7 +37,7 @@ final class EnforceCommand implements Callable<Integer> {
             + "(in order to prevent enforcement from interfering with iptables rules added by Kubernetes): "
             + "--preserve-rules=false is refused on a Kubernetes node";
 
-    @Option(names = "--server", required = true, split = ",", paramLabel = "URL",
+    @Option(names = "--server", split = ",", paramLabel = "URL",
             description = {"The microseg server, e.g. http://127.0.0.1:8080; several replicas comma-separated",
                     "(http://10.0.0.1:8080,http://10.0.0.2:8080), followed round robin, or one Service address."})
     List<URI> servers;
@@ -43,9 +48,30 @@ final class EnforceCommand implements Callable<Integer> {
     @Option(names = "--token", paramLabel = "FILE", description = "A file holding this agent's bearer token, read again at every (re)connect.")
     Path token;
 
-    @Option(names = "--netns-map", paramLabel = "FILE",
-            description = "YAML/JSON mapping 'workload id: netns name' (pods, and the agent's own id if its node is a namespace).")
-    Path netnsMap;
+    @Option(names = "--netns", paramLabel = "auto|none|FILE",
+            description = {"How the pods' network namespaces are found. auto (the default with --node): the namespace holding the pod's",
+                    "addresses, among those under --netns-dir and of the processes in --proc; none (the default with --host): no pod",
+                    "namespace; FILE: a YAML/JSON mapping 'workload id: netns name or path' (and the agent's own id if its node is a namespace)."})
+    String netns;
+
+    @Option(names = "--netns-dir", paramLabel = "DIR", description = "--netns auto: the directory of named network namespaces. Default: /run/netns.")
+    Path netnsDir;
+
+    @Option(names = "--proc", paramLabel = "DIR", description = "--netns auto: the proc file system whose processes' namespaces are looked at (/host/proc in a pod). Default: /proc.")
+    Path proc;
+
+    @Option(names = "--netns-retry", defaultValue = "1s", paramLabel = "DURATION",
+            description = "A pod whose namespace is not found is looked for again after this, then twice as late each time. Default: ${DEFAULT-VALUE}.")
+    String netnsRetry;
+
+    @Option(names = "--netns-retry-max", defaultValue = "30s", paramLabel = "DURATION",
+            description = "The longest delay between two looks for a pod's namespace. Default: ${DEFAULT-VALUE}.")
+    String netnsRetryMax;
+
+    @Option(names = "--uninstall",
+            description = {"Delete table inet microseg from the agent's own network namespace and from every pod namespace --netns reaches",
+                    "(with auto: every one whose table names this agent), then exit. Needs no server."})
+    boolean uninstall;
 
     @Option(names = "--preserve-rules", arity = "0..1", defaultValue = "true", fallbackValue = "true",
             description = "Touch only table inet microseg (default). false flushes the whole ruleset first: refused on a Kubernetes node.")
@@ -72,28 +98,51 @@ final class EnforceCommand implements Callable<Integer> {
             System.err.println("error: " + PRESERVE_REASON);
             return Main.BAD_INPUT;
         }
-        WatchConnection.TokenSource tokens = token == null ? () -> null : new TokenFile(token);
-        AgentRuntime.Settings settings;
-        WatchConnection.Server first;
+        AgentLog log = new AgentLog(System.err);
+        NetnsResolver resolver;
         try {
-            settings = new AgentRuntime.Settings(servers, id, tokens, duration("--heartbeat-timeout", heartbeat),
-                    Duration.ofMillis(500), Duration.ofSeconds(10), duration("--status-interval", statusInterval));
-            first = WatchConnection.Server.of(servers.get(0));
+            resolver = resolver(log);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return Main.BAD_INPUT;
         }
-        AgentLog log = new AgentLog(System.err);
-        String serverIp;
-        try {
-            // the node's output chain accepts the connection to this address before any rule
-            serverIp = InetAddress.getByName(first.host()).getHostAddress();
-        } catch (UnknownHostException e) {
-            System.err.println("error: --server " + servers.get(0) + ": cannot resolve " + first.host());
+        if (uninstall) {
+            Uninstall.Result done = new Uninstall(id, resolver, Enforcer::exec, log.stream()).run();
+            return done.failed() == 0 ? 0 : 1;
+        }
+        if (servers == null || servers.isEmpty()) {
+            System.err.println("error: --server: expected at least one server URL (only --uninstall needs none)");
             return Main.BAD_INPUT;
         }
-        PodNamespaces ns = netnsMap == null ? PodNamespaces.none() : PodNamespaces.mappingFile(netnsMap);
-        Enforcer enforcer = new Enforcer(id, ns, serverIp, first.port(), nodeAddresses, !preserveRules, Enforcer::exec, log.stream());
+        WatchConnection.TokenSource tokens = token == null ? () -> null : new TokenFile(token);
+        AgentRuntime.Settings settings;
+        PodNetns.Backoff backoff;
+        List<NftRuleset.Endpoint> endpoints = new java.util.ArrayList<>();
+        try {
+            settings = new AgentRuntime.Settings(servers, id, tokens, duration("--heartbeat-timeout", heartbeat),
+                    Duration.ofMillis(500), Duration.ofSeconds(10), duration("--status-interval", statusInterval));
+            Duration retry = duration("--netns-retry", netnsRetry), retryMax = duration("--netns-retry-max", netnsRetryMax);
+            if (retryMax.compareTo(retry) < 0) {
+                throw new IllegalArgumentException("--netns-retry-max: expected at least --netns-retry (" + netnsRetry + "), found " + netnsRetryMax);
+            }
+            backoff = new PodNetns.Backoff(retry, retryMax);
+            // the own namespace's output chain accepts the connection to every server before any rule
+            for (URI u : servers) {
+                WatchConnection.Server server = WatchConnection.Server.of(u);
+                try {
+                    for (InetAddress a : InetAddress.getAllByName(server.host())) {
+                        NftRuleset.Endpoint e = new NftRuleset.Endpoint(a.getHostAddress().replaceAll("%.*$", ""), server.port());
+                        if (!endpoints.contains(e)) endpoints.add(e);
+                    }
+                } catch (UnknownHostException e) {
+                    throw new IllegalArgumentException("--server " + u + ": cannot resolve " + server.host());
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
+        Enforcer enforcer = new Enforcer(id, resolver, backoff, endpoints, nodeAddresses, !preserveRules, Enforcer::exec, log.stream());
         Vertx vertx = Vertx.vertx();
         AgentRuntime runtime = AgentRuntime.start(vertx, settings, enforcer, log, applied -> {});
         CountDownLatch stopped = new CountDownLatch(1);
@@ -111,6 +160,24 @@ final class EnforceCommand implements Callable<Integer> {
             hook.run();
         }
         return 0;
+    }
+
+    /** The resolver --netns names: auto (default for a node), none (default for a host) or a mapping file. */
+    private NetnsResolver resolver(AgentLog log) {
+        String mode = netns != null ? netns : agent.node != null ? "auto" : "none";
+        if (!mode.equals("auto") && (netnsDir != null || proc != null)) {
+            throw new IllegalArgumentException((netnsDir != null ? "--netns-dir" : "--proc") + ": only with --netns auto, found --netns " + mode);
+        }
+        if (mode.equals("auto")) {
+            return new AutoNetns(netnsDir != null ? netnsDir : Path.of("/run/netns"), proc != null ? proc : Path.of("/proc"), AutoNetns.SELF,
+                    Enforcer::exec, log.stream());
+        }
+        if (mode.equals("none")) return NetnsResolver.none();
+        Path file = Path.of(mode);
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--netns: expected auto, none or a mapping file, found '" + mode + "' (no such file)");
+        }
+        return new MappingFile(file);
     }
 
     private static Duration duration(String option, String text) {

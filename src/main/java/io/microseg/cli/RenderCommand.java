@@ -61,7 +61,14 @@ final class RenderCommand implements Callable<Integer> {
         }
         AgentView view = AgentViews.of(c.compilation(), c.inventory(), id);
         ServerAddress s = server == null ? null : ServerAddress.parse(server);
-        NftRuleset.Options options = new NftRuleset.Options(s == null ? null : s.host(), s == null ? 0 : s.port(), own);
+        List<NftRuleset.Endpoint> servers;
+        try {
+            servers = s == null ? List.of() : List.of(new NftRuleset.Endpoint(s.host(), s.port()));
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: --server-address: " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
+        NftRuleset.Options options = new NftRuleset.Options(servers, own);
         System.out.print(NftRuleset.renderText(view, options));
         return 0;
     }

@@ -6,19 +6,25 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import io.microseg.enforce.netns.NetnsRef;
+import io.microseg.enforce.netns.NetnsResolver;
+import io.microseg.enforce.netns.PodNetns;
+
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.TreeMap;
 
 /**
- * Applies an agent's view: renders one script per network namespace and runs {@code nft -f -} in each
- * (through {@code ip netns exec <name>} when the namespace is mapped), one atomic transaction per
- * namespace. A script identical to the last one applied there is not applied again; a namespace whose
- * section disappeared (its pod left this node) gets its table deleted. A pod whose namespace is not
- * known yet is skipped and retried on the next apply. A failed apply leaves that namespace's previous
- * rules in force (nft's transaction is all or nothing) and is retried next time.
+ * Applies an agent's view: renders one script per network namespace and runs {@code nft -f -} in each (the
+ * agent's own, and each pod's as {@link PodNetns} finds it, entered through its {@link NetnsRef}), one atomic
+ * transaction per namespace. A script identical to the last one applied in the same namespace is not applied
+ * again; a pod that left the view gets its table deleted (when its namespace is still the one applied into).
+ * A pod whose namespace is not found is pending: its rules wait, and it is resolved again with backoff
+ * ({@link #retryDue()}). A failed apply leaves that namespace's previous rules in force (nft's transaction is
+ * all or nothing) and is retried next time.
  *
  * <p>A node's own addresses ({@link NftRuleset.Options#ownAddresses}) are the ones given (the agent's
  * {@code --node-address}) or else listed on every apply by {@link NodeAddresses} in the node's namespace;
@@ -34,12 +40,17 @@ public final class Enforcer {
 
     /**
      * What one apply left in force: per namespace section whether this version's rules are in force (a failed
-     * one keeps its previous rules), and the pods whose namespace is not known yet (their rules wait).
+     * one keeps its previous rules), and the pods whose namespace is not found, with the reason (their rules wait).
      */
-    public record Outcome(List<AgentStatus.NamespaceStatus> namespaces, List<String> pendingPods) {
+    public record Outcome(List<AgentStatus.NamespaceStatus> namespaces, Map<String, String> pending) {
         public Outcome {
             namespaces = List.copyOf(namespaces);
-            pendingPods = List.copyOf(pendingPods);
+            pending = Collections.unmodifiableMap(new TreeMap<>(pending));
+        }
+
+        /** The pods whose namespace is not found, sorted. */
+        public List<String> pendingPods() {
+            return List.copyOf(pending.keySet());
         }
 
         /** How many namespaces failed to apply. */
@@ -47,29 +58,39 @@ public final class Enforcer {
             return (int) namespaces.stream().filter(n -> !n.applied()).count();
         }
 
-        /** The first failure's message, or null. */
+        /** The first failure's message, else the first pending pod's reason, or null. */
         public String firstError() {
-            return namespaces.stream().filter(n -> !n.applied()).map(n -> n.workload() + ": " + n.error()).findFirst().orElse(null);
+            return namespaces.stream().filter(n -> !n.applied()).map(n -> n.workload() + ": " + n.error()).findFirst()
+                    .orElse(pending.entrySet().stream().findFirst()
+                            .map(p -> p.getKey() + ": network namespace not found: " + p.getValue()).orElse(null));
         }
     }
 
     private final String agent;
-    private final PodNamespaces namespaces;
-    private final String serverAddress;
-    private final int serverPort;
+    private final PodNetns pods;
+    private final List<NftRuleset.Endpoint> servers;
     private final List<String> fixedOwnAddresses;
     private final NodeAddresses discovered;
     private final boolean flushRuleset;
     private final Runner runner;
     private final PrintStream log;
-    private final Map<String, String> applied = new HashMap<>();   // netns key -> last script applied
+    private final Map<String, InForce> applied = new HashMap<>(); // section (node, host or pod id) -> what was applied where
 
-    public Enforcer(String agent, PodNamespaces namespaces, String serverAddress, int serverPort,
+    private record InForce(NetnsRef ref, String script) {}
+
+    /**
+     * @param agent             the agent's identity
+     * @param resolver          finds the pods' namespaces (and the agent's own)
+     * @param backoff           the delays between resolutions of a pod whose namespace is not found
+     * @param servers           every server the agent may follow, accepted by the own namespace's output chain
+     * @param fixedOwnAddresses a node's own addresses as given; empty: listed on the node's interfaces
+     * @param flushRuleset      flush the whole ruleset of the own namespace first (hosts only)
+     */
+    public Enforcer(String agent, NetnsResolver resolver, PodNetns.Backoff backoff, List<NftRuleset.Endpoint> servers,
                     List<String> fixedOwnAddresses, boolean flushRuleset, Runner runner, PrintStream log) {
         this.agent = agent;
-        this.namespaces = namespaces;
-        this.serverAddress = serverAddress;
-        this.serverPort = serverPort;
+        this.pods = new PodNetns(resolver, backoff, System::nanoTime, log);
+        this.servers = List.copyOf(servers);
         this.fixedOwnAddresses = List.copyOf(fixedOwnAddresses);
         this.flushRuleset = flushRuleset;
         this.runner = runner;
@@ -82,68 +103,75 @@ public final class Enforcer {
      * changed, so that the caller re-applies the view: an interface a CNI adds after the last event.
      */
     public synchronized boolean ownAddressesChanged() {
-        return discovered != null && discovered.refresh(namespaces.netnsOf(agent));
+        return discovered != null && discovered.refresh(pods.resolver().own(agent));
     }
 
     /**
-     * Whether the last view should be applied again although nothing changed, e.g. because a pod's network
-     * namespace that was not known at the last apply may be known now. The namespace resolver decides; the
-     * mapping-file resolver has no such signal (a pod it maps later is applied with the next event).
+     * Whether the last view should be applied again although nothing changed: a pending pod's retry has
+     * come, or the namespace a pod was applied into is gone (its sandbox was re-created).
      */
     public synchronized boolean retryDue() {
-        return false;
+        return pods.retryDue();
     }
 
     /** Applies the view; returns what is in force where. */
     public synchronized Outcome enforce(AgentView view, long version) {
-        Optional<String> ownNs = namespaces.netnsOf(agent);
+        NetnsRef ownNs = pods.resolver().own(agent);
         NftRuleset.Options options;
         if (discovered == null) {
-            options = new NftRuleset.Options(serverAddress, serverPort, fixedOwnAddresses);
+            options = new NftRuleset.Options(servers, fixedOwnAddresses);
         } else {
             discovered.refresh(ownNs);
-            options = new NftRuleset.Options(serverAddress, serverPort, discovered.addresses(), discovered.known());
+            options = new NftRuleset.Options(servers, discovered.addresses(), discovered.known());
             if (!discovered.known()) {
                 log.println("microseg enforce: version " + version + ": the node's own addresses are not known: its forward chain"
                         + " judges every DNATed connection by the node's rules until they are");
             }
         }
         var sections = NftRuleset.render(view, options);
+        Map<String, List<String>> wanted = new TreeMap<>();
+        for (var s : sections) if (!s.own()) wanted.put(s.netns(), view.addresses().getOrDefault(s.netns(), List.of()));
+        Map<String, NetnsResolver.Resolution> where = pods.lookup(wanted);
         List<AgentStatus.NamespaceStatus> statuses = new ArrayList<>();
-        List<String> pending = new ArrayList<>();
-        List<String> present = new ArrayList<>();
+        Map<String, String> pending = new TreeMap<>();
         for (var s : sections) {
-            Optional<String> ns = s.own() ? ownNs : namespaces.netnsOf(s.netns());
-            if (!s.own() && ns.isEmpty()) {
-                log.println("microseg enforce: " + s.netns() + ": network namespace not known yet, its rules wait");
-                pending.add(s.netns());
+            NetnsRef ns;
+            if (s.own()) {
+                ns = ownNs;
+            } else if (where.get(s.netns()) instanceof NetnsResolver.Resolution.Found f) {
+                ns = f.ref();
+            } else {
+                NetnsResolver.Resolution r = where.get(s.netns());
+                pending.put(s.netns(), r instanceof NetnsResolver.Resolution.Pending p ? p.reason() : "not resolved");
                 continue;
             }
-            String key = ns.orElse("");
-            present.add(key);
             String script = s.own() && flushRuleset ? "flush ruleset\n" + s.script() : s.script();
             int rules = (int) count(view, s);
-            if (script.equals(applied.get(key))) {
-                statuses.add(new AgentStatus.NamespaceStatus(s.netns(), key, true, rules, null));
+            InForce before = applied.get(s.netns());
+            if (before != null && before.ref().equals(ns) && before.script().equals(script)) {
+                statuses.add(new AgentStatus.NamespaceStatus(s.netns(), ns.label(), true, rules, null));
                 continue;
             }
             Result r = nft(ns, script);
-            statuses.add(new AgentStatus.NamespaceStatus(s.netns(), key, r.exit() == 0, rules, r.exit() == 0 ? null : r.output().trim()));
+            statuses.add(new AgentStatus.NamespaceStatus(s.netns(), ns.label(), r.exit() == 0, rules, r.exit() == 0 ? null : r.output().trim()));
             if (r.exit() == 0) {
-                applied.put(key, script);
+                applied.put(s.netns(), new InForce(ns, script));
                 log.println("microseg enforce: version " + version + ": applied " + s.netns()
-                        + ns.map(n -> " (netns " + n + ")").orElse("") + ": " + rules + " rules");
+                        + (ns instanceof NetnsRef.Own ? "" : " (netns " + ns.label() + ")") + ": " + rules + " rules");
             } else {
-                applied.remove(key);
+                applied.remove(s.netns());
                 log.println("microseg enforce: version " + version + ": nft failed for " + s.netns() + ": " + r.output().trim());
             }
         }
-        for (String key : List.copyOf(applied.keySet())) {
-            if (present.contains(key)) continue;
-            Result r = nft(key.isEmpty() ? Optional.empty() : Optional.of(key),
-                    "table inet " + NftRuleset.TABLE + " {}\ndelete table inet " + NftRuleset.TABLE + "\n");
-            applied.remove(key);
-            log.println("microseg enforce: removed table inet microseg from netns " + key + (r.exit() == 0 ? "" : ": " + r.output().trim()));
+        // a pod that left this node: its table goes, if its namespace is still the one it was applied into
+        for (var e : List.copyOf(applied.entrySet())) {
+            String section = e.getKey();
+            if (sections.stream().anyMatch(s -> s.netns().equals(section))) continue;
+            applied.remove(section);
+            NetnsRef ref = e.getValue().ref();
+            if (!pods.resolver().stillThere(ref)) continue;
+            Result r = nft(ref, "table inet " + NftRuleset.TABLE + " {}\ndelete table inet " + NftRuleset.TABLE + "\n");
+            log.println("microseg enforce: " + section + " left: removed table inet microseg from netns " + ref.label() + (r.exit() == 0 ? "" : ": " + r.output().trim()));
         }
         return new Outcome(statuses, pending);
     }
@@ -152,10 +180,8 @@ public final class Enforcer {
         return view.rules().stream().filter(r -> s.workloads().contains(r.workload())).count();
     }
 
-    private Result nft(Optional<String> ns, String script) {
-        List<String> cmd = new ArrayList<>();
-        ns.ifPresent(n -> cmd.addAll(List.of("ip", "netns", "exec", n)));
-        cmd.addAll(List.of("nft", "-f", "-"));
+    private Result nft(NetnsRef ns, String script) {
+        List<String> cmd = ns.command("nft", "-f", "-");
         try {
             return runner.run(cmd, script);
         } catch (IOException e) {

@@ -29,7 +29,7 @@ import java.util.TreeSet;
  * ({@code w_<hash>_in}, {@code w_<hash>_out}) holding the rules in evaluation order and ending with the
  * catch-all, and base chains {@code input} (INGRESS), {@code output} (EGRESS) and, on a node,
  * {@code forward}. Base chains first accept established/related traffic, loopback, IPv6 neighbour
- * discovery and (in the agent's own namespace) the connection to the microseg server, then jump to the
+ * discovery and (in the agent's own namespace) the connections to the microseg servers, then jump to the
  * workload's chain. A rule's peer set matches the source (INGRESS) or destination (EGRESS) address, its
  * local set the other one.
  *
@@ -54,20 +54,31 @@ public final class NftRuleset {
     public static final String TABLE = "microseg";
 
     /**
-     * Where the agent's server is (its own connection is always accepted), and the agent's own addresses;
-     * {@code ownAddressesKnown} false when a node's agent could not list them yet.
+     * Where the agent's servers are (its own connection to each is accepted before any rule), and the agent's
+     * own addresses; {@code ownAddressesKnown} false when a node's agent could not list them yet.
      */
-    public record Options(String serverAddress, int serverPort, List<String> ownAddresses, boolean ownAddressesKnown) {
+    public record Options(List<Endpoint> servers, List<String> ownAddresses, boolean ownAddressesKnown) {
         public Options {
+            servers = List.copyOf(servers);
             ownAddresses = List.copyOf(ownAddresses);
         }
 
-        public Options(String serverAddress, int serverPort, List<String> ownAddresses) {
-            this(serverAddress, serverPort, ownAddresses, true);
+        public Options(List<Endpoint> servers, List<String> ownAddresses) {
+            this(servers, ownAddresses, true);
         }
 
         public static Options none() {
-            return new Options(null, 0, List.of());
+            return new Options(List.of(), List.of());
+        }
+    }
+
+    /** A server's address (an IPv4 or IPv6 literal) and TCP port. */
+    public record Endpoint(String address, int port) {
+        public Endpoint {
+            if (!io.microseg.net.Addresses.isAddress(address)) {
+                throw new IllegalArgumentException("server address: expected an IPv4 or IPv6 address, found '" + address + "'");
+            }
+            if (port < 1 || port > 65535) throw new IllegalArgumentException("server port: expected 1 to 65535, found " + port);
         }
     }
 
@@ -153,15 +164,26 @@ public final class NftRuleset {
 
         b.append("  chain input {\n    type filter hook input priority filter; policy accept;\n");
         golden(b, "iif");
+        if (own) {
+            // the server's side of the agent's own connection, also when conntrack did not see it start (no
+            // conntrack user in this namespace before the first table): anything but a new connection
+            for (Endpoint server : options.servers().stream().distinct().toList()) {
+                String fam = server.address().contains(":") ? "ip6" : "ip";
+                b.append("    ").append(fam).append(" saddr ").append(server.address()).append(" tcp sport ").append(server.port())
+                        .append(" tcp flags & (syn | ack) != syn accept comment \"the microseg server\"\n");
+            }
+        }
         for (String c : inChains.values()) b.append("    jump ").append(c).append('\n');
         b.append("  }\n");
 
         b.append("  chain output {\n    type filter hook output priority filter; policy accept;\n");
         golden(b, "oif");
-        if (own && options.serverAddress() != null) {
-            String fam = options.serverAddress().contains(":") ? "ip6" : "ip";
-            b.append("    ").append(fam).append(" daddr ").append(options.serverAddress()).append(" tcp dport ")
-                    .append(options.serverPort()).append(" accept comment \"the microseg server\"\n");
+        if (own) {
+            for (Endpoint server : options.servers().stream().distinct().toList()) {
+                String fam = server.address().contains(":") ? "ip6" : "ip";
+                b.append("    ").append(fam).append(" daddr ").append(server.address()).append(" tcp dport ")
+                        .append(server.port()).append(" accept comment \"the microseg server\"\n");
+            }
         }
         for (String c : outChains.values()) b.append("    jump ").append(c).append('\n');
         b.append("  }\n");

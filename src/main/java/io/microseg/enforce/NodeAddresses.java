@@ -1,14 +1,11 @@
 package io.microseg.enforce;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.microseg.net.AddressIntervals;
+import io.microseg.enforce.netns.InterfaceAddresses;
+import io.microseg.enforce.netns.NetnsRef;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The local node's own addresses, as the agent finds them on the node's interfaces: the addresses a
@@ -17,7 +14,7 @@ import java.util.Optional;
  * whose DNATed connections the node judges as node-port traffic.
  *
  * <p>Contract. {@link #refresh} lists every address of every interface in the node's network namespace
- * ({@code ip -j addr show}, through {@code ip netns exec} when the node is a mapped namespace) and keeps
+ * ({@code ip -j addr show}, through the namespace's {@link NetnsRef#prefix()} when the node is not the agent's own) and keeps
  * all of them except:
  * <ul>
  *   <li>loopback: the interface flagged LOOPBACK and addresses of scope host (127.0.0.0/8, ::1): no
@@ -39,10 +36,6 @@ import java.util.Optional;
  * false and {@link #addresses} empty.
  */
 public final class NodeAddresses {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String KUBE_IPVS = "kube-ipvs0";
-    private static final AddressIntervals LINK_LOCAL_6 = AddressIntervals.ofCidr("fe80::/10");
-
     private final Enforcer.Runner runner;
     private final PrintStream log;
     private List<String> addresses = List.of();
@@ -55,13 +48,11 @@ public final class NodeAddresses {
     }
 
     /**
-     * Lists the addresses of the namespace {@code netns} (empty: the agent's own) again; returns whether
-     * the addresses in use changed. A failed listing keeps the last good one.
+     * Lists the addresses of the node's namespace {@code netns} again; returns whether the addresses in use
+     * changed. A failed listing keeps the last good one.
      */
-    public synchronized boolean refresh(Optional<String> netns) {
-        List<String> cmd = new ArrayList<>();
-        netns.ifPresent(n -> cmd.addAll(List.of("ip", "netns", "exec", n)));
-        cmd.addAll(List.of("ip", "-j", "addr", "show"));
+    public synchronized boolean refresh(NetnsRef netns) {
+        List<String> cmd = netns.command("ip", "-j", "addr", "show");
         List<String> listed;
         try {
             Enforcer.Result r = runner.run(cmd, "");
@@ -98,35 +89,6 @@ public final class NodeAddresses {
 
     /** The node's own addresses in the output of {@code ip -j addr show}, without duplicates; an IOException when it is not that JSON. */
     static List<String> parse(String ipJson) throws IOException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(ipJson);
-        } catch (IOException e) {
-            throw new IOException("unreadable output of ip -j addr show: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isArray()) throw new IOException("expected a JSON array from ip -j addr show, found: " + abbreviate(ipJson));
-        List<String> out = new ArrayList<>();
-        for (JsonNode link : root) {
-            if (KUBE_IPVS.equals(link.path("ifname").asText()) || has(link.path("flags"), "LOOPBACK")) continue;
-            for (JsonNode a : link.path("addr_info")) {
-                String family = a.path("family").asText();
-                String local = a.path("local").asText("");
-                if (!family.equals("inet") && !family.equals("inet6")) continue;
-                if (local.isEmpty() || a.path("scope").asText().equals("host")) continue;
-                if (family.equals("inet6") && LINK_LOCAL_6.contains(local)) continue;
-                if (!out.contains(local)) out.add(local);
-            }
-        }
-        return out;
-    }
-
-    private static boolean has(JsonNode array, String value) {
-        for (JsonNode n : array) if (n.asText().equals(value)) return true;
-        return false;
-    }
-
-    private static String abbreviate(String s) {
-        String t = s.strip();
-        return t.length() > 80 ? t.substring(0, 77) + "..." : t;
+        return InterfaceAddresses.parse(ipJson);
     }
 }

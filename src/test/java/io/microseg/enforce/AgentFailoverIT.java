@@ -84,7 +84,8 @@ class AgentFailoverIT {
         AtomicBoolean stop = new AtomicBoolean();
         try (Netns host = Netns.create("i14-runtime-" + Long.toHexString(System.nanoTime() & 0xffffff))) {
             Path map = Files.writeString(dir.resolve("netns.yaml"), AGENT + ": " + host.name() + "\n");
-            Enforcer enforcer = new Enforcer(AGENT, PodNamespaces.mappingFile(map), "127.0.0.1", ports[0], List.of(), false,
+            Enforcer enforcer = new Enforcer(AGENT, new io.microseg.enforce.netns.MappingFile(map), io.microseg.enforce.netns.PodNetns.Backoff.DEFAULT,
+                    List.of(new NftRuleset.Endpoint("127.0.0.1", ports[0]), new NftRuleset.Endpoint("127.0.0.1", ports[1])), List.of(), false,
                     Enforcer::exec, log.stream());
             AgentRuntime.Settings settings = new AgentRuntime.Settings(
                     List.of(URI.create("http://127.0.0.1:" + ports[0]), URI.create("http://127.0.0.1:" + ports[1])), AGENT,

@@ -60,7 +60,8 @@ class AgentRuntimeTest {
         Path token = dir.resolve("token");
         try (Netns host = Netns.create("i14-runtime-rt")) {
             Path map = Files.writeString(dir.resolve("netns.yaml"), AGENT + ": " + host.name() + "\n");
-            Enforcer enforcer = new Enforcer(AGENT, PodNamespaces.mappingFile(map), "127.0.0.1", port, List.of(), false,
+            Enforcer enforcer = new Enforcer(AGENT, new io.microseg.enforce.netns.MappingFile(map), io.microseg.enforce.netns.PodNetns.Backoff.DEFAULT,
+                    List.of(new NftRuleset.Endpoint("127.0.0.1", port)), List.of(), false,
                     Enforcer::exec, log.stream());
             AgentRuntime runtime = AgentRuntime.start(vertx, new AgentRuntime.Settings(List.of(URI.create("http://127.0.0.1:" + port)),
                     AGENT, new TokenFile(token), Duration.ofSeconds(3), Duration.ofMillis(100), Duration.ofMillis(300),

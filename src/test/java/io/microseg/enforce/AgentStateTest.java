@@ -91,8 +91,8 @@ class AgentStateTest {
                 + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.1\"]}],\"workloads\":[]}"));
         List<List<String>> calls = new ArrayList<>();
         List<String> scripts = new ArrayList<>();
-        Enforcer e = new Enforcer("node/k/n", w -> w.equals("pod/k/ns/a") ? java.util.Optional.of("ns-a") : java.util.Optional.empty(),
-                "127.0.0.1", 8080, List.of("10.0.0.11"), false, (cmd, in) -> {
+        Enforcer e = new Enforcer("node/k/n", new FixedNetns(java.util.Map.of("pod/k/ns/a", "ns-a")), io.microseg.enforce.netns.PodNetns.Backoff.DEFAULT,
+                List.of(new NftRuleset.Endpoint("127.0.0.1", 8080)), List.of("10.0.0.11"), false, (cmd, in) -> {
                     calls.add(cmd);
                     scripts.add(in);
                     return new Enforcer.Result(0, "");
@@ -121,9 +121,8 @@ class AgentStateTest {
         String[] listing = {NodeAddressesTest.LISTING};
         List<List<String>> listings = new ArrayList<>();
         java.util.Map<String, String> scripts = new java.util.HashMap<>();
-        Enforcer e = new Enforcer("node/k/n", w -> w.equals("node/k/n") ? java.util.Optional.of("ns-n")
-                : w.equals("pod/k/ns/a") ? java.util.Optional.of("ns-a") : java.util.Optional.empty(),
-                "127.0.0.1", 8080, List.of(), false, (cmd, in) -> {
+        Enforcer e = new Enforcer("node/k/n", new FixedNetns(java.util.Map.of("node/k/n", "ns-n", "pod/k/ns/a", "ns-a")), io.microseg.enforce.netns.PodNetns.Backoff.DEFAULT,
+                List.of(new NftRuleset.Endpoint("127.0.0.1", 8080)), List.of(), false, (cmd, in) -> {
                     if (cmd.contains("addr")) {
                         listings.add(cmd);
                         return listing[0] == null ? new Enforcer.Result(1, "Cannot open network namespace") : new Enforcer.Result(0, listing[0]);
@@ -156,7 +155,7 @@ class AgentStateTest {
         s.apply(event("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":[" + R2.replace("pod/k/ns/a", "node/k/n")
                 + "],\"sets\":[],\"workloads\":[]}"));
         List<String> scripts = new ArrayList<>();
-        Enforcer e = new Enforcer("node/k/n", PodNamespaces.none(), "127.0.0.1", 8080, List.of(), false, (cmd, in) -> {
+        Enforcer e = new Enforcer("node/k/n", io.microseg.enforce.netns.NetnsResolver.none(), io.microseg.enforce.netns.PodNetns.Backoff.DEFAULT, List.of(new NftRuleset.Endpoint("127.0.0.1", 8080)), List.of(), false, (cmd, in) -> {
             if (cmd.contains("addr")) return new Enforcer.Result(1, "ip: command failed");
             scripts.add(in);
             return new Enforcer.Result(0, "");

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class NftRulesetTest {
     static final Path GOLDEN = Path.of("src/test/resources/enforce/demo-node-1.nft");
@@ -38,8 +39,10 @@ class NftRulesetTest {
         return AgentViews.of(demo, inventory, agent);
     }
 
+    static final List<NftRuleset.Endpoint> SERVER = List.of(new NftRuleset.Endpoint("10.0.0.2", 8080));
+
     static NftRuleset.Options options(String agent) {
-        return new NftRuleset.Options("10.0.0.2", 8080, AgentViews.ownAddresses(inventory, agent));
+        return new NftRuleset.Options(SERVER, AgentViews.ownAddresses(inventory, agent));
     }
 
     @Test
@@ -94,7 +97,7 @@ class NftRulesetTest {
 
     @Test
     void everyProtocolPortFormAndFamily() {
-        String pod = NftRuleset.render(everything(), new NftRuleset.Options("fd00::2", 443, List.of("10.0.0.1", "fd00::1"))).get(1).script();
+        String pod = NftRuleset.render(everything(), new NftRuleset.Options(List.of(new NftRuleset.Endpoint("fd00::2", 443)), List.of("10.0.0.1", "fd00::1"))).get(1).script();
         String mixed = NftRuleset.setName("mixed");
         assertThat(pod).contains(
                 "meta l4proto tcp th dport 8000-8080 ip saddr @" + mixed + "_4 accept",
@@ -112,7 +115,7 @@ class NftRulesetTest {
     void everySectionPassesNftCheck() throws Exception {
         Nft.assumeAvailable();
         for (AgentView v : List.of(view("node/demo/node-1"), view("node/demo/node-2"), view("host/backup-prod"), everything())) {
-            for (var s : NftRuleset.render(v, new NftRuleset.Options("fd00::2", 443, List.of("10.0.0.1", "fd00::1")))) {
+            for (var s : NftRuleset.render(v, new NftRuleset.Options(List.of(new NftRuleset.Endpoint("fd00::2", 443)), List.of("10.0.0.1", "fd00::1")))) {
                 Nft.Result r = Nft.check(s.script());
                 assertThat(r.exit()).as("nft -c of %s / %s:\n%s\n%s", v.agent(), s.netns(), r.output(), s.script()).isZero();
             }
@@ -141,10 +144,10 @@ class NftRulesetTest {
                         new AddressSet("loadbalancer:k/ns/db", "d", List.of("172.16.0.50", "fd00:50::50")),
                         new AddressSet("backends", "d", List.of("10.244.1.10", "10.244.2.10")),
                         new AddressSet("nodes:k", "d", List.of("10.0.0.11", "10.0.0.12", "fd00:10::11")),
-                        new AddressSet("nodes:other", "d", List.of("10.1.0.1"))), Map.of());
+                        new AddressSet("nodes:other", "d", List.of("10.1.0.1"))), Map.of("pod/k/ns/db-0", List.of("10.244.1.10")));
     }
 
-    static final NftRuleset.Options NODE_1 = new NftRuleset.Options("10.0.0.2", 8080, List.of("10.0.0.11", "169.254.1.1", "fd00:10::11"));
+    static final NftRuleset.Options NODE_1 = new NftRuleset.Options(SERVER, List.of("10.0.0.11", "169.254.1.1", "fd00:10::11"));
 
     @Test
     void theNodesOwnAddressesJoinItsClustersNodeSetInTheNodesAndItsPodsScripts() {
@@ -194,16 +197,41 @@ class NftRulesetTest {
     }
 
     @Test
+    void theOwnOutputChainAcceptsEveryServerBeforeAnyRuleAndPodsAcceptNone() throws Exception {
+        var servers = List.of(new NftRuleset.Endpoint("10.0.0.1", 8080), new NftRuleset.Endpoint("10.0.0.2", 8443),
+                new NftRuleset.Endpoint("fd00::3", 8080), new NftRuleset.Endpoint("10.0.0.1", 8080));
+        var sections = NftRuleset.render(nodeWithNodePortAndLoadBalancer(), new NftRuleset.Options(servers, List.of("10.0.0.11")));
+        String node = sections.get(0).script();
+        String output = node.substring(node.indexOf("  chain output {"), node.indexOf("  }\n", node.indexOf("  chain output {")));
+        assertThat(output).containsSubsequence(
+                "ip daddr 10.0.0.1 tcp dport 8080 accept comment \"the microseg server\"\n",
+                "ip daddr 10.0.0.2 tcp dport 8443 accept comment \"the microseg server\"\n",
+                "ip6 daddr fd00::3 tcp dport 8080 accept comment \"the microseg server\"\n",
+                "jump w_");
+        assertThat(output.split("the microseg server", -1)).as("a server listed twice is accepted once").hasSize(4);
+        String input = node.substring(node.indexOf("  chain input {"), node.indexOf("  }\n", node.indexOf("  chain input {")));
+        assertThat(input).as("its answers on a connection conntrack did not see start; no new connection from it").containsSubsequence(
+                "ip saddr 10.0.0.1 tcp sport 8080 tcp flags & (syn | ack) != syn accept comment \"the microseg server\"\n",
+                "ip saddr 10.0.0.2 tcp sport 8443 tcp flags & (syn | ack) != syn accept",
+                "ip6 saddr fd00::3 tcp sport 8080 tcp flags & (syn | ack) != syn accept", "jump w_");
+        assertThat(sections.get(1).script()).as("a pod's namespace has no server exception").doesNotContain("the microseg server");
+        assertThatThrownBy(() -> new NftRuleset.Endpoint("server.example", 8080)).hasMessageContaining("expected an IPv4 or IPv6 address");
+        assertThatThrownBy(() -> new NftRuleset.Endpoint("10.0.0.1", 0)).hasMessageContaining("expected 1 to 65535");
+        Nft.assumeAvailable();
+        assertThat(Nft.check(node).exit()).as(Nft.check(node).output()).isZero();
+    }
+
+    @Test
     void whileTheNodesOwnAddressesAreUnknownEveryDnatedConnectionIsJudged() {
         String node = NftRuleset.render(nodeWithNodePortAndLoadBalancer(),
-                new NftRuleset.Options("10.0.0.2", 8080, List.of(), false)).get(0).script();
+                new NftRuleset.Options(SERVER, List.of(), false)).get(0).script();
         assertThat(node).contains("    ct status dnat jump node_port comment").doesNotContain("@node_local_4 jump");
     }
 
     @Test
     void theNodePortAndLoadBalancerRenderingsPassNftCheck() throws Exception {
         Nft.assumeAvailable();
-        for (var options : List.of(NODE_1, new NftRuleset.Options(null, 0, List.of(), false))) {
+        for (var options : List.of(NODE_1, new NftRuleset.Options(List.of(), List.of(), false))) {
             for (var s : NftRuleset.render(nodeWithNodePortAndLoadBalancer(), options)) {
                 Nft.Result r = Nft.check(s.script());
                 assertThat(r.exit()).as("nft -c of %s:\n%s\n%s", s.netns(), r.output(), s.script()).isZero();

@@ -1,5 +1,7 @@
 package io.microseg.enforce;
 
+import io.microseg.enforce.netns.NetnsRef;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -65,14 +67,14 @@ class NodeAddressesTest {
             node.ip("addr", "add", "10.96.0.1/32", "dev", "kube-ipvs0");
 
             assertThat(addresses.known()).isFalse();
-            assertThat(addresses.refresh(Optional.of(node.name()))).as("the first listing is a change").isTrue();
+            assertThat(addresses.refresh(new NetnsRef.Named(node.name()))).as("the first listing is a change").isTrue();
             assertThat(addresses.known()).isTrue();
             assertThat(addresses.addresses()).containsExactlyInAnyOrder("10.0.0.12", "fd00:10::12", "10.244.2.1", "fd00:244:2::1", "169.254.1.1");
-            assertThat(addresses.refresh(Optional.of(node.name()))).as("the same listing again").isFalse();
+            assertThat(addresses.refresh(new NetnsRef.Named(node.name()))).as("the same listing again").isFalse();
         }
         // the namespace is gone: listing it fails for real, and the node does not shrink to nothing
-        assertThat(addresses.refresh(Optional.of("mst-no-such-namespace"))).isFalse();
-        assertThat(addresses.refresh(Optional.of("mst-no-such-namespace"))).isFalse();
+        assertThat(addresses.refresh(new NetnsRef.Named("mst-no-such-namespace"))).isFalse();
+        assertThat(addresses.refresh(new NetnsRef.Named("mst-no-such-namespace"))).isFalse();
         assertThat(addresses.known()).isTrue();
         assertThat(addresses.addresses()).containsExactlyInAnyOrder("10.0.0.12", "fd00:10::12", "10.244.2.1", "fd00:244:2::1", "169.254.1.1");
         String text = log.toString(StandardCharsets.UTF_8);
@@ -82,7 +84,7 @@ class NodeAddressesTest {
         try (Netns other = Netns.create("other")) {
             other.ip("link", "add", "eth0", "type", "veth", "peer", "name", "lan0");
             other.ip("addr", "add", "10.0.0.13/24", "dev", "eth0");
-            assertThat(addresses.refresh(Optional.of(other.name()))).isTrue();
+            assertThat(addresses.refresh(new NetnsRef.Named(other.name()))).isTrue();
             assertThat(addresses.addresses()).containsExactly("10.0.0.13");
             assertThat(log.toString(StandardCharsets.UTF_8)).contains("the node's own addresses are listed again: [10.0.0.13]",
                     "the node's own addresses: 10.0.0.13\n");
@@ -95,7 +97,7 @@ class NodeAddressesTest {
         NodeAddresses addresses = new NodeAddresses((cmd, in) -> new Enforcer.Result(0,
                 "[{\"ifname\":\"lo\",\"flags\":[\"LOOPBACK\"],\"addr_info\":[{\"family\":\"inet\",\"local\":\"127.0.0.1\",\"scope\":\"host\"}]}]"),
                 new PrintStream(log, true, StandardCharsets.UTF_8));
-        assertThat(addresses.refresh(Optional.empty())).isFalse();
+        assertThat(addresses.refresh(NetnsRef.OWN)).isFalse();
         assertThat(addresses.known()).isFalse();
         assertThat(addresses.addresses()).isEmpty();
         assertThat(log.toString(StandardCharsets.UTF_8)).contains("lists no address but loopback and link-local ones", "none known yet");

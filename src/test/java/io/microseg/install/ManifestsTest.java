@@ -309,7 +309,9 @@ class ManifestsTest {
         assertThat(enforce.commandSpec().name()).isEqualTo("enforce");
         assertThat(enforce.matchedOptionValue("--node", "")).isEqualTo(agentCluster() + "/node-under-test");
         assertThat((Boolean) enforce.matchedOptionValue("--preserve-rules", false)).isTrue();
-        // --netns auto joins these arguments when pod namespace discovery lands (issue: agents find pods by themselves)
+        assertThat(enforce.matchedOptionValue("--netns", "")).isEqualTo("auto");
+        assertThat(enforce.matchedOptionValue("--proc", java.nio.file.Path.of("/proc")))
+                .as("the host's processes, where the DaemonSet mounts them").isEqualTo(java.nio.file.Path.of(mountAt(agentContainer(), "/host/proc").getMountPath()));
     }
 
     @Test
