@@ -1,5 +1,7 @@
 package io.microseg.cli;
 
+import io.microseg.enforce.netns.CommandRunner;
+
 import io.microseg.config.MicrosegConfig;
 import io.microseg.controlplane.WatchConnection;
 import io.microseg.enforce.AgentLog;
@@ -107,7 +109,7 @@ final class EnforceCommand implements Callable<Integer> {
             return Main.BAD_INPUT;
         }
         if (uninstall) {
-            Uninstall.Result done = new Uninstall(id, resolver, Enforcer::exec, log.stream()).run();
+            Uninstall.Result done = new Uninstall(id, resolver, CommandRunner::exec, log.stream()).run();
             return done.failed() == 0 ? 0 : 1;
         }
         if (servers == null || servers.isEmpty()) {
@@ -142,7 +144,7 @@ final class EnforceCommand implements Callable<Integer> {
             System.err.println("error: " + e.getMessage());
             return Main.BAD_INPUT;
         }
-        Enforcer enforcer = new Enforcer(id, resolver, backoff, endpoints, nodeAddresses, !preserveRules, Enforcer::exec, log.stream());
+        Enforcer enforcer = new Enforcer(id, resolver, backoff, endpoints, nodeAddresses, !preserveRules, CommandRunner::exec, log.stream());
         Vertx vertx = Vertx.vertx();
         AgentRuntime runtime = AgentRuntime.start(vertx, settings, enforcer, log, applied -> {});
         CountDownLatch stopped = new CountDownLatch(1);
@@ -170,7 +172,7 @@ final class EnforceCommand implements Callable<Integer> {
         }
         if (mode.equals("auto")) {
             return new AutoNetns(netnsDir != null ? netnsDir : Path.of("/run/netns"), proc != null ? proc : Path.of("/proc"), AutoNetns.SELF,
-                    Enforcer::exec, log.stream());
+                    CommandRunner::exec, log.stream());
         }
         if (mode.equals("none")) return NetnsResolver.none();
         Path file = Path.of(mode);

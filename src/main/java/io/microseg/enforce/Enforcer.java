@@ -1,11 +1,11 @@
 package io.microseg.enforce;
 
+import io.microseg.enforce.netns.CommandRunner;
+
 import io.microseg.controlplane.AgentStatus;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import io.microseg.enforce.netns.NetnsRef;
 import io.microseg.enforce.netns.NetnsResolver;
 import io.microseg.enforce.netns.PodNetns;
@@ -31,13 +31,6 @@ import java.util.TreeMap;
  * a host's are not needed.
  */
 public final class Enforcer {
-    /** Runs a command with stdin; tests substitute their own. */
-    public interface Runner {
-        Result run(List<String> command, String stdin) throws IOException;
-    }
-
-    public record Result(int exit, String output) {}
-
     /**
      * What one apply left in force: per namespace section whether this version's rules are in force (a failed
      * one keeps its previous rules), and the pods whose namespace is not found, with the reason (their rules wait).
@@ -72,7 +65,7 @@ public final class Enforcer {
     private final List<String> fixedOwnAddresses;
     private final NodeAddresses discovered;
     private final boolean flushRuleset;
-    private final Runner runner;
+    private final CommandRunner runner;
     private final PrintStream log;
     private final Map<String, InForce> applied = new HashMap<>(); // section (node, host or pod id) -> what was applied where
 
@@ -87,7 +80,7 @@ public final class Enforcer {
      * @param flushRuleset      flush the whole ruleset of the own namespace first (hosts only)
      */
     public Enforcer(String agent, NetnsResolver resolver, PodNetns.Backoff backoff, List<NftRuleset.Endpoint> servers,
-                    List<String> fixedOwnAddresses, boolean flushRuleset, Runner runner, PrintStream log) {
+                    List<String> fixedOwnAddresses, boolean flushRuleset, CommandRunner runner, PrintStream log) {
         this.agent = agent;
         this.pods = new PodNetns(resolver, backoff, System::nanoTime, log);
         this.servers = List.copyOf(servers);
@@ -152,7 +145,7 @@ public final class Enforcer {
                 statuses.add(new AgentStatus.NamespaceStatus(s.netns(), ns.label(), true, rules, null));
                 continue;
             }
-            Result r = nft(ns, script);
+            CommandRunner.Result r = nft(ns, script);
             statuses.add(new AgentStatus.NamespaceStatus(s.netns(), ns.label(), r.exit() == 0, rules, r.exit() == 0 ? null : r.output().trim()));
             if (r.exit() == 0) {
                 applied.put(s.netns(), new InForce(ns, script));
@@ -170,7 +163,7 @@ public final class Enforcer {
             applied.remove(section);
             NetnsRef ref = e.getValue().ref();
             if (!pods.resolver().stillThere(ref)) continue;
-            Result r = nft(ref, "table inet " + NftRuleset.TABLE + " {}\ndelete table inet " + NftRuleset.TABLE + "\n");
+            CommandRunner.Result r = nft(ref, "table inet " + NftRuleset.TABLE + " {}\ndelete table inet " + NftRuleset.TABLE + "\n");
             log.println("microseg enforce: " + section + " left: removed table inet microseg from netns " + ref.label() + (r.exit() == 0 ? "" : ": " + r.output().trim()));
         }
         return new Outcome(statuses, pending);
@@ -180,27 +173,12 @@ public final class Enforcer {
         return view.rules().stream().filter(r -> s.workloads().contains(r.workload())).count();
     }
 
-    private Result nft(NetnsRef ns, String script) {
+    private CommandRunner.Result nft(NetnsRef ns, String script) {
         List<String> cmd = ns.command("nft", "-f", "-");
         try {
             return runner.run(cmd, script);
         } catch (IOException e) {
-            return new Result(-1, String.join(" ", cmd) + ": " + e.getMessage());
-        }
-    }
-
-    /** Runs commands for real. */
-    public static Result exec(List<String> command, String stdin) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        p.getInputStream().transferTo(out);
-        try {
-            return new Result(p.waitFor(), out.toString(StandardCharsets.UTF_8));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+            return new CommandRunner.Result(-1, String.join(" ", cmd) + ": " + e.getMessage());
         }
     }
 }

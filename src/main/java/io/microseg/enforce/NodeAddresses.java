@@ -1,5 +1,7 @@
 package io.microseg.enforce;
 
+import io.microseg.enforce.netns.CommandRunner;
+
 import io.microseg.enforce.netns.InterfaceAddresses;
 import io.microseg.enforce.netns.NetnsRef;
 
@@ -36,13 +38,13 @@ import java.util.List;
  * false and {@link #addresses} empty.
  */
 public final class NodeAddresses {
-    private final Enforcer.Runner runner;
+    private final CommandRunner runner;
     private final PrintStream log;
     private List<String> addresses = List.of();
     private boolean known;
     private String problem;
 
-    public NodeAddresses(Enforcer.Runner runner, PrintStream log) {
+    public NodeAddresses(CommandRunner runner, PrintStream log) {
         this.runner = runner;
         this.log = log;
     }
@@ -55,7 +57,7 @@ public final class NodeAddresses {
         List<String> cmd = netns.command("ip", "-j", "addr", "show");
         List<String> listed;
         try {
-            Enforcer.Result r = runner.run(cmd, "");
+            CommandRunner.Result r = runner.run(cmd, "");
             if (r.exit() != 0) throw new IOException(String.join(" ", cmd) + " exited " + r.exit() + ": " + r.output().trim());
             listed = parse(r.output());
             if (listed.isEmpty()) throw new IOException(String.join(" ", cmd) + " lists no address but loopback and link-local ones");

@@ -1,5 +1,7 @@
 package io.microseg.enforce;
 
+import io.microseg.enforce.netns.CommandRunner;
+
 import io.microseg.enforce.netns.NetnsRef;
 import io.microseg.enforce.netns.NetnsResolver;
 
@@ -19,10 +21,10 @@ public final class Uninstall {
 
     private final String agent;
     private final NetnsResolver resolver;
-    private final Enforcer.Runner runner;
+    private final CommandRunner runner;
     private final PrintStream log;
 
-    public Uninstall(String agent, NetnsResolver resolver, Enforcer.Runner runner, PrintStream log) {
+    public Uninstall(String agent, NetnsResolver resolver, CommandRunner runner, PrintStream log) {
         this.agent = agent;
         this.resolver = resolver;
         this.runner = runner;
@@ -70,7 +72,7 @@ public final class Uninstall {
 
     private Fate delete(NetnsRef ref, boolean own) {
         String where = own ? "the agent's own network namespace" : "netns " + ref.label();
-        Enforcer.Result listed = run(ref.command("nft", "list", "table", "inet", NftRuleset.TABLE), "");
+        CommandRunner.Result listed = run(ref.command("nft", "list", "table", "inet", NftRuleset.TABLE), "");
         if (listed.exit() != 0) {
             if (listed.output().contains("No such file or directory")) return Fate.ABSENT;
             log.println("microseg enforce --uninstall: cannot look into " + where + ": " + listed.output().trim());
@@ -80,7 +82,7 @@ public final class Uninstall {
             log.println("microseg enforce --uninstall: left table inet microseg in " + where + ": its comment does not name " + agent);
             return Fate.LEFT;
         }
-        Enforcer.Result r = run(ref.command("nft", "-f", "-"), "delete table inet " + NftRuleset.TABLE + "\n");
+        CommandRunner.Result r = run(ref.command("nft", "-f", "-"), "delete table inet " + NftRuleset.TABLE + "\n");
         if (r.exit() != 0) {
             log.println("microseg enforce --uninstall: cannot delete table inet microseg in " + where + ": " + r.output().trim());
             return Fate.FAILED;
@@ -89,11 +91,11 @@ public final class Uninstall {
         return Fate.DELETED;
     }
 
-    private Enforcer.Result run(List<String> cmd, String stdin) {
+    private CommandRunner.Result run(List<String> cmd, String stdin) {
         try {
             return runner.run(cmd, stdin);
         } catch (IOException e) {
-            return new Enforcer.Result(-1, String.join(" ", cmd) + ": " + e.getMessage());
+            return new CommandRunner.Result(-1, String.join(" ", cmd) + ": " + e.getMessage());
         }
     }
 }

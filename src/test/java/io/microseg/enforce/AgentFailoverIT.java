@@ -1,5 +1,7 @@
 package io.microseg.enforce;
 
+import io.microseg.enforce.netns.CommandRunner;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microseg.compile.RuleBase;
@@ -86,7 +88,7 @@ class AgentFailoverIT {
             Path map = Files.writeString(dir.resolve("netns.yaml"), AGENT + ": " + host.name() + "\n");
             Enforcer enforcer = new Enforcer(AGENT, new io.microseg.enforce.netns.MappingFile(map), io.microseg.enforce.netns.PodNetns.Backoff.DEFAULT,
                     List.of(new NftRuleset.Endpoint("127.0.0.1", ports[0]), new NftRuleset.Endpoint("127.0.0.1", ports[1])), List.of(), false,
-                    Enforcer::exec, log.stream());
+                    CommandRunner::exec, log.stream());
             AgentRuntime.Settings settings = new AgentRuntime.Settings(
                     List.of(URI.create("http://127.0.0.1:" + ports[0]), URI.create("http://127.0.0.1:" + ports[1])), AGENT,
                     new TokenFile(token), Duration.ofMillis(900), Duration.ofMillis(100), Duration.ofMillis(800), Duration.ofSeconds(1));
@@ -241,7 +243,7 @@ class AgentFailoverIT {
     /** Rule ids in the namespace's table (a rule with a peer set is two nft rules, one id); null without a table. */
     private static Set<String> tableRules(Netns ns) {
         try {
-            Enforcer.Result r = ns.exec("", "nft", "list", "table", "inet", "microseg");
+            CommandRunner.Result r = ns.exec("", "nft", "list", "table", "inet", "microseg");
             if (r.exit() != 0) return null;
             Set<String> ids = new TreeSet<>();
             Matcher m = RULE.matcher(r.output());

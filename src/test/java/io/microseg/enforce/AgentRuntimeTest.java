@@ -1,5 +1,7 @@
 package io.microseg.enforce;
 
+import io.microseg.enforce.netns.CommandRunner;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microseg.compile.RuleBase;
@@ -62,7 +64,7 @@ class AgentRuntimeTest {
             Path map = Files.writeString(dir.resolve("netns.yaml"), AGENT + ": " + host.name() + "\n");
             Enforcer enforcer = new Enforcer(AGENT, new io.microseg.enforce.netns.MappingFile(map), io.microseg.enforce.netns.PodNetns.Backoff.DEFAULT,
                     List.of(new NftRuleset.Endpoint("127.0.0.1", port)), List.of(), false,
-                    Enforcer::exec, log.stream());
+                    CommandRunner::exec, log.stream());
             AgentRuntime runtime = AgentRuntime.start(vertx, new AgentRuntime.Settings(List.of(URI.create("http://127.0.0.1:" + port)),
                     AGENT, new TokenFile(token), Duration.ofSeconds(3), Duration.ofMillis(100), Duration.ofMillis(300),
                     Duration.ofMillis(500)), enforcer, log, a -> {});

@@ -1,5 +1,7 @@
 package io.microseg.enforce;
 
+import io.microseg.enforce.netns.CommandRunner;
+
 import io.microseg.cli.Main;
 import org.junit.jupiter.api.Test;
 
@@ -95,7 +97,7 @@ class AgentStateTest {
                 List.of(new NftRuleset.Endpoint("127.0.0.1", 8080)), List.of("10.0.0.11"), false, (cmd, in) -> {
                     calls.add(cmd);
                     scripts.add(in);
-                    return new Enforcer.Result(0, "");
+                    return new CommandRunner.Result(0, "");
                 }, System.err);
         assertThat(e.enforce(s.view(), 1).failed()).isZero();
         assertThat(calls).containsExactly(List.of("nft", "-f", "-"), List.of("ip", "netns", "exec", "ns-a", "nft", "-f", "-"));
@@ -125,10 +127,10 @@ class AgentStateTest {
                 List.of(new NftRuleset.Endpoint("127.0.0.1", 8080)), List.of(), false, (cmd, in) -> {
                     if (cmd.contains("addr")) {
                         listings.add(cmd);
-                        return listing[0] == null ? new Enforcer.Result(1, "Cannot open network namespace") : new Enforcer.Result(0, listing[0]);
+                        return listing[0] == null ? new CommandRunner.Result(1, "Cannot open network namespace") : new CommandRunner.Result(0, listing[0]);
                     }
                     scripts.put(cmd.get(3), in);
-                    return new Enforcer.Result(0, "");
+                    return new CommandRunner.Result(0, "");
                 }, System.err);
         assertThat(e.enforce(s.view(), 1).failed()).isZero();
         assertThat(listings).as("listed in the node's namespace").containsExactly(List.of("ip", "netns", "exec", "ns-n", "ip", "-j", "addr", "show"));
@@ -156,9 +158,9 @@ class AgentStateTest {
                 + "],\"sets\":[],\"workloads\":[]}"));
         List<String> scripts = new ArrayList<>();
         Enforcer e = new Enforcer("node/k/n", io.microseg.enforce.netns.NetnsResolver.none(), io.microseg.enforce.netns.PodNetns.Backoff.DEFAULT, List.of(new NftRuleset.Endpoint("127.0.0.1", 8080)), List.of(), false, (cmd, in) -> {
-            if (cmd.contains("addr")) return new Enforcer.Result(1, "ip: command failed");
+            if (cmd.contains("addr")) return new CommandRunner.Result(1, "ip: command failed");
             scripts.add(in);
-            return new Enforcer.Result(0, "");
+            return new CommandRunner.Result(0, "");
         }, System.err);
         assertThat(e.enforce(s.view(), 1).failed()).isZero();
         assertThat(scripts.get(0)).contains("ct status dnat jump node_port").doesNotContain("@node_local_4 jump");

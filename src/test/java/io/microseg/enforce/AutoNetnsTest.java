@@ -1,5 +1,7 @@
 package io.microseg.enforce;
 
+import io.microseg.enforce.netns.CommandRunner;
+
 import io.microseg.controlplane.Codec;
 import io.microseg.enforce.netns.AutoNetns;
 import io.microseg.enforce.netns.NetnsRef;
@@ -78,7 +80,7 @@ class AutoNetnsTest {
     }
 
     private AutoNetns resolver(Path self) {
-        return new AutoNetns(dir, Path.of("/proc"), self, Enforcer::exec, log);
+        return new AutoNetns(dir, Path.of("/proc"), self, CommandRunner::exec, log);
     }
 
     @Test
@@ -155,12 +157,13 @@ class AutoNetnsTest {
         AgentState state = new AgentState(AGENT);
         state.apply(Codec.decodeEvent("{\"type\":\"snapshot\",\"version\":1,\"replace\":false,\"rules\":["
                 + rule("r1", "pod/k/ns/a") + "," + rule("r2", "pod/k/ns/unnamed") + "," + rule("r3", "pod/k/ns/later")
-                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.1\"]}]}").event());
-        AgentView bare = state.view();
-        AgentView view = new AgentView(AGENT, bare.rules(), bare.sets(), Map.of(
-                "pod/k/ns/a", List.of(net + "10"), "pod/k/ns/unnamed", List.of(net + "20"), "pod/k/ns/later", List.of(net + "70")));
+                + "],\"sets\":[{\"id\":\"s1\",\"description\":\"d\",\"members\":[\"10.0.0.1\"]}],\"workloads\":["
+                + workload("pod/k/ns/a", net + "10") + "," + workload("pod/k/ns/unnamed", net + "20") + ","
+                + workload("pod/k/ns/later", net + "70") + "]}").event());
+        AgentView view = state.view();
+        assertThat(view.addresses()).as("the pods' addresses come from the stream").containsEntry("pod/k/ns/later", List.of(net + "70"));
         // the agent runs in the test's namespace; it applies its own table into the node's namespace by name
-        Enforcer.Runner runner = Enforcer::exec;
+        CommandRunner runner = CommandRunner::exec;
         Enforcer enforcer = new Enforcer(AGENT, ownIn(node, new AutoNetns(dir, Path.of("/proc"), Path.of("/run/netns", node.name()), runner, log)), new PodNetns.Backoff(Duration.ofSeconds(2), Duration.ofSeconds(4)), List.of(), List.of("10.0.0.11"), false, runner, log);
 
         Enforcer.Outcome first = enforcer.enforce(view, 1);
@@ -232,6 +235,10 @@ class AutoNetnsTest {
         };
     }
 
+    private static String workload(String id, String address) {
+        return "{\"id\":\"" + id + "\",\"addresses\":[\"" + address + "\"]}";
+    }
+
     private static String rule(String id, String pod) {
         return "{\"id\":\"" + id + "\",\"workload\":\"" + pod + "\",\"direction\":\"INGRESS\",\"action\":\"ALLOW\",\"protocol\":\"TCP\","
                 + "\"ports\":\"80\",\"peerSet\":\"s1\",\"rule\":\"x\",\"policy\":\"w/p\",\"rank\":\"DEFAULT\",\"priority\":100}";
@@ -240,7 +247,7 @@ class AutoNetnsTest {
     private static String nsenter(Path ns, String... command) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + ns));
         cmd.addAll(List.of(command));
-        Enforcer.Result r = Enforcer.exec(cmd, "");
+        CommandRunner.Result r = CommandRunner.exec(cmd, "");
         assertThat(r.exit()).as(r.output()).isZero();
         return r.output();
     }

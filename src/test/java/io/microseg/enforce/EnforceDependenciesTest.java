@@ -46,6 +46,26 @@ class EnforceDependenciesTest {
         assertThat(violations(SOURCES)).as("io.microseg.enforce must not use io.microseg.%s", FORBIDDEN).isEmpty();
     }
 
+    /**
+     * Network namespaces are a layer below the agent's state and rendering: enforce uses netns, never the
+     * other way round, so that netns can be read and tested on its own.
+     */
+    @Test
+    void namespacesDoNotReachBackIntoTheAgent() throws IOException {
+        Pattern up = Pattern.compile("\\bio\\.microseg\\.enforce\\.[A-Z]\\w*");
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(SOURCES.resolve("netns"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
+                List<String> lines = Files.readAllLines(f);
+                for (int i = 0; i < lines.size(); i++) {
+                    Matcher m = up.matcher(lines.get(i));
+                    while (m.find()) out.add(f + ":" + (i + 1) + ": " + m.group());
+                }
+            }
+        }
+        assertThat(out).as("io.microseg.enforce.netns must not use io.microseg.enforce").isEmpty();
+    }
+
     /** The check itself finds what it is meant to find, named by file, line and import. */
     @Test
     void aForbiddenImportIsReportedWithItsFileAndLine(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {

@@ -1,5 +1,7 @@
 package io.microseg.enforce;
 
+import io.microseg.enforce.netns.CommandRunner;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,12 +24,12 @@ final class Netns implements AutoCloseable {
     /** Skips the calling test (with the reason) when network namespaces cannot be made here (not root, no iproute2). */
     static void assumeAvailable() {
         String probe = "mst" + ProcessHandle.current().pid() + "probe";
-        Enforcer.Result r;
+        CommandRunner.Result r;
         try {
-            r = Enforcer.exec(List.of("ip", "netns", "add", probe), "");
-            if (r.exit() == 0) Enforcer.exec(List.of("ip", "netns", "del", probe), "");
+            r = CommandRunner.exec(List.of("ip", "netns", "add", probe), "");
+            if (r.exit() == 0) CommandRunner.exec(List.of("ip", "netns", "del", probe), "");
         } catch (IOException e) {
-            r = new Enforcer.Result(-1, "ip not found: " + e.getMessage());
+            r = new CommandRunner.Result(-1, "ip not found: " + e.getMessage());
         }
         assumeTrue(r.exit() == 0, "skipped: cannot create a network namespace here (needs root and iproute2): " + r.output());
     }
@@ -51,15 +53,15 @@ final class Netns implements AutoCloseable {
     }
 
     /** Runs a command inside this namespace with stdin; returns its result whatever it is. */
-    Enforcer.Result exec(String stdin, String... command) throws IOException {
+    CommandRunner.Result exec(String stdin, String... command) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", name));
         cmd.addAll(List.of(command));
-        return Enforcer.exec(cmd, stdin);
+        return CommandRunner.exec(cmd, stdin);
     }
 
     /** Runs a command inside this namespace, which must succeed; returns its output. */
     String must(String stdin, String... command) throws IOException {
-        Enforcer.Result r = exec(stdin, command);
+        CommandRunner.Result r = exec(stdin, command);
         if (r.exit() != 0) throw new IOException(String.join(" ", command) + " in " + name + " exited " + r.exit() + ": " + r.output());
         return r.output();
     }
@@ -72,12 +74,12 @@ final class Netns implements AutoCloseable {
     }
 
     static void run(String... command) throws IOException {
-        Enforcer.Result r = Enforcer.exec(List.of(command), "");
+        CommandRunner.Result r = CommandRunner.exec(List.of(command), "");
         if (r.exit() != 0) throw new IOException(String.join(" ", command) + " exited " + r.exit() + ": " + r.output());
     }
 
     @Override
     public void close() throws IOException {
-        Enforcer.exec(List.of("ip", "netns", "del", name), "");
+        CommandRunner.exec(List.of("ip", "netns", "del", name), "");
     }
 }

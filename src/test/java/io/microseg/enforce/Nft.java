@@ -1,5 +1,7 @@
 package io.microseg.enforce;
 
+import io.microseg.enforce.netns.CommandRunner;
+
 import java.io.IOException;
 import java.util.List;
 
@@ -27,7 +29,7 @@ final class Nft {
     }
 
     static Result run(List<String> command, String stdin) throws IOException {
-        Enforcer.Result r = Enforcer.exec(command, stdin);
+        CommandRunner.Result r = CommandRunner.exec(command, stdin);
         return new Result(r.exit(), r.output());
     }
 }

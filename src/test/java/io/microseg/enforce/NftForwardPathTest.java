@@ -1,5 +1,7 @@
 package io.microseg.enforce;
 
+import io.microseg.enforce.netns.CommandRunner;
+
 import io.microseg.compile.Compilation;
 import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
@@ -80,12 +82,12 @@ class NftForwardPathTest {
 
             FixedNetns namespaces = new FixedNetns(Map.of(NODE, node.name(), POD, pod.name()));
             // the node's addresses as the inventory knows them: the pod sees the gateway address and drops the client
-            Enforcer inventoryOnly = new Enforcer(NODE, namespaces, io.microseg.enforce.netns.PodNetns.Backoff.DEFAULT, List.of(), List.of("10.0.0.11"), false, Enforcer::exec, System.err);
+            Enforcer inventoryOnly = new Enforcer(NODE, namespaces, io.microseg.enforce.netns.PodNetns.Backoff.DEFAULT, List.of(), List.of("10.0.0.11"), false, CommandRunner::exec, System.err);
             assertThat(inventoryOnly.enforce(view, 1).failed()).isZero();
             assertThat(connects(client)).as("masqueraded with 10.244.1.1, which nodes:lab from the inventory does not hold").isFalse();
 
             // the agent lists the node's own addresses: 10.244.1.1 counts as the node in the pod's rules
-            Enforcer agent = new Enforcer(NODE, namespaces, io.microseg.enforce.netns.PodNetns.Backoff.DEFAULT, List.of(), List.of(), false, Enforcer::exec, System.err);
+            Enforcer agent = new Enforcer(NODE, namespaces, io.microseg.enforce.netns.PodNetns.Backoff.DEFAULT, List.of(), List.of(), false, CommandRunner::exec, System.err);
             assertThat(agent.enforce(view, 2).failed()).isZero();
             assertThat(node.must("", "nft", "list", "set", "inet", "microseg", "node_local_4")).contains("10.0.0.11", "10.244.1.1");
             int accepted = count(listenLog, "accepted from 10.244.1.1", 0);

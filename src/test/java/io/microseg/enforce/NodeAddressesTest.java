@@ -1,5 +1,7 @@
 package io.microseg.enforce;
 
+import io.microseg.enforce.netns.CommandRunner;
+
 import io.microseg.enforce.netns.NetnsRef;
 
 import org.junit.jupiter.api.Test;
@@ -51,7 +53,7 @@ class NodeAddressesTest {
     void listsARealNamespaceAndKeepsTheLastGoodListingWhenAListingFails() throws IOException {
         Netns.assumeAvailable();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        NodeAddresses addresses = new NodeAddresses(Enforcer::exec, new PrintStream(log, true, StandardCharsets.UTF_8));
+        NodeAddresses addresses = new NodeAddresses(CommandRunner::exec, new PrintStream(log, true, StandardCharsets.UTF_8));
         try (Netns node = Netns.create("node")) {
             node.ip("link", "add", "eth0", "type", "veth", "peer", "name", "lan0");
             node.ip("link", "add", "cni0", "type", "bridge");
@@ -94,7 +96,7 @@ class NodeAddressesTest {
     @Test
     void beforeAnyGoodListingNothingIsKnownAndAListingOfNoAddressIsAFailure() throws IOException {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        NodeAddresses addresses = new NodeAddresses((cmd, in) -> new Enforcer.Result(0,
+        NodeAddresses addresses = new NodeAddresses((cmd, in) -> new CommandRunner.Result(0,
                 "[{\"ifname\":\"lo\",\"flags\":[\"LOOPBACK\"],\"addr_info\":[{\"family\":\"inet\",\"local\":\"127.0.0.1\",\"scope\":\"host\"}]}]"),
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         assertThat(addresses.refresh(NetnsRef.OWN)).isFalse();

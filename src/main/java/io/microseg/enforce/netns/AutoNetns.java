@@ -1,6 +1,5 @@
 package io.microseg.enforce.netns;
 
-import io.microseg.enforce.Enforcer;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -45,7 +44,7 @@ public final class AutoNetns implements NetnsResolver {
     private final Path netnsDir;
     private final Path procDir;
     private final Path self;
-    private final Enforcer.Runner runner;
+    private final CommandRunner runner;
     private final PrintStream log;
     private final Map<Long, List<String>> listings = new HashMap<>(); // inode -> its addresses
     private final Set<String> reported = new TreeSet<>();            // scan problems already logged
@@ -55,7 +54,7 @@ public final class AutoNetns implements NetnsResolver {
      * @param procDir  the proc file system whose processes' namespaces are candidates ({@code /proc})
      * @param self     the agent's own namespace ({@link #SELF})
      */
-    public AutoNetns(Path netnsDir, Path procDir, Path self, Enforcer.Runner runner, PrintStream log) {
+    public AutoNetns(Path netnsDir, Path procDir, Path self, CommandRunner runner, PrintStream log) {
         this.netnsDir = netnsDir;
         this.procDir = procDir;
         this.self = self;
@@ -179,7 +178,7 @@ public final class AutoNetns implements NetnsResolver {
             NetnsRef ref = c.getKey() == own && self.equals(SELF) ? NetnsRef.OWN : new NetnsRef.ByPath(c.getValue(), c.getKey());
             List<String> cmd = ref.command("ip", "-j", "addr", "show");
             try {
-                Enforcer.Result r = runner.run(cmd, "");
+                CommandRunner.Result r = runner.run(cmd, "");
                 if (r.exit() != 0) throw new IOException(String.join(" ", cmd) + " exited " + r.exit() + ": " + r.output().trim());
                 listings.put(c.getKey(), InterfaceAddresses.parse(r.output()));
             } catch (IOException e) {
