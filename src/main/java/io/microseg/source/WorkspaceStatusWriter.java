@@ -166,8 +166,14 @@ public final class WorkspaceStatusWriter implements AutoCloseable {
         return slash < 0 ? "" : policy.substring(0, slash);
     }
 
+    /** Stops the passes and waits (a few seconds at most) for one in progress: a closed writer writes nothing more. */
     @Override
     public void close() {
         thread.shutdownNow();
+        try {
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

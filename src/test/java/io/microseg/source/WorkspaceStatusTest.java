@@ -203,9 +203,9 @@ class WorkspaceStatusTest {
         assertThat(follower.writer.writes()).isZero();
 
         // the leader leaves: the follower leads, and states the repaired workspace
-        long leaderWrites = leader.writer.writes();
         leader.close();
         open.remove(leader);
+        long leaderWrites = leader.writer.writes();
         Await.until("the follower to lead", WAIT, follower.election::leading);
         client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE).withName("narrow")
                 .edit(r -> workspace("narrow", PRODUCTION + " OR app = db", PRODUCTION, 100));
