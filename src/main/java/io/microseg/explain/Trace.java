@@ -56,6 +56,11 @@ public final class Trace {
             return new Port(protocol, port);
         }
 
+        /** The command-line form {@link #parse} reads: {@code tcp/27017}, {@code icmp}. */
+        public String text() {
+            return protocol == Protocol.ICMP ? "icmp" : protocol.name().toLowerCase(Locale.ROOT) + "/" + port;
+        }
+
         @Override
         public String toString() {
             return protocol == Protocol.ICMP ? "ICMP" : protocol + " " + port;
