@@ -43,10 +43,10 @@ public final class MatrixTable {
             }
         }
         try {
-            out.write(m.from().stream().mapToInt(g -> g.members().size()).sum() + " sources in " + m.from().size() + " groups, "
-                    + m.to().stream().mapToInt(g -> g.members().size()).sum() + " destinations in " + m.to().size() + " groups, "
-                    + m.ports().size() + (m.ports().size() == 1 ? " port: " : " ports: ") + m.cellCount() + " cells from "
-                    + m.traced() + " traced flows\n\n");
+            out.write(count(m.from().stream().mapToInt(g -> g.members().size()).sum(), "source") + " in " + count(m.from().size(), "group")
+                    + ", " + count(m.to().stream().mapToInt(g -> g.members().size()).sum(), "destination") + " in " + count(m.to().size(), "group")
+                    + ", " + count(m.ports().size(), "port") + ": " + count(m.cellCount(), "cell") + " from " + count(m.traced(), "traced flow")
+                    + "\n\n");
             int[] width = new int[header.size()];
             for (String[] r : rows) for (int i = 0; i < r.length; i++) width[i] = Math.max(width[i], r[i].length());
             for (String[] r : rows) {
@@ -70,6 +70,10 @@ public final class MatrixTable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static String count(long n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
     }
 
     private static String label(Matrix.Group g) {
