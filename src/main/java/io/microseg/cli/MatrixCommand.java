@@ -51,7 +51,7 @@ final class MatrixCommand implements Callable<Integer> {
         List<Trace.Port> parsed = ports.stream().distinct().map(Trace.Port::parse).distinct().toList(); // bad input before the compile
         Selection.parse("--from", from);
         Selection.parse("--to", to);
-        InputOptions.Compiled c = input.compile();
+        InputOptions.Compiled c = input.compileRules();
         Trace trace = Trace.of(c.compilation(), c.inventory(), c.workspaces());
         Matrix m = MatrixEvaluation.evaluate(trace, Selection.of("--from", from, c.inventory(), false),
                 Selection.of("--to", to, c.inventory(), true), parsed);

@@ -22,10 +22,18 @@ import java.util.function.Consumer;
  */
 public record Matrix(List<Trace.Port> ports, List<Group> from, List<Group> to, Verdict[][][] verdicts, int classes, long traced) {
 
-    /** Ends the rules cannot tell apart, with a name for people ({@link GroupNames}). */
-    public record Group(String name, List<String> members, boolean service) {
+    /**
+     * Ends the rules cannot tell apart, with a name for people ({@link GroupNames}); {@code classIndex}
+     * is the workloads' class (a source and a destination group share members only when it is equal),
+     * -1 for a service.
+     */
+    public record Group(String name, List<String> members, int classIndex) {
         public Group {
             members = List.copyOf(members);
+        }
+
+        public boolean service() {
+            return classIndex < 0;
         }
     }
 
@@ -42,7 +50,10 @@ public record Matrix(List<Trace.Port> ports, List<Group> from, List<Group> to, V
         Group f = from.get(fromGroup);
         Group t = to.get(toGroup);
         long n = (long) f.members().size() * t.members().size();
-        if (!f.service() && !t.service()) n -= f.members().stream().filter(t.members()::contains).count();
+        if (!f.service() && f.classIndex() == t.classIndex()) {
+            java.util.Set<String> mine = new java.util.HashSet<>(t.members());
+            n -= f.members().stream().filter(mine::contains).count();
+        }
         return n;
     }
 

@@ -33,7 +33,7 @@ public final class MatrixEvaluation {
         List<Service> services = new ArrayList<>();
         destinations.forEach(g -> services.add(null));
         for (Service s : to.services()) {
-            destinations.add(new Matrix.Group(s.id(), List.of(s.id()), true));
+            destinations.add(new Matrix.Group(s.id(), List.of(s.id()), -1));
             services.add(s);
         }
 
@@ -59,7 +59,9 @@ public final class MatrixEvaluation {
     private static List<Matrix.Group> groups(List<InventoryItem> workloads, WorkloadClasses classes) {
         Map<Integer, List<String>> byClass = new LinkedHashMap<>();
         for (InventoryItem w : workloads) byClass.computeIfAbsent(classes.classOf(w.id()), k -> new ArrayList<>()).add(w.id());
-        return byClass.values().stream().map(m -> new Matrix.Group(GroupNames.name(m), m, false)).toList();
+        List<Matrix.Group> groups = new ArrayList<>();
+        byClass.forEach((c, members) -> groups.add(new Matrix.Group(GroupNames.name(members), members, c)));
+        return groups;
     }
 
     /** Two distinct ends, one of each group; null when the groups share their only member. */
