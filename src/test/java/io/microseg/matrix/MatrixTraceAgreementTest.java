@@ -54,14 +54,21 @@ class MatrixTraceAgreementTest {
         }
 
         Matrix matrix(List<Trace.Port> ports) {
-            return MatrixEvaluation.evaluate(trace, Selection.of("--from", "*", inventory, false),
-                    Selection.of("--to", "*", inventory, true), ports);
+            return matrix("*", "*", ports);
+        }
+
+        Matrix matrix(String from, String to, List<Trace.Port> ports) {
+            return MatrixEvaluation.evaluate(trace, Selection.of("--from", from, inventory, false),
+                    Selection.of("--to", to, inventory, true), ports);
         }
     }
 
     /** Compares every cell with trace; returns the number of cells compared. */
     static long agreeEverywhere(Loaded l, List<Trace.Port> ports) {
-        Matrix m = l.matrix(ports);
+        return agreeEverywhere(l.matrix(ports), l);
+    }
+
+    static long agreeEverywhere(Matrix m, Loaded l) {
         List<String> disagreements = new ArrayList<>();
         long[] n = {0};
         m.forEachCell(c -> {
@@ -94,6 +101,20 @@ class MatrixTraceAgreementTest {
                 // the production pod may use the service, not the pods' addresses directly
                 .containsEntry("pod/demo/web/web-prod-0 pod/demo/data/db-0 tcp/27017", Verdict.DENY)
                 .doesNotContainKey("pod/demo/data/db-0 pod/demo/data/db-0 tcp/27017");
+
+        // selections that take part of a class: db-0 alone as source, both db pods as destinations
+        Matrix part = demo.matrix("orchestrator_system/pod_name = db-0", "orchestrator_app = db", ports);
+        assertThat(agreeEverywhere(part, demo)).isEqualTo(4 + 2);
+        assertThat(cells(part)).containsOnlyKeys("pod/demo/data/db-0 pod/demo/data/db-1 tcp/27017",
+                "pod/demo/data/db-0 pod/demo/data/db-1 tcp/30017", "pod/demo/data/db-0 pod/demo/data/db-1 udp/53",
+                "pod/demo/data/db-0 pod/demo/data/db-1 icmp", "pod/demo/data/db-0 service/demo/data/db tcp/27017",
+                "pod/demo/data/db-0 service/demo/data/db tcp/30017");
+    }
+
+    private static Map<String, Verdict> cells(Matrix m) {
+        Map<String, Verdict> cell = new LinkedHashMap<>();
+        m.forEachCell(c -> cell.put(c.from() + " " + c.to() + " " + c.port().text(), c.verdict()));
+        return cell;
     }
 
     @Test
