@@ -17,23 +17,16 @@ import java.util.function.Consumer;
  * @param to          the destination groups (workload groups, then one per service); members sorted by id
  * @param verdicts    [port][from group][to group]: the verdict; null when the pair has no cell (a workload to
  *                    itself only, or a service without that port)
- * @param classes     how many classes the selected workloads fall into
+ * @param shared      [from group][to group]: how many workloads are in both (a workload to itself is no cell)
  * @param traced      how many flows were traced to fill the matrix (one per port and pair of groups, at most)
  */
-public record Matrix(List<Trace.Port> ports, List<Group> from, List<Group> to, Verdict[][][] verdicts, int classes, long traced) {
+public record Matrix(List<Trace.Port> ports, List<Group> from, List<Group> to, Verdict[][][] verdicts, int[][] shared,
+                     long traced) {
 
-    /**
-     * Ends the rules cannot tell apart, with a name for people ({@link GroupNames}); {@code classIndex}
-     * is the workloads' class (a source and a destination group share members only when it is equal),
-     * -1 for a service.
-     */
-    public record Group(String name, List<String> members, int classIndex) {
+    /** Ends the rules cannot tell apart, with a name for people ({@link GroupNames}). */
+    public record Group(String name, List<String> members, boolean service) {
         public Group {
             members = List.copyOf(members);
-        }
-
-        public boolean service() {
-            return classIndex < 0;
         }
     }
 
@@ -49,12 +42,7 @@ public record Matrix(List<Trace.Port> ports, List<Group> from, List<Group> to, V
     public long cells(int fromGroup, int toGroup) {
         Group f = from.get(fromGroup);
         Group t = to.get(toGroup);
-        long n = (long) f.members().size() * t.members().size();
-        if (!f.service() && f.classIndex() == t.classIndex()) {
-            java.util.Set<String> mine = new java.util.HashSet<>(t.members());
-            n -= f.members().stream().filter(mine::contains).count();
-        }
-        return n;
+        return (long) f.members().size() * t.members().size() - shared[fromGroup][toGroup];
     }
 
     /** Every cell, sources by id, then destinations by id, then ports in the order asked. */

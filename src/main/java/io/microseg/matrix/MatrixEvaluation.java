@@ -7,12 +7,14 @@ import io.microseg.inventory.Service;
 import io.microseg.inventory.ServicePort;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Fills a {@link Matrix}: the selected workloads are split into {@link WorkloadClasses}, and for each
+ * Fills a {@link Matrix}: the sources and the destinations are split into {@link WorkloadClasses} (a
+ * source group is a class of sources, a destination group a class of destinations), and for each
  * port and pair of groups one flow between two distinct representatives is traced
  * ({@link Trace#verdict}); every other cell of the pair has that verdict, since the trace cannot tell
  * their ends from the representatives. A service is a destination on a port a client addresses it by
@@ -23,17 +25,15 @@ public final class MatrixEvaluation {
     private MatrixEvaluation() {}
 
     public static Matrix evaluate(Trace trace, Selection from, Selection to, List<Trace.Port> ports) {
-        Map<String, InventoryItem> union = new LinkedHashMap<>();
-        from.workloads().forEach(w -> union.put(w.id(), w));
-        to.workloads().forEach(w -> union.putIfAbsent(w.id(), w));
-        WorkloadClasses classes = WorkloadClasses.of(union.values(), trace);
+        WorkloadClasses fromClasses = WorkloadClasses.sources(from.workloads(), trace);
+        WorkloadClasses toClasses = WorkloadClasses.destinations(to.workloads(), trace);
 
-        List<Matrix.Group> sources = groups(from.workloads(), classes);
-        List<Matrix.Group> destinations = new ArrayList<>(groups(to.workloads(), classes));
+        List<Matrix.Group> sources = groups(from.workloads(), fromClasses);
+        List<Matrix.Group> destinations = new ArrayList<>(groups(to.workloads(), toClasses));
         List<Service> services = new ArrayList<>();
         destinations.forEach(g -> services.add(null));
         for (Service s : to.services()) {
-            destinations.add(new Matrix.Group(s.id(), List.of(s.id()), -1));
+            destinations.add(new Matrix.Group(s.id(), List.of(s.id()), true));
             services.add(s);
         }
 
@@ -52,16 +52,23 @@ public final class MatrixEvaluation {
                 }
             }
         }
-        return new Matrix(List.copyOf(ports), sources, List.copyOf(destinations), verdicts, classes.count(), traced);
+        int[][] shared = new int[sources.size()][destinations.size()];
+        Map<String, Integer> toGroup = new HashMap<>();
+        for (int t = 0; t < destinations.size(); t++) for (String m : destinations.get(t).members()) toGroup.put(m, t);
+        for (int f = 0; f < sources.size(); f++) {
+            for (String m : sources.get(f).members()) {
+                Integer t = toGroup.get(m);
+                if (t != null) shared[f][t]++;
+            }
+        }
+        return new Matrix(List.copyOf(ports), sources, List.copyOf(destinations), verdicts, shared, traced);
     }
 
     /** The workloads in groups of one class each, groups in the order of their first member. */
     private static List<Matrix.Group> groups(List<InventoryItem> workloads, WorkloadClasses classes) {
         Map<Integer, List<String>> byClass = new LinkedHashMap<>();
         for (InventoryItem w : workloads) byClass.computeIfAbsent(classes.classOf(w.id()), k -> new ArrayList<>()).add(w.id());
-        List<Matrix.Group> groups = new ArrayList<>();
-        byClass.forEach((c, members) -> groups.add(new Matrix.Group(GroupNames.name(members), members, c)));
-        return groups;
+        return byClass.values().stream().map(m -> new Matrix.Group(GroupNames.name(m), m, false)).toList();
     }
 
     /** Two distinct ends, one of each group; null when the groups share their only member. */

@@ -8,26 +8,29 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A partition of workloads into classes that the rules cannot tell apart: equal {@link ClassKey}s.
- * Any member of a class stands for all of them in a trace, at either end of a flow (a flow from a
- * workload to itself aside). Classes are numbered from 0 in the order their first member is given.
+ * A partition of workloads into classes that the rules cannot tell apart at one end of a flow: equal
+ * {@link ClassKey}s. Any member of a class stands for all of them in a trace at that end (a flow from
+ * a workload to itself aside). Classes are numbered from 0 in the order their first member is given.
  */
 final class WorkloadClasses {
     private final Map<String, Integer> classOf = new HashMap<>();
-    private final int count;
 
-    private WorkloadClasses(Collection<? extends InventoryItem> workloads, Trace trace) {
+    private WorkloadClasses(Collection<? extends InventoryItem> workloads, boolean destinations, Trace trace) {
         Map<ClassKey, Integer> index = new HashMap<>();
         for (InventoryItem w : workloads) {
-            ClassKey key = ClassKey.of(w, trace::rulesOf, trace.sets());
+            ClassKey key = ClassKey.of(w, destinations, trace::rulesOf, trace.sets());
             classOf.put(w.id(), index.computeIfAbsent(key, k -> index.size()));
         }
-        count = index.size();
     }
 
-    /** The classes of {@code workloads} under the compile {@code trace} reads. */
-    static WorkloadClasses of(Collection<? extends InventoryItem> workloads, Trace trace) {
-        return new WorkloadClasses(workloads, trace);
+    /** The classes of {@code workloads} as sources, under the compile {@code trace} reads. */
+    static WorkloadClasses sources(Collection<? extends InventoryItem> workloads, Trace trace) {
+        return new WorkloadClasses(workloads, false, trace);
+    }
+
+    /** The classes of {@code workloads} as destinations, under the compile {@code trace} reads. */
+    static WorkloadClasses destinations(Collection<? extends InventoryItem> workloads, Trace trace) {
+        return new WorkloadClasses(workloads, true, trace);
     }
 
     /** The class of a workload given to {@link #of}. */
@@ -35,9 +38,5 @@ final class WorkloadClasses {
         Integer c = classOf.get(workloadId);
         if (c == null) throw new IllegalArgumentException("not classified: " + workloadId);
         return c;
-    }
-
-    int count() {
-        return count;
     }
 }

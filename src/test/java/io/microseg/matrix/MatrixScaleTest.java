@@ -47,9 +47,9 @@ class MatrixScaleTest {
             parts.add((evaluated - start) / 1_000_000 + " + " + (end - evaluated) / 1_000_000);
         }
         long cells = m.cellCount();
-        System.out.printf("matrix of %d pods, %d ports: %d cells, %d classes, %d source and %d destination groups, %d traced flows;"
+        System.out.printf("matrix of %d pods, %d ports: %d cells, %d source and %d destination groups, %d traced flows;"
                         + " classes, traces, expansion and JSON in %s ms (selection, classes and traces + cells and JSON: %s)%n",
-                inv.pods().size(), ports.size(), cells, m.classes(), m.from().size(), m.to().size(), m.traced(), millis, parts);
+                inv.pods().size(), ports.size(), cells, m.from().size(), m.to().size(), m.traced(), millis, parts);
 
         assertThat(cells).isGreaterThan(3_000_000);
         assertThat(m.traced()).as("traced flows, one per port and pair of groups").isLessThan(cells / 50);
