@@ -3,12 +3,14 @@ package io.microseg.matrix;
 import io.microseg.explain.Trace;
 import io.microseg.explain.Verdict;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * A reachability matrix, held per group: the sources and the destinations in groups (a class of
- * workloads the rules cannot tell apart, as far as the selection holds it; a service alone), and one
+ * selected workloads the rules cannot tell apart at that end of a flow; a service alone), and one
  * verdict per port and pair of groups. {@link #forEachCell} expands it into one cell per ordered pair
  * of distinct ends and port.
  *
@@ -74,11 +76,11 @@ public record Matrix(List<Trace.Port> ports, List<Group> from, List<Group> to, V
     private record End(String id, int group) {}
 
     private static List<End> ends(List<Group> groups) {
-        java.util.ArrayList<End> ends = new java.util.ArrayList<>();
+        List<End> ends = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
             for (String m : groups.get(g).members()) ends.add(new End(m, g));
         }
-        ends.sort(java.util.Comparator.comparing(End::id));
+        ends.sort(Comparator.comparing(End::id));
         return ends;
     }
 }
