@@ -52,6 +52,16 @@ final class InputOptions {
         }
     }
 
+    /**
+     * The inputs compiled into rules and sets only, without the cluster-safety analysis: for commands
+     * that print no warnings and trace many flows (matrix).
+     */
+    Compiled compileRules() {
+        Inventory inv = InventoryReader.read(inventory);
+        List<Workspace> workspaces = PolicyReader.read(policies);
+        return new Compiled(new Compiler(RuleBase.packaged()).compile(inv, workspaces), inv, workspaces);
+    }
+
     Compiled compile() {
         List<Warning> skipped = new ArrayList<>();
         Inventory inv = InventoryReader.read(inventory, w -> skipped.add(new Warning(Warning.INVENTORY, w)));

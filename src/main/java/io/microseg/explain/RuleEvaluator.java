@@ -3,8 +3,6 @@ package io.microseg.explain;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
 import io.microseg.controlplane.CompiledRule;
-import io.microseg.inventory.Pod;
-import io.microseg.net.AddressIntervals;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Action;
 import io.microseg.policy.Direction;
@@ -12,10 +10,8 @@ import io.microseg.policy.Rank;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Decides one hop as the agent's chain does: the first rule of the enforcing workload, in evaluation
@@ -28,29 +24,22 @@ import java.util.Set;
  */
 final class RuleEvaluator {
     private final Map<String, List<CompiledRule>> rulesByWorkload = new HashMap<>();
-    private final Map<String, AddressSet> sets = new HashMap<>();
-    private final Map<String, Set<String>> setAddresses = new HashMap<>();
-    private final Map<String, List<String>> setCidrs = new HashMap<>();
+    private final SetIndex sets;
 
     RuleEvaluator(Compilation compilation) {
         for (CompiledRule r : compilation.rules()) {
             rulesByWorkload.computeIfAbsent(r.workload(), k -> new ArrayList<>()).add(r);
         }
-        for (AddressSet s : compilation.sets()) {
-            sets.put(s.id(), s);
-            Set<String> addresses = new HashSet<>();
-            List<String> cidrs = new ArrayList<>();
-            for (String m : s.members()) {
-                if (m.contains("/")) cidrs.add(m);
-                else addresses.add(EndNames.normal(m));
-            }
-            setAddresses.put(s.id(), addresses);
-            setCidrs.put(s.id(), cidrs);
-        }
+        sets = new SetIndex(compilation.sets());
     }
 
     /** The address sets of the compile, by id. */
     Map<String, AddressSet> sets() {
+        return sets.byId();
+    }
+
+    /** The sets of the compile, for membership. */
+    SetIndex setIndex() {
         return sets;
     }
 
@@ -61,8 +50,7 @@ final class RuleEvaluator {
 
     /** The workload whose firewall enforces an end's rules: a hostNetwork pod's are on its node. */
     static String enforcer(End e) {
-        if (e.item() instanceof Pod p && p.hostNetwork() && p.nodeId() != null) return p.nodeId();
-        return e.id();
+        return e.item() == null ? e.id() : Firewalls.enforcer(e.item());
     }
 
     /**
@@ -124,14 +112,8 @@ final class RuleEvaluator {
         return port >= from && port <= to;
     }
 
-    /**
-     * Whether an address set holds an address: the compiler's one membership test
-     * ({@link AddressIntervals#setContains}), over the set's CIDR members; single-address members are
-     * looked up in a hash first, as a set may hold many thousands.
-     */
+    /** Whether an address set holds an address ({@link SetIndex#contains}). */
     boolean inSet(String set, String address) {
-        if (address == null) return false;
-        if (setAddresses.getOrDefault(set, Set.of()).contains(EndNames.normal(address))) return true;
-        return AddressIntervals.setContains(setCidrs.getOrDefault(set, List.of()), address);
+        return sets.contains(set, address);
     }
 }

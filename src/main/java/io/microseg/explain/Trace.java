@@ -56,6 +56,11 @@ public final class Trace {
             return new Port(protocol, port);
         }
 
+        /** The command-line form {@link #parse} reads: {@code tcp/27017}, {@code icmp}. */
+        public String text() {
+            return protocol == Protocol.ICMP ? "icmp" : protocol.name().toLowerCase(Locale.ROOT) + "/" + port;
+        }
+
         @Override
         public String toString() {
             return protocol == Protocol.ICMP ? "ICMP" : protocol + " " + port;
@@ -90,6 +95,28 @@ public final class Trace {
         End dst = names.resolve("--to", to);
         Node entry = via == null ? null : names.resolveNode("--via", via);
         return paths.trace(src, dst, protocol, protocol.hasPorts() ? port : 0, entry, true);
+    }
+
+    /**
+     * The verdict {@link #trace(String, String, Protocol, int)} gives for a flow between inventory items
+     * named by id (a workload, or a service as destination), without the explanations of denied hops:
+     * the same walk and the same rule evaluation, for callers that ask many flows (the reachability
+     * matrix). Unknown ids are an {@link InputException}.
+     */
+    public Verdict verdict(String fromId, String toId, Protocol protocol, int port) {
+        End src = names.resolve("--from", fromId);
+        End dst = names.resolve("--to", toId);
+        return paths.trace(src, dst, protocol, protocol.hasPorts() ? port : 0, null, false).verdict();
+    }
+
+    /** The compile's address sets, for membership questions. */
+    public SetIndex sets() {
+        return rules.setIndex();
+    }
+
+    /** A workload's compiled rules, both directions, in evaluation order (empty: no workspace's scope includes it). */
+    public List<io.microseg.controlplane.CompiledRule> rulesOf(String workload) {
+        return rules.rulesOf(workload);
     }
 
     /** Traces resolved ends; {@code explain} false skips the policy analysis of denied hops (cluster-safety checks). */
