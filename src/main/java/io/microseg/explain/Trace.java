@@ -104,9 +104,19 @@ public final class Trace {
      * matrix). Unknown ids are an {@link InputException}.
      */
     public Verdict verdict(String fromId, String toId, Protocol protocol, int port) {
+        return decide(fromId, toId, protocol, port).verdict();
+    }
+
+    /**
+     * The flow {@link #trace(String, String, Protocol, int)} gives between inventory items named by id,
+     * every hop with its deciding rule, without the explanations of denied hops (each hop's {@code why}
+     * is empty): for callers that ask many flows and need who decided them (the impact diff). Unknown
+     * ids are an {@link InputException}.
+     */
+    public FlowTrace decide(String fromId, String toId, Protocol protocol, int port) {
         End src = names.resolve("--from", fromId);
         End dst = names.resolve("--to", toId);
-        return paths.trace(src, dst, protocol, protocol.hasPorts() ? port : 0, null, false).verdict();
+        return paths.trace(src, dst, protocol, protocol.hasPorts() ? port : 0, null, false);
     }
 
     /** The compile's address sets, for membership questions. */

@@ -37,12 +37,16 @@ import java.util.function.Function;
  */
 record ClassKey(String shape, List<RuleShape> rules, List<AddressShape> addresses) {
 
-    /** What decides a hop in a rule; {@code policy}, rank and priority so that one class is one set of deciding rules. */
+    /**
+     * What decides a hop in a rule; {@code policy}, rank, priority and the DRL rules that made it
+     * ({@code drlRules}, from its justifications) so that the members of one class are decided by the
+     * same policies and DRL rules, which the impact diff names ({@link Decider}).
+     */
     record RuleShape(Direction direction, Action action, Protocol protocol, String ports, String peerSet, String localSet,
-                     String policy, Rank rank, int priority) {
+                     String policy, Rank rank, int priority, String drlRules) {
         static RuleShape of(CompiledRule r) {
             return new RuleShape(r.direction(), r.action(), r.protocol(), r.ports(), r.peerSet(), r.localSet(), r.policy(),
-                    r.rank(), r.priority());
+                    r.rank(), r.priority(), Decider.drlRules(r));
         }
     }
 

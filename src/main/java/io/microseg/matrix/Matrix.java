@@ -42,24 +42,38 @@ public record Matrix(List<Trace.Port> ports, List<Group> from, List<Group> to, V
 
     /** How many cells a pair of groups stands for on a port with a verdict: every ordered pair of distinct members. */
     public long cells(int fromGroup, int toGroup) {
-        Group f = from.get(fromGroup);
-        Group t = to.get(toGroup);
-        return (long) f.members().size() * t.members().size() - shared[fromGroup][toGroup];
+        return pairs(from.get(fromGroup), to.get(toGroup), shared[fromGroup][toGroup]);
     }
 
     /** Every cell, sources by id, then destinations by id, then ports in the order asked. */
     public void forEachCell(Consumer<Cell> out) {
+        forEachPair(from, to, (s, f, d, t) -> {
+            for (int p = 0; p < ports.size(); p++) {
+                Verdict v = verdicts[p][f][t];
+                if (v != null) out.accept(new Cell(s, d, ports.get(p), v));
+            }
+        });
+    }
+
+    /** Visits one ordered pair of distinct ends: their ids and their groups. */
+    interface PairVisitor {
+        void visit(String from, int fromGroup, String to, int toGroup);
+    }
+
+    /** Every ordered pair of distinct ends of the groups, sources by id, then destinations by id. */
+    static void forEachPair(List<Group> from, List<Group> to, PairVisitor visitor) {
         List<End> sources = ends(from);
         List<End> destinations = ends(to);
         for (End s : sources) {
             for (End d : destinations) {
-                if (s.id.equals(d.id)) continue;
-                for (int p = 0; p < ports.size(); p++) {
-                    Verdict v = verdicts[p][s.group][d.group];
-                    if (v != null) out.accept(new Cell(s.id, d.id, ports.get(p), v));
-                }
+                if (!s.id.equals(d.id)) visitor.visit(s.id, s.group, d.id, d.group);
             }
         }
+    }
+
+    /** How many ordered pairs of distinct ends two groups make, {@code shared} ends being in both. */
+    static long pairs(Group from, Group to, int shared) {
+        return (long) from.members().size() * to.members().size() - shared;
     }
 
     /** How many cells {@link #forEachCell} gives. */

@@ -6,14 +6,12 @@ import io.microseg.inventory.InventoryItem;
 import io.microseg.inventory.Service;
 import io.microseg.inventory.ServicePort;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Fills a {@link Matrix}: the sources and the destinations are split into {@link WorkloadClasses} (a
+ * Fills a {@link Matrix}: the sources and the destinations are split into groups ({@link EndGroups}: a
  * source group is a class of sources, a destination group a class of destinations), and for each
  * port and pair of groups one flow between two distinct representatives is traced
  * ({@link Trace#verdict}); every other cell of the pair has that verdict, since the trace cannot tell
@@ -25,60 +23,31 @@ public final class MatrixEvaluation {
     private MatrixEvaluation() {}
 
     public static Matrix evaluate(Trace trace, Selection from, Selection to, List<Trace.Port> ports) {
-        WorkloadClasses fromClasses = WorkloadClasses.sources(from.workloads(), trace);
-        WorkloadClasses toClasses = WorkloadClasses.destinations(to.workloads(), trace);
+        Map<String, InventoryItem> workloads = new HashMap<>();
+        from.workloads().forEach(w -> workloads.put(w.id(), w));
+        to.workloads().forEach(w -> workloads.put(w.id(), w));
+        EndGroups g = new EndGroups(ids(from.workloads()), ids(to.workloads()), to.services(), List.of(new Version(trace, workloads)));
 
-        List<Matrix.Group> sources = groups(from.workloads(), fromClasses);
-        List<Matrix.Group> destinations = new ArrayList<>(groups(to.workloads(), toClasses));
-        List<Service> services = new ArrayList<>();
-        destinations.forEach(g -> services.add(null));
-        for (Service s : to.services()) {
-            destinations.add(new Matrix.Group(s.id(), List.of(s.id()), true));
-            services.add(s);
-        }
-
-        Verdict[][][] verdicts = new Verdict[ports.size()][sources.size()][destinations.size()];
+        Verdict[][][] verdicts = new Verdict[ports.size()][g.sources.size()][g.destinations.size()];
         long traced = 0;
         for (int p = 0; p < ports.size(); p++) {
             Trace.Port port = ports.get(p);
-            for (int t = 0; t < destinations.size(); t++) {
-                Matrix.Group dst = destinations.get(t);
-                if (dst.service() && !hasPort(services.get(t), port)) continue;
-                for (int f = 0; f < sources.size(); f++) {
-                    String[] pair = representatives(sources.get(f), dst);
+            for (int t = 0; t < g.destinations.size(); t++) {
+                Service service = g.services.get(t);
+                if (service != null && !hasPort(service, port)) continue;
+                for (int f = 0; f < g.sources.size(); f++) {
+                    String[] pair = g.representatives(f, t);
                     if (pair == null) continue;
                     verdicts[p][f][t] = trace.verdict(pair[0], pair[1], port.protocol(), port.port());
                     traced++;
                 }
             }
         }
-        int[][] shared = new int[sources.size()][destinations.size()];
-        Map<String, Integer> toGroup = new HashMap<>();
-        for (int t = 0; t < destinations.size(); t++) for (String m : destinations.get(t).members()) toGroup.put(m, t);
-        for (int f = 0; f < sources.size(); f++) {
-            for (String m : sources.get(f).members()) {
-                Integer t = toGroup.get(m);
-                if (t != null) shared[f][t]++;
-            }
-        }
-        return new Matrix(List.copyOf(ports), sources, List.copyOf(destinations), verdicts, shared, traced);
+        return new Matrix(List.copyOf(ports), g.sources, g.destinations, verdicts, g.shared, traced);
     }
 
-    /** The workloads in groups of one class each, groups in the order of their first member. */
-    private static List<Matrix.Group> groups(List<InventoryItem> workloads, WorkloadClasses classes) {
-        Map<Integer, List<String>> byClass = new LinkedHashMap<>();
-        for (InventoryItem w : workloads) byClass.computeIfAbsent(classes.classOf(w.id()), k -> new ArrayList<>()).add(w.id());
-        return byClass.values().stream().map(m -> new Matrix.Group(GroupNames.name(m), m, false)).toList();
-    }
-
-    /** Two distinct ends, one of each group; null when the groups share their only member. */
-    private static String[] representatives(Matrix.Group from, Matrix.Group to) {
-        List<String> f = from.members();
-        List<String> t = to.members();
-        if (!f.get(0).equals(t.get(0))) return new String[] {f.get(0), t.get(0)};
-        if (t.size() > 1) return new String[] {f.get(0), t.get(1)};
-        if (f.size() > 1) return new String[] {f.get(1), t.get(0)};
-        return null;
+    private static List<String> ids(List<InventoryItem> workloads) {
+        return workloads.stream().map(InventoryItem::id).toList();
     }
 
     /** Whether a client can address the service on this port: a service port, or a node port (ICMP never), as trace reads it. */
