@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code microseg} command line. Exit codes: 0 success, 1 failed scenarios, 2 bad input or usage. */
 @Command(name = "microseg", mixinStandardHelpOptions = true, version = "microseg 0.1.0",
         description = "Compiles Kubernetes inventory and segmentation policies into firewall rules for every host, node and pod.",
-        subcommands = {CompileCommand.class, ExplainCommand.class, TraceCommand.class, MatrixCommand.class, TestCommand.class, CheckRulesCommand.class,
+        subcommands = {CompileCommand.class, ExplainCommand.class, TraceCommand.class, MatrixCommand.class, DiffCommand.class, TestCommand.class, CheckRulesCommand.class,
                 WatchCommand.class, ServeCommand.class, HashTokenCommand.class, BenchCommand.class, BenchFeedCommand.class, BenchDumpCommand.class,
                 RenderCommand.class, EnforceCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
