@@ -136,9 +136,10 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
      * @param http             the connection and request limits that keep the server up whatever clients do
      * @param agentStatus      how the agents' status reports are taken and judged
      * @param leaderElection   which replica does the work that must happen once (Workspace status)
+     * @param preview          the limits of {@code POST /v1/preview}
      */
     public record Server(Listen listen, Auth auth, Duration bookmarkInterval, SlowConsumer slowConsumer, Http http,
-                         AgentStatus agentStatus, LeaderElection leaderElection) {
+                         AgentStatus agentStatus, LeaderElection leaderElection, Preview preview) {
         public static final Listen DEFAULT_LISTEN = new Listen("127.0.0.1", 8080);
         public static final Duration DEFAULT_BOOKMARK_INTERVAL = Duration.ofSeconds(10);
         public static final Server DEFAULT = new Server(DEFAULT_LISTEN, Auth.NONE, DEFAULT_BOOKMARK_INTERVAL, SlowConsumer.DEFAULT);
@@ -150,6 +151,7 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
             Objects.requireNonNull(http, "http");
             Objects.requireNonNull(agentStatus, "agentStatus");
             Objects.requireNonNull(leaderElection, "leaderElection");
+            Objects.requireNonNull(preview, "preview");
             if (bookmarkInterval.isNegative() || bookmarkInterval.isZero()) throw new IllegalArgumentException("bookmarkInterval must be positive");
             if (http.idleTimeout().compareTo(bookmarkInterval.multipliedBy(2)) < 0) {
                 throw new IllegalArgumentException("http.idleTimeout (" + http.idleTimeout().toMillis() + " ms) must be at least twice "
@@ -158,9 +160,9 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
             }
         }
 
-        /** The default agent status and leader election settings. */
+        /** The default agent status, leader election and preview settings. */
         public Server(Listen listen, Auth auth, Duration bookmarkInterval, SlowConsumer slowConsumer, Http http) {
-            this(listen, auth, bookmarkInterval, slowConsumer, http, AgentStatus.DEFAULT, LeaderElection.DEFAULT);
+            this(listen, auth, bookmarkInterval, slowConsumer, http, AgentStatus.DEFAULT, LeaderElection.DEFAULT, Preview.DEFAULT);
         }
 
         /** The default HTTP limits. */
@@ -169,31 +171,58 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
         }
 
         public Server withListen(Listen l) {
-            return new Server(l, auth, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection);
+            return new Server(l, auth, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection, preview);
         }
 
         public Server withAuth(Auth a) {
-            return new Server(listen, a, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection);
+            return new Server(listen, a, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection, preview);
         }
 
         public Server withBookmarkInterval(Duration d) {
-            return new Server(listen, auth, d, slowConsumer, http, agentStatus, leaderElection);
+            return new Server(listen, auth, d, slowConsumer, http, agentStatus, leaderElection, preview);
         }
 
         public Server withSlowConsumer(SlowConsumer s) {
-            return new Server(listen, auth, bookmarkInterval, s, http, agentStatus, leaderElection);
+            return new Server(listen, auth, bookmarkInterval, s, http, agentStatus, leaderElection, preview);
         }
 
         public Server withHttp(Http h) {
-            return new Server(listen, auth, bookmarkInterval, slowConsumer, h, agentStatus, leaderElection);
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, h, agentStatus, leaderElection, preview);
         }
 
         public Server withAgentStatus(AgentStatus a) {
-            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, a, leaderElection);
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, a, leaderElection, preview);
         }
 
         public Server withLeaderElection(LeaderElection l) {
-            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, agentStatus, l);
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, agentStatus, l, preview);
+        }
+
+        public Server withPreview(Preview p) {
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection, p);
+        }
+    }
+
+    /**
+     * {@code server.preview:} the limits of {@code POST /v1/preview}, which compiles candidate policies or
+     * DRL against the live state and traces flows on both sides (docs/diff.md). Each preview holds a
+     * worker thread and a second compile in memory: the limits keep one request from taking the server.
+     *
+     * @param maxBodyBytes  a larger request is refused (413) unread
+     * @param maxFlows      flows traced per side (one per port and pair of classes) beyond which the preview
+     *                      stops and answers 422: narrow it with from, to or ports
+     * @param maxFlips      flips listed in the answer; beyond it the list is cut ({@code "truncated":true}), the
+     *                      summary still counts every flip
+     * @param timeout       a preview still computing after this answers 503 and stops at its next flow
+     */
+    public record Preview(int maxBodyBytes, long maxFlows, long maxFlips, Duration timeout) {
+        public static final Preview DEFAULT = new Preview(1024 * 1024, 200_000, 100_000, Duration.ofSeconds(30));
+
+        public Preview {
+            if (maxBodyBytes <= 0) throw new IllegalArgumentException("preview.maxBodyBytes must be positive");
+            if (maxFlows <= 0) throw new IllegalArgumentException("preview.maxFlows must be positive");
+            if (maxFlips <= 0) throw new IllegalArgumentException("preview.maxFlips must be positive");
+            Http.positive("preview.timeout", timeout);
         }
     }
 

@@ -56,6 +56,7 @@ import static io.microseg.input.Wording.present;
  *     workers: 4                         # threads for trace, warnings, explain, workload rules and /metrics
  *     errorLogInterval: 10s              # malformed requests are logged once per interval and kind
  *   agentStatus: {maxBodyBytes: 262144, staleAfter: 90s, maxAgents: 10000}   # agents' status reports (docs/status.md)
+ *   preview: {maxBodyBytes: 1048576, maxFlows: 200000, maxFlips: 100000, timeout: 30s}   # POST /v1/preview (docs/diff.md)
  *   leaderElection:                      # the replica that writes Workspace status (a Lease in the first cluster)
  *     enabled: true                      # default: true exactly when inventory.kubernetes lists a cluster
  *     namespace: microseg                # default: the client's namespace
@@ -97,7 +98,8 @@ public final class MicrosegConfigReader {
     private static final List<String> TOP_FIELDS = List.of("inventory", "policies", "server", "rules");
     private static final List<String> RULES_FIELDS = List.of("quietPeriod", "pollInterval", "allowSharedFolder", "stallAfter");
     private static final List<String> SERVER_FIELDS = List.of("listen", "bookmarkInterval", "slowConsumer", "http", "auth",
-            "agentStatus", "leaderElection");
+            "agentStatus", "leaderElection", "preview");
+    private static final List<String> PREVIEW_FIELDS = List.of("maxBodyBytes", "maxFlows", "maxFlips", "timeout");
     private static final List<String> AGENT_STATUS_FIELDS = List.of("maxBodyBytes", "staleAfter", "maxAgents");
     private static final List<String> LEADER_FIELDS = List.of("enabled", "namespace", "name", "leaseDuration", "renewDeadline",
             "retryPeriod");
@@ -255,7 +257,20 @@ public final class MicrosegConfigReader {
                     + "found listen " + server.listen() + ": configure agent and operator tokens instead");
         }
         return server.withAuth(auth).withAgentStatus(agentStatus(node.path("agentStatus")))
-                .withLeaderElection(leaderElection(node.path("leaderElection")));
+                .withLeaderElection(leaderElection(node.path("leaderElection"))).withPreview(preview(node.path("preview")));
+    }
+
+    private MicrosegConfig.Preview preview(JsonNode node) {
+        MicrosegConfig.Preview d = MicrosegConfig.Preview.DEFAULT;
+        if (!present(node)) return d;
+        if (!node.isObject()) {
+            throw error("server.preview", "expected a mapping with " + Wording.listed(PREVIEW_FIELDS) + ", found " + found(node));
+        }
+        checkFields("server.preview", node, PREVIEW_FIELDS);
+        return new MicrosegConfig.Preview(positiveInt("server.preview.maxBodyBytes", node.path("maxBodyBytes"), d.maxBodyBytes()),
+                positiveInt("server.preview.maxFlows", node.path("maxFlows"), (int) d.maxFlows()),
+                positiveInt("server.preview.maxFlips", node.path("maxFlips"), (int) d.maxFlips()),
+                duration("server.preview.timeout", node.path("timeout"), d.timeout()));
     }
 
     private MicrosegConfig.AgentStatus agentStatus(JsonNode node) {

@@ -63,6 +63,9 @@ public final class RulesReloader implements AutoCloseable {
     private final Listener listener;
     private final FolderWatch watch;
     private RuleSetInForce inForce;
+    private RuleBase rules;
+    /** The DRL of {@link #rules}; null until a deploy from the folder (the starting rules' files are not known here). */
+    private RuleFiles files;
     private RefusedDeploy lastRefusal;
     private boolean refused;
 
@@ -75,6 +78,7 @@ public final class RulesReloader implements AutoCloseable {
         this.clock = clock;
         this.listener = listener;
         this.inForce = new RuleSetInForce(running.digest(), running.ruleNames(), clock.instant(), engine.version());
+        this.rules = running;
         this.watch = new FolderWatch(folder, settings.quietPeriod(), settings.pollInterval(), clock, this::offered);
     }
 
@@ -94,6 +98,14 @@ public final class RulesReloader implements AutoCloseable {
     public synchronized Status status() {
         return new Status(inForce, lastRefusal, refused);
     }
+
+    /** The rules in force and their DRL files (files null when they are the starting rules), for previews of candidates. */
+    public synchronized Running running() {
+        return new Running(rules, files);
+    }
+
+    /** A rule base and the DRL it was built from (null when not known). */
+    public record Running(RuleBase rules, RuleFiles files) {}
 
     /**
      * Deploys the folder now, as an operator asks: waits up to the quiet period for the folder to
@@ -201,6 +213,8 @@ public final class RulesReloader implements AutoCloseable {
         added.removeAll(inForce.ruleNames());
         String before = inForce.digest();
         inForce = new RuleSetInForce(digest, names, clock.instant(), version);
+        rules = built.rules();
+        this.files = files;
         refused = false;
         for (String rule : dropped) LOG.warn("rule \"{}\" removed, as {} asked", rule, who);
         LOG.info("rules {} from {} applied at version {} ({} rules; {} added, {} removed; was {})", digest, folder, version,

@@ -52,6 +52,40 @@ public final class DiffEvaluation {
      * naming {@code --from} or {@code --to}).
      */
     public static Diff evaluate(Side before, Side after, String from, String to, List<Trace.Port> ports) {
+        return evaluate(before, after, from, to, ports, Limits.NONE);
+    }
+
+    /**
+     * Bounds on one evaluation: at most {@code maxFlows} flows traced per side (checked before any is
+     * traced: ports x source groups x destination groups), and no flow traced after the
+     * {@link System#nanoTime} {@code deadline}.
+     */
+    public record Limits(long maxFlows, long deadline) {
+        public static final Limits NONE = new Limits(Long.MAX_VALUE, Long.MAX_VALUE);
+
+        /** At most {@code maxFlows} flows per side, for {@code timeout} from now. */
+        public static Limits of(long maxFlows, java.time.Duration timeout) {
+            return new Limits(maxFlows, System.nanoTime() + timeout.toNanos());
+        }
+    }
+
+    /** An evaluation that went beyond its {@link Limits}; nothing of it is returned. */
+    public static final class LimitExceeded extends RuntimeException {
+        private final boolean timedOut;
+
+        LimitExceeded(String message, boolean timedOut) {
+            super(message);
+            this.timedOut = timedOut;
+        }
+
+        /** True when the deadline passed, false when there were too many flows to trace. */
+        public boolean timedOut() {
+            return timedOut;
+        }
+    }
+
+    /** As {@link #evaluate(Side, Side, String, String, List)}, within {@code limits}. */
+    public static Diff evaluate(Side before, Side after, String from, String to, List<Trace.Port> ports, Limits limits) {
         Trace tb = before.tracer();
         Trace ta = after.tracer();
         Map<String, InventoryItem> wb = workloads(before.inventory());
@@ -70,6 +104,12 @@ public final class DiffEvaluation {
         List<Service> services = serviceIds.stream().map(sa::get).toList();
 
         EndGroups g = new EndGroups(sources, destinations, services, List.of(new Version(tb, wb), new Version(ta, wa)));
+        long bound = (long) ports.size() * g.sources.size() * g.destinations.size();
+        if (bound > limits.maxFlows()) {
+            throw new LimitExceeded("expected at most " + limits.maxFlows() + " flows to trace per side, found up to " + bound + " ("
+                    + ports.size() + " ports x " + g.sources.size() + " source classes x " + g.destinations.size()
+                    + " destination classes and services): narrow it with from, to or ports", false);
+        }
         Diff.Flip[][][] flips = new Diff.Flip[ports.size()][g.sources.size()][g.destinations.size()];
         long traced = 0;
         for (int p = 0; p < ports.size(); p++) {
@@ -81,6 +121,10 @@ public final class DiffEvaluation {
                 for (int f = 0; f < g.sources.size(); f++) {
                     String[] pair = g.representatives(f, t);
                     if (pair == null) continue;
+                    if (limits.deadline() != Long.MAX_VALUE && System.nanoTime() - limits.deadline() > 0) {
+                        throw new LimitExceeded("expected the flows traced before the deadline, found " + traced + " of up to " + bound
+                                + " traced when it passed: narrow it with from, to or ports", true);
+                    }
                     FlowTrace b = tb.decide(pair[0], pair[1], port.protocol(), port.port());
                     FlowTrace a = ta.decide(pair[0], pair[1], port.protocol(), port.port());
                     traced++;

@@ -25,11 +25,22 @@ public final class DiffJson {
 
     /** Writes the JSON to {@code out}, which is not closed. */
     public static void write(Diff d, Writer out) {
+        write(d, out, Long.MAX_VALUE);
+    }
+
+    /**
+     * Writes the JSON listing at most {@code maxListed} flips (the first ones in order); when it lists
+     * fewer than flip, {@code "truncated":true} follows the list. The summary counts them all.
+     */
+    public static void write(Diff d, Writer out, long maxListed) {
         Map<Object, String> quoted = new HashMap<>();
         boolean[] first = {true};
+        long[] listed = {0};
         try {
             out.write("{\"flips\":[");
             d.forEachFlip(c -> {
+                if (listed[0] >= maxListed) return;
+                listed[0]++;
                 try {
                     out.write(first[0] ? "\n{\"from\":" : ",\n{\"from\":");
                     first[0] = false;
@@ -47,7 +58,8 @@ public final class DiffJson {
                     throw new UncheckedIOException(e);
                 }
             });
-            out.write((first[0] ? "" : "\n") + "],\"summary\":{\"allowToDeny\":" + d.allowToDeny() + ",\"denyToAllow\":" + d.denyToAllow()
+            boolean truncated = listed[0] < d.allowToDeny() + d.denyToAllow();
+            out.write((first[0] ? "" : "\n") + "]," + (truncated ? "\"truncated\":true," : "") + "\"summary\":{\"allowToDeny\":" + d.allowToDeny() + ",\"denyToAllow\":" + d.denyToAllow()
                     + "}}\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);

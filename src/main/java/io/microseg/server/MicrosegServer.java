@@ -67,6 +67,7 @@ import java.util.stream.Collectors;
  * GET /v1/trace?from=X&to=Y&port=P               (operators) a flow hop by hop
  * GET /v1/rules                                  (operators) the rule set in force (digest), the last refused deploy
  * POST /v1/rules/reload [{"remove":[names]}]     (operators) deploy the rules folder now ({@link RulesEndpoints})
+ * POST /v1/preview {"workspaces","rules",...}    (operators) what candidates would flip, applying nothing ({@link PreviewEndpoint})
  * PUT /v1/nodes/{cluster}/{node}/status          (the agent) its status report ({@link AgentEndpoints})
  * PUT /v1/hosts/{name}/status
  * GET /v1/agents                                 (operators) every agent's sync state on this replica
@@ -100,6 +101,11 @@ public final class MicrosegServer implements AutoCloseable {
     private final Vertx vertx;
     private final RulesReloader reloader;
     private final RulesEndpoints rulesEndpoints;
+    private final PreviewEndpoint previewEndpoint;
+    private final RuleBase startingRules;
+    private final java.nio.file.Path rulesFolder;
+    /** The DRL files of {@link #startingRules}, once looked for: {@code [files]}, {@code [null]} when not found. */
+    private volatile io.microseg.compile.RuleFiles[] startingFiles;
     private final String epoch;
     private final ConnectionGuard guard;
     private final RequestGate gate;
@@ -163,6 +169,9 @@ public final class MicrosegServer implements AutoCloseable {
                         metrics.deployRefused(refused.reason());
                     }
                 });
+        this.startingRules = rules;
+        this.rulesFolder = rulesFolder;
+        this.previewEndpoint = new PreviewEndpoint(settings.preview(), reads, this::runningRules, this::offLoop);
         this.rulesEndpoints = new RulesEndpoints(reloader,
                 new RuleSetInForce(rules.digest(), rules.ruleNames(), clock.instant(), engine.version()), this::offLoop);
         this.statusBook = new io.microseg.agents.StatusBook(settings.agentStatus().maxAgents());
@@ -374,17 +383,53 @@ public final class MicrosegServer implements AutoCloseable {
         router.get("/v1/warnings").handler(this::operatorsOnly).handler(this::warnings);
         router.get("/v1/trace").handler(this::operatorsOnly).handler(this::trace);
         rulesEndpoints.mount(router, this::operatorsOnly);
+        previewEndpoint.mount(router, this::operatorsOnly);
         agentEndpoints.mount(router, this::operatorsOnly);
 
         router.route().last().handler(ctx -> error(ctx, 404, "no such resource: " + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(413, ctx -> error(ctx, 413, "request body too large for " + ctx.request().method() + " "
                 + printable(ctx.request().path()) + (ctx.request().path().endsWith("/status")
-                ? ": at most server.agentStatus.maxBodyBytes (" + settings.agentStatus().maxBodyBytes() + " bytes)" : "")));
+                ? ": at most server.agentStatus.maxBodyBytes (" + settings.agentStatus().maxBodyBytes() + " bytes)"
+                : ctx.request().path().equals("/v1/preview")
+                ? ": at most server.preview.maxBodyBytes (" + settings.preview().maxBodyBytes() + " bytes)" : "")));
         router.errorHandler(500, ctx -> {
             errors.warn("internal error", "request " + ctx.request().method() + " " + printable(ctx.request().path()) + " failed", ctx.failure());
             error(ctx, 500, "internal error");
         });
         return router;
+    }
+
+    /**
+     * The rules in force and their DRL files: the reloader's since a deploy from the folder; before, the
+     * starting rules, whose files are the jar's or the folder's, whichever has their digest (null when
+     * neither has it any more).
+     */
+    private io.microseg.deploy.RulesReloader.Running runningRules() {
+        var r = reloader == null ? new io.microseg.deploy.RulesReloader.Running(startingRules, null) : reloader.running();
+        if (r.files() != null || r.rules() != startingRules) return r;
+        io.microseg.compile.RuleFiles[] known = startingFiles;
+        if (known == null) {
+            io.microseg.compile.RuleFiles found = null;
+            List<java.util.function.Supplier<io.microseg.compile.RuleFiles>> places = new ArrayList<>();
+            places.add(io.microseg.compile.RuleFiles::packaged);
+            if (rulesFolder != null) places.add(() -> {
+                try {
+                    return io.microseg.compile.RuleFiles.read(rulesFolder);
+                } catch (java.io.IOException e) {
+                    return null;
+                }
+            });
+            for (var place : places) {
+                io.microseg.compile.RuleFiles f = place.get();
+                if (f != null && f.digest().equals(startingRules.digest())) {
+                    found = f;
+                    break;
+                }
+            }
+            known = new io.microseg.compile.RuleFiles[] {found};
+            if (found != null) startingFiles = known; // not found: looked for again next time (the folder may be restored)
+        }
+        return new io.microseg.deploy.RulesReloader.Running(r.rules(), known[0]);
     }
 
     private static String nodeAgent(RoutingContext ctx) {
