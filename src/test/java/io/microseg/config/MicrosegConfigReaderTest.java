@@ -106,7 +106,7 @@ class MicrosegConfigReaderTest {
             workspaces not a boolean          | inventory:\\n  kubernetes:\\n    - cluster: prod\\n      workspaces: "yes" | 4 | inventory.kubernetes[0].workspaces | expected true or false, found "yes"
             kubeconfig a number               | inventory:\\n  kubernetes:\\n    - {cluster: prod, kubeconfig: 3}    | 3 | inventory.kubernetes[0].kubeconfig | expected a kubeconfig file, found 3
             field twice                       | policies: {folders: [a]}\\npolicies: {folders: [b]}                   | 2 | policies                        | expected each field once, found policies twice
-            server not a mapping              | server: 8080                                                           | 1 | server                          | expected a mapping with listen, bookmarkInterval, slowConsumer, http, auth, agentStatus and leaderElection, found 8080
+            server not a mapping              | server: 8080                                                           | 1 | server                          | expected a mapping with listen, bookmarkInterval, slowConsumer, http, auth, agentStatus, leaderElection and preview, found 8080
             listen without a port             | server: {listen: "127.0.0.1"}                                         | 1 | server.listen                   | expected HOST:PORT such as 127.0.0.1:8080
             listen port too big               | server: {listen: "127.0.0.1:70000"}                                   | 1 | server.listen                   | expected a port between 0 and 65535, found 70000
             bad bookmark interval             | server: {bookmarkInterval: soon}                                      | 1 | server.bookmarkInterval         | expected a duration such as 10s, 500ms or 2m, found "soon"
@@ -287,6 +287,12 @@ class MicrosegConfigReaderTest {
         assertThat(parseFails("server:\n  leaderElection: {enabled: yes please}\n").getMessage()).contains("server.leaderElection.enabled");
         assertThat(parseFails("server:\n  leaderElection: {leaseDuration: 5s, renewDeadline: 10s}\n").getMessage())
                 .contains("server.leaderElection").contains("leaseDuration must be longer than renewDeadline");
+
+        assertThat(demo.server().preview()).isEqualTo(MicrosegConfig.Preview.DEFAULT);
+        assertThat(parse("server:\n  preview: {maxBodyBytes: 4096, maxFlows: 10, maxFlips: 5, timeout: 2s}\n").server().preview())
+                .isEqualTo(new MicrosegConfig.Preview(4096, 10, 5, java.time.Duration.ofSeconds(2)));
+        assertThat(parseFails("server:\n  preview: {maxFlows: 0}\n").getMessage()).contains("server.preview.maxFlows").contains("positive");
+        assertThat(parseFails("server:\n  preview: {timeOut: 2s}\n").getMessage()).contains("did you mean timeout");
     }
 
     private static MicrosegConfig parse(String yaml) {
