@@ -20,7 +20,8 @@
 # its node's or host's namespace; the node agents find their pods' namespaces themselves (--netns auto:
 # by the pods' addresses, among the namespaces of this test, linked from one directory, and those of
 # the processes in /proc) and their node's own addresses on the node's interfaces. At the end every
-# agent must be in sync (GET /v1/agents).
+# agent must be in sync (GET /v1/agents). Audit mode: a workspace added in audit mode lets the production
+# pod reach db and GET /v1/audit counts it; switched to enforce it blocks.
 #
 # Usage: tests/e2e/run.sh [path/to/microseg.jar]. Exit 0 passed, 1 failed, 77 skipped (not root, or
 # ip/nft/ip netns unavailable). Everything is torn down on exit. KEEP_LOGS=1 keeps the logs.
@@ -426,6 +427,47 @@ expect connect $P-webp 10.96.0.50 27017 "agent restarted: production pod -> Clus
 expect blocked $P-webp 10.244.1.10 27017 "agent restarted: production pod -> db-0's pod IP directly" pod/demo/web/web-prod-0
 expect blocked $P-unm 10.0.0.11 30017 "agent restarted: unmanaged 198.51.100.9 -> node-1:30017" 198.51.100.9
 same_kube_proxy "after the agent restart"
+
+# audit mode (docs/audit.md): a workspace whose DENY would cut the production pod from db counts instead;
+# GET /v1/audit shows the would-be drops; switched to enforce (an edit of the watched file) it blocks
+audit_packets() { # the would-be drops GET /v1/audit lists for workspace e2e-audit, or "none"
+    local n; n=$(api "$SERVER_URL/v1/audit" | grep -o '"workspace":"e2e-audit","packets":[0-9]*' | sed 's/.*://')
+    echo "${n:-none}"
+}
+cat > "$WORK/policies/audit.yaml" <<'YAML'
+apiVersion: microseg.io/v1
+kind: Workspace
+metadata: {name: e2e-audit}
+spec:
+  scope: "orchestrator_system/pod_name = web-prod-0"
+  enforcement: audit
+  policies:
+    - id: no-db-from-web-prod
+      consumer: "orchestrator_system/pod_name = web-prod-0"
+      provider: "orchestrator_system/service_name = db"
+      ports: ["TCP 27017"]
+      action: DENY
+      rank: ABSOLUTE
+      priority: 1
+YAML
+for i in $(seq 1 $((PROPAGATION / 100))); do x $P-webp nft list table inet microseg | grep -q 'log prefix "microseg ' && break; sleep 0.1; done
+if x $P-webp nft list table inet microseg | grep -q 'counter packets .* log prefix "microseg '; then
+    echo "ok   audit: web-prod-0's table counts and logs the audited DENY"
+else echo "FAIL audit: no audited rule in web-prod-0's table within $PROPAGATION ms"; FAILED=1; fi
+expect connect $P-webp 10.96.0.50 27017 "audit: production pod -> ClusterIP, an audited DENY counts it" pod/demo/web/web-prod-0
+expect connect $P-webp fd00:96::50 27017 "audit: production pod -> ClusterIP [fd00:96::50] (IPv6), counted" pod/demo/web/web-prod-0
+# the agents report every 5 s
+for i in $(seq 1 100); do p=$(audit_packets); [ "$p" != none ] && [ "$p" -ge 2 ] && break; sleep 0.2; done
+p=$(audit_packets)
+if [ "$p" != none ] && [ "$p" -ge 2 ]; then echo "ok   audit: GET /v1/audit lists $p would-be drops of workspace e2e-audit"
+else echo "FAIL audit: GET /v1/audit lists $p would-be drops of workspace e2e-audit, expected at least 2: $(api "$SERVER_URL/v1/audit")"; FAILED=1; fi
+sed -i 's/enforcement: audit/enforcement: enforce/' "$WORK/policies/audit.yaml"
+within "$PROPAGATION" blocked $P-webp 10.96.0.50 27017 "audit switched to enforce: production pod -> ClusterIP" pod/demo/web/web-prod-0
+if [ "$(audit_packets)" = none ]; then echo "ok   audit: enforced, GET /v1/audit no longer lists workspace e2e-audit"
+else echo "FAIL audit: enforced, GET /v1/audit still lists workspace e2e-audit"; FAILED=1; fi
+rm "$WORK/policies/audit.yaml"
+within "$PROPAGATION" connect $P-webp 10.96.0.50 27017 "workspace e2e-audit removed: production pod -> ClusterIP" pod/demo/web/web-prod-0
+same_kube_proxy "after audit mode"
 
 # every agent reports itself in sync with the server (GET /v1/agents, docs/status.md)
 in_sync() { # identity: its entry of GET /v1/agents says inSync:true

@@ -4,6 +4,7 @@ import io.microseg.controlplane.CompiledRule;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.facts.Warning;
 import io.microseg.policy.Direction;
+import io.microseg.policy.Enforcement;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +16,7 @@ import java.util.stream.Collectors;
 /**
  * The compile output for people: one line per rule, peers expanded to their members, by workload.
  * Each column is as wide as its widest cell, so real pod ids (often 45 to 60 characters) line up.
+ * A rule of an audited workspace shows its action as {@code DENY(audit)} or {@code ALLOW(audit)}.
  */
 public final class CompilationTable {
     private static final List<String> HEADER = List.of("WORKLOAD", "DIR", "ACTION", "PROTO", "PORTS", "RANK", "PRIORITY", "POLICY", "PEER");
@@ -57,9 +59,14 @@ public final class CompilationTable {
     }
 
     private static List<String> row(CompiledRule r, Map<String, AddressSet> sets) {
-        return List.of(r.workload(), r.direction() == Direction.INGRESS ? "IN" : "OUT", r.action().toString(),
+        return List.of(r.workload(), r.direction() == Direction.INGRESS ? "IN" : "OUT", action(r),
                 r.protocol().toString(), r.ports().isEmpty() ? "*" : r.ports(), r.rank().toString(),
                 Integer.toString(r.priority()), r.policy(), peer(r.peerSet(), sets));
+    }
+
+    /** The action, marked {@code (audit)} for a rule of an audited workspace: an audited DENY counts instead of dropping. */
+    static String action(CompiledRule r) {
+        return r.enforcement() == Enforcement.AUDIT ? r.action() + "(audit)" : r.action().toString();
     }
 
     /** The cells padded to their column's width, but the last, with one space between columns. */

@@ -106,7 +106,7 @@ public final class ObjectFacts {
     public static Set<Object> of(Workspace ws) {
         Set<Object> facts = new LinkedHashSet<>();
         String scope = Selectors.id(ws.scope());
-        facts.add(new CatchAll(ws.name(), scope, ws.catchAllIngress(), ws.catchAllEgress()));
+        facts.add(new CatchAll(ws.name(), scope, ws.catchAllIngress(), ws.catchAllEgress(), ws.enforcement()));
         for (Policy p : ws.policies()) {
             String consumer = Selectors.id(p.consumer());
             String provider = Selectors.id(p.provider());
@@ -114,7 +114,7 @@ public final class ObjectFacts {
             outside(facts, provider, p.provider());
             for (PortSpec port : p.ports()) {
                 facts.add(new PolicyPort(ws.qualify(p), ws.name(), scope, consumer, provider, p.action(), p.rank(),
-                        p.priority(), port.protocol(), port.range().toString(), port));
+                        p.priority(), port.protocol(), port.range().toString(), port, ws.enforcement()));
             }
         }
         return facts;

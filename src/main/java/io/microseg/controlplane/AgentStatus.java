@@ -13,12 +13,43 @@ import java.util.List;
  * @param namespaces     one entry per namespace the agent holds rules for, in a stable order
  * @param pendingPods    pods placed on this node whose network namespace is not found yet (their rules wait)
  * @param lastError      the last apply or connection error, null when the last apply succeeded everywhere
+ * @param auditCounters  the counters of the audited DENY rules in force, one per rule id, sorted by rule id, at most
+ *                       {@link #MAX_AUDIT_COUNTERS}
  */
 public record AgentStatus(String identity, String epoch, long appliedVersion, List<NamespaceStatus> namespaces,
-                          List<String> pendingPods, String lastError) {
+                          List<String> pendingPods, String lastError, List<RuleCounter> auditCounters) {
+    /** The most audit counters one report carries (about 80 bytes each: well under the server's default body limit). */
+    public static final int MAX_AUDIT_COUNTERS = 2000;
+
     public AgentStatus {
         namespaces = List.copyOf(namespaces);
         pendingPods = List.copyOf(pendingPods);
+        auditCounters = List.copyOf(auditCounters);
+        if (auditCounters.size() > MAX_AUDIT_COUNTERS) {
+            throw new IllegalArgumentException("at most " + MAX_AUDIT_COUNTERS + " audit counters, found " + auditCounters.size());
+        }
+    }
+
+    /** A report without audit counters. */
+    public AgentStatus(String identity, String epoch, long appliedVersion, List<NamespaceStatus> namespaces,
+                       List<String> pendingPods, String lastError) {
+        this(identity, epoch, appliedVersion, namespaces, pendingPods, lastError, List.of());
+    }
+
+    /**
+     * What one audited DENY rule counted since it was created in its namespace's table: the connections
+     * (their packets that reached the rule, and those packets' bytes) it would have dropped.
+     *
+     * @param rule     the rule's id
+     * @param instance names the rule's lines as nftables created them (the table's and the rules' handles):
+     *                 another instance is another counter, which started from zero
+     * @param packets  packets counted, summed over the rule's lines (one per address family)
+     * @param bytes    their bytes
+     */
+    public record RuleCounter(String rule, String instance, long packets, long bytes) {
+        public RuleCounter {
+            if (packets < 0 || bytes < 0) throw new IllegalArgumentException("counters are not negative: " + packets + ", " + bytes);
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Action;
 import io.microseg.policy.Direction;
+import io.microseg.policy.Enforcement;
 import io.microseg.policy.Rank;
 
 import java.util.ArrayList;
@@ -33,7 +34,8 @@ import java.util.Map;
  * the field, so an agent never applies half of a message it misread. Every list is required, the
  * workload lists included: a stream from a server that does not send workloads is refused rather than
  * read as "no workloads" (which would make an agent drop every pod's namespace). Only single values
- * documented as nullable (epoch, description, peerSet, localSet, error) may be missing.
+ * documented as nullable (epoch, description, peerSet, localSet, error) may be missing, and a rule's
+ * {@code enforcement}, which is {@code AUDIT} or missing ({@code ENFORCE}: what an older server means).
  */
 public final class Codec {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -66,6 +68,7 @@ public final class Codec {
         m.put("policy", r.policy());
         m.put("rank", r.rank().name());
         m.put("priority", r.priority());
+        if (r.enforcement() != Enforcement.ENFORCE) m.put("enforcement", r.enforcement().name());
         return m;
     }
 
@@ -146,6 +149,14 @@ public final class Codec {
         }).toList());
         m.put("pendingPods", s.pendingPods());
         m.put("lastError", s.lastError());
+        m.put("auditCounters", s.auditCounters().stream().map(c -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("rule", c.rule());
+            x.put("instance", c.instance());
+            x.put("packets", c.packets());
+            x.put("bytes", c.bytes());
+            return x;
+        }).toList());
         return m;
     }
 
@@ -183,7 +194,8 @@ public final class Codec {
                 constant(Direction.class, r, "direction", where), constant(Action.class, r, "action", where),
                 constant(Protocol.class, r, "protocol", where), text(r, "ports", where),
                 optionalText(r, "peerSet"), optionalText(r, "localSet"), text(r, "rule", where), text(r, "policy", where),
-                constant(Rank.class, r, "rank", where), (int) number(r, "priority", where), List.of());
+                constant(Rank.class, r, "rank", where), (int) number(r, "priority", where), List.of(),
+                r.hasNonNull("enforcement") ? constant(Enforcement.class, r, "enforcement", where) : Enforcement.ENFORCE);
     }
 
     public static AddressSet set(JsonNode s, String where) throws WireFormatException {
@@ -208,7 +220,35 @@ public final class Codec {
                     bool(x, "applied", where), (int) number(x, "rules", where), optionalText(x, "error")));
         }
         return new AgentStatus(text(n, "identity", null), optionalText(n, "epoch"), number(n, "appliedVersion", null), namespaces,
-                strings(array(n, "pendingPods", null), "pendingPods"), optionalText(n, "lastError"));
+                strings(array(n, "pendingPods", null), "pendingPods"), optionalText(n, "lastError"), counters(n));
+    }
+
+    /**
+     * A report's {@code auditCounters}: missing is none (an agent that predates audit mode); present, a list
+     * of at most {@link AgentStatus#MAX_AUDIT_COUNTERS} entries with distinct rule ids and counts that are
+     * not negative.
+     */
+    private static List<AgentStatus.RuleCounter> counters(JsonNode n) throws WireFormatException {
+        if (!n.hasNonNull("auditCounters")) return List.of();
+        JsonNode list = array(n, "auditCounters", null);
+        if (list.size() > AgentStatus.MAX_AUDIT_COUNTERS) {
+            throw new WireFormatException("field 'auditCounters': expected at most " + AgentStatus.MAX_AUDIT_COUNTERS
+                    + " entries, found " + list.size());
+        }
+        List<AgentStatus.RuleCounter> out = new ArrayList<>(list.size());
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode x = list.get(i);
+            String where = "auditCounters[" + i + "]";
+            String rule = text(x, "rule", where);
+            if (!seen.add(rule)) throw new WireFormatException(name(where, "rule") + ": expected each rule once, found " + rule + " again");
+            long packets = number(x, "packets", where);
+            long bytes = number(x, "bytes", where);
+            if (packets < 0) throw new WireFormatException(name(where, "packets") + ": expected a count, found " + packets);
+            if (bytes < 0) throw new WireFormatException(name(where, "bytes") + ": expected a count, found " + bytes);
+            out.add(new AgentStatus.RuleCounter(rule, text(x, "instance", where), packets, bytes));
+        }
+        return out;
     }
 
     private static JsonNode tree(String text) throws WireFormatException {

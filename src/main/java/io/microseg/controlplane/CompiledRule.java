@@ -3,6 +3,7 @@ package io.microseg.controlplane;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Action;
 import io.microseg.policy.Direction;
+import io.microseg.policy.Enforcement;
 import io.microseg.policy.Rank;
 
 import java.util.List;
@@ -12,13 +13,31 @@ import java.util.List;
  * the rules found for it. {@code id} is a digest of the rule's content, stable across compiles.
  * {@code peerSet} is the address set of the peer, null for any address; {@code localSet} the
  * addresses of this workload the rule is limited to (INGRESS only: a node's load-balancer addresses),
- * null for any address of the workload.
+ * null for any address of the workload. {@code enforcement} is that of the rule's workspace: an audited
+ * DENY ({@link #audited}) counts and logs the connections it matches and lets the next rule decide.
  */
 public record CompiledRule(String id, String workload, Direction direction, Action action, Protocol protocol,
                            String ports, String peerSet, String localSet, String rule, String policy, Rank rank,
-                           int priority, List<Justification> justifications) {
+                           int priority, List<Justification> justifications, Enforcement enforcement) {
     public CompiledRule {
         justifications = List.copyOf(justifications);
+        java.util.Objects.requireNonNull(enforcement, "enforcement");
+    }
+
+    /** A rule of an enforced workspace. */
+    public CompiledRule(String id, String workload, Direction direction, Action action, Protocol protocol, String ports,
+                        String peerSet, String localSet, String rule, String policy, Rank rank, int priority,
+                        List<Justification> justifications) {
+        this(id, workload, direction, action, protocol, ports, peerSet, localSet, rule, policy, rank, priority, justifications,
+                Enforcement.ENFORCE);
+    }
+
+    /**
+     * Whether this is a DENY of an audited workspace: it drops nothing, it counts and logs what it
+     * matches and passes it on to the next rule (so it never decides a connection).
+     */
+    public boolean audited() {
+        return action == Action.DENY && enforcement == Enforcement.AUDIT;
     }
 
     /** Whether the rule decides connections to the workload (INGRESS) rather than from it. */

@@ -138,12 +138,13 @@ public final class AgentRuntime implements AutoCloseable {
         return connection.server();
     }
 
-    /** What the agent reports. */
+    /** What the agent reports, with the audit counters read now. */
     public AgentStatus status() {
         Applied a = applied;
         String error = applyError != null ? applyError : connectionError;
         if (a == null) return new AgentStatus(settings.identity(), null, -1, List.of(), List.of(), error);
-        return new AgentStatus(settings.identity(), a.epoch(), a.version(), a.outcome().namespaces(), a.outcome().pendingPods(), error);
+        return new AgentStatus(settings.identity(), a.epoch(), a.version(), a.outcome().namespaces(), a.outcome().pendingPods(), error,
+                enforcer.auditCounters(a.view()));
     }
 
     /** Reports the server accepted so far. */

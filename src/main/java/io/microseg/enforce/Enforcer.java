@@ -169,6 +169,13 @@ public final class Enforcer {
         return new Outcome(statuses, pending);
     }
 
+    /** What the audited DENY rules of {@code view} counted, read where their namespaces were applied ({@link AuditCounters}). */
+    public synchronized List<AgentStatus.RuleCounter> auditCounters(AgentView view) {
+        Map<String, NetnsRef> where = new HashMap<>();
+        applied.forEach((section, f) -> where.put(section, f.ref()));
+        return AuditCounters.read(runner, view, where);
+    }
+
     private static long count(AgentView view, NftRuleset.Section s) {
         return view.rules().stream().filter(r -> s.workloads().contains(r.workload())).count();
     }

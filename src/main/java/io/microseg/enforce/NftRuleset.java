@@ -31,7 +31,8 @@ import java.util.TreeSet;
  * {@code forward}. Base chains first accept established/related traffic, loopback, IPv6 neighbour
  * discovery and (in the agent's own namespace) the connections to the microseg servers, then jump to the
  * workload's chain. A rule's peer set matches the source (INGRESS) or destination (EGRESS) address, its
- * local set the other one.
+ * local set the other one. An audited DENY ({@link CompiledRule#audited}) counts and logs instead of
+ * dropping ({@code counter log prefix "microseg <rule id> "}) and has no verdict: the next rule decides.
  *
  * <p>On a node, the node's own addresses ({@link Options#ownAddresses}) join the set
  * {@code nodes:<cluster>} in the node's script and in its pods' scripts: a node-port connection that
@@ -264,10 +265,18 @@ public final class NftRuleset {
                     line.append(' ').append(ip).append(in ? " saddr @" : " daddr @").append(setName(r.peerSet())).append('_').append(family);
                 }
             }
-            line.append(' ').append(r.allows() ? allow : "drop");
+            line.append(' ').append(r.allows() ? allow : r.audited() ? audit(r) : "drop");
             line.append(" comment ").append(quote(r.id() + " " + r.policy()));
             b.append("    ").append(line.toString().strip().replaceAll("\\s+", " ")).append('\n');
         }
+    }
+
+    /**
+     * The statements of an audited DENY in place of {@code drop}: count and log, and no verdict, so that the
+     * next rule decides (docs/audit.md). {@link AuditCounters} reads the counters back by the log prefix.
+     */
+    private static String audit(CompiledRule r) {
+        return "counter log prefix " + quote(AuditCounters.PREFIX + r.id() + " ");
     }
 
     private static String match(CompiledRule r, boolean original) {

@@ -19,8 +19,10 @@ import java.util.Map;
  * port), the peer (set membership; a null set is any address; a masqueraded node-local address is a
  * member of the one set the agent adds it to) and the local address (a rule's local set; null is any
  * address of the workload). A workload with no rules at all is open (no workspace's scope includes
- * it); one whose rules of this direction all miss is open too. An end outside the inventory has no
- * agent: its hop is unmanaged, not enforced.
+ * it); one whose rules of this direction all miss is open too. An audited DENY (a DENY of a workspace
+ * in audit mode) decides nothing: the agent counts and logs what it matches and the next rule decides,
+ * so it is passed over here and named in the decision. An end outside the inventory has no agent: its
+ * hop is unmanaged, not enforced.
  */
 final class RuleEvaluator {
     private final Map<String, List<CompiledRule>> rulesByWorkload = new HashMap<>();
@@ -69,17 +71,28 @@ final class RuleEvaluator {
             return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, Verdict.ALLOW, null, 0, 0,
                     "no rule: no workspace's scope includes this workload (open)");
         }
+        List<String> audited = new ArrayList<>();
         for (int i = 0; i < mine.size(); i++) {
             CompiledRule r = mine.get(i);
             if (matches(r, protocol, port, peer, localAddress)) {
+                if (r.audited()) {
+                    audited.add("rule " + r.id() + " of " + r.policy());
+                    continue;
+                }
                 Verdict v = r.action() == Action.ALLOW ? Verdict.ALLOW : Verdict.DENY;
                 return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, v, r, i + 1, mine.size(),
                         (r.rank() == Rank.CATCHALL ? "the catch-all of workspace " : "policy ")
-                                + (r.rank() == Rank.CATCHALL ? r.policy().substring(0, r.policy().lastIndexOf('/')) : r.policy()));
+                                + (r.rank() == Rank.CATCHALL ? r.policy().substring(0, r.policy().lastIndexOf('/')) : r.policy())
+                                + passed(audited));
             }
         }
         return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, Verdict.ALLOW, null, 0, mine.size(),
-                "no rule matches (open)");
+                "no rule matches (open)" + passed(audited));
+    }
+
+    /** The audited DENY rules a hop passed, in words: each would have dropped it, and counts it instead. */
+    private static String passed(List<String> audited) {
+        return audited.isEmpty() ? "" : "; passed audited DENY " + String.join(", ", audited) + " (counted and logged, not dropped)";
     }
 
     private static Hop hop(Hop.Step step, String workload, String enforcer, Direction direction, Peer peer, String localAddress,

@@ -3,6 +3,7 @@ package io.microseg.facts;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Action;
 import io.microseg.policy.Direction;
+import io.microseg.policy.Enforcement;
 import io.microseg.policy.Rank;
 
 import java.util.List;
@@ -62,6 +63,11 @@ public record FirewallRule(GroupRule from, Workload member) {
     /** The name of the DRL rule that derived it. */
     public String rule() {
         return from.rule();
+    }
+
+    /** The enforcement of the workspace behind the rule. */
+    public Enforcement enforcement() {
+        return from.enforcement();
     }
 
     public List<String> matched() {

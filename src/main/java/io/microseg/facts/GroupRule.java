@@ -3,6 +3,7 @@ package io.microseg.facts;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Action;
 import io.microseg.policy.Direction;
+import io.microseg.policy.Enforcement;
 import io.microseg.policy.Rank;
 
 import java.util.List;
@@ -13,10 +14,11 @@ import java.util.List;
  * concrete rule for one member. {@code matched} lists the ids of the facts that matched (policy,
  * service, cluster, workspace); the member's id is added to it on each concrete rule.
  * {@code localSet}, on an INGRESS rule, limits it to the member's addresses in that set (null: any
- * address of the member).
+ * address of the member). {@code enforcement} is the workspace's ({@link Enforcement}).
  */
 public record GroupRule(AppliedTo appliedTo, Direction direction, Action action, Protocol protocol, String ports,
-                        String peerSet, String localSet, Rank rank, int priority, String policy, String rule, List<String> matched) {
+                        String peerSet, String localSet, Rank rank, int priority, String policy, String rule, List<String> matched,
+                        Enforcement enforcement) {
 
     public GroupRule {
         matched = List.copyOf(matched);
@@ -24,25 +26,25 @@ public record GroupRule(AppliedTo appliedTo, Direction direction, Action action,
 
     public static GroupRule egress(AppliedTo to, Grant g, String ports, String peerSet, String rule, String... matched) {
         return new GroupRule(to, Direction.EGRESS, g.action(), g.protocol(), ports, peerSet, null, g.rank(),
-                g.priority(), g.policy(), rule, List.of(matched));
+                g.priority(), g.policy(), rule, List.of(matched), g.enforcement());
     }
 
     public static GroupRule ingress(AppliedTo to, Grant g, String ports, String peerSet, String rule, String... matched) {
         return new GroupRule(to, Direction.INGRESS, g.action(), g.protocol(), ports, peerSet, null, g.rank(),
-                g.priority(), g.policy(), rule, List.of(matched));
+                g.priority(), g.policy(), rule, List.of(matched), g.enforcement());
     }
 
     /** The workspace's last word on the workloads of its scope: any protocol, any peer. */
     public static GroupRule catchAll(Direction direction, CatchAll c, String rule, String... matched) {
         Action action = direction == Direction.INGRESS ? c.ingress() : c.egress();
         return new GroupRule(AppliedTo.scope(c.scope()), direction, action, Protocol.ANY, "", null, null, Rank.CATCHALL,
-                0, c.policy(), rule, List.of(matched));
+                0, c.policy(), rule, List.of(matched), c.enforcement());
     }
 
     /** This rule limited to the member's addresses in {@code set}: connections to those addresses only. */
     public GroupRule toAddressesIn(String set) {
         return new GroupRule(appliedTo, direction, action, protocol, ports, peerSet, set, rank, priority, policy,
-                rule, matched);
+                rule, matched, enforcement);
     }
 
     /** The concrete rule on one member, enforced where the member's rules land. */

@@ -33,6 +33,7 @@ import static io.microseg.input.Wording.present;
  * spec:
  *   scope: "environment = production"             # required
  *   catchAll: {ingress: DENY, egress: ALLOW}      # each defaults to ALLOW
+ *   enforcement: audit                            # enforce (the default) or audit: DENY rules count, not drop
  *   policies:
  *     - id: db                                    # required, unique in the workspace
  *       consumer: "app = web"                     # required
@@ -48,7 +49,7 @@ public final class PolicyReader {
     public static final String KIND = "Workspace";
     public static final int DEFAULT_PRIORITY = 100;
 
-    private static final List<String> SPEC_FIELDS = List.of("scope", "catchAll", "policies");
+    private static final List<String> SPEC_FIELDS = List.of("scope", "catchAll", "enforcement", "policies");
     private static final List<String> CATCH_ALL_FIELDS = List.of("ingress", "egress");
     private static final List<String> POLICY_FIELDS =
             List.of("id", "consumer", "provider", "ports", "action", "rank", "priority");
@@ -112,6 +113,8 @@ public final class PolicyReader {
             if (present(catchAll.path("egress"))) egress = at.action("spec.catchAll.egress", catchAll.path("egress"));
         }
 
+        Enforcement enforcement = at.enforcement("spec.enforcement", spec.path("enforcement"));
+
         JsonNode list = spec.path("policies");
         List<Policy> policies = new ArrayList<>();
         if (present(list)) {
@@ -121,7 +124,7 @@ public final class PolicyReader {
                 policies.add(policy(doc, name, "spec.policies[" + i + "]", list.get(i), fieldById));
             }
         }
-        return new Workspace(name, scope, ingress, egress, policies, doc.file());
+        return new Workspace(name, scope, ingress, egress, policies, doc.file(), enforcement);
     }
 
     private static Policy policy(Document doc, String workspace, String path, JsonNode node, Map<String, String> fieldById) {
@@ -199,6 +202,12 @@ public final class PolicyReader {
                 case "DENY" -> Action.DENY;
                 default -> throw error(field, "expected ALLOW or DENY, found " + found(node));
             };
+        }
+
+        Enforcement enforcement(String field, JsonNode node) {
+            if (!present(node)) return Enforcement.ENFORCE;
+            return (node.isTextual() ? Enforcement.parse(node.asText()) : java.util.Optional.<Enforcement>empty())
+                    .orElseThrow(() -> error(field, "expected enforce or audit, found " + found(node)));
         }
 
         Rank rank(String field, JsonNode node) {

@@ -3,6 +3,7 @@ package io.microseg.server;
 import io.microseg.auth.Principal;
 import io.microseg.agents.AgentSync;
 import io.microseg.agents.StatusBook;
+import io.microseg.agents.AuditBook;
 import io.microseg.config.MicrosegConfig;
 import io.microseg.controlplane.AgentStatus;
 import io.microseg.controlplane.Codec;
@@ -27,6 +28,7 @@ import java.util.function.BiConsumer;
  * GET /v1/agents                          (operators) {"replica","epoch","agents":[{"identity","reported","inSync","reasons","appliedVersion",
  *                                         "serverVersion","connected","lastReport","pendingPods","lastError","namespaces"}]}
  * </pre>
+ * A report's audit counters go to the {@link AuditBook} ({@code GET /v1/audit}, {@link AuditEndpoint}).
  * A report is accepted from the agent it is about only (its token's identity, which is also the path's
  * and the body's): operators may read every report but write none. Without authentication (loopback
  * only) anyone may report. A body over {@code server.agentStatus.maxBodyBytes} is refused unread (413), a
@@ -34,6 +36,7 @@ import java.util.function.BiConsumer;
  */
 final class AgentEndpoints {
     private final StatusBook book;
+    private final AuditBook audit;
     private final FeedStore feed;
     private final String epoch;
     private final String replica;
@@ -42,9 +45,10 @@ final class AgentEndpoints {
     private final BiConsumer<RoutingContext, Callable<Answer>> offLoop;
 
     /** @param replica this replica's name (its pod's, or its host's), which answers name */
-    AgentEndpoints(StatusBook book, FeedStore feed, String epoch, String replica, Clock clock, MicrosegConfig.AgentStatus settings,
+    AgentEndpoints(StatusBook book, AuditBook audit, FeedStore feed, String epoch, String replica, Clock clock, MicrosegConfig.AgentStatus settings,
                    BiConsumer<RoutingContext, Callable<Answer>> offLoop) {
         this.book = book;
+        this.audit = audit;
         this.feed = feed;
         this.epoch = epoch;
         this.replica = replica;
@@ -95,6 +99,7 @@ final class AgentEndpoints {
                     + " agents (server.agentStatus.maxAgents); the report of " + agent + " is not kept");
             return;
         }
+        audit.record(agent, status.auditCounters());
         AgentSync.Line line = AgentSync.judge(Map.of(agent, new StatusBook.Report(status, clock.instant())), List.of(),
                 feed::agentFeed, epoch, clock.instant(), settings.staleAfter()).get(0);
         Map<String, Object> m = new LinkedHashMap<>();

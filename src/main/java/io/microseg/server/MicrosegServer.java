@@ -71,6 +71,7 @@ import java.util.stream.Collectors;
  * PUT /v1/nodes/{cluster}/{node}/status          (the agent) its status report ({@link AgentEndpoints})
  * PUT /v1/hosts/{name}/status
  * GET /v1/agents                                 (operators) every agent's sync state on this replica
+ * GET /v1/audit                                  (operators) what audited DENY rules would have dropped ({@link AuditEndpoint})
  * </pre>
  *
  * {@link #listen} brings the HTTP server up first, so that {@code /healthz} and {@code /readyz} answer
@@ -115,6 +116,7 @@ public final class MicrosegServer implements AutoCloseable {
     private final String replica = io.microseg.leader.Leadership.localIdentity();
     private final io.microseg.agents.StatusBook statusBook;
     private final AgentEndpoints agentEndpoints;
+    private final AuditEndpoint auditEndpoint;
     private volatile io.microseg.leader.Leadership leadership;
     private volatile io.microseg.source.WorkspaceStatusWriter statusWriter;
     /** Runs on the worker before each operator read; tests set it to hold a read and show the event loop stays free. */
@@ -175,7 +177,9 @@ public final class MicrosegServer implements AutoCloseable {
         this.rulesEndpoints = new RulesEndpoints(reloader,
                 new RuleSetInForce(rules.digest(), rules.ruleNames(), clock.instant(), engine.version()), this::offLoop);
         this.statusBook = new io.microseg.agents.StatusBook(settings.agentStatus().maxAgents());
-        this.agentEndpoints = new AgentEndpoints(statusBook, feed, epoch, replica, clock, settings.agentStatus(), this::offLoop);
+        io.microseg.agents.AuditBook auditBook = new io.microseg.agents.AuditBook();
+        this.auditEndpoint = new AuditEndpoint(auditBook);
+        this.agentEndpoints = new AgentEndpoints(statusBook, auditBook, feed, epoch, replica, clock, settings.agentStatus(), this::offLoop);
         metrics.agents(() -> io.microseg.agents.AgentSync.count(agentEndpoints.lines()));
         metrics.leadership(() -> leadership != null && leadership.leading(),
                 () -> statusWriter == null ? 0 : statusWriter.writes(), () -> statusWriter == null ? 0 : statusWriter.failures());
@@ -385,6 +389,7 @@ public final class MicrosegServer implements AutoCloseable {
         rulesEndpoints.mount(router, this::operatorsOnly);
         previewEndpoint.mount(router, this::operatorsOnly);
         agentEndpoints.mount(router, this::operatorsOnly);
+        router.get("/v1/audit").handler(this::operatorsOnly).handler(ctx -> withReads(ctx, auditEndpoint::answer));
 
         router.route().last().handler(ctx -> error(ctx, 404, "no such resource: " + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(413, ctx -> error(ctx, 413, "request body too large for " + ctx.request().method() + " "

@@ -11,6 +11,7 @@ import io.microseg.facts.Workload;
 import io.microseg.facts.WorkloadKind;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Action;
+import io.microseg.policy.Enforcement;
 import io.microseg.policy.Direction;
 import io.microseg.policy.Rank;
 import org.junit.jupiter.api.BeforeEach;
@@ -147,10 +148,10 @@ class AppliedToGroupsTest {
 
     @Test
     void twoGroupsYieldingTheSameConcreteRuleReportItTwiceAndWithdrawItTwice() {
-        GroupRule a = GroupRule.catchAll(Direction.INGRESS, new CatchAll("ws", SCOPE, Action.DENY, Action.DENY),
+        GroupRule a = GroupRule.catchAll(Direction.INGRESS, new CatchAll("ws", SCOPE, Action.DENY, Action.DENY, Enforcement.ENFORCE),
                 "Workloads in a workspace's scope fall back to its catch-all", "workspace:ws");
         GroupRule same = new GroupRule(AppliedTo.selected(CONSUMERS, SCOPE), a.direction(), a.action(), a.protocol(),
-                a.ports(), a.peerSet(), a.localSet(), a.rank(), a.priority(), a.policy(), a.rule(), a.matched());
+                a.ports(), a.peerSet(), a.localSet(), a.rank(), a.priority(), a.policy(), a.rule(), a.matched(), a.enforcement());
         groups.rule(a, true);
         groups.rule(same, true);
         groups.settle();
@@ -171,6 +172,6 @@ class AppliedToGroupsTest {
 
     private static io.microseg.facts.PolicyPort grant() {
         return new io.microseg.facts.PolicyPort("ws/p", "ws", SCOPE, CONSUMERS, "match:db", Action.ALLOW, Rank.DEFAULT,
-                100, Protocol.TCP, "27017", null);
+                100, Protocol.TCP, "27017", null, Enforcement.ENFORCE);
     }
 }

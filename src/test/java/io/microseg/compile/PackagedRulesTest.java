@@ -50,7 +50,7 @@ class PackagedRulesTest {
     void packagedRulesFireAndDeriveGroupRules() {
         KieSession session = RuleBase.packaged().newSession();
         try {
-            session.insert(new CatchAll("ws", "match:scope", Action.DENY, Action.ALLOW));
+            session.insert(new CatchAll("ws", "match:scope", Action.DENY, Action.ALLOW, io.microseg.policy.Enforcement.ENFORCE));
 
             assertThat(session.fireAllRules()).isPositive();
             List<GroupRule> derived = session.getObjects(o -> o instanceof GroupRule).stream()

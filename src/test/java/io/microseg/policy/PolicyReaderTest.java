@@ -411,7 +411,7 @@ class PolicyReaderTest {
             Path file = write("prod.yaml", workspaceWithPolicy().replace("policies:", "polices:"));
 
             assertError(readFails(), file, 6, "Workspace prod", "spec.polices",
-                    "expected only scope, catchAll and policies, found unknown field polices (did you mean policies?)");
+                    "expected only scope, catchAll, enforcement and policies, found unknown field polices (did you mean policies?)");
         }
 
         @Test

@@ -418,6 +418,18 @@ class KubernetesSourceTest {
         Workspace ws = edited.workspaces().get(0);
         assertThat(ws.catchAllIngress()).isEqualTo(Action.ALLOW);
         assertThat(ws.policies().get(0).consumer()).isNotEqualTo(initial.workspaces().get(0).policies().get(0).consumer());
+        assertThat(ws.enforcement()).isEqualTo(io.microseg.policy.Enforcement.ENFORCE);
+
+        // Audit mode is an ordinary edit of spec.enforcement.
+        workspaces().withName("prod").edit(r -> {
+            GenericKubernetesResource audited = workspace("prod", "environment = staging", "ALLOW");
+            @SuppressWarnings("unchecked")
+            var spec = (java.util.Map<String, Object>) audited.getAdditionalProperties().get("spec");
+            spec.put("enforcement", "audit");
+            return audited;
+        });
+        assertThat(changes.next(Change.Workspaces.class, c -> workspacesOf(c, "prod")).workspaces().get(0).enforcement())
+                .isEqualTo(io.microseg.policy.Enforcement.AUDIT);
 
         // Deleted: the source holds no workspace any more.
         workspaces().withName("prod").delete();
@@ -437,7 +449,8 @@ class KubernetesSourceTest {
         var version = crd.getSpec().getVersions().get(0);
         assertThat(version.getName()).isEqualTo("v1");
         var spec = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
-        assertThat(spec.getProperties()).containsOnlyKeys("scope", "catchAll", "policies");
+        assertThat(spec.getProperties()).containsOnlyKeys("scope", "catchAll", "enforcement", "policies");
+        assertThat(spec.getProperties().get("enforcement").getEnum()).extracting(Object::toString).containsExactly("\"enforce\"", "\"audit\"");
         var catchAll = spec.getProperties().get("catchAll").getProperties();
         for (String direction : List.of("ingress", "egress")) {
             assertThat(catchAll.get(direction).getEnum()).extracting(Object::toString).containsExactly("\"ALLOW\"", "\"DENY\"");
