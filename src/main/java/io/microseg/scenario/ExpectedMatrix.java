@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * reach which destinations, as {@code microseg matrix} (and so {@code trace}) decides it. Written either
  * as a grid (rows are sources, columns destinations, {@code .} ALLOW, {@code X} DENY, {@code -} not
  * checked) or as a list of cells between ends given by id or by query, where {@code unlisted: DENY}
- * expects every other cell of the table to be DENY. The format is documented in
+ * (or ALLOW) expects every other cell of the table to be DENY (or ALLOW). The format is documented in
  * docs/policy-experts.md ("Truth tables"). Reading checks everything that needs no inventory; that the
  * ids name inventory items is checked when the scenario runs ({@link MatrixCheck}).
  *
@@ -30,10 +30,11 @@ import java.util.regex.Pattern;
  * @param from         the sources: a query or ids
  * @param to           the destinations: a query or ids
  * @param cells        the expected cells; a grid's cells with the line of their row
- * @param unlistedDeny whether every cell of from x to x ports not in {@code cells} is expected DENY
+ * @param unlisted     the verdict every cell of from x to x ports not in {@code cells} is expected to have; null
+ *                     when they are not checked
  */
 record ExpectedMatrix(String title, Where where, List<Trace.Port> ports, Ends from, Ends to, List<Cell> cells,
-                      boolean unlistedDeny) {
+                      Verdict unlisted) {
 
     /** Where something is written in a scenario file, for errors and failures that name it. */
     record Where(String file, int line, String field) {
@@ -43,7 +44,7 @@ record ExpectedMatrix(String title, Where where, List<Trace.Port> ports, Ends fr
 
         @Override
         public String toString() {
-            return field + " (line " + line + ")";
+            return "line " + line + " (" + field + ")";
         }
     }
 
@@ -97,10 +98,12 @@ record ExpectedMatrix(String title, Where where, List<Trace.Port> ports, Ends fr
         }
         Ends from = ends(doc, t.path("from"), field + ".from", false);
         Ends to = ends(doc, t.path("to"), field + ".to", true);
-        boolean unlistedDeny = unlisted(doc, t.path("unlisted"), field + ".unlisted");
+        Verdict unlisted = unlisted(doc, t.path("unlisted"), field + ".unlisted");
         List<Cell> cells = cells(doc, t.path("cells"), field + ".cells", ports, from, to);
-        if (cells.isEmpty() && !unlistedDeny) throw where(doc, field + ".cells").error("at least one cell, or unlisted: DENY (nothing reaches)");
-        return new ExpectedMatrix(title, at, ports, from, to, cells, unlistedDeny);
+        if (cells.isEmpty() && unlisted == null) {
+            throw where(doc, field + ".cells").error("at least one cell, or unlisted: DENY (nothing reaches) or ALLOW (everything does)");
+        }
+        return new ExpectedMatrix(title, at, ports, from, to, cells, unlisted);
     }
 
     private static List<Trace.Port> ports(Document doc, JsonNode node, String field) {
@@ -153,12 +156,12 @@ record ExpectedMatrix(String title, Where where, List<Trace.Port> ports, Ends fr
         return new End(node.asText(), at);
     }
 
-    private static boolean unlisted(Document doc, JsonNode node, String field) {
-        if (node.isMissingNode()) return false;
+    private static Verdict unlisted(Document doc, JsonNode node, String field) {
+        if (node.isMissingNode()) return null;
         String v = node.asText();
-        if (node.isTextual() && v.equals("DENY")) return true;
-        if (node.isTextual() && v.equals("unchecked")) return false;
-        throw where(doc, field).error("DENY (every cell of the table not listed must be DENY) or unchecked (the default), found '"
+        if (node.isTextual() && (v.equals("DENY") || v.equals("ALLOW"))) return Verdict.valueOf(v);
+        if (node.isTextual() && v.equals("unchecked")) return null;
+        throw where(doc, field).error("DENY or ALLOW (what every cell of the table not listed must be), or unchecked (the default), found '"
                 + (node.isValueNode() ? v : node.toString()) + "'");
     }
 
@@ -266,7 +269,7 @@ record ExpectedMatrix(String title, Where where, List<Trace.Port> ports, Ends fr
             }
             if (columns == null || rows.isEmpty()) throw gridAt.error("a header line (- then the destination ids) and at least one row");
             return new ExpectedMatrix(title, at, ports, new Ends(null, List.copyOf(rows), gridAt), new Ends(null, columns, gridAt),
-                    List.copyOf(cells), false);
+                    List.copyOf(cells), null);
         }
 
         private static List<End> header(String[] words, Where at) {

@@ -14,9 +14,11 @@ import io.microseg.matrix.Selection;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -53,7 +55,7 @@ final class MatrixCheck {
 
         List<String> diff = new ArrayList<>();
         int[] more = {0};
-        Map<String, Boolean> listed = new HashMap<>();
+        Set<String> listed = new HashSet<>();
         for (ExpectedMatrix.Cell c : m.cells()) {
             known(c.from(), c.where(), false);
             known(c.to(), c.where(), true);
@@ -61,14 +63,15 @@ final class MatrixCheck {
                 String k = key(c.from(), c.to(), p);
                 Verdict v = verdicts.get(k);
                 if (v == null) throw c.where().error(noCell(c, p, from, to));
-                listed.put(k, true);
+                listed.add(k);
                 if (v != c.verdict()) add(diff, more, m.title() + " " + c.where() + ": " + failure(c.from(), c.to(), p, c.verdict(), v));
             }
         }
-        if (m.unlistedDeny()) {
+        if (m.unlisted() != null) {
             actual.forEachCell(c -> {
-                if (c.verdict() == Verdict.ALLOW && !listed.containsKey(key(c.from(), c.to(), c.port()))) {
-                    add(diff, more, m.title() + " unlisted (DENY): " + failure(c.from(), c.to(), c.port(), Verdict.DENY, Verdict.ALLOW));
+                if (c.verdict() != m.unlisted() && !listed.contains(key(c.from(), c.to(), c.port()))) {
+                    add(diff, more, m.title() + " " + m.where() + ", unlisted: " + m.unlisted() + ": "
+                            + failure(c.from(), c.to(), c.port(), m.unlisted(), c.verdict()));
                 }
             });
         }
