@@ -32,7 +32,14 @@ public record Diff(List<Trace.Port> ports, List<Matrix.Group> from, List<Matrix.
      * workspace's scope, or no rule of its matches: open); all three are null when nothing in the
      * firewalls decided the flow (blocked outside them: no address, no endpoint).
      */
-    public record By(String hop, String policy, String rule) {}
+    public record By(String hop, String policy, String rule) {
+        /** For people: "policy demo/catch-all, DRL rule "..." at destination ingress". */
+        public String words() {
+            if (hop == null) return "blocked outside the firewalls (trace the flow for why)";
+            if (policy == null) return "no rule at " + hop + " (open)";
+            return "policy " + policy + (rule == null ? "" : ", DRL rule \"" + rule + "\"") + " at " + hop;
+        }
+    }
 
     /** A verdict that differs between the sides, and who decided it on each. */
     public record Flip(Verdict before, Verdict after, By beforeBy, By afterBy) {}

@@ -30,7 +30,7 @@ public final class DiffTable {
                     if (x == null) continue;
                     rows.add(new String[] {label(d.from().get(f)), label(d.to().get(t)), d.ports().get(p).text(),
                             x.before() + " -> " + x.after(), Long.toString(d.cells(f, t))});
-                    by.add(new String[] {"    before: " + words(x.beforeBy()), "    after:  " + words(x.afterBy())});
+                    by.add(new String[] {"    before: " + x.beforeBy().words(), "    after:  " + x.afterBy().words()});
                     for (Matrix.Group g : List.of(d.from().get(f), d.to().get(t))) {
                         if (g.members().size() > 1 && !shown.contains(g)) shown.add(g);
                     }
@@ -67,13 +67,6 @@ public final class DiffTable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** "policy demo/catch-all, DRL rule "..." at destination ingress". */
-    static String words(Diff.By b) {
-        if (b.hop() == null) return "blocked outside the firewalls (trace the flow for why)";
-        if (b.policy() == null) return "no rule at " + b.hop() + " (open)";
-        return "policy " + b.policy() + (b.rule() == null ? "" : ", DRL rule \"" + b.rule() + "\"") + " at " + b.hop();
     }
 
     private static String label(Matrix.Group g) {

@@ -15,7 +15,7 @@ import java.util.List;
  * The ends of a matrix, chosen with the query language of workspaces and policies
  * ({@code app = web AND orchestrator_system/namespace = shop}, {@code address in subnet 10.0.0.0/8},
  * {@code *}): the workloads (hosts, nodes, pods) the query selects, and, on the destination side,
- * the services it selects. Items come sorted by id.
+ * the services it selects; or ends named one by one ({@code query} null). Items come sorted by id.
  */
 public record Selection(Query query, List<InventoryItem> workloads, List<Service> services) {
     public Selection {
@@ -37,6 +37,12 @@ public record Selection(Query query, List<InventoryItem> workloads, List<Service
         List<Service> services = !withServices ? List.of()
                 : inventory.services().stream().filter(s -> selects(q, s)).sorted(Comparator.comparing(Service::id)).toList();
         return new Selection(q, workloads, services);
+    }
+
+    /** Ends named one by one (a scenario's truth table): these workloads and services, sorted by id. */
+    public static Selection of(List<InventoryItem> workloads, List<Service> services) {
+        return new Selection(null, workloads.stream().sorted(Comparator.comparing(InventoryItem::id)).toList(),
+                services.stream().sorted(Comparator.comparing(Service::id)).toList());
     }
 
     /** Parses a query as an option gives it; a bad one is an {@link InputException} naming the option and the position. */

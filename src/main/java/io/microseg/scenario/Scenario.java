@@ -15,10 +15,12 @@ import java.util.Map;
 /**
  * A policy expert's test: given inventory and policies, the rules, sets and warnings expected.
  * The file format is documented in docs/policy-experts.md ("Scenario files"). {@code inventory}/{@code policies} are
- * either documents inline or a folder path relative to the scenario file.
+ * either documents inline or a folder path relative to the scenario file. {@code rules} is null when
+ * the scenario leaves them out, which only one that asserts a truth table ({@code matrix}) may do.
  */
 record Scenario(String name, Path file, Given inventory, Given policies, List<ExpectedRule> rules,
-                List<ExpectedRule> catchAll, Map<String, List<String>> sets, List<ExpectedWarning> warnings) {
+                List<ExpectedRule> catchAll, Map<String, List<String>> sets, List<ExpectedWarning> warnings,
+                List<ExpectedMatrix> matrix) {
 
     /** Inline documents, or a folder to read. */
     record Given(List<Document> documents, Path folder) {}
@@ -40,15 +42,18 @@ record Scenario(String name, Path file, Given inventory, Given policies, List<Ex
         JsonNode given = root.path("given");
         allow(doc, given, "given.", "inventory", "policies");
         JsonNode expect = root.path("expect");
-        allow(doc, expect, "expect.", "rules", "catchAll", "sets", "warnings");
-        if (!expect.has("rules")) throw doc.error("expect.rules", "a list of expected rules (an empty list when none)");
+        allow(doc, expect, "expect.", "rules", "catchAll", "sets", "warnings", "matrix");
+        List<ExpectedMatrix> matrix = ExpectedMatrix.read(doc, expect.path("matrix"), "expect.matrix");
+        if (!expect.has("rules") && matrix.isEmpty()) {
+            throw doc.error("expect.rules", "a list of expected rules (an empty list when none), or a truth table in expect.matrix");
+        }
         return new Scenario(name, file,
                 given(doc, given.path("inventory"), "given.inventory"),
                 given(doc, given.path("policies"), "given.policies"),
-                rules(doc, expect.path("rules"), "expect.rules"),
+                expect.has("rules") ? rules(doc, expect.path("rules"), "expect.rules") : null,
                 expect.has("catchAll") ? rules(doc, expect.path("catchAll"), "expect.catchAll") : null,
                 sets(doc, expect.path("sets")),
-                warnings(doc, expect.path("warnings")));
+                warnings(doc, expect.path("warnings")), matrix);
     }
 
     private static Given given(Document doc, JsonNode node, String field) {
@@ -116,7 +121,7 @@ record Scenario(String name, Path file, Given inventory, Given policies, List<Ex
     }
 
     /** Rejects unknown fields, so that a typo does not silently weaken a test. */
-    private static void allow(Document doc, JsonNode node, String prefix, String... fields) {
+    static void allow(Document doc, JsonNode node, String prefix, String... fields) {
         if (!node.isObject()) return;
         List<String> known = List.of(fields);
         Iterator<String> names = node.fieldNames();

@@ -6,6 +6,7 @@ import io.microseg.controlplane.CompiledRule;
 import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
 import io.microseg.explain.ClusterSafety;
+import io.microseg.explain.Trace;
 import io.microseg.facts.Warning;
 import io.microseg.input.YamlDocuments;
 import io.microseg.inventory.Inventory;
@@ -28,7 +29,8 @@ import java.util.stream.Stream;
 
 /**
  * Runs scenario files: compiles what each one gives and reports, as a readable diff, every expected
- * rule, set or warning that is missing and every actual one that was not expected.
+ * rule, set or warning that is missing and every actual one that was not expected, and every cell of
+ * its truth tables whose verdict differs from what {@code trace} decides.
  */
 public final class ScenarioRunner {
     private final Compiler compiler;
@@ -59,7 +61,9 @@ public final class ScenarioRunner {
         Map<String, AddressSet> sets = c.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
 
         List<String> diff = new ArrayList<>();
-        compareRules("rule", s.rules(), c.rules().stream().filter(r -> r.rank() != Rank.CATCHALL).toList(), sets, diff);
+        if (s.rules() != null) {
+            compareRules("rule", s.rules(), c.rules().stream().filter(r -> r.rank() != Rank.CATCHALL).toList(), sets, diff);
+        }
         if (s.catchAll() != null) {
             compareRules("catch-all rule", s.catchAll(), c.rules().stream().filter(r -> r.rank() == Rank.CATCHALL).toList(), sets, diff);
         }
@@ -70,6 +74,10 @@ public final class ScenarioRunner {
                 diff.add("set " + id + ": expected " + members + ", actual " + actual.members());
         });
         compareWarnings(s.warnings(), c.warnings(), diff);
+        if (!s.matrix().isEmpty()) {
+            MatrixCheck check = new MatrixCheck(Trace.of(compiled, inventory, workspaces), inventory);
+            for (ExpectedMatrix m : s.matrix()) diff.addAll(check.check(m));
+        }
         return new ScenarioResult(s.name(), file, diff);
     }
 

@@ -74,6 +74,32 @@ class WorkbenchCommandsTest {
                 .contains("1 scenarios, 0 passed, 1 failed");
     }
 
+    @Test
+    void testFailsOnAWrongCellOfATruthTableAndErrsOnAnUnknownWorkload() {
+        String seed = TestFiles.read(Path.of("tests/scenarios/seed-nodeport.yaml"))
+                .replace("../../config/demo", Path.of("config/demo").toAbsolutePath().toString());
+        String devRow = "        pod/demo/web/web-dev-0   X                     X                   X\n";
+        assertThat(seed).contains(devRow);
+        Path wrong = dir.resolve("wrong-cell.yaml");
+        TestFiles.write(wrong, seed.replace(devRow, devRow.replaceFirst("X", ".")));
+        CliRun fail = run("test", wrong.toString());
+        assertThat(fail.exit()).isEqualTo(1);
+        assertThat(fail.out()).contains("FAIL  The seed's NodePort example")
+                .containsPattern("\"who reaches db on its service port\" line \\d+ \\(expect.matrix\\[0\\].grid, line 7 of the grid\\):"
+                        + " pod/demo/web/web-dev-0 -> service/demo/data/db tcp/27017: expected ALLOW, actual DENY, decided by policy demo/catch-all,"
+                        + " DRL rule \"Workloads in a workspace's scope fall back to its catch-all\" at source egress on pod/demo/web/web-dev-0")
+                .contains("1 scenarios, 0 passed, 1 failed");
+
+        Path unknown = dir.resolve("unknown.yaml");
+        TestFiles.write(unknown, seed.replace("        pod/demo/web/web-dev-0   X ", "        pod/demo/web/web-dev-9   X "));
+        CliRun err = run("test", unknown.toString());
+        assertThat(err.exit()).isEqualTo(1);
+        assertThat(err.out()).containsPattern("ERROR " + java.util.regex.Pattern.quote(unknown.toString()) + "\n +"
+                        + java.util.regex.Pattern.quote(unknown.toString()) + ":\\d+: field expect.matrix\\[0\\].grid, line 7 of the grid:"
+                        + " a workload of the scenario's inventory, found pod/demo/web/web-dev-9, which names none")
+                .contains("1 scenarios, 0 passed, 1 failed");
+    }
+
     private static CliRun run(String... args) {
         return CliRun.of(args);
     }
