@@ -219,6 +219,14 @@ OPERATOR=$(token)
 } > "$WORK/microseg.yaml"
 # curl as the operator, from the server's segment
 api() { x $P-srv curl -s -H "Authorization: Bearer $OPERATOR" "$@"; }
+AGENTS="node/demo/node-1 node/demo/node-2 host/backup-prod host/laptop-dev"
+in_sync() { # identity: its entry of GET /v1/agents says inSync:true
+    api "$SERVER_URL/v1/agents" | sed 's/{"identity":/\n&/g' | grep -F "{\"identity\":\"$1\"" | grep -q '"inSync":true'
+}
+await_in_sync() { # identity: up to 30 s
+    for i in $(seq 1 150); do in_sync "$1" && return 0; sleep 0.2; done
+    return 1
+}
 serve() {
     ip netns exec $P-srv java -jar "$JAR" serve --config "$WORK/microseg.yaml" --inventory "$WORK/inventory" \
         --policies "$WORK/policies" --listen "10.0.0.2:$PORT" --packaged-rules >> "$WORK/serve.log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
@@ -409,6 +417,9 @@ serve
 for i in $(seq 1 300); do x $P-srv curl -sf "$SERVER_URL/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 # 15 s: the agents' reconnect backoff after a restart
 within 15000 blocked $P-webp 10.96.0.50 27017 "server restarted: relabel made while it was away -> ClusterIP" pod/demo/web/web-prod-0
+# the ClusterIP picks db-0 (node-1) or db-1 (node-2) at random: one blocked try may have met a node whose
+# agent has not reconnected yet; every agent resumes from the restarted server before the next rows
+for id in $AGENTS; do await_in_sync "$id" || { echo "FAIL $id not back in sync after the server restart"; FAILED=1; }; done
 expect connect $P-hp 10.0.0.11 30017 "server restarted: production host -> node-1:30017" host/backup-prod
 sed -i '/name: web-prod-0/,/podIPs/ s/environment: development/environment: production/' "$WORK/inventory/web.yaml"
 within "$PROPAGATION" connect $P-webp 10.96.0.50 27017 "server restarted: production pod relabelled back -> ClusterIP" pod/demo/web/web-prod-0
@@ -453,7 +464,7 @@ YAML
 for i in $(seq 1 $((PROPAGATION / 100))); do x $P-webp nft list table inet microseg | grep -q 'log prefix "microseg ' && break; sleep 0.1; done
 if x $P-webp nft list table inet microseg | grep -q 'counter packets .* log prefix "microseg '; then
     echo "ok   audit: web-prod-0's table counts and logs the audited DENY"
-else echo "FAIL audit: no audited rule in web-prod-0's table within $PROPAGATION ms"; FAILED=1; fi
+else echo "FAIL audit: no audited rule in web-prod-0's table within $PROPAGATION ms:"; x $P-webp nft list table inet microseg | grep -n "log\|counter" | head -5; FAILED=1; fi
 expect connect $P-webp 10.96.0.50 27017 "audit: production pod -> ClusterIP, an audited DENY counts it" pod/demo/web/web-prod-0
 expect connect $P-webp fd00:96::50 27017 "audit: production pod -> ClusterIP [fd00:96::50] (IPv6), counted" pod/demo/web/web-prod-0
 # the agents report every 5 s
@@ -470,11 +481,8 @@ within "$PROPAGATION" connect $P-webp 10.96.0.50 27017 "workspace e2e-audit remo
 same_kube_proxy "after audit mode"
 
 # every agent reports itself in sync with the server (GET /v1/agents, docs/status.md)
-in_sync() { # identity: its entry of GET /v1/agents says inSync:true
-    api "$SERVER_URL/v1/agents" | sed 's/{"identity":/\n&/g' | grep -F "{\"identity\":\"$1\"" | grep -q '"inSync":true'
-}
-for id in node/demo/node-1 node/demo/node-2 host/backup-prod host/laptop-dev; do
-    for i in $(seq 1 150); do in_sync "$id" && break; sleep 0.2; done
+for id in $AGENTS; do
+    await_in_sync "$id"
     if in_sync "$id"; then echo "ok   $id in sync (GET /v1/agents)"; else
         echo "FAIL $id not in sync: $(api "$SERVER_URL/v1/agents" | sed 's/{"identity":/\n&/g' | grep -F "{\"identity\":\"$id\"")"; FAILED=1; fi
 done

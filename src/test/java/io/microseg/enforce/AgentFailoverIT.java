@@ -99,8 +99,11 @@ class AgentFailoverIT {
             });
             Thread sampler = new Thread(() -> {
                 while (!stop.get()) {
+                    // stamped when the listing starts: a listing that began before an apply may return the
+                    // table as it was before it, and must not count as a sample taken after that apply
+                    long at = System.nanoTime();
                     Set<String> t = tableRules(host);
-                    samples.add(new Sample(System.nanoTime(), t == null ? -1 : t.size()));
+                    samples.add(new Sample(at, t == null ? -1 : t.size()));
                 }
             }, "nft-sampler");
             Thread churn = new Thread(() -> churn(inventory, policies, stop), "churn");
