@@ -4,11 +4,12 @@ import java.util.List;
 
 /**
  * Everything known about the workloads: the clusters' objects and the hosts outside them, with each
- * service's endpoints already resolved, and the pods a named targetPort could not be resolved on.
+ * service's endpoints already resolved, and the pods a named targetPort could not be resolved on, and the
+ * NetworkPolicies read with them (files only: live sources do not deliver them yet).
  */
 public record Inventory(List<String> clusters, List<Host> hosts, List<Node> nodes, List<Pod> pods,
                         List<Service> services, List<Endpoint> endpoints, List<Namespace> namespaces,
-                        List<NamedPortMiss> namedPortMisses) {
+                        List<NamedPortMiss> namedPortMisses, List<io.microseg.netpol.NetworkPolicy> networkPolicies) {
     public Inventory {
         clusters = List.copyOf(clusters);
         hosts = List.copyOf(hosts);
@@ -18,5 +19,12 @@ public record Inventory(List<String> clusters, List<Host> hosts, List<Node> node
         endpoints = List.copyOf(endpoints);
         namespaces = List.copyOf(namespaces);
         namedPortMisses = List.copyOf(namedPortMisses);
+        networkPolicies = List.copyOf(networkPolicies);
+    }
+
+    /** An inventory without NetworkPolicies. */
+    public Inventory(List<String> clusters, List<Host> hosts, List<Node> nodes, List<Pod> pods, List<Service> services,
+                     List<Endpoint> endpoints, List<Namespace> namespaces, List<NamedPortMiss> namedPortMisses) {
+        this(clusters, hosts, nodes, pods, services, endpoints, namespaces, namedPortMisses, List.of());
     }
 }

@@ -32,15 +32,15 @@ public final class InventoryAssembly {
         // In key order, as the live engine merges them: which of two hosts claiming one node wins must
         // not depend on the order objects arrived in.
         hosts.sort(java.util.Comparator.comparing(h -> h.value().key()));
-        return assemble(List.copyOf(clusters), hosts, nodes, pods, services, namespaces, slices);
+        return assemble(List.copyOf(clusters), hosts, nodes, pods, services, namespaces, slices, List.of());
     }
 
     static Inventory assemble(List<String> clusters, List<HostNodeMerge.Sourced<Host>> hosts, List<Node> nodes,
                               List<Pod> pods, List<Service> services, List<Namespace> namespaces,
-                              List<SliceEndpoints> slices) {
+                              List<SliceEndpoints> slices, List<io.microseg.netpol.NetworkPolicy> networkPolicies) {
         HostNodeMerge.Result merged = HostNodeMerge.merge(hosts, nodes);
         EndpointResolver.Resolution endpoints = EndpointResolver.resolve(services, pods, slices);
         return new Inventory(clusters, merged.hosts(), merged.nodes(), pods, services, endpoints.endpoints(),
-                namespaces, endpoints.namedPortMisses());
+                namespaces, endpoints.namedPortMisses(), networkPolicies);
     }
 }

@@ -88,6 +88,8 @@ public final class InventoryReader {
         private final List<Service> services = new ArrayList<>();
         private final List<Namespace> namespaces = new ArrayList<>();
         private final List<SliceEndpoints> slices = new ArrayList<>();
+        private final List<io.microseg.netpol.NetworkPolicy> networkPolicies = new ArrayList<>();
+        private Document firstNetworkPolicy;
         private final List<Sourced<Host>> hosts = new ArrayList<>();
         /** Per file, in reading order: how many documents of each kind were skipped. */
         private final Map<String, Map<String, Integer>> skipped = new LinkedHashMap<>();
@@ -123,6 +125,12 @@ public final class InventoryReader {
                     identity(doc, s.cluster(), s.namespace(), s.name());
                     slices.add(s);
                 }
+                case "networking.k8s.io/v1 NetworkPolicy" -> {
+                    io.microseg.netpol.NetworkPolicy np = networkPolicy(doc);
+                    identity(doc, np.cluster(), np.namespace(), np.name());
+                    networkPolicies.add(np);
+                    if (firstNetworkPolicy == null) firstNetworkPolicy = doc;
+                }
                 case "microseg.io/v1 Cluster" -> clusters.add(doc);
                 case "microseg.io/v1 Host" -> {
                     Host host = HostDocuments.read(doc);
@@ -145,6 +153,17 @@ public final class InventoryReader {
             }
         }
 
+        private io.microseg.netpol.NetworkPolicy networkPolicy(Document doc) {
+            String cluster = clusters.clusterOf(doc);
+            clusterNames.add(cluster);
+            var object = FabricObjects.convert(doc, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+            try {
+                return io.microseg.netpol.NetworkPolicyTranslator.translate(cluster, object);
+            } catch (io.microseg.netpol.NetworkPolicyTranslator.Rejected e) {
+                throw doc.error(e.field(), e.expected());
+            }
+        }
+
     /** Identity is cluster + kind + namespace + name: a second object of one identity is an error. */
         private void identity(Document doc, String cluster, String namespace, String name) {
             String key = cluster + "\u0000" + doc.kind() + "\u0000" + namespace + "\u0000" + name;
@@ -159,7 +178,7 @@ public final class InventoryReader {
         Inventory finish() {
             Set<String> all = new TreeSet<>(clusterNames);
             all.addAll(clusters.declared());
-            return InventoryAssembly.assemble(List.copyOf(all), hosts, nodes, pods, services, namespaces, slices);
+            return InventoryAssembly.assemble(List.copyOf(all), hosts, nodes, pods, services, namespaces, slices, networkPolicies);
         }
 
         /** One per file with skipped documents: how many of which kinds. */
@@ -178,6 +197,11 @@ public final class InventoryReader {
         /** The objects as read, for live sources that assemble them with other sources' objects. */
         List<InventoryObject> objects() {
             finish(); // surfaces conflicts between documents (a host matching two nodes) as input errors
+            if (!networkPolicies.isEmpty()) {
+                // Refused rather than dropped: a live engine that ignored them would leave open what they close.
+                throw firstNetworkPolicy.error("kind", "no NetworkPolicy here: compile, test, matrix, explain and trace"
+                        + " read NetworkPolicies, watch and serve do not yet (docs/networkpolicy.md)");
+            }
             List<InventoryObject> all = new ArrayList<>();
             hosts.forEach(h -> all.add(h.value()));
             all.addAll(nodes);

@@ -1,0 +1,104 @@
+package io.microseg.compile;
+
+import io.microseg.facts.NetpolIngress;
+import io.microseg.facts.NetpolIsolation;
+import io.microseg.inventory.Inventory;
+import io.microseg.inventory.Namespace;
+import io.microseg.inventory.Pod;
+import io.microseg.net.Protocol;
+import io.microseg.netpol.LabelSelector;
+import io.microseg.netpol.NetworkPolicy;
+import io.microseg.netpol.PodSelection;
+import io.microseg.policy.query.Query;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The facts of the inventory's NetworkPolicies: {@link NetpolIsolation} per policy that isolates for
+ * ingress, {@link NetpolIngress} per peer and port of each ingress rule, and the queries (subjects and
+ * peers as {@link PodSelection}s) whose selections the rules join on. Namespace selectors are judged
+ * here, on the namespaces' labels: a Namespace object's labels plus {@code kubernetes.io/metadata.name},
+ * which the API server sets on every namespace; a namespace known only from its pods has that label alone.
+ */
+public final class NetpolFacts {
+    private NetpolFacts() {}
+
+    /** The facts, and the uses of the queries they name (the scope of every workload, subjects and peers). */
+    public record Result(Set<Object> facts, Map<Selectors.Use, Query> uses) {}
+
+    private static final Query EVERY_WORKLOAD = Query.parse("*");
+
+    public static Result of(Inventory inventory) {
+        Set<Object> facts = new LinkedHashSet<>();
+        Map<Selectors.Use, Query> uses = new LinkedHashMap<>();
+        if (inventory.networkPolicies().isEmpty()) return new Result(facts, uses);
+        String scope = Selectors.id(EVERY_WORKLOAD);
+        uses.put(new Selectors.Use(scope, true), EVERY_WORKLOAD);
+        Map<String, Map<String, Map<String, String>>> namespaceLabels = namespaceLabels(inventory);
+        Map<String, Set<String>> hostNetwork = new HashMap<>();
+        for (Pod p : inventory.pods()) {
+            if (p.hostNetwork()) hostNetwork.computeIfAbsent(p.cluster(), k -> new TreeSet<>()).add(p.namespace() + "/" + p.name());
+        }
+        for (NetworkPolicy np : inventory.networkPolicies()) {
+            Set<String> excluded = hostNetwork.getOrDefault(np.cluster(), Set.of());
+            PodSelection subject = new PodSelection(np.cluster(), Set.of(np.namespace()), np.podSelector(), excluded);
+            String subjectId = use(uses, subject);
+            if (!np.isolatesIngress()) continue;
+            facts.add(new NetpolIsolation(np.id(), subjectId, scope));
+            for (NetworkPolicy.IngressRule rule : np.ingress()) {
+                java.util.List<String> peers = new java.util.ArrayList<>();
+                if (rule.from().isEmpty()) peers.add(null);
+                for (NetworkPolicy.Peer peer : rule.from()) {
+                    Set<String> namespaces = peer.namespaces() == null ? Set.of(np.namespace())
+                            : selected(peer.namespaces(), namespaceLabels.getOrDefault(np.cluster(), Map.of()));
+                    LabelSelector pods = peer.pods() == null ? LabelSelector.EVERYTHING : peer.pods();
+                    peers.add(use(uses, new PodSelection(np.cluster(), namespaces, pods, excluded)));
+                }
+                for (String peer : peers) {
+                    if (rule.ports().isEmpty()) {
+                        facts.add(new NetpolIngress(np.id(), subjectId, scope, peer, Protocol.ANY, ""));
+                    }
+                    for (NetworkPolicy.Port port : rule.ports()) {
+                        facts.add(new NetpolIngress(np.id(), subjectId, scope, peer, port.protocol(), port.ports()));
+                    }
+                }
+            }
+        }
+        return new Result(facts, uses);
+    }
+
+    private static String use(Map<Selectors.Use, Query> uses, PodSelection q) {
+        String id = Selectors.id(q);
+        uses.putIfAbsent(new Selectors.Use(id, false), q);
+        return id;
+    }
+
+    private static Set<String> selected(LabelSelector selector, Map<String, Map<String, String>> namespaces) {
+        Set<String> names = new TreeSet<>();
+        namespaces.forEach((name, labels) -> {
+            if (selector.matches(labels)) names.add(name);
+        });
+        return names;
+    }
+
+    /** Per cluster, per namespace name, the namespace's Kubernetes labels. */
+    private static Map<String, Map<String, Map<String, String>>> namespaceLabels(Inventory inventory) {
+        Map<String, Map<String, Map<String, String>>> byCluster = new HashMap<>();
+        for (Pod p : inventory.pods()) {
+            byCluster.computeIfAbsent(p.cluster(), k -> new HashMap<>())
+                    .computeIfAbsent(p.namespace(), k -> new HashMap<>(Map.of("kubernetes.io/metadata.name", k)));
+        }
+        for (Namespace n : inventory.namespaces()) {
+            Map<String, String> labels = new HashMap<>(PodSelection.kubernetesLabels(n.labels()));
+            labels.put("kubernetes.io/metadata.name", n.name());
+            byCluster.computeIfAbsent(n.cluster(), k -> new HashMap<>()).put(n.name(), labels);
+        }
+        return byCluster;
+    }
+}

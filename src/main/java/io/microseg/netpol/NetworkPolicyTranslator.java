@@ -1,0 +1,151 @@
+package io.microseg.netpol;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
+import io.microseg.net.Protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Translates fabric8's NetworkPolicy into {@link NetworkPolicy}, strictly: a field microseg cannot
+ * enforce yet (egress, ipBlock, named ports, endPort) is refused rather than ignored, because
+ * ignoring it would leave open what the policy closes. {@link Rejected} names the field.
+ */
+public final class NetworkPolicyTranslator {
+    private NetworkPolicyTranslator() {}
+
+    /** A field that is wrong or not supported: {@code field} is its path, {@code expected} what would do. */
+    public static final class Rejected extends IllegalArgumentException {
+        private final String field;
+        private final String expected;
+
+        Rejected(String field, String expected) {
+            super("field " + field + ": " + expected);
+            this.field = field;
+            this.expected = expected;
+        }
+
+        public String field() { return field; }
+        public String expected() { return expected; }
+    }
+
+    public static NetworkPolicy translate(String cluster, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy np) {
+        var meta = np.getMetadata();
+        if (meta == null || blank(meta.getName())) throw new Rejected("metadata.name", "expected the policy's name, found none");
+        if (blank(meta.getNamespace())) {
+            throw new Rejected("metadata.namespace", "expected the namespace of this NetworkPolicy, found none");
+        }
+        NetworkPolicySpec spec = np.getSpec();
+        if (spec == null) throw new Rejected("spec", "expected the policy's spec, found none");
+        if (spec.getPodSelector() == null) throw new Rejected("spec.podSelector", "expected a pod selector ({} selects every pod of the namespace), found none");
+        LabelSelector subject = selector(spec.getPodSelector(), "spec.podSelector");
+        boolean ingressType;
+        List<String> types = spec.getPolicyTypes();
+        if (types == null || types.isEmpty()) {
+            ingressType = true;
+        } else {
+            ingressType = false;
+            for (int i = 0; i < types.size(); i++) {
+                String t = types.get(i);
+                if ("Ingress".equals(t)) ingressType = true;
+                else if ("Egress".equals(t)) throw egress("spec.policyTypes[" + i + "]");
+                else throw new Rejected("spec.policyTypes[" + i + "]", "expected Ingress or Egress, found '" + t + "'");
+            }
+        }
+        if (spec.getEgress() != null && !spec.getEgress().isEmpty()) throw egress("spec.egress");
+        List<NetworkPolicy.IngressRule> rules = new ArrayList<>();
+        List<NetworkPolicyIngressRule> ingress = spec.getIngress() == null ? List.of() : spec.getIngress();
+        if (!ingressType && !ingress.isEmpty()) {
+            throw new Rejected("spec.ingress", "expected no ingress rules in a policy whose policyTypes leave out Ingress");
+        }
+        for (int i = 0; i < ingress.size(); i++) {
+            String at = "spec.ingress[" + i + "]";
+            NetworkPolicyIngressRule r = ingress.get(i) == null ? new NetworkPolicyIngressRule() : ingress.get(i);
+            List<NetworkPolicy.Peer> from = new ArrayList<>();
+            List<NetworkPolicyPeer> peers = r.getFrom() == null ? List.of() : r.getFrom();
+            for (int j = 0; j < peers.size(); j++) from.add(peer(peers.get(j), at + ".from[" + j + "]"));
+            List<NetworkPolicy.Port> ports = new ArrayList<>();
+            List<NetworkPolicyPort> given = r.getPorts() == null ? List.of() : r.getPorts();
+            for (int j = 0; j < given.size(); j++) ports.add(port(given.get(j), at + ".ports[" + j + "]"));
+            rules.add(new NetworkPolicy.IngressRule(from, ports));
+        }
+        return new NetworkPolicy(cluster, meta.getNamespace(), meta.getName(), subject, ingressType, rules);
+    }
+
+    private static Rejected egress(String field) {
+        return new Rejected(field, "expected an ingress-only policy: microseg does not enforce NetworkPolicy egress yet,"
+                + " and ignoring it would leave open what the policy closes");
+    }
+
+    private static NetworkPolicy.Peer peer(NetworkPolicyPeer p, String at) {
+        if (p == null) throw new Rejected(at, "expected a peer with podSelector and/or namespaceSelector, found null");
+        if (p.getIpBlock() != null) {
+            throw new Rejected(at + ".ipBlock", "expected podSelector or namespaceSelector: microseg does not enforce ipBlock peers yet");
+        }
+        if (p.getPodSelector() == null && p.getNamespaceSelector() == null) {
+            throw new Rejected(at, "expected podSelector and/or namespaceSelector, found neither");
+        }
+        LabelSelector pods = p.getPodSelector() == null ? null : selector(p.getPodSelector(), at + ".podSelector");
+        LabelSelector namespaces = p.getNamespaceSelector() == null ? null : selector(p.getNamespaceSelector(), at + ".namespaceSelector");
+        return new NetworkPolicy.Peer(pods, namespaces);
+    }
+
+    private static NetworkPolicy.Port port(NetworkPolicyPort p, String at) {
+        if (p == null) throw new Rejected(at, "expected a port entry, found null");
+        String name = p.getProtocol() == null ? "TCP" : p.getProtocol();
+        Protocol protocol = switch (name) {
+            case "TCP" -> Protocol.TCP;
+            case "UDP" -> Protocol.UDP;
+            case "SCTP" -> Protocol.SCTP;
+            default -> throw new Rejected(at + ".protocol", "expected TCP, UDP or SCTP, found '" + name + "'");
+        };
+        if (p.getEndPort() != null) {
+            throw new Rejected(at + ".endPort", "expected a single port: microseg does not enforce endPort ranges yet");
+        }
+        IntOrString port = p.getPort();
+        if (port == null) return new NetworkPolicy.Port(protocol, 0);
+        if (port.getStrVal() != null) {
+            throw new Rejected(at + ".port", "expected a port number: microseg does not resolve named ports in NetworkPolicies yet, found '"
+                    + port.getStrVal() + "'");
+        }
+        int n = port.getIntVal() == null ? 0 : port.getIntVal();
+        if (n < 1 || n > 65535) throw new Rejected(at + ".port", "expected a port in 1..65535, found " + n);
+        return new NetworkPolicy.Port(protocol, n);
+    }
+
+    private static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector s, String at) {
+        Map<String, String> labels = s.getMatchLabels() == null ? Map.of() : s.getMatchLabels();
+        for (Map.Entry<String, String> e : labels.entrySet()) {
+            if (e.getValue() == null) throw new Rejected(at + ".matchLabels." + e.getKey(), "expected a label value, found null");
+        }
+        List<LabelSelector.Requirement> requirements = new ArrayList<>();
+        List<LabelSelectorRequirement> exprs = s.getMatchExpressions() == null ? List.of() : s.getMatchExpressions();
+        for (int i = 0; i < exprs.size(); i++) {
+            String field = at + ".matchExpressions[" + i + "]";
+            LabelSelectorRequirement r = exprs.get(i);
+            if (r == null || blank(r.getKey())) throw new Rejected(field + ".key", "expected a label key, found none");
+            LabelSelector.Operator op;
+            try {
+                op = LabelSelector.Operator.valueOf(r.getOperator() == null ? "" : r.getOperator());
+            } catch (IllegalArgumentException e) {
+                throw new Rejected(field + ".operator", "expected In, NotIn, Exists or DoesNotExist, found '" + r.getOperator() + "'");
+            }
+            List<String> values = r.getValues() == null ? List.of() : r.getValues();
+            boolean set = op == LabelSelector.Operator.In || op == LabelSelector.Operator.NotIn;
+            if (set && values.isEmpty()) throw new Rejected(field + ".values", "expected at least one value for " + op);
+            if (!set && !values.isEmpty()) throw new Rejected(field + ".values", "expected no values for " + op + ", found " + values.size());
+            requirements.add(new LabelSelector.Requirement(r.getKey(), op, values));
+        }
+        return new LabelSelector(labels, requirements);
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+}
