@@ -1,0 +1,85 @@
+package io.microseg.netpol;
+
+import io.microseg.input.InputException;
+import io.microseg.inventory.Inventory;
+import io.microseg.inventory.InventoryReader;
+import io.microseg.net.Protocol;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** NetworkPolicies in inventory folders: what is read, and what is refused with file, line and field. */
+class NetworkPolicyReadingTest {
+    @TempDir
+    Path dir;
+
+    private static final String HEAD = """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: np, namespace: x}
+            spec:
+            """;
+
+    private Inventory read(String spec) throws IOException {
+        Files.writeString(dir.resolve("np.yaml"), HEAD + spec);
+        return InventoryReader.read(dir);
+    }
+
+    private void refused(String spec, String message) {
+        assertThatThrownBy(() -> read(spec)).isInstanceOf(InputException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void readsSelectorsPeersAndPortsWithInferredIngressType() throws IOException {
+        NetworkPolicy np = read("""
+                  podSelector: {matchLabels: {pod: a}}
+                  ingress:
+                    - from:
+                        - podSelector: {matchExpressions: [{key: pod, operator: In, values: [b, c]}]}
+                          namespaceSelector: {matchLabels: {ns: y}}
+                      ports: [{port: 80}, {protocol: UDP}]
+                """).networkPolicies().get(0);
+        assertThat(np.id()).isEqualTo("netpol/default/x/np");
+        assertThat(np.isolatesIngress()).isTrue();
+        assertThat(np.podSelector().text()).isEqualTo("pod=a");
+        NetworkPolicy.IngressRule rule = np.ingress().get(0);
+        assertThat(rule.from().get(0).pods().text()).isEqualTo("pod in (b,c)");
+        assertThat(rule.from().get(0).namespaces().text()).isEqualTo("ns=y");
+        assertThat(rule.ports()).containsExactly(new NetworkPolicy.Port(Protocol.TCP, 80), new NetworkPolicy.Port(Protocol.UDP, 0));
+    }
+
+    @Test
+    void refusesWhatItCannotEnforceNamingFileLineAndField() {
+        refused("  podSelector: {}\n  policyTypes: [Ingress, Egress]\n",
+                "np.yaml:6: NetworkPolicy x/np: field spec.policyTypes[1]: expected an ingress-only policy");
+        refused("  podSelector: {}\n  egress: [{}]\n", "field spec.egress: expected an ingress-only policy");
+        refused("  podSelector: {}\n  ingress:\n    - from: [{ipBlock: {cidr: 10.0.0.0/8}}]\n",
+                "np.yaml:7: NetworkPolicy x/np: field spec.ingress[0].from[0].ipBlock: expected podSelector or namespaceSelector");
+        refused("  podSelector: {}\n  ingress:\n    - ports: [{port: http}]\n",
+                "field spec.ingress[0].ports[0].port: expected a port number: microseg does not resolve named ports");
+        refused("  podSelector: {}\n  ingress:\n    - ports: [{port: 80, endPort: 90}]\n", "field spec.ingress[0].ports[0].endPort");
+        refused("  podSelector: {}\n  ingress:\n    - ports: [{port: 0}]\n", "expected a port in 1..65535, found 0");
+        refused("  podSelector: {}\n  ingress:\n    - ports: [{protocol: ICMP}]\n",
+                "field spec.ingress[0].ports[0].protocol: expected TCP, UDP or SCTP, found 'ICMP'");
+        refused("  podSelector: {matchExpressions: [{key: a, operator: Equals, values: [b]}]}\n",
+                "field spec.podSelector.matchExpressions[0].operator: expected In, NotIn, Exists or DoesNotExist, found 'Equals'");
+        refused("  podSelector: {matchExpressions: [{key: a, operator: In}]}\n", "expected at least one value for In");
+        refused("  podSelector: {matchExpressions: [{key: a, operator: Exists, values: [b]}]}\n", "expected no values for Exists");
+        refused("  ingress: []\n", "field spec.podSelector: expected a pod selector");
+        refused("  podSelector: {}\n  policyTypes: [Ingres]\n", "expected Ingress or Egress, found 'Ingres'");
+        refused("  podSelector: {}\n  ingress:\n    - from: [{}]\n", "expected podSelector and/or namespaceSelector, found neither");
+    }
+
+    @Test
+    void liveSourcesRefuseNetworkPoliciesRatherThanDropThem() throws IOException {
+        Files.writeString(dir.resolve("np.yaml"), HEAD + "  podSelector: {}\n");
+        assertThatThrownBy(() -> InventoryReader.readObjects(dir)).isInstanceOf(InputException.class)
+                .hasMessageContaining("np.yaml:2").hasMessageContaining("watch and serve do not yet");
+    }
+}
