@@ -196,6 +196,8 @@ class IncrementalEqualsFullTest {
         Set<String> firewallRules = new TreeSet<>();
         rules.kieBase().getKiePackages().forEach(p -> p.getRules().forEach(x -> firewallRules.add(x.getName())));
         firewallRules.removeIf(n -> !(n.contains("reach") || n.contains("accept") || n.contains("forward") || n.contains("catch-all")));
+        // The live engine does not read NetworkPolicies yet (docs/networkpolicy.md): their rules fire in no live state.
+        firewallRules.removeIf(n -> n.contains("NetworkPolicy"));
         assertThat(rulesSeen).as("DRL rules that produced firewall rules in checked states").containsAll(firewallRules);
         assertThat(warningsSeen).as("kinds of warnings in checked states").contains("is an", "excludes", "has no", "is claimed by");
         assertThat(placementsSeen).as("kinds of placement changes").contains("placed", "moved", "gone", "readdressed");
