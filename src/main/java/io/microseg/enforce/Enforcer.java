@@ -69,7 +69,9 @@ public final class Enforcer {
     private final PrintStream log;
     private final Map<String, InForce> applied = new HashMap<>(); // section (node, host or pod id) -> what was applied where
 
-    private record InForce(NetnsRef ref, String script) {}
+    private final java.util.Set<String> drifted = new java.util.HashSet<>(); // sections whose table someone else changed
+
+    private record InForce(NetnsRef ref, NftTable table) {}
 
     /**
      * @param agent             the agent's identity
@@ -107,8 +109,19 @@ public final class Enforcer {
         return pods.retryDue();
     }
 
-    /** Applies the view; returns what is in force where. */
-    public synchronized Outcome enforce(AgentView view, long version) {
+    /** Applies the view, incrementally where a table of this agent is in force; returns what is in force where. */
+    public Outcome enforce(AgentView view, long version) {
+        return enforce(view, version, false);
+    }
+
+    /**
+     * Applies the view; returns what is in force where. Each namespace gets one {@code nft -f} transaction:
+     * the whole table when {@code recreate} (a replacing snapshot), on the first apply there, after a failed
+     * apply there, or when {@link #checkDrift()} found it changed by someone else; else the {@link NftPlan}
+     * from the table last applied there to the wanted one (nothing when they are equal). A failed incremental
+     * transaction changed nothing, and the whole table is tried at once.
+     */
+    public synchronized Outcome enforce(AgentView view, long version, boolean recreate) {
         NetnsRef ownNs = pods.resolver().own(agent);
         NftRuleset.Options options;
         if (discovered == null) {
@@ -138,19 +151,46 @@ public final class Enforcer {
                 pending.put(s.netns(), r instanceof NetnsResolver.Resolution.Pending p ? p.reason() : "not resolved");
                 continue;
             }
-            String script = s.own() && flushRuleset ? "flush ruleset\n" + s.script() : s.script();
             int rules = (int) count(view, s);
             InForce before = applied.get(s.netns());
-            if (before != null && before.ref().equals(ns) && before.script().equals(script)) {
+            NftPlan plan;
+            if (recreate) {
+                plan = new NftPlan.Recreate("a replacing snapshot");
+            } else if (before == null) {
+                plan = new NftPlan.Recreate("first apply in this namespace");
+            } else if (!before.ref().equals(ns)) {
+                plan = new NftPlan.Recreate("the pod's namespace changed");
+            } else if (drifted.remove(s.netns())) {
+                plan = new NftPlan.Recreate("the table was changed by someone else");
+            } else {
+                plan = NftPlan.between(before.table(), s.table());
+            }
+            if (plan instanceof NftPlan.Unchanged) {
                 statuses.add(new AgentStatus.NamespaceStatus(s.netns(), ns.label(), true, rules, null));
                 continue;
             }
-            CommandRunner.Result r = nft(ns, script);
+            String full = s.own() && flushRuleset ? "flush ruleset\n" + s.script() : s.script();
+            CommandRunner.Result r;
+            String how;
+            if (plan instanceof NftPlan.Patch p) {
+                r = nft(ns, p.script());
+                how = "incrementally (+" + p.elementsAdded() + "/-" + p.elementsRemoved() + " elements, " + p.chainsReplaced() + " chains replaced)";
+                if (r.exit() != 0) {
+                    // the transaction changed nothing: the previous rules are in force, and the whole table is tried at once
+                    log.println("microseg enforce: version " + version + ": the incremental apply failed for " + s.netns() + " (" + r.output().trim()
+                            + "): re-creating its table");
+                    r = nft(ns, full);
+                    how = "re-created (the incremental apply failed)";
+                }
+            } else {
+                r = nft(ns, full);
+                how = "re-created (" + ((NftPlan.Recreate) plan).why() + ")";
+            }
             statuses.add(new AgentStatus.NamespaceStatus(s.netns(), ns.label(), r.exit() == 0, rules, r.exit() == 0 ? null : r.output().trim()));
             if (r.exit() == 0) {
-                applied.put(s.netns(), new InForce(ns, script));
+                applied.put(s.netns(), new InForce(ns, s.table()));
                 log.println("microseg enforce: version " + version + ": applied " + s.netns()
-                        + (ns instanceof NetnsRef.Own ? "" : " (netns " + ns.label() + ")") + ": " + rules + " rules");
+                        + (ns instanceof NetnsRef.Own ? "" : " (netns " + ns.label() + ")") + ": " + rules + " rules, " + how);
             } else {
                 applied.remove(s.netns());
                 log.println("microseg enforce: version " + version + ": nft failed for " + s.netns() + ": " + r.output().trim());
@@ -167,6 +207,37 @@ public final class Enforcer {
             log.println("microseg enforce: " + section + " left: removed table inet microseg from netns " + ref.label() + (r.exit() == 0 ? "" : ": " + r.output().trim()));
         }
         return new Outcome(statuses, pending);
+    }
+
+    /**
+     * Looks at every table this agent applied ({@code nft -t -j list table inet microseg}: without set elements,
+     * so it costs little even with large sets) and compares its shape with what was applied: the same sets, the
+     * same chains, as many rules in each. A table gone or of another shape (someone flushed the ruleset, deleted
+     * the table, added or removed a rule or a set) is marked so that the next apply re-creates it; returns
+     * whether any was, so that the caller applies again. Edits that keep the shape (an element deleted by hand, a
+     * rule replaced by another) are not seen here; the next replacing snapshot re-creates every table.
+     */
+    public synchronized boolean checkDrift() {
+        boolean any = false;
+        for (var e : applied.entrySet()) {
+            NetnsRef ref = e.getValue().ref();
+            if (!(ref instanceof NetnsRef.Own) && !pods.resolver().stillThere(ref)) continue;
+            List<String> cmd = ref.command("nft", "-t", "-j", "list", "table", "inet", NftRuleset.TABLE);
+            String why;
+            try {
+                CommandRunner.Result r = runner.run(cmd, "");
+                why = r.exit() != 0 ? "the table is gone (" + r.output().trim() + ")" : NftShape.differs(e.getValue().table(), r.output());
+            } catch (IOException ex) {
+                log.println("microseg enforce: could not check the table of " + e.getKey() + ": " + ex.getMessage());
+                continue;
+            }
+            if (why != null) {
+                log.println("microseg enforce: " + e.getKey() + ": table inet microseg was changed by someone else (" + why + "): it is re-created");
+                drifted.add(e.getKey());
+                any = true;
+            }
+        }
+        return any;
     }
 
     private static long count(AgentView view, NftRuleset.Section s) {
