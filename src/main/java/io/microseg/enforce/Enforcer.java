@@ -69,6 +69,9 @@ public final class Enforcer {
     private final PrintStream log;
     private final Map<String, InForce> applied = new HashMap<>(); // section (node, host or pod id) -> what was applied where
 
+    private final NftRuleset.SetMemo memo = new NftRuleset.SetMemo();
+    private final int parallelism;
+    private java.util.concurrent.ExecutorService pool; // created at the first apply that runs jobs at once
     private final java.util.Set<String> drifted = new java.util.HashSet<>(); // sections whose table someone else changed
 
     private record InForce(NetnsRef ref, NftTable table) {}
@@ -83,6 +86,17 @@ public final class Enforcer {
      */
     public Enforcer(String agent, NetnsResolver resolver, PodNetns.Backoff backoff, List<NftRuleset.Endpoint> servers,
                     List<String> fixedOwnAddresses, boolean flushRuleset, CommandRunner runner, PrintStream log) {
+        this(agent, resolver, backoff, servers, fixedOwnAddresses, flushRuleset, runner, log, 1);
+    }
+
+    /**
+     * @param parallelism how many namespaces' transactions may run at once (each is its own {@code nft} process); 1:
+     *                    one after the other, in the order of the sections
+     */
+    public Enforcer(String agent, NetnsResolver resolver, PodNetns.Backoff backoff, List<NftRuleset.Endpoint> servers,
+                    List<String> fixedOwnAddresses, boolean flushRuleset, CommandRunner runner, PrintStream log, int parallelism) {
+        if (parallelism < 1) throw new IllegalArgumentException("parallelism: expected at least 1, found " + parallelism);
+        this.parallelism = parallelism;
         this.agent = agent;
         this.pods = new PodNetns(resolver, backoff, System::nanoTime, log);
         this.servers = List.copyOf(servers);
@@ -134,12 +148,13 @@ public final class Enforcer {
                         + " judges every DNATed connection by the node's rules until they are");
             }
         }
-        var sections = NftRuleset.render(view, options);
+        var sections = NftRuleset.render(view, options, memo);
         Map<String, List<String>> wanted = new TreeMap<>();
         for (var s : sections) if (!s.own()) wanted.put(s.netns(), view.addresses().getOrDefault(s.netns(), List.of()));
         Map<String, NetnsResolver.Resolution> where = pods.lookup(wanted);
         List<AgentStatus.NamespaceStatus> statuses = new ArrayList<>();
         Map<String, String> pending = new TreeMap<>();
+        List<Job> jobs = new ArrayList<>();
         for (var s : sections) {
             NetnsRef ns;
             if (s.own()) {
@@ -151,7 +166,6 @@ public final class Enforcer {
                 pending.put(s.netns(), r instanceof NetnsResolver.Resolution.Pending p ? p.reason() : "not resolved");
                 continue;
             }
-            int rules = (int) count(view, s);
             InForce before = applied.get(s.netns());
             NftPlan plan;
             if (recreate) {
@@ -165,35 +179,38 @@ public final class Enforcer {
             } else {
                 plan = NftPlan.between(before.table(), s.table());
             }
-            if (plan instanceof NftPlan.Unchanged) {
-                statuses.add(new AgentStatus.NamespaceStatus(s.netns(), ns.label(), true, rules, null));
-                continue;
-            }
-            String full = s.own() && flushRuleset ? "flush ruleset\n" + s.script() : s.script();
-            CommandRunner.Result r;
-            String how;
-            if (plan instanceof NftPlan.Patch p) {
-                r = nft(ns, p.script());
-                how = "incrementally (+" + p.elementsAdded() + "/-" + p.elementsRemoved() + " elements, " + p.chainsReplaced() + " chains replaced)";
-                if (r.exit() != 0) {
-                    // the transaction changed nothing: the previous rules are in force, and the whole table is tried at once
-                    log.println("microseg enforce: version " + version + ": the incremental apply failed for " + s.netns() + " (" + r.output().trim()
-                            + "): re-creating its table");
-                    r = nft(ns, full);
-                    how = "re-created (the incremental apply failed)";
+            jobs.add(new Job(s, ns, plan, (int) count(view, s)));
+        }
+        List<Done> done = new ArrayList<>();
+        if (parallelism <= 1 || jobs.stream().filter(j -> !(j.plan() instanceof NftPlan.Unchanged)).count() <= 1) {
+            for (Job j : jobs) done.add(run(j, version));
+        } else {
+            List<java.util.concurrent.Future<Done>> futures = new ArrayList<>();
+            for (Job j : jobs) futures.add(pool().submit(() -> run(j, version)));
+            for (var f : futures) {
+                try {
+                    done.add(f.get());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while applying", e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("applying failed", e.getCause());
                 }
-            } else {
-                r = nft(ns, full);
-                how = "re-created (" + ((NftPlan.Recreate) plan).why() + ")";
             }
-            statuses.add(new AgentStatus.NamespaceStatus(s.netns(), ns.label(), r.exit() == 0, rules, r.exit() == 0 ? null : r.output().trim()));
+        }
+        for (Done d : done) {
+            Job j = d.job();
+            CommandRunner.Result r = d.result();
+            statuses.add(new AgentStatus.NamespaceStatus(j.section().netns(), j.ns().label(), r.exit() == 0, j.rules(),
+                    r.exit() == 0 ? null : r.output().trim()));
+            if (d.how() == null) continue; // unchanged
             if (r.exit() == 0) {
-                applied.put(s.netns(), new InForce(ns, s.table()));
-                log.println("microseg enforce: version " + version + ": applied " + s.netns()
-                        + (ns instanceof NetnsRef.Own ? "" : " (netns " + ns.label() + ")") + ": " + rules + " rules, " + how);
+                applied.put(j.section().netns(), new InForce(j.ns(), j.section().table()));
+                log.println("microseg enforce: version " + version + ": applied " + j.section().netns()
+                        + (j.ns() instanceof NetnsRef.Own ? "" : " (netns " + j.ns().label() + ")") + ": " + j.rules() + " rules, " + d.how());
             } else {
-                applied.remove(s.netns());
-                log.println("microseg enforce: version " + version + ": nft failed for " + s.netns() + ": " + r.output().trim());
+                applied.remove(j.section().netns());
+                log.println("microseg enforce: version " + version + ": nft failed for " + j.section().netns() + ": " + r.output().trim());
             }
         }
         // a pod that left this node: its table goes, if its namespace is still the one it was applied into
@@ -238,6 +255,44 @@ public final class Enforcer {
             }
         }
         return any;
+    }
+
+    /** One namespace's work in an apply: its section, where it goes, the plan. */
+    private record Job(NftRuleset.Section section, NetnsRef ns, NftPlan plan, int rules) {}
+
+    /** A job's result: {@code how} the table was applied, null when nothing was run. */
+    private record Done(Job job, CommandRunner.Result result, String how) {}
+
+    /**
+     * Runs one job's transaction; a failed incremental one changed nothing, and the whole table is tried at once.
+     * Touches no field but the runner and the log, so that jobs of different namespaces can run at once.
+     */
+    private Done run(Job j, long version) {
+        if (j.plan() instanceof NftPlan.Unchanged) return new Done(j, new CommandRunner.Result(0, ""), null);
+        String full = j.section().own() && flushRuleset ? "flush ruleset\n" + j.section().script() : j.section().script();
+        if (j.plan() instanceof NftPlan.Patch p) {
+            CommandRunner.Result r = nft(j.ns(), p.script());
+            if (r.exit() == 0) {
+                return new Done(j, r, "incrementally (+" + p.elementsAdded() + "/-" + p.elementsRemoved() + " elements, " + p.chainsReplaced()
+                        + " chains replaced)");
+            }
+            log.println("microseg enforce: version " + version + ": the incremental apply failed for " + j.section().netns() + " ("
+                    + r.output().trim() + "): re-creating its table");
+            return new Done(j, nft(j.ns(), full), "re-created (the incremental apply failed)");
+        }
+        return new Done(j, nft(j.ns(), full), "re-created (" + ((NftPlan.Recreate) j.plan()).why() + ")");
+    }
+
+    private java.util.concurrent.ExecutorService pool() {
+        if (pool == null) {
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            pool = java.util.concurrent.Executors.newFixedThreadPool(parallelism, r -> {
+                Thread t = new Thread(r, "microseg-nft-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return pool;
     }
 
     private static long count(AgentView view, NftRuleset.Section s) {

@@ -52,6 +52,7 @@ public sealed interface NftPlan {
                 continue;
             }
             if (!old.type().equals(s.type()) || !old.comment().equals(s.comment())) return new Recreate("set " + s.name() + " changed its type or comment");
+            if (old.elements().equals(s.elements())) continue;
             LinkedHashSet<String> gone = new LinkedHashSet<>(old.elements());
             s.elements().forEach(gone::remove);
             LinkedHashSet<String> come = new LinkedHashSet<>(s.elements());

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,6 +102,45 @@ public final class NftRuleset {
     private NftRuleset() {}
 
     public static List<Section> render(AgentView view, Options options) {
+        return render(view, options, new SetMemo());
+    }
+
+    /**
+     * The sets of the last render, kept by an agent between renders: a set whose members did not change is not
+     * computed again ({@link AddressIntervals#uncovered} over thousands of members is the render's main cost).
+     */
+    public static final class SetMemo {
+        private record Entry(List<String> members, List<String> own, List<NftTable.Set> sets) {}
+
+        private Map<String, Entry> last = new HashMap<>();
+        private Map<String, Entry> now = new HashMap<>();
+
+        /**
+         * The two nft sets (IPv4, IPv6) of address set {@code s}, with {@code own} (the node's own addresses) added when
+         * not empty; computed once per render, and taken from the last render when its members are the same.
+         */
+        List<NftTable.Set> of(AddressSet s, List<String> own) {
+            return now.computeIfAbsent(s.id(), id -> {
+                Entry before = last.get(id);
+                if (before != null && before.own().equals(own) && before.members().equals(s.members())) return before;
+                List<String> members = new ArrayList<>(s.members());
+                members.addAll(own);
+                String comment = own.isEmpty() ? id : id + " and this node's own addresses";
+                String name = setName(id);
+                return new Entry(s.members(), own, List.of(
+                        set(name + "_4", "ipv4_addr", comment, members.stream().filter(m -> !m.contains(":")).toList()),
+                        set(name + "_6", "ipv6_addr", comment, members.stream().filter(m -> m.contains(":")).toList())));
+            }).sets();
+        }
+
+        void done() {
+            last = now;
+            now = new HashMap<>();
+        }
+    }
+
+    /** {@link #render(AgentView, Options)}, reusing the sets of the last render through {@code memo}. */
+    public static List<Section> render(AgentView view, Options options, SetMemo memo) {
         String own = view.agent().startsWith("host/") ? "host" : "node";
         Map<String, List<CompiledRule>> byNetns = new LinkedHashMap<>();
         byNetns.put(own, new ArrayList<>());
@@ -113,8 +153,9 @@ public final class NftRuleset {
         List<Section> out = new ArrayList<>();
         for (var e : byNetns.entrySet()) {
             boolean isOwn = e.getKey().equals(own);
-            out.add(section(view.agent(), e.getKey(), isOwn, own.equals("node") && isOwn, e.getValue(), sets, options));
+            out.add(section(view.agent(), e.getKey(), isOwn, own.equals("node") && isOwn, e.getValue(), sets, options, memo));
         }
+        memo.done();
         return out;
     }
 
@@ -126,7 +167,7 @@ public final class NftRuleset {
     }
 
     private static Section section(String agent, String netns, boolean own, boolean forward, List<CompiledRule> rules,
-                                   Map<String, AddressSet> sets, Options options) {
+                                   Map<String, AddressSet> sets, Options options, SetMemo memo) {
         List<String> workloads = rules.stream().map(CompiledRule::workload).distinct().toList();
         if (own && workloads.isEmpty()) workloads = List.of(agent);
         String nodesOfMyCluster = agent.startsWith("node/") ? AddressSet.nodesOf(agent.split("/")[1]) : null;
@@ -137,15 +178,7 @@ public final class NftRuleset {
         rules.forEach(r -> used.addAll(r.sets()));
         for (String id : used) {
             AddressSet s = sets.getOrDefault(id, new AddressSet(id, "", List.of()));
-            List<String> members = new ArrayList<>(s.members());
-            String comment = id;
-            if (id.equals(nodesOfMyCluster) && !options.ownAddresses().isEmpty()) {
-                members.addAll(options.ownAddresses());
-                comment = id + " and this node's own addresses";
-            }
-            String name = setName(id);
-            nftSets.add(set(name + "_4", "ipv4_addr", comment, members.stream().filter(m -> !m.contains(":")).toList()));
-            nftSets.add(set(name + "_6", "ipv6_addr", comment, members.stream().filter(m -> m.contains(":")).toList()));
+            nftSets.addAll(memo.of(s, id.equals(nodesOfMyCluster) ? options.ownAddresses() : List.of()));
         }
         if (forward) {
             nftSets.add(set("node_local_4", "ipv4_addr", "the node's own addresses", options.ownAddresses().stream().filter(m -> !m.contains(":")).toList()));
