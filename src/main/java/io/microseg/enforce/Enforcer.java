@@ -18,10 +18,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Applies an agent's view: renders one script per network namespace and runs {@code nft -f -} in each (the
- * agent's own, and each pod's as {@link PodNetns} finds it, entered through its {@link NetnsRef}), one atomic
- * transaction per namespace. A script identical to the last one applied in the same namespace is not applied
- * again; a pod that left the view gets its table deleted (when its namespace is still the one applied into).
+ * Applies an agent's view: renders one {@link NftTable} per network namespace and runs {@code nft -f -} in each
+ * (the agent's own, and each pod's as {@link PodNetns} finds it, entered through its {@link NetnsRef}), one atomic
+ * transaction per namespace: the difference from the table last applied there ({@link NftPlan}), nothing when
+ * there is none, or the whole table (docs/incremental-nft.md says when). A pod that left the view gets its
+ * table deleted (when its namespace is still the one applied into).
  * A pod whose namespace is not found is pending: its rules wait, and it is resolved again with backoff
  * ({@link #retryDue()}). A failed apply leaves that namespace's previous rules in force (nft's transaction is
  * all or nothing) and is retried next time.
@@ -218,6 +219,7 @@ public final class Enforcer {
             String section = e.getKey();
             if (sections.stream().anyMatch(s -> s.netns().equals(section))) continue;
             applied.remove(section);
+            drifted.remove(section);
             NetnsRef ref = e.getValue().ref();
             if (!pods.resolver().stillThere(ref)) continue;
             CommandRunner.Result r = nft(ref, "table inet " + NftRuleset.TABLE + " {}\ndelete table inet " + NftRuleset.TABLE + "\n");
