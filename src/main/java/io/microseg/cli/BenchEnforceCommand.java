@@ -1,7 +1,7 @@
 package io.microseg.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.microseg.enforce.EnforceBenchmark;
+import io.microseg.bench.EnforceBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -207,6 +207,7 @@ public final class Enforcer {
             if (d.how() == null) continue; // unchanged
             if (r.exit() == 0) {
                 applied.put(j.section().netns(), new InForce(j.ns(), j.section().table()));
+                if (!(j.plan() instanceof NftPlan.Patch)) drifted.remove(j.section().netns()); // re-created anyway
                 log.println("microseg enforce: version " + version + ": applied " + j.section().netns()
                         + (j.ns() instanceof NetnsRef.Own ? "" : " (netns " + j.ns().label() + ")") + ": " + j.rules() + " rules, " + d.how());
             } else {

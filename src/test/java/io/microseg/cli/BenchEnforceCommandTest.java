@@ -2,7 +2,7 @@ package io.microseg.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.microseg.enforce.EnforceBenchmark;
+import io.microseg.bench.EnforceBenchmark;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

@@ -1,10 +1,12 @@
-package io.microseg.enforce;
+package io.microseg.bench;
 
 import io.microseg.controlplane.AddressSet;
 import io.microseg.controlplane.AgentEvent;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.controlplane.SetChange;
 import io.microseg.controlplane.Workload;
+import io.microseg.enforce.AgentState;
+import io.microseg.enforce.Enforcer;
 import io.microseg.enforce.netns.CommandRunner;
 import io.microseg.enforce.netns.NetnsRef;
 import io.microseg.enforce.netns.NetnsResolver;
