@@ -35,16 +35,13 @@ final class BenchEnforceCommand implements java.util.concurrent.Callable<Integer
     int threads;
 
     @Option(names = "--format", defaultValue = "text", description = "text or json (default ${DEFAULT-VALUE}).")
-    String format;
+    BenchFormat format;
 
     PrintStream out = System.out;
     PrintStream err = System.err;
 
     @Override
     public Integer call() throws Exception {
-        if (!format.equals("text") && !format.equals("json")) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--format: expected text or json, found " + format);
-        }
         if (pods < 1 || setMembers < 1 || samples < 1 || resyncs < 1 || threads < 1) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "expected --pods, --set-members, --samples, --resyncs and --apply-threads of at least 1");
@@ -58,7 +55,7 @@ final class BenchEnforceCommand implements java.util.concurrent.Callable<Integer
             err.println(line);
             err.flush();
         }));
-        if (format.equals("json")) out.println(new ObjectMapper().writeValueAsString(r.toMap()));
+        if (format == BenchFormat.json) out.println(new ObjectMapper().writeValueAsString(r.toMap()));
         else out.print(r.toText());
         out.flush();
         return 0;
