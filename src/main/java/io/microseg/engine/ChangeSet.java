@@ -12,6 +12,10 @@ import java.util.List;
  * one that goes out of use leaves with all its members as removed. Placements say which workloads
  * moved to (or away from) which agent, or changed addresses where they are, so that a feed can route
  * rules to the right node and tell each agent the addresses of its workloads.
+ *
+ * <p>Rules come in no particular order: whoever presents them sorts its share by
+ * {@link io.microseg.controlplane.RuleOrder} (the feed, per agent), so the engine does not sort a
+ * first change set of a million rules that nobody reads whole.
  */
 public record ChangeSet(long version, List<CompiledRule> rulesAdded, List<CompiledRule> rulesRemoved,
                         List<SetChange> sets, List<Warning> warningsAdded, List<Warning> warningsRemoved,

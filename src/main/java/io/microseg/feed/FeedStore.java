@@ -284,6 +284,13 @@ public final class FeedStore implements Consumer<ChangeSet> {
         return new AgentFeed(a.name, a.lastChange(), a.workloads.contains(a.name), a.subscribers.size());
     }
 
+    /** The sets some rule uses (placed or not): the feed is the one that counts set users downstream of the engine. */
+    public int setsInUse() {
+        synchronized (lock) {
+            return sets.size();
+        }
+    }
+
     /** Live subscriptions. */
     public int connectedCount() {
         return connected;

@@ -44,6 +44,25 @@ public final class InventoryReader {
         return reading.finish();
     }
 
+    /**
+     * An inventory as read, and the objects it was assembled from: the objects are what a compile
+     * takes (the engine assembles them itself), the inventory what analyses such as trace read.
+     */
+    public record Read(Inventory inventory, List<InventoryObject> objects) {}
+
+    /** Reads {@code folder} as {@link #read(Path, Consumer)} does, keeping the objects too. */
+    public static Read readBoth(Path folder, Consumer<String> warnings) {
+        Reading reading = readFolder(folder, warnings);
+        return new Read(reading.finish(), reading.objects());
+    }
+
+    /** Reads documents as {@link #read(List)} does, keeping the objects too. */
+    public static Read readBoth(List<Document> documents) {
+        Reading reading = new Reading(ClusterFolders.of(documents));
+        documents.forEach(reading::add);
+        return new Read(reading.finish(), reading.objects());
+    }
+
     /** The folder's objects unassembled, validated as {@link #read(Path)} validates them. */
     public static List<InventoryObject> readObjects(Path folder) {
         return readObjects(folder, warning -> {});
