@@ -50,7 +50,8 @@ final class CompilationDiff {
         Set<Warning> newWarnings = new LinkedHashSet<>(after.warnings());
         return new ChangeSet(version, added, removed, sets,
                 newWarnings.stream().filter(w -> !oldWarnings.contains(w)).toList(),
-                oldWarnings.stream().filter(w -> !newWarnings.contains(w)).toList(), List.of());
+                oldWarnings.stream().filter(w -> !newWarnings.contains(w)).toList(), List.of(),
+                oldSets.keySet().stream().filter(id -> !newSets.containsKey(id)).sorted().toList());
     }
 
     private static Map<String, CompiledRule> byId(Compilation c) {

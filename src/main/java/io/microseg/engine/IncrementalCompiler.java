@@ -231,28 +231,32 @@ final class IncrementalCompiler implements AutoCloseable {
         CompilationAssembler assembler = new CompilationAssembler(rules.sources(), projection.knownQueries());
         List<CompiledRule> added = new ArrayList<>();
         List<CompiledRule> removed = new ArrayList<>();
-        Set<String> nowUsed = new TreeSet<>();
-        Set<String> noLongerUsed = new TreeSet<>();
+        // the sets whose users this batch counted, and whether they were in use before it
+        Map<String, Boolean> usedBefore = new TreeMap<>();
         if (nothingBefore) {
             rulesById.forEach((id, after) -> {
-                use(after.get(0), 1, nowUsed);
+                use(after.get(0), 1, usedBefore);
                 added.add(assembler.toRule(id, after));
             });
         } else {
             d.rulesBefore.forEach((id, before) -> {
                 List<FirewallRule> after = rulesById.getOrDefault(id, List.of());
                 if (before.isEmpty() && !after.isEmpty()) {
-                    use(after.get(0), 1, nowUsed);
+                    use(after.get(0), 1, usedBefore);
                     added.add(assembler.toRule(id, after));
                 } else if (!before.isEmpty() && after.isEmpty()) {
-                    use(before.get(0), -1, noLongerUsed);
+                    use(before.get(0), -1, usedBefore);
                     removed.add(assembler.toRule(id, before));
                 }
             });
         }
         // In no particular order: whoever presents rules sorts its share (the feed per agent, RuleOrder).
-        return new ChangeSet(version, added, removed, setChanges(assembler, d.joined, d.left, nowUsed, noLongerUsed),
-                List.copyOf(d.warningsAdded), List.copyOf(d.warningsRemoved), placementChanges);
+        List<String> outOfUse = new ArrayList<>();
+        usedBefore.forEach((set, was) -> {
+            if (was && !setUsers.containsKey(set)) outOfUse.add(set);
+        });
+        return new ChangeSet(version, added, removed, setChanges(assembler, d.joined, d.left, usedBefore),
+                List.copyOf(d.warningsAdded), List.copyOf(d.warningsRemoved), placementChanges, outOfUse);
     }
 
     /**
@@ -303,19 +307,19 @@ final class IncrementalCompiler implements AutoCloseable {
 
     /**
      * Counts a rule that came ({@code use} 1) or went (-1) as a user of its sets (every fact behind
-     * one id names the same sets, so any one of them stands for the rule); {@code changed}, when
-     * given, gets the sets that came into or went out of use.
+     * one id names the same sets, so any one of them stands for the rule); {@code usedBefore}, when
+     * given, records for each set counted whether it was in use before the first count of the batch.
      */
-    private void use(FirewallRule rule, int use, Set<String> changed) {
-        use(rule.peerSet(), use, changed);
-        use(rule.localSet(), use, changed);
+    private void use(FirewallRule rule, int use, Map<String, Boolean> usedBefore) {
+        use(rule.peerSet(), use, usedBefore);
+        use(rule.localSet(), use, usedBefore);
     }
 
-    private void use(String set, int use, Set<String> changed) {
+    private void use(String set, int use, Map<String, Boolean> usedBefore) {
         if (set == null) return;
+        if (usedBefore != null) usedBefore.putIfAbsent(set, setUsers.containsKey(set));
         int users = setUsers.merge(set, use, Integer::sum);
         if (users == 0) setUsers.remove(set);
-        if (changed != null && users == (use > 0 ? 1 : 0)) changed.add(set);
     }
 
     private static List<FirewallRule> concat(List<FirewallRule> held, List<FirewallRule> more) {
@@ -330,15 +334,14 @@ final class IncrementalCompiler implements AutoCloseable {
     }
 
     private List<SetChange> setChanges(CompilationAssembler assembler, Map<String, Set<String>> joined,
-                                       Map<String, Set<String>> left, Set<String> nowUsed, Set<String> noLongerUsed) {
+                                       Map<String, Set<String>> left, Map<String, Boolean> wasUsed) {
         Map<String, SetChange> changes = new TreeMap<>();
         Set<String> touched = new TreeSet<>(joined.keySet());
         touched.addAll(left.keySet());
-        touched.addAll(nowUsed);
-        touched.addAll(noLongerUsed);
+        touched.addAll(wasUsed.keySet());
         for (String set : touched) {
             boolean usedNow = setUsers.containsKey(set);
-            boolean usedBefore = (usedNow && !nowUsed.contains(set)) || noLongerUsed.contains(set);
+            boolean usedBefore = wasUsed.getOrDefault(set, usedNow);
             Set<String> current = members.getOrDefault(set, Set.of());
             List<String> add;
             List<String> remove;
@@ -357,7 +360,7 @@ final class IncrementalCompiler implements AutoCloseable {
             } else {
                 continue;
             }
-            if (!add.isEmpty() || !remove.isEmpty() || nowUsed.contains(set) || noLongerUsed.contains(set)) {
+            if (!add.isEmpty() || !remove.isEmpty() || usedNow != usedBefore) {
                 changes.put(set, new SetChange(set, assembler.describe(set), add, remove));
             }
         }

@@ -150,8 +150,12 @@ class IncrementalEqualsFullTest {
         void apply(ChangeSet c) {
             assertThat(c.version()).isGreaterThan(version);
             version = c.version();
+            Set<String> usedBefore = usedSets();
             c.rulesRemoved().forEach(r -> assertThat(rules.remove(r.id())).as("removed rule was held: %s", r).isNotNull());
             c.rulesAdded().forEach(r -> assertThat(rules.put(r.id(), r)).as("added rule was new: %s", r).isNull());
+            Set<String> outOfUse = new TreeSet<>(usedBefore);
+            outOfUse.removeAll(usedSets());
+            assertThat(c.setsOutOfUse()).as("sets out of use at version %d", version).containsExactlyElementsOf(outOfUse);
             for (SetChange s : c.sets()) {
                 Set<String> members = sets.computeIfAbsent(s.set(), k -> new TreeSet<>());
                 members.removeAll(s.removed());
@@ -176,6 +180,12 @@ class IncrementalEqualsFullTest {
                     addresses.put(p.workload(), p.addresses());
                 }
             }
+        }
+
+        private Set<String> usedSets() {
+            Set<String> used = new TreeSet<>();
+            rules.values().forEach(r -> used.addAll(r.sets()));
+            return used;
         }
 
         void assertMirrors(Snapshot snapshot, String when) {
