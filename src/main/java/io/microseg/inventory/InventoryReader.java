@@ -52,15 +52,14 @@ public final class InventoryReader {
 
     /** Reads {@code folder} as {@link #read(Path, Consumer)} does, keeping the objects too. */
     public static Read readBoth(Path folder, Consumer<String> warnings) {
-        Reading reading = readFolder(folder, warnings);
-        return new Read(reading.finish(), reading.objects());
+        return readFolder(folder, warnings).both();
     }
 
     /** Reads documents as {@link #read(List)} does, keeping the objects too. */
     public static Read readBoth(List<Document> documents) {
         Reading reading = new Reading(ClusterFolders.of(documents));
         documents.forEach(reading::add);
-        return new Read(reading.finish(), reading.objects());
+        return reading.both();
     }
 
     /** The folder's objects unassembled, validated as {@link #read(Path)} validates them. */
@@ -197,6 +196,15 @@ public final class InventoryReader {
         /** The objects as read, for live sources that assemble them with other sources' objects. */
         List<InventoryObject> objects() {
             finish(); // surfaces conflicts between documents (a host matching two nodes) as input errors
+            return collected();
+        }
+
+        /** The inventory and the objects it was assembled from (assembled once). */
+        Read both() {
+            return new Read(finish(), collected());
+        }
+
+        private List<InventoryObject> collected() {
             List<InventoryObject> all = new ArrayList<>();
             hosts.forEach(h -> all.add(h.value()));
             all.addAll(nodes);
