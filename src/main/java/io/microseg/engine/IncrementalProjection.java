@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The live engine's projection: the same facts as {@link io.microseg.compile.FactProjection}, but
+ * The live engine's projection: the same facts as the naive reference projection ({@code FactProjection}, in the tests), but
  * computed per changed object. An object's own facts change only when it changes, so they are
  * recomputed from its old and new version; endpoints only for the services the inventory says
  * changed; selections through the {@link SelectionIndex}. Only the differences reach the {@link FactStore}.

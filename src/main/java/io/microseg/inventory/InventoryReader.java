@@ -44,6 +44,24 @@ public final class InventoryReader {
         return reading.finish();
     }
 
+    /**
+     * An inventory as read, and the objects it was assembled from: the objects are what a compile
+     * takes (the engine assembles them itself), the inventory what analyses such as trace read.
+     */
+    public record Read(Inventory inventory, List<InventoryObject> objects) {}
+
+    /** Reads {@code folder} as {@link #read(Path, Consumer)} does, keeping the objects too. */
+    public static Read readBoth(Path folder, Consumer<String> warnings) {
+        return readFolder(folder, warnings).both();
+    }
+
+    /** Reads documents as {@link #read(List)} does, keeping the objects too. */
+    public static Read readBoth(List<Document> documents) {
+        Reading reading = new Reading(ClusterFolders.of(documents));
+        documents.forEach(reading::add);
+        return reading.both();
+    }
+
     /** The folder's objects unassembled, validated as {@link #read(Path)} validates them. */
     public static List<InventoryObject> readObjects(Path folder) {
         return readObjects(folder, warning -> {});
@@ -178,6 +196,15 @@ public final class InventoryReader {
         /** The objects as read, for live sources that assemble them with other sources' objects. */
         List<InventoryObject> objects() {
             finish(); // surfaces conflicts between documents (a host matching two nodes) as input errors
+            return collected();
+        }
+
+        /** The inventory and the objects it was assembled from (assembled once). */
+        Read both() {
+            return new Read(finish(), collected());
+        }
+
+        private List<InventoryObject> collected() {
             List<InventoryObject> all = new ArrayList<>();
             hosts.forEach(h -> all.add(h.value()));
             all.addAll(nodes);
