@@ -57,9 +57,9 @@ final class InputOptions {
      * that print no warnings and trace many flows (matrix).
      */
     Compiled compileRules() {
-        Inventory inv = InventoryReader.read(inventory);
+        InventoryReader.Read read = InventoryReader.readBoth(inventory, w -> {});
         List<Workspace> workspaces = PolicyReader.read(policies);
-        return new Compiled(new Compiler(RuleBase.packaged()).compile(inv, workspaces), inv, workspaces);
+        return new Compiled(FullCompile.of(RuleBase.packaged(), read.objects(), workspaces), read.inventory(), workspaces);
     }
 
     Compiled compile() {
