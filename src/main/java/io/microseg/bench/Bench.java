@@ -7,7 +7,9 @@ import io.microseg.engine.Engine;
 import io.microseg.engine.Snapshot;
 import io.microseg.policy.Workspace;
 
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +17,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -51,7 +54,13 @@ public final class Bench {
         ChangeFactory changes = new ChangeFactory(cluster, o.seed() + 1);
 
         try (Engine engine = new Engine(rules)) {
+            // The engine thread's CPU time so far, read on that thread at the end of each batch: it does
+            // nothing before the compile, so after the compile's last batch this is the compile's CPU.
+            AtomicLong engineCpuNanos = new AtomicLong();
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            engine.timeBatches(took -> engineCpuNanos.set(threads.getCurrentThreadCpuTime()));
             engine.start();
+            long gcBefore = gcPauseMillis();
             t = System.nanoTime();
             // Policies first, as `serve` loads them: the selection index then groups the inventory
             // once, knowing every query, instead of grouping it and regrouping it when they arrive.
@@ -61,7 +70,9 @@ public final class Bench {
             engine.submit(new Change.Replace(ChangeFactory.INVENTORY_SOURCE, cluster.objects()));
             sync(engine);
             long compileMillis = millisSince(t);
-            progress.accept("full compile: " + compileMillis + " ms");
+            BenchReport.CompileCost cost = new BenchReport.CompileCost(engineCpuNanos.get() / 1_000_000, gcPauseMillis() - gcBefore);
+            progress.accept("full compile: " + compileMillis + " ms (engine thread CPU " + cost.engineCpuMillis() + " ms, GC pauses "
+                    + cost.gcPauseMillis() + " ms)");
             long heap = heapAfterGc();
             progress.accept("heap after GC: " + heap / 1048576 + " MB");
 
@@ -130,7 +141,7 @@ public final class Bench {
 
             BenchReport.PodChangeFanout fan = new BenchReport.PodChangeFanout(fanSamples == 0 ? 0 : fanAgents / fanSamples,
                     fanSamples == 0 ? 0 : fanAverage / fanSamples, fanMax);
-            return new BenchReport(o.shape(), o.seed(), generateMillis, compileMillis, heap, snapshotMillis, ruleCount,
+            return new BenchReport(o.shape(), o.seed(), generateMillis, compileMillis, cost, heap, snapshotMillis, ruleCount,
                     setCount, members, warnings, latencies, perSecond, o.churnBatch(),
                     batches.percentileMicros(99) / 1000, fan);
         }
@@ -148,6 +159,13 @@ public final class Bench {
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /** Time the collectors have paused the application so far (as the JVM counts it). */
+    private static long gcPauseMillis() {
+        long sum = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) sum += Math.max(0, gc.getCollectionTime());
+        return sum;
     }
 
     private static long heapAfterGc() {

@@ -19,8 +19,6 @@ import java.util.concurrent.Callable;
                 + "policy add, delete), sustained churn, and how many rules and set members each agent receives per pod change.",
                 "Give the JVM room for large clusters: java -Xmx4g -jar target/microseg.jar bench --pods 150000 ..."})
 final class BenchCommand implements Callable<Integer> {
-    enum Format { json, text }
-
     @Spec
     CommandSpec spec;
 
@@ -55,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
     int churnBatch;
 
     @Option(names = "--format", defaultValue = "text", description = "text or json (one object on one line). Default: ${DEFAULT-VALUE}.")
-    Format format;
+    BenchFormat format;
 
     @Override
     public Integer call() {
@@ -71,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
             err.println("bench: " + line);
             err.flush();
         }).run(new BenchOptions(shape, seed, samples, warmup, churnSeconds, churnBatch));
-        out.println(format == Format.json ? report.json() : report.text());
+        out.println(format == BenchFormat.json ? report.json() : report.text());
         out.flush();
         return 0;
     }

@@ -35,16 +35,13 @@ final class BenchFeedCommand implements java.util.concurrent.Callable<Integer> {
     long bookmarkMs;
 
     @Option(names = "--format", defaultValue = "text", description = "text or json (default ${DEFAULT-VALUE}).")
-    String format;
+    BenchFormat format;
 
     PrintStream out = System.out;
     PrintStream err = System.err;
 
     @Override
     public Integer call() throws Exception {
-        if (!format.equals("text") && !format.equals("json")) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--format: expected text or json, found " + format);
-        }
         if (nodes < 1 || watchers < 1 || changes < 0 || spacingMs < 0 || bookmarkMs < 1) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "expected --nodes >= 1, --watchers >= 1, --changes >= 0, --spacing-ms >= 0, --bookmark-interval-ms >= 1");
@@ -54,7 +51,7 @@ final class BenchFeedCommand implements java.util.concurrent.Callable<Integer> {
                     err.println(line);
                     err.flush();
                 }));
-        if (format.equals("json")) out.println(new ObjectMapper().writeValueAsString(r.toMap()));
+        if (format == BenchFormat.json) out.println(new ObjectMapper().writeValueAsString(r.toMap()));
         else out.print(r.toText());
         out.flush();
         return 0;

@@ -1,6 +1,6 @@
 package io.microseg.cli;
 
-import io.microseg.compile.Compiler;
+import io.microseg.engine.FullCompile;
 import io.microseg.compile.DrlBuild;
 import io.microseg.compile.DrlProblem;
 import io.microseg.compile.RuleBase;
@@ -100,9 +100,9 @@ final class DiffCommand implements Callable<Integer> {
     }
 
     private static DiffEvaluation.Side side(Path inventory, Path policies, RuleBase rules) {
-        Inventory inv = InventoryReader.read(inventory);
+        InventoryReader.Read read = InventoryReader.readBoth(inventory, w -> {});
         List<Workspace> workspaces = PolicyReader.read(policies);
-        return new DiffEvaluation.Side(new Compiler(rules).compile(inv, workspaces), inv, workspaces);
+        return new DiffEvaluation.Side(FullCompile.of(rules, read.objects(), workspaces), read.inventory(), workspaces);
     }
 
     /** The DRL of a folder, built as check-rules builds it; its problems are bad input, each at rules/file.drl:line:col. */

@@ -93,9 +93,20 @@ final class EnforceCommand implements Callable<Integer> {
             description = "Report the agent's status to the server this often (and after every apply). Default: ${DEFAULT-VALUE}.")
     String statusInterval;
 
+    /** How many namespaces' nft transactions run at once by default. */
+    static final int DEFAULT_APPLY_THREADS = 4;
+
+    @Option(names = "--apply-threads", defaultValue = "" + DEFAULT_APPLY_THREADS, paramLabel = "N",
+            description = "How many namespaces' nft transactions run at once (each is one nft process). Default: ${DEFAULT-VALUE}.")
+    int applyThreads;
+
     @Override
     public Integer call() throws Exception {
         String id = agent.id();
+        if (applyThreads < 1) {
+            System.err.println("error: --apply-threads: expected at least 1, found " + applyThreads);
+            return Main.BAD_INPUT;
+        }
         if (!preserveRules && agent.node != null) {
             System.err.println("error: " + PRESERVE_REASON);
             return Main.BAD_INPUT;
@@ -144,7 +155,8 @@ final class EnforceCommand implements Callable<Integer> {
             System.err.println("error: " + e.getMessage());
             return Main.BAD_INPUT;
         }
-        Enforcer enforcer = new Enforcer(id, resolver, backoff, endpoints, nodeAddresses, !preserveRules, CommandRunner::exec, log.stream());
+        Enforcer enforcer = new Enforcer(id, resolver, backoff, endpoints, nodeAddresses, !preserveRules, CommandRunner::exec, log.stream(),
+                applyThreads);
         Vertx vertx = Vertx.vertx();
         AgentRuntime runtime = AgentRuntime.start(vertx, settings, enforcer, log, applied -> {});
         CountDownLatch stopped = new CountDownLatch(1);

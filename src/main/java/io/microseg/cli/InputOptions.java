@@ -1,8 +1,8 @@
 package io.microseg.cli;
 
 import io.microseg.compile.Compilation;
-import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
+import io.microseg.engine.FullCompile;
 import io.microseg.explain.ClusterSafety;
 import io.microseg.facts.Warning;
 import io.microseg.input.InputException;
@@ -28,7 +28,7 @@ final class InputOptions {
     Path policies;
 
     /**
-     * The inputs, compiled offline with the rules packaged in the jar, with the cluster-safety warnings
+     * The inputs, compiled offline with the rules packaged in the jar (as the first batch of an engine: {@link FullCompile}), with the cluster-safety warnings
      * and a warning for each inventory file with kinds that were skipped.
      */
     record Compiled(Compilation compilation, Inventory inventory, List<Workspace> workspaces) {
@@ -57,16 +57,17 @@ final class InputOptions {
      * that print no warnings and trace many flows (matrix).
      */
     Compiled compileRules() {
-        Inventory inv = InventoryReader.read(inventory);
+        InventoryReader.Read read = InventoryReader.readBoth(inventory, w -> {});
         List<Workspace> workspaces = PolicyReader.read(policies);
-        return new Compiled(new Compiler(RuleBase.packaged()).compile(inv, workspaces), inv, workspaces);
+        return new Compiled(FullCompile.of(RuleBase.packaged(), read.objects(), workspaces), read.inventory(), workspaces);
     }
 
     Compiled compile() {
         List<Warning> skipped = new ArrayList<>();
-        Inventory inv = InventoryReader.read(inventory, w -> skipped.add(new Warning(Warning.INVENTORY, w)));
+        InventoryReader.Read read = InventoryReader.readBoth(inventory, w -> skipped.add(new Warning(Warning.INVENTORY, w)));
+        Inventory inv = read.inventory();
         List<Workspace> workspaces = PolicyReader.read(policies);
-        Compilation c = new Compiler(RuleBase.packaged()).compile(inv, workspaces);
+        Compilation c = FullCompile.of(RuleBase.packaged(), read.objects(), workspaces);
         return new Compiled(c.withWarnings(ClusterSafety.warnings(c, inv, workspaces)).withWarnings(skipped), inv, workspaces);
     }
 }

@@ -7,10 +7,11 @@ import io.microseg.inventory.Namespace;
 import io.microseg.inventory.Pod;
 import io.microseg.net.Protocol;
 import io.microseg.netpol.LabelSelector;
-import io.microseg.netpol.NetworkPolicy;
+import io.microseg.inventory.NetworkPolicy;
 import io.microseg.netpol.PodSelection;
 import io.microseg.policy.query.Query;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -35,17 +36,22 @@ public final class NetpolFacts {
     private static final Query EVERY_WORKLOAD = Query.parse("*");
 
     public static Result of(Inventory inventory) {
+        return of(inventory.networkPolicies(), inventory.pods(), inventory.namespaces());
+    }
+
+    /** The facts of these policies, judged against these pods and namespaces (all of them, whole). */
+    public static Result of(Collection<NetworkPolicy> policies, Collection<Pod> pods, Collection<Namespace> namespaces) {
         Set<Object> facts = new LinkedHashSet<>();
         Map<Selectors.Use, Query> uses = new LinkedHashMap<>();
-        if (inventory.networkPolicies().isEmpty()) return new Result(facts, uses);
+        if (policies.isEmpty()) return new Result(facts, uses);
         String scope = Selectors.id(EVERY_WORKLOAD);
         uses.put(new Selectors.Use(scope, true), EVERY_WORKLOAD);
-        Map<String, Map<String, Map<String, String>>> namespaceLabels = namespaceLabels(inventory);
+        Map<String, Map<String, Map<String, String>>> namespaceLabels = namespaceLabels(pods, namespaces);
         Map<String, Set<String>> hostNetwork = new HashMap<>();
-        for (Pod p : inventory.pods()) {
+        for (Pod p : pods) {
             if (p.hostNetwork()) hostNetwork.computeIfAbsent(p.cluster(), k -> new TreeSet<>()).add(p.namespace() + "/" + p.name());
         }
-        for (NetworkPolicy np : inventory.networkPolicies()) {
+        for (NetworkPolicy np : policies) {
             Set<String> excluded = hostNetwork.getOrDefault(np.cluster(), Set.of());
             PodSelection subject = new PodSelection(np.cluster(), Set.of(np.namespace()), np.podSelector(), excluded);
             String subjectId = use(uses, subject);
@@ -55,10 +61,10 @@ public final class NetpolFacts {
                 java.util.List<String> peers = new java.util.ArrayList<>();
                 if (rule.from().isEmpty()) peers.add(null);
                 for (NetworkPolicy.Peer peer : rule.from()) {
-                    Set<String> namespaces = peer.namespaces() == null ? Set.of(np.namespace())
+                    Set<String> peerNamespaces = peer.namespaces() == null ? Set.of(np.namespace())
                             : selected(peer.namespaces(), namespaceLabels.getOrDefault(np.cluster(), Map.of()));
-                    LabelSelector pods = peer.pods() == null ? LabelSelector.EVERYTHING : peer.pods();
-                    peers.add(use(uses, new PodSelection(np.cluster(), namespaces, pods, excluded)));
+                    LabelSelector peerPods = peer.pods() == null ? LabelSelector.EVERYTHING : peer.pods();
+                    peers.add(use(uses, new PodSelection(np.cluster(), peerNamespaces, peerPods, excluded)));
                 }
                 for (String peer : peers) {
                     if (rule.ports().isEmpty()) {
@@ -88,13 +94,13 @@ public final class NetpolFacts {
     }
 
     /** Per cluster, per namespace name, the namespace's Kubernetes labels. */
-    private static Map<String, Map<String, Map<String, String>>> namespaceLabels(Inventory inventory) {
+    private static Map<String, Map<String, Map<String, String>>> namespaceLabels(Collection<Pod> pods, Collection<Namespace> namespaces) {
         Map<String, Map<String, Map<String, String>>> byCluster = new HashMap<>();
-        for (Pod p : inventory.pods()) {
+        for (Pod p : pods) {
             byCluster.computeIfAbsent(p.cluster(), k -> new HashMap<>())
                     .computeIfAbsent(p.namespace(), k -> new HashMap<>(Map.of("kubernetes.io/metadata.name", k)));
         }
-        for (Namespace n : inventory.namespaces()) {
+        for (Namespace n : namespaces) {
             Map<String, String> labels = new HashMap<>(PodSelection.kubernetesLabels(n.labels()));
             labels.put("kubernetes.io/metadata.name", n.name());
             byCluster.computeIfAbsent(n.cluster(), k -> new HashMap<>()).put(n.name(), labels);

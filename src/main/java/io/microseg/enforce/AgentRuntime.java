@@ -32,6 +32,8 @@ import java.util.function.Consumer;
 public final class AgentRuntime implements AutoCloseable {
     /** How often the worker looks at retries and reports when no event comes. */
     private static final Duration TICK = Duration.ofSeconds(1);
+    /** How often the worker checks that nobody else changed the agent's tables ({@link Enforcer#checkDrift()}). */
+    static final Duration DRIFT_CHECK = Duration.ofSeconds(60);
 
     /**
      * How the agent runs.
@@ -216,6 +218,7 @@ public final class AgentRuntime implements AutoCloseable {
         boolean reportWanted = false;
         long nextReport = System.nanoTime() + settings.statusInterval().toNanos();
         long tick = Math.min(TICK.toNanos(), settings.statusInterval().toNanos());
+        long nextDriftCheck = System.nanoTime() + DRIFT_CHECK.toNanos();
         while (true) {
             List<WatchConnection.Event> batch;
             synchronized (lock) {
@@ -235,14 +238,21 @@ public final class AgentRuntime implements AutoCloseable {
             }
             boolean changed = false;
             boolean bookmark = false;
+            boolean replace = false;
             for (WatchConnection.Event e : batch) {
                 if (e.isSnapshot()) epoch = e.epoch();
+                replace |= e.replaces();
                 changed |= state.apply(e.event());
                 bookmark |= e.isBookmark();
             }
-            boolean again = !changed && applied != null && (bookmark && enforcer.ownAddressesChanged() || enforcer.retryDue());
+            boolean drift = false;
+            if (applied != null && System.nanoTime() - nextDriftCheck >= 0) {
+                drift = enforcer.checkDrift();
+                nextDriftCheck = System.nanoTime() + DRIFT_CHECK.toNanos();
+            }
+            boolean again = !changed && applied != null && (drift || bookmark && enforcer.ownAddressesChanged() || enforcer.retryDue());
             if (state.version() >= 0 && (changed || again)) {
-                apply(epoch);
+                apply(epoch, replace);
                 reportWanted = true;
             }
             if (System.nanoTime() - nextReport >= 0) reportWanted = true;
@@ -253,12 +263,12 @@ public final class AgentRuntime implements AutoCloseable {
         }
     }
 
-    private void apply(String epoch) {
+    private void apply(String epoch, boolean replace) {
         long version = state.version();
         AgentView view = state.view();
         Enforcer.Outcome outcome;
         try {
-            outcome = enforcer.enforce(view, version);
+            outcome = enforcer.enforce(view, version, replace);
         } catch (RuntimeException e) {
             applyError = "version " + version + ": the apply failed: " + e;
             log.line("microseg enforce: " + applyError + "; the rules in force stay");

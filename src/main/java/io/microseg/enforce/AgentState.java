@@ -30,6 +30,7 @@ public final class AgentState {
     private final Map<String, Set<String>> sets = new HashMap<>();
     private final Map<String, String> descriptions = new HashMap<>();
     private final Map<String, List<String>> workloads = new HashMap<>();
+    private final Map<String, List<String>> sorted = new HashMap<>(); // a set's members in address order, dropped when it changes
     private long version = -1;
 
     public AgentState(String agent) {
@@ -47,6 +48,7 @@ public final class AgentState {
         if (event instanceof AgentEvent.Snapshot s) {
             rules.clear();
             sets.clear();
+            sorted.clear();
             descriptions.clear();
             workloads.clear();
             s.rules().forEach(r -> rules.put(r.id(), r));
@@ -56,11 +58,13 @@ public final class AgentState {
             d.rulesRemoved().forEach(rules::remove);
             d.setsRemoved().forEach(id -> {
                 sets.remove(id);
+                sorted.remove(id);
                 descriptions.remove(id);
             });
             d.setsAdded().forEach(this::install);
             for (SetChange c : d.setMembers()) {
                 Set<String> members = sets.computeIfAbsent(c.set(), k -> new LinkedHashSet<>());
+                sorted.remove(c.set());
                 members.removeAll(c.removed());
                 members.addAll(c.added());
                 if (c.description() != null) descriptions.put(c.set(), c.description());
@@ -77,6 +81,7 @@ public final class AgentState {
 
     private void install(AddressSet s) {
         sets.put(s.id(), new LinkedHashSet<>(s.members()));
+        sorted.remove(s.id());
         descriptions.put(s.id(), s.description());
     }
 
@@ -91,7 +96,7 @@ public final class AgentState {
         List<AddressSet> out = new ArrayList<>();
         new TreeMap<>(sets).forEach((id, members) -> {
             if (used.contains(id)) out.add(new AddressSet(id, descriptions.get(id),
-                    members.stream().sorted(Addresses.ORDER).toList()));
+                    sorted.computeIfAbsent(id, k -> members.stream().sorted(Addresses.ORDER).toList())));
         });
         return new AgentView(agent, new ArrayList<>(rules.values()), out, workloads);
     }

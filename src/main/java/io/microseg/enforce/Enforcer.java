@@ -18,10 +18,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Applies an agent's view: renders one script per network namespace and runs {@code nft -f -} in each (the
- * agent's own, and each pod's as {@link PodNetns} finds it, entered through its {@link NetnsRef}), one atomic
- * transaction per namespace. A script identical to the last one applied in the same namespace is not applied
- * again; a pod that left the view gets its table deleted (when its namespace is still the one applied into).
+ * Applies an agent's view: renders one {@link NftTable} per network namespace and runs {@code nft -f -} in each
+ * (the agent's own, and each pod's as {@link PodNetns} finds it, entered through its {@link NetnsRef}), one atomic
+ * transaction per namespace: the difference from the table last applied there ({@link NftPlan}), nothing when
+ * there is none, or the whole table (docs/incremental-nft.md says when). A pod that left the view gets its
+ * table deleted (when its namespace is still the one applied into).
  * A pod whose namespace is not found is pending: its rules wait, and it is resolved again with backoff
  * ({@link #retryDue()}). A failed apply leaves that namespace's previous rules in force (nft's transaction is
  * all or nothing) and is retried next time.
@@ -69,7 +70,12 @@ public final class Enforcer {
     private final PrintStream log;
     private final Map<String, InForce> applied = new HashMap<>(); // section (node, host or pod id) -> what was applied where
 
-    private record InForce(NetnsRef ref, String script) {}
+    private final NftRuleset.SetMemo memo = new NftRuleset.SetMemo();
+    private final int parallelism;
+    private java.util.concurrent.ExecutorService pool; // created at the first apply that runs jobs at once
+    private final java.util.Set<String> drifted = new java.util.HashSet<>(); // sections whose table someone else changed
+
+    private record InForce(NetnsRef ref, NftTable table) {}
 
     /**
      * @param agent             the agent's identity
@@ -81,6 +87,17 @@ public final class Enforcer {
      */
     public Enforcer(String agent, NetnsResolver resolver, PodNetns.Backoff backoff, List<NftRuleset.Endpoint> servers,
                     List<String> fixedOwnAddresses, boolean flushRuleset, CommandRunner runner, PrintStream log) {
+        this(agent, resolver, backoff, servers, fixedOwnAddresses, flushRuleset, runner, log, 1);
+    }
+
+    /**
+     * @param parallelism how many namespaces' transactions may run at once (each is its own {@code nft} process); 1:
+     *                    one after the other, in the order of the sections
+     */
+    public Enforcer(String agent, NetnsResolver resolver, PodNetns.Backoff backoff, List<NftRuleset.Endpoint> servers,
+                    List<String> fixedOwnAddresses, boolean flushRuleset, CommandRunner runner, PrintStream log, int parallelism) {
+        if (parallelism < 1) throw new IllegalArgumentException("parallelism: expected at least 1, found " + parallelism);
+        this.parallelism = parallelism;
         this.agent = agent;
         this.pods = new PodNetns(resolver, backoff, System::nanoTime, log);
         this.servers = List.copyOf(servers);
@@ -107,8 +124,19 @@ public final class Enforcer {
         return pods.retryDue();
     }
 
-    /** Applies the view; returns what is in force where. */
-    public synchronized Outcome enforce(AgentView view, long version) {
+    /** Applies the view, incrementally where a table of this agent is in force; returns what is in force where. */
+    public Outcome enforce(AgentView view, long version) {
+        return enforce(view, version, false);
+    }
+
+    /**
+     * Applies the view; returns what is in force where. Each namespace gets one {@code nft -f} transaction:
+     * the whole table when {@code recreate} (a replacing snapshot), on the first apply there, after a failed
+     * apply there, or when {@link #checkDrift()} found it changed by someone else; else the {@link NftPlan}
+     * from the table last applied there to the wanted one (nothing when they are equal). A failed incremental
+     * transaction changed nothing, and the whole table is tried at once.
+     */
+    public synchronized Outcome enforce(AgentView view, long version, boolean recreate) {
         NetnsRef ownNs = pods.resolver().own(agent);
         NftRuleset.Options options;
         if (discovered == null) {
@@ -121,12 +149,13 @@ public final class Enforcer {
                         + " judges every DNATed connection by the node's rules until they are");
             }
         }
-        var sections = NftRuleset.render(view, options);
+        var sections = NftRuleset.render(view, options, memo);
         Map<String, List<String>> wanted = new TreeMap<>();
         for (var s : sections) if (!s.own()) wanted.put(s.netns(), view.addresses().getOrDefault(s.netns(), List.of()));
         Map<String, NetnsResolver.Resolution> where = pods.lookup(wanted);
         List<AgentStatus.NamespaceStatus> statuses = new ArrayList<>();
         Map<String, String> pending = new TreeMap<>();
+        List<Job> jobs = new ArrayList<>();
         for (var s : sections) {
             NetnsRef ns;
             if (s.own()) {
@@ -138,22 +167,52 @@ public final class Enforcer {
                 pending.put(s.netns(), r instanceof NetnsResolver.Resolution.Pending p ? p.reason() : "not resolved");
                 continue;
             }
-            String script = s.own() && flushRuleset ? "flush ruleset\n" + s.script() : s.script();
-            int rules = (int) count(view, s);
             InForce before = applied.get(s.netns());
-            if (before != null && before.ref().equals(ns) && before.script().equals(script)) {
-                statuses.add(new AgentStatus.NamespaceStatus(s.netns(), ns.label(), true, rules, null));
-                continue;
-            }
-            CommandRunner.Result r = nft(ns, script);
-            statuses.add(new AgentStatus.NamespaceStatus(s.netns(), ns.label(), r.exit() == 0, rules, r.exit() == 0 ? null : r.output().trim()));
-            if (r.exit() == 0) {
-                applied.put(s.netns(), new InForce(ns, script));
-                log.println("microseg enforce: version " + version + ": applied " + s.netns()
-                        + (ns instanceof NetnsRef.Own ? "" : " (netns " + ns.label() + ")") + ": " + rules + " rules");
+            NftPlan plan;
+            if (recreate) {
+                plan = new NftPlan.Recreate("a replacing snapshot");
+            } else if (before == null) {
+                plan = new NftPlan.Recreate("first apply in this namespace");
+            } else if (!before.ref().equals(ns)) {
+                plan = new NftPlan.Recreate("the pod's namespace changed");
+            } else if (drifted.remove(s.netns())) {
+                plan = new NftPlan.Recreate("the table was changed by someone else");
             } else {
-                applied.remove(s.netns());
-                log.println("microseg enforce: version " + version + ": nft failed for " + s.netns() + ": " + r.output().trim());
+                plan = NftPlan.between(before.table(), s.table());
+            }
+            jobs.add(new Job(s, ns, plan, (int) count(view, s)));
+        }
+        List<Done> done = new ArrayList<>();
+        if (parallelism <= 1 || jobs.stream().filter(j -> !(j.plan() instanceof NftPlan.Unchanged)).count() <= 1) {
+            for (Job j : jobs) done.add(run(j, version));
+        } else {
+            List<java.util.concurrent.Future<Done>> futures = new ArrayList<>();
+            for (Job j : jobs) futures.add(pool().submit(() -> run(j, version)));
+            for (var f : futures) {
+                try {
+                    done.add(f.get());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while applying", e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("applying failed", e.getCause());
+                }
+            }
+        }
+        for (Done d : done) {
+            Job j = d.job();
+            CommandRunner.Result r = d.result();
+            statuses.add(new AgentStatus.NamespaceStatus(j.section().netns(), j.ns().label(), r.exit() == 0, j.rules(),
+                    r.exit() == 0 ? null : r.output().trim()));
+            if (d.how() == null) continue; // unchanged
+            if (r.exit() == 0) {
+                applied.put(j.section().netns(), new InForce(j.ns(), j.section().table()));
+                if (!(j.plan() instanceof NftPlan.Patch)) drifted.remove(j.section().netns()); // re-created anyway
+                log.println("microseg enforce: version " + version + ": applied " + j.section().netns()
+                        + (j.ns() instanceof NetnsRef.Own ? "" : " (netns " + j.ns().label() + ")") + ": " + j.rules() + " rules, " + d.how());
+            } else {
+                applied.remove(j.section().netns());
+                log.println("microseg enforce: version " + version + ": nft failed for " + j.section().netns() + ": " + r.output().trim());
             }
         }
         // a pod that left this node: its table goes, if its namespace is still the one it was applied into
@@ -161,6 +220,7 @@ public final class Enforcer {
             String section = e.getKey();
             if (sections.stream().anyMatch(s -> s.netns().equals(section))) continue;
             applied.remove(section);
+            drifted.remove(section);
             NetnsRef ref = e.getValue().ref();
             if (!pods.resolver().stillThere(ref)) continue;
             CommandRunner.Result r = nft(ref, "table inet " + NftRuleset.TABLE + " {}\ndelete table inet " + NftRuleset.TABLE + "\n");
@@ -174,6 +234,75 @@ public final class Enforcer {
         Map<String, NetnsRef> where = new HashMap<>();
         applied.forEach((section, f) -> where.put(section, f.ref()));
         return AuditCounters.read(runner, view, where);
+    }
+
+    /**
+     * Looks at every table this agent applied ({@code nft -t -j list table inet microseg}: without set elements,
+     * so it costs little even with large sets) and compares its shape with what was applied: the same sets, the
+     * same chains, as many rules in each. A table gone or of another shape (someone flushed the ruleset, deleted
+     * the table, added or removed a rule or a set) is marked so that the next apply re-creates it; returns
+     * whether any was, so that the caller applies again. Edits that keep the shape (an element deleted by hand, a
+     * rule replaced by another) are not seen here; the next replacing snapshot re-creates every table.
+     */
+    public synchronized boolean checkDrift() {
+        boolean any = false;
+        for (var e : applied.entrySet()) {
+            NetnsRef ref = e.getValue().ref();
+            if (!(ref instanceof NetnsRef.Own) && !pods.resolver().stillThere(ref)) continue;
+            List<String> cmd = ref.command("nft", "-t", "-j", "list", "table", "inet", NftRuleset.TABLE);
+            String why;
+            try {
+                CommandRunner.Result r = runner.run(cmd, "");
+                why = r.exit() != 0 ? "the table is gone (" + r.output().trim() + ")" : NftShape.differs(e.getValue().table(), r.output());
+            } catch (IOException ex) {
+                log.println("microseg enforce: could not check the table of " + e.getKey() + ": " + ex.getMessage());
+                continue;
+            }
+            if (why != null) {
+                log.println("microseg enforce: " + e.getKey() + ": table inet microseg was changed by someone else (" + why + "): it is re-created");
+                drifted.add(e.getKey());
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /** One namespace's work in an apply: its section, where it goes, the plan. */
+    private record Job(NftRuleset.Section section, NetnsRef ns, NftPlan plan, int rules) {}
+
+    /** A job's result: {@code how} the table was applied, null when nothing was run. */
+    private record Done(Job job, CommandRunner.Result result, String how) {}
+
+    /**
+     * Runs one job's transaction; a failed incremental one changed nothing, and the whole table is tried at once.
+     * Touches no field but the runner and the log, so that jobs of different namespaces can run at once.
+     */
+    private Done run(Job j, long version) {
+        if (j.plan() instanceof NftPlan.Unchanged) return new Done(j, new CommandRunner.Result(0, ""), null);
+        String full = j.section().own() && flushRuleset ? "flush ruleset\n" + j.section().script() : j.section().script();
+        if (j.plan() instanceof NftPlan.Patch p) {
+            CommandRunner.Result r = nft(j.ns(), p.script());
+            if (r.exit() == 0) {
+                return new Done(j, r, "incrementally (+" + p.elementsAdded() + "/-" + p.elementsRemoved() + " elements, " + p.chainsReplaced()
+                        + " chains replaced)");
+            }
+            log.println("microseg enforce: version " + version + ": the incremental apply failed for " + j.section().netns() + " ("
+                    + r.output().trim() + "): re-creating its table");
+            return new Done(j, nft(j.ns(), full), "re-created (the incremental apply failed)");
+        }
+        return new Done(j, nft(j.ns(), full), "re-created (" + ((NftPlan.Recreate) j.plan()).why() + ")");
+    }
+
+    private java.util.concurrent.ExecutorService pool() {
+        if (pool == null) {
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            pool = java.util.concurrent.Executors.newFixedThreadPool(parallelism, r -> {
+                Thread t = new Thread(r, "microseg-nft-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return pool;
     }
 
     private static long count(AgentView view, NftRuleset.Section s) {

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +24,7 @@ import java.util.TreeSet;
  * so it is applied atomically and never touches any other table (kube-proxy's, the CNI's).
  *
  * <p>Inside the table: one named set per address set and family ({@code s_<hash>_4} of type
- * {@code ipv4_addr}, its twin {@code s_<hash>_6} of type {@code ipv6_addr}, both {@code flags interval},
+ * {@code ipv4_addr}, its twin {@code s_<hash>_6} of type {@code ipv6_addr}, both {@code flags interval} (no {@code auto-merge}: see {@link NftTable.Set}),
  * a comment naming the set id; a member covered by another, such as an address inside a CIDR, is left
  * out, as nftables refuses overlapping intervals), one chain per workload and direction
  * ({@code w_<hash>_in}, {@code w_<hash>_out}) holding the rules in evaluation order and ending with the
@@ -83,10 +84,15 @@ public final class NftRuleset {
         }
     }
 
-    /** One network namespace's script: {@code netns} is {@code node}, {@code host} or a pod's id. */
-    public record Section(String netns, List<String> workloads, String script) {
+    /** One network namespace's table: {@code netns} is {@code node}, {@code host} or a pod's id. */
+    public record Section(String netns, List<String> workloads, NftTable table) {
         public Section {
             workloads = List.copyOf(workloads);
+        }
+
+        /** The complete script that re-creates the table. */
+        public String script() {
+            return table.script();
         }
 
         public boolean own() {
@@ -97,6 +103,45 @@ public final class NftRuleset {
     private NftRuleset() {}
 
     public static List<Section> render(AgentView view, Options options) {
+        return render(view, options, new SetMemo());
+    }
+
+    /**
+     * The sets of the last render, kept by an agent between renders: a set whose members did not change is not
+     * computed again ({@link AddressIntervals#uncovered} over thousands of members is the render's main cost).
+     */
+    public static final class SetMemo {
+        private record Entry(List<String> members, List<String> own, List<NftTable.Set> sets) {}
+
+        private Map<String, Entry> last = new HashMap<>();
+        private Map<String, Entry> now = new HashMap<>();
+
+        /**
+         * The two nft sets (IPv4, IPv6) of address set {@code s}, with {@code own} (the node's own addresses) added when
+         * not empty; computed once per render, and taken from the last render when its members are the same.
+         */
+        List<NftTable.Set> of(AddressSet s, List<String> own) {
+            return now.computeIfAbsent(s.id(), id -> {
+                Entry before = last.get(id);
+                if (before != null && before.own().equals(own) && before.members().equals(s.members())) return before;
+                List<String> members = new ArrayList<>(s.members());
+                members.addAll(own);
+                String comment = own.isEmpty() ? id : id + " and this node's own addresses";
+                String name = setName(id);
+                return new Entry(s.members(), own, List.of(
+                        set(name + "_4", "ipv4_addr", comment, members.stream().filter(m -> !m.contains(":")).toList()),
+                        set(name + "_6", "ipv6_addr", comment, members.stream().filter(m -> m.contains(":")).toList())));
+            }).sets();
+        }
+
+        void done() {
+            last = now;
+            now = new HashMap<>();
+        }
+    }
+
+    /** {@link #render(AgentView, Options)}, reusing the sets of the last render through {@code memo}. */
+    public static List<Section> render(AgentView view, Options options, SetMemo memo) {
         String own = view.agent().startsWith("host/") ? "host" : "node";
         Map<String, List<CompiledRule>> byNetns = new LinkedHashMap<>();
         byNetns.put(own, new ArrayList<>());
@@ -109,8 +154,9 @@ public final class NftRuleset {
         List<Section> out = new ArrayList<>();
         for (var e : byNetns.entrySet()) {
             boolean isOwn = e.getKey().equals(own);
-            out.add(section(view.agent(), e.getKey(), isOwn, own.equals("node") && isOwn, e.getValue(), sets, options));
+            out.add(section(view.agent(), e.getKey(), isOwn, own.equals("node") && isOwn, e.getValue(), sets, options, memo));
         }
+        memo.done();
         return out;
     }
 
@@ -122,76 +168,61 @@ public final class NftRuleset {
     }
 
     private static Section section(String agent, String netns, boolean own, boolean forward, List<CompiledRule> rules,
-                                   Map<String, AddressSet> sets, Options options) {
+                                   Map<String, AddressSet> sets, Options options, SetMemo memo) {
         List<String> workloads = rules.stream().map(CompiledRule::workload).distinct().toList();
         if (own && workloads.isEmpty()) workloads = List.of(agent);
         String nodesOfMyCluster = agent.startsWith("node/") ? AddressSet.nodesOf(agent.split("/")[1]) : null;
-        StringBuilder b = new StringBuilder();
-        b.append("# microseg netns: ").append(netns).append('\n');
-        b.append("# agent ").append(agent).append("; workloads: ").append(String.join(", ", workloads)).append('\n');
-        b.append("table inet ").append(TABLE).append(" {}\n");
-        b.append("delete table inet ").append(TABLE).append('\n');
-        b.append("table inet ").append(TABLE).append(" {\n");
-        b.append("  comment ").append(quote("microseg " + agent + " netns " + netns)).append('\n');
+        List<String> preamble = List.of("# microseg netns: " + netns, "# agent " + agent + "; workloads: " + String.join(", ", workloads));
 
+        List<NftTable.Set> nftSets = new ArrayList<>();
         TreeSet<String> used = new TreeSet<>();
         rules.forEach(r -> used.addAll(r.sets()));
         for (String id : used) {
             AddressSet s = sets.getOrDefault(id, new AddressSet(id, "", List.of()));
-            List<String> members = new ArrayList<>(s.members());
-            String comment = id;
-            if (id.equals(nodesOfMyCluster) && !options.ownAddresses().isEmpty()) {
-                members.addAll(options.ownAddresses());
-                comment = id + " and this node's own addresses";
-            }
-            String name = setName(id);
-            set(b, name + "_4", "ipv4_addr", comment, members.stream().filter(m -> !m.contains(":")).toList());
-            set(b, name + "_6", "ipv6_addr", comment, members.stream().filter(m -> m.contains(":")).toList());
+            nftSets.addAll(memo.of(s, id.equals(nodesOfMyCluster) ? options.ownAddresses() : List.of()));
         }
         if (forward) {
-            set(b, "node_local_4", "ipv4_addr", "the node's own addresses", options.ownAddresses().stream().filter(m -> !m.contains(":")).toList());
-            set(b, "node_local_6", "ipv6_addr", "the node's own addresses", options.ownAddresses().stream().filter(m -> m.contains(":")).toList());
+            nftSets.add(set("node_local_4", "ipv4_addr", "the node's own addresses", options.ownAddresses().stream().filter(m -> !m.contains(":")).toList()));
+            nftSets.add(set("node_local_6", "ipv6_addr", "the node's own addresses", options.ownAddresses().stream().filter(m -> m.contains(":")).toList()));
         }
 
+        List<NftTable.Chain> chains = new ArrayList<>();
         Map<String, String> inChains = new LinkedHashMap<>();
         Map<String, String> outChains = new LinkedHashMap<>();
         for (String w : workloads) {
             String base = "w_" + hash(w);
             inChains.put(w, base + "_in");
             outChains.put(w, base + "_out");
-            chain(b, base + "_in", w + " INGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.ingress()).toList());
-            chain(b, base + "_out", w + " EGRESS", rules.stream().filter(r -> r.workload().equals(w) && !r.ingress()).toList());
+            chains.add(chain(base + "_in", w + " INGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.ingress()).toList()));
+            chains.add(chain(base + "_out", w + " EGRESS", rules.stream().filter(r -> r.workload().equals(w) && !r.ingress()).toList()));
         }
 
-        b.append("  chain input {\n    type filter hook input priority filter; policy accept;\n");
-        golden(b, "iif");
+        List<String> input = golden("iif");
         if (own) {
             // the server's side of the agent's own connection, also when conntrack did not see it start (no
             // conntrack user in this namespace before the first table): anything but a new connection
             for (Endpoint server : options.servers().stream().distinct().toList()) {
                 String fam = server.address().contains(":") ? "ip6" : "ip";
-                b.append("    ").append(fam).append(" saddr ").append(server.address()).append(" tcp sport ").append(server.port())
-                        .append(" tcp flags & (syn | ack) != syn accept comment \"the microseg server\"\n");
+                input.add(fam + " saddr " + server.address() + " tcp sport " + server.port()
+                        + " tcp flags & (syn | ack) != syn accept comment \"the microseg server\"");
             }
         }
-        for (String c : inChains.values()) b.append("    jump ").append(c).append('\n');
-        b.append("  }\n");
+        for (String c : inChains.values()) input.add("jump " + c);
+        chains.add(new NftTable.Chain("input", "type filter hook input priority filter; policy accept;", input));
 
-        b.append("  chain output {\n    type filter hook output priority filter; policy accept;\n");
-        golden(b, "oif");
+        List<String> output = golden("oif");
         if (own) {
             for (Endpoint server : options.servers().stream().distinct().toList()) {
                 String fam = server.address().contains(":") ? "ip6" : "ip";
-                b.append("    ").append(fam).append(" daddr ").append(server.address()).append(" tcp dport ")
-                        .append(server.port()).append(" accept comment \"the microseg server\"\n");
+                output.add(fam + " daddr " + server.address() + " tcp dport " + server.port() + " accept comment \"the microseg server\"");
             }
         }
-        for (String c : outChains.values()) b.append("    jump ").append(c).append('\n');
-        b.append("  }\n");
+        for (String c : outChains.values()) output.add("jump " + c);
+        chains.add(new NftTable.Chain("output", "type filter hook output priority filter; policy accept;", output));
 
-        if (forward) forward(b, agent, rules, outChains.getOrDefault(agent, "w_" + hash(agent) + "_out"), options);
-        b.append("}\n");
-        return new Section(netns, workloads, b.toString());
+        if (forward) forward(chains, agent, rules, outChains.getOrDefault(agent, "w_" + hash(agent) + "_out"), options);
+        NftTable table = new NftTable(preamble, "microseg " + agent + " netns " + netns, nftSets, chains);
+        return new Section(netns, workloads, table);
     }
 
     /**
@@ -199,50 +230,48 @@ public final class NftRuleset {
      * destination of a connection DNATed here, an ALLOW going on to the node's EGRESS chain {@code out}
      * (the forwarding), as does a connection no INGRESS rule decides.
      */
-    private static void forward(StringBuilder b, String node, List<CompiledRule> rules, String out, Options options) {
+    private static void forward(List<NftTable.Chain> chains, String node, List<CompiledRule> rules, String out, Options options) {
         List<CompiledRule> ingress = rules.stream().filter(r -> r.workload().equals(node) && r.ingress()).toList();
-        b.append("  chain node_port {\n    comment ").append(quote("connections DNATed here: the node's INGRESS on the original destination, then its EGRESS"))
-                .append('\n');
-        for (CompiledRule r : ingress) lines(b, r, true, "goto " + out);
-        b.append("    goto ").append(out).append(" comment \"no INGRESS rule decided: the node's EGRESS judges the forwarding\"\n");
-        b.append("  }\n");
+        List<String> nodePort = new ArrayList<>();
+        for (CompiledRule r : ingress) lines(nodePort, r, true, "goto " + out);
+        nodePort.add("goto " + out + " comment \"no INGRESS rule decided: the node's EGRESS judges the forwarding\"");
+        chains.add(new NftTable.Chain("node_port",
+                "comment " + quote("connections DNATed here: the node's INGRESS on the original destination, then its EGRESS"), nodePort));
 
-        b.append("  chain forward {\n    type filter hook forward priority filter; policy accept;\n");
-        b.append("    ct state established,related accept\n");
+        List<String> fwd = new ArrayList<>();
+        fwd.add("ct state established,related accept");
         if (!options.ownAddressesKnown()) {
-            b.append("    ct status dnat jump node_port comment \"the node's own addresses are not known yet: every DNATed connection is judged\"\n");
+            fwd.add("ct status dnat jump node_port comment \"the node's own addresses are not known yet: every DNATed connection is judged\"");
         } else {
-            b.append("    ct status dnat ct original ip daddr @node_local_4 jump node_port comment \"a node port: DNATed from the node's own address\"\n");
-            b.append("    ct status dnat ct original ip6 daddr @node_local_6 jump node_port comment \"a node port: DNATed from the node's own address\"\n");
+            fwd.add("ct status dnat ct original ip daddr @node_local_4 jump node_port comment \"a node port: DNATed from the node's own address\"");
+            fwd.add("ct status dnat ct original ip6 daddr @node_local_6 jump node_port comment \"a node port: DNATed from the node's own address\"");
         }
         TreeSet<String> local = new TreeSet<>();
         ingress.stream().map(CompiledRule::localSet).filter(Objects::nonNull).forEach(local::add);
         for (String id : local) {
             String comment = quote("DNATed from " + id);
-            b.append("    ct status dnat ct original ip daddr @").append(setName(id)).append("_4 jump node_port comment ").append(comment).append('\n');
-            b.append("    ct status dnat ct original ip6 daddr @").append(setName(id)).append("_6 jump node_port comment ").append(comment).append('\n');
+            fwd.add("ct status dnat ct original ip daddr @" + setName(id) + "_4 jump node_port comment " + comment);
+            fwd.add("ct status dnat ct original ip6 daddr @" + setName(id) + "_6 jump node_port comment " + comment);
         }
-        b.append("  }\n");
+        chains.add(new NftTable.Chain("forward", "type filter hook forward priority filter; policy accept;", fwd));
     }
 
-    private static void golden(StringBuilder b, String ifKey) {
-        b.append("    ct state established,related accept\n");
-        b.append("    ").append(ifKey).append(" \"lo\" accept\n");
-        b.append("    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept\n");
+    private static List<String> golden(String ifKey) {
+        List<String> out = new ArrayList<>();
+        out.add("ct state established,related accept");
+        out.add(ifKey + " \"lo\" accept");
+        out.add("icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept");
+        return out;
     }
 
-    private static void set(StringBuilder b, String name, String type, String comment, List<String> members) {
-        List<String> elements = AddressIntervals.uncovered(members);
-        b.append("  set ").append(name).append(" {\n    type ").append(type).append("; flags interval; auto-merge;\n");
-        b.append("    comment ").append(quote(comment)).append('\n');
-        if (!elements.isEmpty()) b.append("    elements = { ").append(String.join(", ", elements)).append(" }\n");
-        b.append("  }\n");
+    private static NftTable.Set set(String name, String type, String comment, List<String> members) {
+        return new NftTable.Set(name, type, comment, AddressIntervals.uncovered(members));
     }
 
-    private static void chain(StringBuilder b, String name, String comment, List<CompiledRule> rules) {
-        b.append("  chain ").append(name).append(" {\n    comment ").append(quote(comment)).append('\n');
-        for (CompiledRule r : rules) lines(b, r, false, "accept");
-        b.append("  }\n");
+    private static NftTable.Chain chain(String name, String comment, List<CompiledRule> rules) {
+        List<String> out = new ArrayList<>();
+        for (CompiledRule r : rules) lines(out, r, false, "accept");
+        return new NftTable.Chain(name, "comment " + quote(comment), out);
     }
 
     /**
@@ -250,7 +279,7 @@ public final class NftRuleset {
      * conntrack original destination and port (a connection DNATed on this node) instead of the
      * packet's; {@code allow} is the verdict of an ALLOW rule.
      */
-    private static void lines(StringBuilder b, CompiledRule r, boolean original, String allow) {
+    private static void lines(List<String> out, CompiledRule r, boolean original, String allow) {
         List<String> families = r.peerSet() == null && r.localSet() == null ? java.util.Collections.singletonList(null) : List.of("4", "6");
         for (String family : families) {
             StringBuilder line = new StringBuilder(match(r, original));
@@ -267,7 +296,7 @@ public final class NftRuleset {
             }
             line.append(' ').append(r.allows() ? allow : r.audited() ? audit(r) : "drop");
             line.append(" comment ").append(quote(r.id() + " " + r.policy()));
-            b.append("    ").append(line.toString().strip().replaceAll("\\s+", " ")).append('\n');
+            out.add(line.toString().strip().replaceAll("\\s+", " "));
         }
     }
 
@@ -303,7 +332,7 @@ public final class NftRuleset {
         }
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         String clean = s.replace("\"", "'").replace("\n", " ");
         if (clean.getBytes(StandardCharsets.UTF_8).length > 120) clean = clean.substring(0, 117) + "...";
         return "\"" + clean + "\"";

@@ -9,14 +9,20 @@ import java.util.List;
 /**
  * What one batch of changes did to the compiled rules, under a version that only grows. Set changes
  * cover the sets that rules use: a set that comes into use arrives with all its members as added,
- * one that goes out of use leaves with all its members as removed. Placements say which workloads
+ * one that goes out of use leaves with all its members as removed and is named in {@code setsOutOfUse}
+ * (the engine is the one that counts the rules using each set; what comes after it need not). Placements say which workloads
  * moved to (or away from) which agent, or changed addresses where they are, so that a feed can route
  * rules to the right node and tell each agent the addresses of its workloads.
+ *
+ * <p>Rules come in no particular order: whoever presents them sorts its share by
+ * {@link io.microseg.controlplane.RuleOrder} (the feed, per agent), so the engine does not sort a
+ * first change set of a million rules that nobody reads whole.
  */
 public record ChangeSet(long version, List<CompiledRule> rulesAdded, List<CompiledRule> rulesRemoved,
                         List<SetChange> sets, List<Warning> warningsAdded, List<Warning> warningsRemoved,
-                        List<Placement> placements) {
+                        List<Placement> placements, List<String> setsOutOfUse) {
     public ChangeSet {
+        setsOutOfUse = List.copyOf(setsOutOfUse);
         placements = List.copyOf(placements);
         rulesAdded = List.copyOf(rulesAdded);
         rulesRemoved = List.copyOf(rulesRemoved);
@@ -27,6 +33,6 @@ public record ChangeSet(long version, List<CompiledRule> rulesAdded, List<Compil
 
     public boolean isEmpty() {
         return rulesAdded.isEmpty() && rulesRemoved.isEmpty() && sets.isEmpty() && warningsAdded.isEmpty()
-                && warningsRemoved.isEmpty() && placements.isEmpty();
+                && warningsRemoved.isEmpty() && placements.isEmpty() && setsOutOfUse.isEmpty();
     }
 }

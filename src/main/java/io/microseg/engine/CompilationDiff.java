@@ -1,6 +1,5 @@
 package io.microseg.engine;
 
-import io.microseg.controlplane.RuleOrder;
 import io.microseg.controlplane.SetChange;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
@@ -28,10 +27,8 @@ final class CompilationDiff {
     static ChangeSet between(Compilation before, Compilation after, long version) {
         Map<String, CompiledRule> old = byId(before);
         Map<String, CompiledRule> now = byId(after);
-        List<CompiledRule> added = now.values().stream().filter(r -> !old.containsKey(r.id()))
-                .sorted(RuleOrder.EVALUATION).toList();
-        List<CompiledRule> removed = old.values().stream().filter(r -> !now.containsKey(r.id()))
-                .sorted(RuleOrder.EVALUATION).toList();
+        List<CompiledRule> added = now.values().stream().filter(r -> !old.containsKey(r.id())).toList();
+        List<CompiledRule> removed = old.values().stream().filter(r -> !now.containsKey(r.id())).toList();
 
         Map<String, AddressSet> oldSets = before.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
         Map<String, AddressSet> newSets = after.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
@@ -53,7 +50,8 @@ final class CompilationDiff {
         Set<Warning> newWarnings = new LinkedHashSet<>(after.warnings());
         return new ChangeSet(version, added, removed, sets,
                 newWarnings.stream().filter(w -> !oldWarnings.contains(w)).toList(),
-                oldWarnings.stream().filter(w -> !newWarnings.contains(w)).toList(), List.of());
+                oldWarnings.stream().filter(w -> !newWarnings.contains(w)).toList(), List.of(),
+                oldSets.keySet().stream().filter(id -> !newSets.containsKey(id)).sorted().toList());
     }
 
     private static Map<String, CompiledRule> byId(Compilation c) {

@@ -194,7 +194,7 @@ public final class Engine implements AutoCloseable {
                         if (t instanceof Barrier b) b.done().complete(version);
                         else if (t instanceof Reload r) r.done().complete(reload(r.rules()));
                         else if (t instanceof Read r) r.result().complete(Snapshot.of(version, compiler.compilation(), compiler.placements().values()));
-                        else if (t instanceof ReadInputs r) r.result().complete(new Inputs(version, state.inventory(), state.workspaces()));
+                        else if (t instanceof ReadInputs r) r.result().complete(new Inputs(version, state.objects(), state.inventory(), state.workspaces()));
                         else if (t instanceof Stop) return;
                     }
                 }

@@ -1,6 +1,5 @@
 package io.microseg.engine;
 
-import io.microseg.controlplane.RuleOrder;
 import io.microseg.controlplane.SetChange;
 import io.microseg.compile.AppliedToGroups;
 import io.microseg.compile.CompilationAssembler;
@@ -121,6 +120,35 @@ final class IncrementalCompiler implements AutoCloseable {
     }
 
     private ChangeSet update(SourceState.Changes changes, long version, Map<String, Placement> placementsBefore) {
+        long fired = fire(changes);
+        ChangeSet changeSet = drain(version, placementChanges(placementsBefore));
+        if (LOG.isDebugEnabled()) LOG.debug("batch {}: change set {} ms", version, (System.nanoTime() - fired) / 1_000_000);
+        return changeSet;
+    }
+
+    /**
+     * A full compile: the first batch of this compiler, started from empty, folded into its state
+     * without a change set (nobody subscribes to it), and that state as a full compile presents it.
+     * The compiler may go on with further batches.
+     */
+    Compilation compileFromEmpty(SourceState.Changes changes) {
+        if (broken || !rulesById.isEmpty() || !members.isEmpty() || !warnings.isEmpty()) {
+            throw new IllegalStateException("a full compile starts from an empty compiler");
+        }
+        try {
+            fire(changes);
+            fold(null);
+            rulesById.values().forEach(facts -> use(facts.get(0), 1, null));
+            projection.placementChanges();
+            return compilation();
+        } catch (RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    /** Projects the changes, brings the session's inputs up to date, fires and expands the groups; returns when it finished (System.nanoTime). */
+    private long fire(SourceState.Changes changes) {
         long start = System.nanoTime();
         projection.apply(changes);
         long projected = System.nanoTime();
@@ -129,13 +157,11 @@ final class IncrementalCompiler implements AutoCloseable {
         session.fireAllRules();
         groups.settle();
         long fired = System.nanoTime();
-        ChangeSet changeSet = drain(version, placementChanges(placementsBefore));
         if (LOG.isDebugEnabled()) {
-            LOG.debug("batch {}: project {} ms, insert/delete {} ms, fire and expand {} ms, change set {} ms; {} input facts", version,
-                    (projected - start) / 1_000_000, (inserted - projected) / 1_000_000, (fired - inserted) / 1_000_000,
-                    (System.nanoTime() - fired) / 1_000_000, inputs.size());
+            LOG.debug("project {} ms, insert/delete {} ms, fire and expand {} ms; {} input facts",
+                    (projected - start) / 1_000_000, (inserted - projected) / 1_000_000, (fired - inserted) / 1_000_000, inputs.size());
         }
-        return changeSet;
+        return fired;
     }
 
     /**
@@ -176,23 +202,74 @@ final class IncrementalCompiler implements AutoCloseable {
         return projection.placements();
     }
 
+    /**
+     * What one firing did, relative to the state before it: the rule lists of the ids it touched as
+     * they were before, the members that joined and left each set, the warnings that came and went.
+     */
+    private static final class Delta {
+        final Map<String, List<FirewallRule>> rulesBefore = new HashMap<>();
+        final Map<String, Set<String>> joined = new TreeMap<>();
+        final Map<String, Set<String>> left = new TreeMap<>();
+        final Set<Warning> warningsAdded = new LinkedHashSet<>();
+        final Set<Warning> warningsRemoved = new LinkedHashSet<>();
+        /** False when no rule was held before (the first batch): every id held afterwards is new. */
+        final boolean recordRules;
+
+        Delta(boolean recordRules) {
+            this.recordRules = recordRules;
+        }
+    }
+
     /** Folds the derived facts inserted and deleted by the last firing into the state and a change set. */
     private ChangeSet drain(long version, List<Placement> placementChanges) {
-        Map<String, List<FirewallRule>> rulesBefore = new HashMap<>();
-        Map<String, Set<String>> joined = new TreeMap<>();
-        Map<String, Set<String>> left = new TreeMap<>();
-        Set<Warning> warningsAdded = new LinkedHashSet<>();
-        Set<Warning> warningsRemoved = new LinkedHashSet<>();
-
         // With no rules held before (the first batch, a rebuild), every id held afterwards is new:
         // the before-state of a million rules need not be recorded.
         boolean nothingBefore = rulesById.isEmpty();
+        Delta d = new Delta(!nothingBefore);
+        fold(d);
+
+        CompilationAssembler assembler = new CompilationAssembler(rules.sources(), projection.knownQueries());
+        List<CompiledRule> added = new ArrayList<>();
+        List<CompiledRule> removed = new ArrayList<>();
+        // the sets whose users this batch counted, and whether they were in use before it
+        Map<String, Boolean> usedBefore = new TreeMap<>();
+        if (nothingBefore) {
+            rulesById.forEach((id, after) -> {
+                use(after.get(0), 1, usedBefore);
+                added.add(assembler.toRule(id, after));
+            });
+        } else {
+            d.rulesBefore.forEach((id, before) -> {
+                List<FirewallRule> after = rulesById.getOrDefault(id, List.of());
+                if (before.isEmpty() && !after.isEmpty()) {
+                    use(after.get(0), 1, usedBefore);
+                    added.add(assembler.toRule(id, after));
+                } else if (!before.isEmpty() && after.isEmpty()) {
+                    use(before.get(0), -1, usedBefore);
+                    removed.add(assembler.toRule(id, before));
+                }
+            });
+        }
+        // In no particular order: whoever presents rules sorts its share (the feed per agent, RuleOrder).
+        List<String> outOfUse = new ArrayList<>();
+        usedBefore.forEach((set, was) -> {
+            if (was && !setUsers.containsKey(set)) outOfUse.add(set);
+        });
+        return new ChangeSet(version, added, removed, setChanges(assembler, d.joined, d.left, usedBefore),
+                List.copyOf(d.warningsAdded), List.copyOf(d.warningsRemoved), placementChanges, outOfUse);
+    }
+
+    /**
+     * Applies the derived facts inserted and deleted by the last firing to the rules, members and
+     * warnings held, recording in {@code delta} (when there is one) what that changed.
+     */
+    private void fold(Delta delta) {
         for (Map.Entry<Boolean, Object> event : events) {
             boolean in = event.getKey();
             Object o = event.getValue();
             if (o instanceof FirewallRule f) {
                 String id = CompilationAssembler.idOf(f);
-                if (!nothingBefore) rulesBefore.computeIfAbsent(id, k -> rulesById.getOrDefault(k, List.of()));
+                if (delta != null && delta.recordRules) delta.rulesBefore.computeIfAbsent(id, k -> rulesById.getOrDefault(k, List.of()));
                 if (in) {
                     rulesById.merge(id, List.of(f), IncrementalCompiler::concat);
                 } else {
@@ -204,59 +281,45 @@ final class IncrementalCompiler implements AutoCloseable {
             } else if (o instanceof SetMember m) {
                 if (in) {
                     members.computeIfAbsent(m.set(), k -> new HashSet<>()).add(m.ip());
-                    if (!removeFrom(left, m.set(), m.ip())) {
-                        joined.computeIfAbsent(m.set(), k -> new TreeSet<>()).add(m.ip());
+                    if (delta != null && !removeFrom(delta.left, m.set(), m.ip())) {
+                        delta.joined.computeIfAbsent(m.set(), k -> new TreeSet<>()).add(m.ip());
                     }
                 } else {
                     Set<String> ips = members.get(m.set());
                     ips.remove(m.ip());
                     if (ips.isEmpty()) members.remove(m.set());
-                    if (!removeFrom(joined, m.set(), m.ip())) {
-                        left.computeIfAbsent(m.set(), k -> new TreeSet<>()).add(m.ip());
+                    if (delta != null && !removeFrom(delta.joined, m.set(), m.ip())) {
+                        delta.left.computeIfAbsent(m.set(), k -> new TreeSet<>()).add(m.ip());
                     }
                 }
             } else if (o instanceof Warning w) {
                 if (in) {
                     warnings.add(w);
-                    if (!warningsRemoved.remove(w)) warningsAdded.add(w);
+                    if (delta != null && !delta.warningsRemoved.remove(w)) delta.warningsAdded.add(w);
                 } else {
                     warnings.remove(w);
-                    if (!warningsAdded.remove(w)) warningsRemoved.add(w);
+                    if (delta != null && !delta.warningsAdded.remove(w)) delta.warningsRemoved.add(w);
                 }
             }
         }
         events.clear();
-
-        CompilationAssembler assembler = new CompilationAssembler(rules.sources(), projection.knownQueries());
-        List<CompiledRule> added = new ArrayList<>();
-        List<CompiledRule> removed = new ArrayList<>();
-        Set<String> nowUsed = new TreeSet<>();
-        Set<String> noLongerUsed = new TreeSet<>();
-        if (nothingBefore) {
-            rulesById.forEach((id, after) -> added.add(compiled(assembler, id, after, 1, nowUsed)));
-        } else {
-            rulesBefore.forEach((id, before) -> {
-                List<FirewallRule> after = rulesById.getOrDefault(id, List.of());
-                if (before.isEmpty() && !after.isEmpty()) added.add(compiled(assembler, id, after, 1, nowUsed));
-                else if (!before.isEmpty() && after.isEmpty()) removed.add(compiled(assembler, id, before, -1, noLongerUsed));
-            });
-        }
-        RuleOrder.sort(added);
-        RuleOrder.sort(removed);
-
-        return new ChangeSet(version, added, removed, setChanges(assembler, joined, left, nowUsed, noLongerUsed),
-                List.copyOf(warningsAdded), List.copyOf(warningsRemoved), placementChanges);
     }
 
-    /** A rule that came ({@code use} 1) or went (-1), counted as a user of its sets; {@code changed} gets the sets that came into or went out of use. */
-    private CompiledRule compiled(CompilationAssembler assembler, String id, List<FirewallRule> facts, int use, Set<String> changed) {
-        CompiledRule r = assembler.toRule(id, facts);
-        for (String set : r.sets()) {
-            int users = setUsers.merge(set, use, Integer::sum);
-            if (users == 0) setUsers.remove(set);
-            if (users == (use > 0 ? 1 : 0)) changed.add(set);
-        }
-        return r;
+    /**
+     * Counts a rule that came ({@code use} 1) or went (-1) as a user of its sets (every fact behind
+     * one id names the same sets, so any one of them stands for the rule); {@code usedBefore}, when
+     * given, records for each set counted whether it was in use before the first count of the batch.
+     */
+    private void use(FirewallRule rule, int use, Map<String, Boolean> usedBefore) {
+        use(rule.peerSet(), use, usedBefore);
+        use(rule.localSet(), use, usedBefore);
+    }
+
+    private void use(String set, int use, Map<String, Boolean> usedBefore) {
+        if (set == null) return;
+        if (usedBefore != null) usedBefore.putIfAbsent(set, setUsers.containsKey(set));
+        int users = setUsers.merge(set, use, Integer::sum);
+        if (users == 0) setUsers.remove(set);
     }
 
     private static List<FirewallRule> concat(List<FirewallRule> held, List<FirewallRule> more) {
@@ -271,15 +334,14 @@ final class IncrementalCompiler implements AutoCloseable {
     }
 
     private List<SetChange> setChanges(CompilationAssembler assembler, Map<String, Set<String>> joined,
-                                       Map<String, Set<String>> left, Set<String> nowUsed, Set<String> noLongerUsed) {
+                                       Map<String, Set<String>> left, Map<String, Boolean> wasUsed) {
         Map<String, SetChange> changes = new TreeMap<>();
         Set<String> touched = new TreeSet<>(joined.keySet());
         touched.addAll(left.keySet());
-        touched.addAll(nowUsed);
-        touched.addAll(noLongerUsed);
+        touched.addAll(wasUsed.keySet());
         for (String set : touched) {
             boolean usedNow = setUsers.containsKey(set);
-            boolean usedBefore = (usedNow && !nowUsed.contains(set)) || noLongerUsed.contains(set);
+            boolean usedBefore = wasUsed.getOrDefault(set, usedNow);
             Set<String> current = members.getOrDefault(set, Set.of());
             List<String> add;
             List<String> remove;
@@ -298,7 +360,7 @@ final class IncrementalCompiler implements AutoCloseable {
             } else {
                 continue;
             }
-            if (!add.isEmpty() || !remove.isEmpty() || nowUsed.contains(set) || noLongerUsed.contains(set)) {
+            if (!add.isEmpty() || !remove.isEmpty() || usedNow != usedBefore) {
                 changes.put(set, new SetChange(set, assembler.describe(set), add, remove));
             }
         }

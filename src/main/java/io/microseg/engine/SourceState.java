@@ -102,6 +102,11 @@ final class SourceState {
         return new Changes(all, spaces);
     }
 
+    /** The inventory objects in force as of the last drain. */
+    List<InventoryObject> objects() {
+        return List.copyOf(current.values());
+    }
+
     /** The inventory as of the last drain, assembled (for analyses such as trace; costs the inventory's size). */
     Inventory inventory() {
         return InventoryAssembly.assemble(current.values());

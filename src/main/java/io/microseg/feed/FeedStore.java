@@ -69,7 +69,7 @@ public final class FeedStore implements Consumer<ChangeSet> {
     private final Map<String, String> placements = new HashMap<>();
     /** The addresses of each placed workload (the same keys as {@link #placements}). */
     private final Map<String, List<String>> addresses = new HashMap<>();
-    /** The sets used by any rule: members, description and how many rules use each. */
+    /** The sets some rule uses (as the engine says: it counts their users), with members and description. */
     private final Map<String, SetState> sets = new HashMap<>();
     private final Map<String, AgentState> agents = new HashMap<>();
     /** Which agents use each set (the reverse of {@link AgentState#setRefs}). */
@@ -89,7 +89,6 @@ public final class FeedStore implements Consumer<ChangeSet> {
     private static final class SetState {
         String description;
         final Set<String> members = new HashSet<>();
-        int users;
     }
 
     private static final class AgentState {
@@ -162,12 +161,8 @@ public final class FeedStore implements Consumer<ChangeSet> {
             for (CompiledRule r : snapshot.compilation().rules()) {
                 rulesByWorkload.computeIfAbsent(r.workload(), k -> new HashMap<>()).put(r.id(), r);
                 String agent = placements.get(r.workload());
-                for (String set : r.sets()) {
-                    sets.computeIfAbsent(set, k -> new SetState()).users++;
-                    if (agent != null) reference(agentState(agent), set, +1);
-                }
+                if (agent != null) r.sets().forEach(set -> reference(agentState(agent), set, +1));
             }
-            sets.values().removeIf(s -> s.users == 0);
             initialized = true;
             List<ChangeSet> held = List.copyOf(early);
             early.clear();
@@ -284,6 +279,13 @@ public final class FeedStore implements Consumer<ChangeSet> {
         return new AgentFeed(a.name, a.lastChange(), a.workloads.contains(a.name), a.subscribers.size());
     }
 
+    /** How many sets some rule uses (placed or not), as the engine's change sets say; the server's metrics read it. */
+    public int setsInUse() {
+        synchronized (lock) {
+            return sets.size();
+        }
+    }
+
     /** Live subscriptions. */
     public int connectedCount() {
         return connected;
@@ -354,7 +356,6 @@ public final class FeedStore implements Consumer<ChangeSet> {
 
     private void apply(ChangeSet c) {
         Map<String, Builder> builders = new TreeMap<>();
-        Set<String> setsTouched = new HashSet<>();
 
         for (CompiledRule r : c.rulesRemoved()) {
             Map<String, CompiledRule> mine = rulesByWorkload.get(r.workload());
@@ -364,7 +365,6 @@ public final class FeedStore implements Consumer<ChangeSet> {
                 continue;
             }
             if (mine.isEmpty()) rulesByWorkload.remove(r.workload());
-            use(held, -1, setsTouched);
             String agent = placements.get(held.workload());
             if (agent != null) leaveSpan(builder(builders, agent), held);
         }
@@ -401,10 +401,8 @@ public final class FeedStore implements Consumer<ChangeSet> {
             String agent = placements.get(r.workload());
             if (previous != null) {
                 LOG.warn("version {} adds rule {} of {}, which is already held: replaced", c.version(), r.id(), r.workload());
-                use(previous, -1, setsTouched);
                 if (agent != null) leaveSpan(builder(builders, agent), previous);
             }
-            use(r, +1, setsTouched);
             if (agent != null) enterSpan(builder(builders, agent), r);
         }
 
@@ -413,7 +411,6 @@ public final class FeedStore implements Consumer<ChangeSet> {
             st.description = s.description();
             st.members.removeAll(s.removed());
             st.members.addAll(s.added());
-            setsTouched.add(s.set());
             if (s.added().isEmpty() && s.removed().isEmpty()) continue;
             for (String agent : setAgents.getOrDefault(s.set(), Set.of())) {
                 Builder b = builders.get(agent);
@@ -421,10 +418,7 @@ public final class FeedStore implements Consumer<ChangeSet> {
                 builder(builders, agent).members.add(s);
             }
         }
-        for (String set : setsTouched) {
-            SetState st = sets.get(set);
-            if (st != null && st.users <= 0) sets.remove(set);
-        }
+        c.setsOutOfUse().forEach(sets::remove);
 
         Map<String, AddressSet> whole = new HashMap<>(); // a set coming into use on several agents is built once
         for (Builder b : builders.values()) {
@@ -441,14 +435,6 @@ public final class FeedStore implements Consumer<ChangeSet> {
 
     private Builder builder(Map<String, Builder> builders, String agent) {
         return builders.computeIfAbsent(agent, a -> new Builder(agentState(a)));
-    }
-
-    /** Counts the rule as a user of each set it names (peer and local). */
-    private void use(CompiledRule r, int delta, Set<String> touched) {
-        for (String set : r.sets()) {
-            sets.computeIfAbsent(set, k -> new SetState()).users += delta;
-            touched.add(set);
-        }
     }
 
     /**

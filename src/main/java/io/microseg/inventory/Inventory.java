@@ -9,7 +9,7 @@ import java.util.List;
  */
 public record Inventory(List<String> clusters, List<Host> hosts, List<Node> nodes, List<Pod> pods,
                         List<Service> services, List<Endpoint> endpoints, List<Namespace> namespaces,
-                        List<NamedPortMiss> namedPortMisses, List<io.microseg.netpol.NetworkPolicy> networkPolicies) {
+                        List<NamedPortMiss> namedPortMisses, List<NetworkPolicy> networkPolicies) {
     public Inventory {
         clusters = List.copyOf(clusters);
         hosts = List.copyOf(hosts);

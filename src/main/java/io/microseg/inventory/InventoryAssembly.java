@@ -19,6 +19,7 @@ public final class InventoryAssembly {
         List<Service> services = new ArrayList<>();
         List<Namespace> namespaces = new ArrayList<>();
         List<SliceEndpoints> slices = new ArrayList<>();
+        List<NetworkPolicy> networkPolicies = new ArrayList<>();
         List<HostNodeMerge.Sourced<Host>> hosts = new ArrayList<>();
         TreeSet<String> clusters = new TreeSet<>();
         for (InventoryObject o : objects) {
@@ -28,16 +29,18 @@ public final class InventoryAssembly {
             else if (o instanceof Service s) { services.add(s); clusters.add(s.cluster()); }
             else if (o instanceof Namespace n) { namespaces.add(n); clusters.add(n.cluster()); }
             else if (o instanceof SliceEndpoints s) { slices.add(s); clusters.add(s.cluster()); }
+            else if (o instanceof NetworkPolicy np) { networkPolicies.add(np); clusters.add(np.cluster()); }
         }
         // In key order, as the live engine merges them: which of two hosts claiming one node wins must
         // not depend on the order objects arrived in.
         hosts.sort(java.util.Comparator.comparing(h -> h.value().key()));
-        return assemble(List.copyOf(clusters), hosts, nodes, pods, services, namespaces, slices, List.of());
+        networkPolicies.sort(java.util.Comparator.comparing(NetworkPolicy::key));
+        return assemble(List.copyOf(clusters), hosts, nodes, pods, services, namespaces, slices, networkPolicies);
     }
 
     static Inventory assemble(List<String> clusters, List<HostNodeMerge.Sourced<Host>> hosts, List<Node> nodes,
                               List<Pod> pods, List<Service> services, List<Namespace> namespaces,
-                              List<SliceEndpoints> slices, List<io.microseg.netpol.NetworkPolicy> networkPolicies) {
+                              List<SliceEndpoints> slices, List<NetworkPolicy> networkPolicies) {
         HostNodeMerge.Result merged = HostNodeMerge.merge(hosts, nodes);
         EndpointResolver.Resolution endpoints = EndpointResolver.resolve(services, pods, slices);
         return new Inventory(clusters, merged.hosts(), merged.nodes(), pods, services, endpoints.endpoints(),

@@ -44,6 +44,24 @@ public final class InventoryReader {
         return reading.finish();
     }
 
+    /**
+     * An inventory as read, and the objects it was assembled from: the objects are what a compile
+     * takes (the engine assembles them itself), the inventory what analyses such as trace read.
+     */
+    public record Read(Inventory inventory, List<InventoryObject> objects) {}
+
+    /** Reads {@code folder} as {@link #read(Path, Consumer)} does, keeping the objects too. */
+    public static Read readBoth(Path folder, Consumer<String> warnings) {
+        return readFolder(folder, warnings).both();
+    }
+
+    /** Reads documents as {@link #read(List)} does, keeping the objects too. */
+    public static Read readBoth(List<Document> documents) {
+        Reading reading = new Reading(ClusterFolders.of(documents));
+        documents.forEach(reading::add);
+        return reading.both();
+    }
+
     /** The folder's objects unassembled, validated as {@link #read(Path)} validates them. */
     public static List<InventoryObject> readObjects(Path folder) {
         return readObjects(folder, warning -> {});
@@ -88,7 +106,7 @@ public final class InventoryReader {
         private final List<Service> services = new ArrayList<>();
         private final List<Namespace> namespaces = new ArrayList<>();
         private final List<SliceEndpoints> slices = new ArrayList<>();
-        private final List<io.microseg.netpol.NetworkPolicy> networkPolicies = new ArrayList<>();
+        private final List<NetworkPolicy> networkPolicies = new ArrayList<>();
         private Document firstNetworkPolicy;
         private final List<Sourced<Host>> hosts = new ArrayList<>();
         /** Per file, in reading order: how many documents of each kind were skipped. */
@@ -126,7 +144,7 @@ public final class InventoryReader {
                     slices.add(s);
                 }
                 case "networking.k8s.io/v1 NetworkPolicy" -> {
-                    io.microseg.netpol.NetworkPolicy np = networkPolicy(doc);
+                    NetworkPolicy np = networkPolicy(doc);
                     identity(doc, np.cluster(), np.namespace(), np.name());
                     networkPolicies.add(np);
                     if (firstNetworkPolicy == null) firstNetworkPolicy = doc;
@@ -153,7 +171,7 @@ public final class InventoryReader {
             }
         }
 
-        private io.microseg.netpol.NetworkPolicy networkPolicy(Document doc) {
+        private NetworkPolicy networkPolicy(Document doc) {
             String cluster = clusters.clusterOf(doc);
             clusterNames.add(cluster);
             var object = FabricObjects.convert(doc, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
@@ -202,6 +220,15 @@ public final class InventoryReader {
                 throw firstNetworkPolicy.error("kind", "no NetworkPolicy here: compile, test, matrix, explain and trace"
                         + " read NetworkPolicies, watch and serve do not yet (docs/networkpolicy.md)");
             }
+            return collected();
+        }
+
+        /** The inventory and the objects it was assembled from (assembled once). */
+        Read both() {
+            return new Read(finish(), collected());
+        }
+
+        private List<InventoryObject> collected() {
             List<InventoryObject> all = new ArrayList<>();
             hosts.forEach(h -> all.add(h.value()));
             all.addAll(nodes);
@@ -209,6 +236,7 @@ public final class InventoryReader {
             all.addAll(services);
             all.addAll(namespaces);
             all.addAll(slices);
+            all.addAll(networkPolicies);
             return all;
         }
     }

@@ -95,7 +95,8 @@ public final class LiveInventory {
     /** The services of the pod's namespace whose selector picks it: their endpoints may change with it. */
     private void selecting(Pod pod, Set<String> dirtyServices) {
         for (Service s : servicesByNamespace.getOrDefault(namespaceKey(pod.cluster(), pod.namespace()), Map.of()).values()) {
-            if (s.selector() != null && EndpointResolver.selects(s.selector(), pod)) dirtyServices.add(s.id());
+            // a service already to be resolved need not be tried (on a first load, every one is)
+            if (s.selector() != null && !dirtyServices.contains(s.id()) && EndpointResolver.selects(s.selector(), pod)) dirtyServices.add(s.id());
         }
     }
 
@@ -111,12 +112,20 @@ public final class LiveInventory {
         }
     }
 
+    /** A namespace with at least this many services to resolve at once has its pods indexed by label first. */
+    private static final int INDEX_FROM = 4;
+
     private List<EndpointChange> resolve(Set<String> dirtyServices) {
         List<EndpointChange> changes = new ArrayList<>();
+        Map<String, Integer> perNamespace = new HashMap<>();
         for (String id : dirtyServices) {
             Service s = services.get(id);
-            EndpointResolver.Resolution now = s == null ? NONE : EndpointResolver.resolve(s,
-                    podsByNamespace.getOrDefault(namespaceKey(s.cluster(), s.namespace()), Map.of()).values(),
+            if (s != null && s.selector() != null) perNamespace.merge(namespaceKey(s.cluster(), s.namespace()), 1, Integer::sum);
+        }
+        Map<String, SelectorCandidates> indexed = new HashMap<>();
+        for (String id : dirtyServices) {
+            Service s = services.get(id);
+            EndpointResolver.Resolution now = s == null ? NONE : EndpointResolver.resolve(s, candidates(s, perNamespace, indexed),
                     slicesByService.getOrDefault(id, Map.of()).values());
             EndpointResolver.Resolution before = endpoints.getOrDefault(id, NONE);
             if (now.endpoints().isEmpty() && now.namedPortMisses().isEmpty()) endpoints.remove(id);
@@ -124,6 +133,14 @@ public final class LiveInventory {
             if (!sameFacts(before, now)) changes.add(new EndpointChange(id, before, now));
         }
         return changes;
+    }
+
+    /** The pods of the service's namespace its selector may pick: all of them, or when many services of the namespace are resolved at once, those its first term picks. */
+    private Collection<Pod> candidates(Service s, Map<String, Integer> perNamespace, Map<String, SelectorCandidates> indexed) {
+        String ns = namespaceKey(s.cluster(), s.namespace());
+        Collection<Pod> pods = podsByNamespace.getOrDefault(ns, Map.of()).values();
+        if (s.selector() == null || perNamespace.getOrDefault(ns, 0) < INDEX_FROM) return pods;
+        return indexed.computeIfAbsent(ns, k -> new SelectorCandidates(pods)).of(s.selector());
     }
 
     private static boolean sameFacts(EndpointResolver.Resolution a, EndpointResolver.Resolution b) {

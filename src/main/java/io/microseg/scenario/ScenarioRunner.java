@@ -3,8 +3,8 @@ package io.microseg.scenario;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
 import io.microseg.controlplane.CompiledRule;
-import io.microseg.compile.Compiler;
 import io.microseg.compile.RuleBase;
+import io.microseg.engine.FullCompile;
 import io.microseg.explain.ClusterSafety;
 import io.microseg.explain.Trace;
 import io.microseg.facts.Warning;
@@ -33,10 +33,10 @@ import java.util.stream.Stream;
  * its truth tables whose verdict differs from what {@code trace} decides.
  */
 public final class ScenarioRunner {
-    private final Compiler compiler;
+    private final RuleBase rules;
 
     public ScenarioRunner(RuleBase rules) {
-        this.compiler = new Compiler(rules);
+        this.rules = rules;
     }
 
     /** The scenario files of a folder (recursively), in path order. */
@@ -51,11 +51,13 @@ public final class ScenarioRunner {
 
     public ScenarioResult run(Path file) {
         Scenario s = Scenario.read(file);
-        Inventory inventory = s.inventory().folder() != null ? InventoryReader.read(s.inventory().folder())
-                : InventoryReader.read(s.inventory().documents());
+        InventoryReader.Read read = s.inventory().folder() != null ? InventoryReader.readBoth(s.inventory().folder(), w -> {})
+                : InventoryReader.readBoth(s.inventory().documents());
+        Inventory inventory = read.inventory();
         List<Workspace> workspaces = s.policies().folder() != null ? PolicyReader.read(s.policies().folder())
                 : PolicyReader.read(s.policies().documents());
-        Compilation compiled = compiler.compile(inventory, workspaces);
+        // The first batch of a live engine, as serve compiles: scenarios prove what agents receive.
+        Compilation compiled = FullCompile.of(rules, read.objects(), workspaces);
         // As the command line does: the compile's warnings plus the cluster-safety analysis.
         Compilation c = compiled.withWarnings(ClusterSafety.warnings(compiled, inventory, workspaces));
         Map<String, AddressSet> sets = c.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));

@@ -1,14 +1,11 @@
 package io.microseg.server;
 
-import io.microseg.controlplane.CompiledRule;
 import io.microseg.engine.ChangeSet;
 import io.microseg.engine.Snapshot;
 import io.microseg.feed.FeedStore;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Carries the engine's change sets into the {@link FeedStore} without losing or repeating one: it
@@ -23,8 +20,6 @@ final class FeedPump {
     private final FeedStore feed;
     private final ServerMetrics metrics;
     private final List<ChangeSet> early = new ArrayList<>();
-    /** Rules using each set: a set is counted while some rule uses it. Engine thread only, once initialized. */
-    private final Map<String, Integer> setUsers = new HashMap<>();
     private boolean initialized;
     private volatile long delivered = -1;
 
@@ -48,9 +43,8 @@ final class FeedPump {
     void initialize(Snapshot snapshot) {
         synchronized (this) {
             feed.initialize(snapshot);
-            snapshot.compilation().rules().forEach(r -> use(r, 1));
             metrics.rules.set(snapshot.compilation().rules().size());
-            metrics.sets.set(setUsers.size());
+            metrics.sets.set(feed.setsInUse());
             metrics.version.set(snapshot.version());
             delivered = snapshot.version();
             for (ChangeSet c : early) {
@@ -71,17 +65,9 @@ final class FeedPump {
 
     private void forward(ChangeSet changes) {
         feed.accept(changes);
-        changes.rulesAdded().forEach(r -> use(r, 1));
-        changes.rulesRemoved().forEach(r -> use(r, -1));
         metrics.rules.addAndGet(changes.rulesAdded().size() - changes.rulesRemoved().size());
-        metrics.sets.set(setUsers.size());
+        metrics.sets.set(feed.setsInUse());
         metrics.version.set(changes.version());
         delivered = changes.version();
-    }
-
-    private void use(CompiledRule r, int delta) {
-        for (String set : r.sets()) {
-            if (setUsers.merge(set, delta, Integer::sum) <= 0) setUsers.remove(set);
-        }
     }
 }

@@ -1,7 +1,7 @@
 package io.microseg.server;
 
 import io.microseg.compile.Compilation;
-import io.microseg.compile.Compiler;
+import io.microseg.engine.FullCompile;
 import io.microseg.compile.DrlBuild;
 import io.microseg.compile.DrlProblem;
 import io.microseg.compile.RuleBase;
@@ -130,7 +130,7 @@ final class PreviewEndpoint {
                 live.inputs().workspaces());
         Compilation compiled;
         try {
-            compiled = new Compiler(rules).compile(live.inputs().inventory(), workspaces);
+            compiled = FullCompile.of(rules, live.inputs().objects(), workspaces);
         } catch (RuntimeException e) {
             return refused("the candidates fail on the live inventory: " + e, List.of());
         }

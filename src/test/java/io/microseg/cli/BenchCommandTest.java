@@ -23,7 +23,7 @@ class BenchCommandTest {
 
         assertThat(exit).isZero();
         JsonNode json = new ObjectMapper().readTree(out.toString());
-        for (String field : new String[]{"compileMillis", "heapBytesAfterGc", "rules", "sets", "podAddP99Micros",
+        for (String field : new String[]{"compileMillis", "compileCpuMillis", "compileGcPauseMillis", "heapBytesAfterGc", "rules", "sets", "podAddP99Micros",
                 "podRelabelP99Micros", "changesPerSecond", "podDeleteP50Micros", "serviceTypeChangeP99Micros",
                 "endpointChangeP99Micros", "policyAddP99Micros", "policyDeleteP99Micros", "podChangePerAgentMax"}) {
             assertThat(json.has(field)).as(field).isTrue();
@@ -32,6 +32,8 @@ class BenchCommandTest {
         assertThat(json.get("rules").asLong()).isPositive();
         assertThat(json.get("sets").asLong()).isPositive();
         assertThat(json.get("heapBytesAfterGc").asLong()).isPositive();
+        assertThat(json.get("compileCpuMillis").asLong()).as("the engine thread worked").isPositive()
+                .isLessThanOrEqualTo(json.get("compileMillis").asLong() + 1000);
         assertThat(json.get("changesPerSecond").asDouble()).isPositive();
         assertThat(json.get("podAddP99Micros").asLong()).isGreaterThanOrEqualTo(json.get("podAddP50Micros").asLong());
     }

@@ -6,6 +6,8 @@ import io.microseg.inventory.Host;
 import io.microseg.inventory.InventoryObject;
 import io.microseg.inventory.LabelKeys;
 import io.microseg.inventory.Labels;
+import io.microseg.inventory.Namespace;
+import io.microseg.inventory.NetworkPolicy;
 import io.microseg.inventory.Node;
 import io.microseg.inventory.Pod;
 import io.microseg.inventory.Service;
@@ -15,6 +17,7 @@ import io.microseg.inventory.SliceEndpoints;
 import io.microseg.inventory.TargetPort;
 import io.microseg.net.PortRange;
 import io.microseg.net.Protocol;
+import io.microseg.netpol.LabelSelector;
 import io.microseg.policy.Action;
 import io.microseg.policy.Policy;
 import io.microseg.policy.PortSpec;
@@ -67,6 +70,15 @@ final class RandomInventory {
             case 2, 3 -> service();
             case 4 -> slice();
             default -> pod();
+        };
+    }
+
+    /** As {@link #anyObject}, or now and then a Namespace or a NetworkPolicy. */
+    InventoryObject anyObjectOrNetworkPolicy() {
+        return switch (random.nextInt(12)) {
+            case 0 -> namespace();
+            case 1 -> networkPolicy();
+            default -> anyObject();
         };
     }
 
@@ -146,6 +158,45 @@ final class RandomInventory {
                     isPod ? "10." + c(cluster) + ".1." + (pod + 1) : "203.0.113." + (pod + 1), isPod ? "p" + pod : null));
         }
         return new SliceEndpoints(cluster, ns, "s" + i + "-x", "s" + i, endpoints);
+    }
+
+    Namespace namespace() {
+        String cluster = cluster();
+        String ns = pick(List.of("web", "data"));
+        Map<String, String> k8s = random.nextBoolean() ? Map.of("team", pick(List.of("a", "b"))) : Map.of();
+        return new Namespace(cluster, ns, k8sLabels(k8s, cluster, "namespace", Map.of(LabelKeys.NAMESPACE, ns)));
+    }
+
+    /** A NetworkPolicy of a few names, over the pods' app label and the namespaces' team label. */
+    NetworkPolicy networkPolicy() {
+        String cluster = cluster();
+        String ns = pick(List.of("web", "data"));
+        List<NetworkPolicy.IngressRule> rules = new ArrayList<>();
+        for (int r = random.nextInt(3); r > 0; r--) {
+            List<NetworkPolicy.Peer> from = new ArrayList<>();
+            for (int f = random.nextInt(3); f > 0; f--) {
+                LabelSelector pods = random.nextInt(3) == 0 ? null : selector("app", List.of("web", "db", "cache"));
+                LabelSelector namespaces = random.nextInt(3) == 0 ? selector("team", List.of("a", "b"))
+                        : pods == null ? LabelSelector.EVERYTHING : null;
+                from.add(new NetworkPolicy.Peer(pods, namespaces));
+            }
+            List<NetworkPolicy.Port> ports = new ArrayList<>();
+            for (int k = random.nextInt(3); k > 0; k--) {
+                ports.add(new NetworkPolicy.Port(random.nextInt(4) == 0 ? Protocol.UDP : Protocol.TCP, pick(List.of(0, 80, 8080, 53))));
+            }
+            rules.add(new NetworkPolicy.IngressRule(from, ports));
+        }
+        return new NetworkPolicy(cluster, ns, "np" + random.nextInt(3), selector("app", List.of("web", "db")),
+                random.nextInt(5) != 0, rules);
+    }
+
+    private LabelSelector selector(String key, List<String> values) {
+        return switch (random.nextInt(4)) {
+            case 0 -> LabelSelector.EVERYTHING;
+            case 1 -> new LabelSelector(Map.of(key, pick(values)), List.of());
+            case 2 -> new LabelSelector(Map.of(), List.of(new LabelSelector.Requirement(key, LabelSelector.Operator.NotIn, List.of(pick(values)))));
+            default -> new LabelSelector(Map.of(), List.of(new LabelSelector.Requirement(key, LabelSelector.Operator.Exists, List.of())));
+        };
     }
 
     Workspace workspace() {

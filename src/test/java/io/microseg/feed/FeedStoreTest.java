@@ -78,7 +78,7 @@ class FeedStoreTest {
 
     static ChangeSet changes(long version, List<CompiledRule> added, List<CompiledRule> removed, List<SetChange> sets,
                              List<Placement> placements) {
-        return new ChangeSet(version, added, removed, sets, List.of(), List.of(), placements);
+        return new ChangeSet(version, added, removed, sets, List.of(), List.of(), placements, List.of());
     }
 
     static FeedStore store(int history) {
@@ -164,6 +164,25 @@ class FeedStoreTest {
                 delta(102, List.of(), List.of("r1"), List.of(), List.of(), List.of()),
                 delta(103, List.of(), List.of("r7"), List.of(), List.of("s1"), List.of()));
         assertThat(store.snapshot(A).sets()).containsExactly(set("s2", "10.0.0.3"));
+    }
+
+    @Test
+    void theFeedHoldsASetExactlyWhileTheEngineSaysSomeRuleUsesIt() {
+        FeedStore store = store(8);
+        assertThat(store.setsInUse()).isEqualTo(3);
+        // H's only rule goes, and with it s3, which the engine says is out of use
+        store.accept(new ChangeSet(101, List.of(), List.of(R5), List.of(), List.of(), List.of(), List.of(), List.of("s3")));
+        assertThat(store.setsInUse()).isEqualTo(2);
+        // s3 comes back into use with its members, on a rule of a workload no agent holds yet
+        CompiledRule r9 = rule("r9", "pod/k/ns/p3", "s3");
+        store.accept(changes(102, List.of(r9), List.of(), List.of(members("s3", List.of("10.0.0.9"), List.of())), List.of()));
+        assertThat(store.setsInUse()).isEqualTo(3);
+        List<AgentEvent> b = subscribe(store, B, OptionalLong.of(102));
+        Workload w3 = new Workload("pod/k/ns/p3", List.of("10.244.2.3"));
+        store.accept(changes(103, List.of(), List.of(), List.of(), List.of(placed(w3, B))));
+        assertThat(b).as("the set was held for the unplaced workload's rule, members and all")
+                .containsExactly(delta(103, List.of(r9), List.of(), List.of(set("s3", "10.0.0.9")),
+                        List.of(), List.of(), List.of(w3), List.of()));
     }
 
     @Test

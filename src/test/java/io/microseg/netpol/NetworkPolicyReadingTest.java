@@ -3,6 +3,7 @@ package io.microseg.netpol;
 import io.microseg.input.InputException;
 import io.microseg.inventory.Inventory;
 import io.microseg.inventory.InventoryReader;
+import io.microseg.inventory.NetworkPolicy;
 import io.microseg.net.Protocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,7 @@
-package io.microseg.netpol;
+package io.microseg.inventory;
 
 import io.microseg.net.Protocol;
+import io.microseg.netpol.LabelSelector;
 
 import java.util.List;
 
@@ -11,9 +12,14 @@ import java.util.List;
  * Egress rules are read and refused (see docs/networkpolicy.md).
  */
 public record NetworkPolicy(String cluster, String namespace, String name, LabelSelector podSelector,
-                            boolean isolatesIngress, List<IngressRule> ingress) {
+                            boolean isolatesIngress, List<IngressRule> ingress) implements InventoryObject {
     public NetworkPolicy {
         ingress = List.copyOf(ingress);
+    }
+
+    @Override
+    public String key() {
+        return "networkpolicy/" + cluster + "/" + namespace + "/" + name;
     }
 
     /** The id rules derived from this policy carry: {@code netpol/<cluster>/<namespace>/<name>}. */

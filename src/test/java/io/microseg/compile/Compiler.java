@@ -11,7 +11,12 @@ import org.kie.api.runtime.KieSession;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A full compile: one fresh session, every fact inserted, rules fired once, their groups expanded, query sets filled. */
+/**
+ * The naive reference compile, the oracle the live engine is held to ({@code IncrementalEqualsFullTest}):
+ * every query evaluated on every item ({@link FactProjection}), one fresh session, every fact inserted,
+ * rules fired once, their groups expanded, query sets filled. The product compiles through the engine
+ * ({@code io.microseg.engine.FullCompile}).
+ */
 public final class Compiler {
     private final RuleBase rules;
 

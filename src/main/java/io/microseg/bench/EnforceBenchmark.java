@@ -1,0 +1,340 @@
+package io.microseg.bench;
+
+import io.microseg.controlplane.AddressSet;
+import io.microseg.controlplane.AgentEvent;
+import io.microseg.controlplane.CompiledRule;
+import io.microseg.controlplane.SetChange;
+import io.microseg.controlplane.Workload;
+import io.microseg.enforce.AgentState;
+import io.microseg.enforce.Enforcer;
+import io.microseg.enforce.netns.CommandRunner;
+import io.microseg.enforce.netns.NetnsRef;
+import io.microseg.enforce.netns.NetnsResolver;
+import io.microseg.enforce.netns.PodNetns;
+import io.microseg.net.Protocol;
+import io.microseg.policy.Action;
+import io.microseg.policy.Direction;
+import io.microseg.policy.Rank;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The agent's apply path measured in real network namespaces ({@code microseg bench-enforce}): one node namespace
+ * and {@code pods} pod namespaces made with {@code ip netns add}, an agent whose view holds the set
+ * {@code nodes:<cluster>} with {@code setMembers} members (every pod's probes come from the nodes), and a rule mix
+ * per pod. Each sample is what the agent does with one delta: {@link AgentState#apply}, {@link AgentState#view},
+ * {@link Enforcer#enforce} (every {@code nft} transaction it runs), timed from the delta's arrival to the last
+ * transaction's end. Kinds of delta: a member of the big set added or removed (every namespace changes), a
+ * rule of one pod added or removed, a pod (its rules and its placement) added or removed. Then the full resync:
+ * a replacing snapshot of the same state, every table re-created. The namespaces are deleted at the end.
+ */
+public final class EnforceBenchmark {
+    /** What to build and how many samples of each kind to take. */
+    public record Settings(int pods, int setMembers, int samples, int resyncs, int threads, Consumer<String> progress) {
+        public Settings {
+            if (pods < 1 || setMembers < 1 || samples < 1 || resyncs < 1 || threads < 1) {
+                throw new IllegalArgumentException("expected --pods, --set-members, --samples, --resyncs and --apply-threads of at least 1");
+            }
+        }
+    }
+
+    /** Latencies of one kind, in milliseconds. */
+    public record Figures(int samples, double p50, double p99, double max) {
+        static Figures of(long[] nanos) {
+            long[] s = nanos.clone();
+            Arrays.sort(s);
+            return new Figures(s.length, ms(rank(s, 50)), ms(rank(s, 99)), ms(s[s.length - 1]));
+        }
+
+        private static long rank(long[] sorted, double p) {
+            int r = (int) Math.ceil(p / 100.0 * sorted.length);
+            return sorted[Math.max(0, Math.min(sorted.length - 1, r - 1))];
+        }
+
+        private static double ms(long nanos) {
+            return Math.round(nanos / 10_000.0) / 100.0;
+        }
+
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("samples", samples);
+            m.put("p50", p50);
+            m.put("p99", p99);
+            m.put("max", max);
+            return m;
+        }
+    }
+
+    /** The run's figures: per kind of delta, the first apply, the full resync, and the nft transactions run. */
+    public record Result(int pods, int setMembers, int threads, int namespaces, int rules, Map<String, Figures> deltas, double firstApplyMs,
+                         Figures fullResync, long nftRuns) {
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pods", pods);
+            m.put("setMembers", setMembers);
+            m.put("applyThreads", threads);
+            m.put("namespaces", namespaces);
+            m.put("rules", rules);
+            Map<String, Object> d = new LinkedHashMap<>();
+            deltas.forEach((k, v) -> d.put(k, v.toMap()));
+            m.put("deltaToAppliedMs", d);
+            m.put("firstApplyMs", firstApplyMs);
+            m.put("fullResyncMs", fullResync.toMap());
+            m.put("nftRuns", nftRuns);
+            return m;
+        }
+
+        public String toText() {
+            StringBuilder b = new StringBuilder();
+            b.append(String.format("bench-enforce: %d pod namespaces + the node's, nodes set of %d members, %d rules, %d apply threads%n", pods,
+                    setMembers, rules, threads));
+            b.append(String.format("  %-22s %8s %9s %9s %9s%n", "delta -> nft applied", "samples", "p50 ms", "p99 ms", "max ms"));
+            deltas.forEach((k, f) -> b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f%n", k, f.samples(), f.p50(), f.p99(), f.max())));
+            b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f%n", "full resync (replace)", fullResync.samples(), fullResync.p50(),
+                    fullResync.p99(), fullResync.max()));
+            b.append(String.format("  first apply %.2f ms; %d nft transactions in all%n", firstApplyMs, nftRuns));
+            return b.toString();
+        }
+    }
+
+    private static final String CLUSTER = "bench";
+    private static final String AGENT = "node/" + CLUSTER + "/n0";
+    private static final String NODES = AddressSet.nodesOf(CLUSTER);
+
+    private final Settings settings;
+    private final List<String> created = new ArrayList<>();
+    private final AtomicLong nftRuns = new AtomicLong();
+    private final String prefix = "msbench" + ProcessHandle.current().pid() + "-";
+    private long version;
+    private int nextRule;
+
+    private EnforceBenchmark(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** Why this machine cannot run the benchmark (not root, no nft or ip), or null when it can. */
+    public static String unavailable() {
+        try {
+            CommandRunner.Result id = CommandRunner.exec(List.of("id", "-u"), "");
+            if (id.exit() != 0 || !id.output().trim().equals("0")) return "must run as root (it creates network namespaces and nftables tables)";
+        } catch (IOException e) {
+            return "cannot tell whether this is root: " + e.getMessage();
+        }
+        for (List<String> probe : List.of(List.of("nft", "--version"), List.of("ip", "-V"), List.of("nsenter", "--version"))) {
+            try {
+                CommandRunner.Result r = CommandRunner.exec(probe, "");
+                if (r.exit() != 0) return probe.get(0) + " failed: " + r.output().trim();
+            } catch (IOException e) {
+                return probe.get(0) + " not found (install " + (probe.get(0).equals("nft") ? "nftables" : probe.get(0).equals("ip") ? "iproute2" : "util-linux") + ")";
+            }
+        }
+        return null;
+    }
+
+    public static Result run(Settings settings) throws IOException {
+        EnforceBenchmark b = new EnforceBenchmark(settings);
+        try {
+            return b.measure();
+        } finally {
+            b.cleanUp();
+        }
+    }
+
+    private Result measure() throws IOException {
+        int pods = settings.pods();
+        settings.progress().accept("bench-enforce: creating " + (pods + 2) + " network namespaces");
+        Map<String, String> names = new TreeMap<>();
+        names.put(AGENT, netns("node"));
+        for (int i = 0; i <= pods; i++) names.put(pod(i), netns("p" + i)); // pod(pods) is the spare one, added and removed
+        NetnsResolver resolver = new NetnsResolver() {
+            @Override
+            public NetnsRef own(String agent) {
+                return ref(names.get(agent));
+            }
+
+            @Override
+            public Map<String, Resolution> resolve(Map<String, List<String>> wanted) {
+                Map<String, Resolution> out = new TreeMap<>();
+                wanted.keySet().forEach(p -> out.put(p, new Resolution.Found(ref(names.get(p)))));
+                return out;
+            }
+
+            @Override
+            public List<NetnsRef> reachable() {
+                return names.values().stream().map(EnforceBenchmark::ref).toList();
+            }
+        };
+        CommandRunner counting = (cmd, stdin) -> {
+            nftRuns.incrementAndGet();
+            return CommandRunner.exec(cmd, stdin);
+        };
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        Enforcer enforcer = new Enforcer(AGENT, resolver, PodNetns.Backoff.DEFAULT, List.of(), List.of("10.0.0.1"), false, counting, quiet,
+                settings.threads());
+        AgentState state = new AgentState(AGENT);
+
+        List<CompiledRule> rules = new ArrayList<>(nodeRules());
+        List<Workload> workloads = new ArrayList<>();
+        for (int i = 0; i < pods; i++) {
+            rules.addAll(podRules(i));
+            workloads.add(new Workload(pod(i), List.of(podAddress(i))));
+        }
+        List<AddressSet> sets = new ArrayList<>();
+        sets.add(new AddressSet(NODES, "the nodes", members(settings.setMembers(), 10)));
+        for (int s = 0; s < 10; s++) sets.add(new AddressSet("consumers:" + s, "consumers", members(50, 20 + s)));
+        sets.add(new AddressSet("dns", "the DNS servers", List.of("10.96.0.10", "fd00:96::10")));
+        sets.add(new AddressSet("outside", "an outside subnet", List.of("203.0.113.0/24", "198.51.100.0/24")));
+        AgentEvent.Snapshot snapshot = new AgentEvent.Snapshot(++version, true, rules, sets, workloads);
+
+        settings.progress().accept("bench-enforce: first apply of " + rules.size() + " rules");
+        long t0 = System.nanoTime();
+        state.apply(snapshot);
+        check(enforcer.enforce(state.view(), version, true));
+        double first = (System.nanoTime() - t0) / 1e6;
+
+        Map<String, Figures> deltas = new LinkedHashMap<>();
+        sample("a member of " + NODES + " added, then removed", "setMemberAdded", "setMemberRemoved", deltas, state, enforcer,
+                i -> delta(List.of(), List.of(), List.of(new SetChange(NODES, null, List.of(member(i)), List.of())), List.of(), List.of()),
+                i -> delta(List.of(), List.of(), List.of(new SetChange(NODES, null, List.of(), List.of(member(i)))), List.of(), List.of()));
+        List<CompiledRule> extra = new ArrayList<>();
+        sample("a rule of one pod added, then removed", "podRuleAdded", "podRuleRemoved", deltas, state, enforcer, i -> {
+            CompiledRule r = rule(pod(i % pods), Direction.INGRESS, Action.ALLOW, Protocol.TCP, String.valueOf(9000 + i % 100), "consumers:" + i % 10);
+            extra.add(r);
+            return delta(List.of(r), List.of(), List.of(), List.of(), List.of());
+        }, i -> delta(List.of(), List.of(extra.remove(extra.size() - 1).id()), List.of(), List.of(), List.of()));
+        List<CompiledRule> spare = podRules(pods);
+        Workload spareWorkload = new Workload(pod(pods), List.of(podAddress(pods)));
+        sample("a pod added, then removed", "podAdded", "podRemoved", deltas, state, enforcer,
+                i -> delta(spare, List.of(), List.of(), List.of(spareWorkload), List.of()),
+                i -> delta(List.of(), spare.stream().map(CompiledRule::id).toList(), List.of(), List.of(), List.of(spareWorkload.id())));
+
+        settings.progress().accept("bench-enforce: " + settings.resyncs() + " full resyncs");
+        long[] resync = new long[settings.resyncs()];
+        for (int i = 0; i < resync.length; i++) {
+            AgentEvent.Snapshot again = new AgentEvent.Snapshot(++version, true, rules, sets, workloads);
+            long t = System.nanoTime();
+            state.apply(again);
+            check(enforcer.enforce(state.view(), version, true));
+            resync[i] = System.nanoTime() - t;
+        }
+        return new Result(pods, settings.setMembers(), settings.threads(), pods + 1, rules.size(), deltas, Math.round(first * 100) / 100.0, Figures.of(resync),
+                nftRuns.get());
+    }
+
+    private interface DeltaOf {
+        AgentEvent.Delta make(int i);
+    }
+
+    /**
+     * Takes {@code samples} rounds of a pair of deltas: {@code forward} then {@code back}, which returns the state
+     * to where it was; each is timed on its own, under {@code forwardName} and {@code backName}.
+     */
+    private void sample(String what, String forwardName, String backName, Map<String, Figures> into, AgentState state, Enforcer enforcer,
+                        DeltaOf forward, DeltaOf back) {
+        settings.progress().accept("bench-enforce: " + settings.samples() + " samples: " + what);
+        long[] there = new long[settings.samples()];
+        long[] home = new long[settings.samples()];
+        for (int i = 0; i < there.length; i++) {
+            there[i] = apply(state, enforcer, forward.make(i));
+            home[i] = apply(state, enforcer, back.make(i));
+        }
+        into.put(forwardName, Figures.of(there));
+        into.put(backName, Figures.of(home));
+    }
+
+    private long apply(AgentState state, Enforcer enforcer, AgentEvent.Delta delta) {
+        long t = System.nanoTime();
+        state.apply(delta);
+        check(enforcer.enforce(state.view(), version));
+        return System.nanoTime() - t;
+    }
+
+    private AgentEvent.Delta delta(List<CompiledRule> added, List<String> removed, List<SetChange> members, List<Workload> placed,
+                                   List<String> left) {
+        return new AgentEvent.Delta(++version, added, removed, List.of(), List.of(), members, placed, left);
+    }
+
+    private static void check(Enforcer.Outcome outcome) {
+        if (outcome.failed() > 0 || !outcome.pending().isEmpty()) throw new IllegalStateException("the apply failed: " + outcome.firstError());
+    }
+
+    private List<CompiledRule> nodeRules() {
+        return List.of(rule(AGENT, Direction.INGRESS, Action.ALLOW, Protocol.TCP, "10250", NODES),
+                rule(AGENT, Direction.INGRESS, Action.ALLOW, Protocol.TCP, "30000-32767", "outside"),
+                rule(AGENT, Direction.EGRESS, Action.ALLOW, Protocol.ANY, null, NODES),
+                catchAll(AGENT, Direction.INGRESS));
+    }
+
+    /** A pod's rules: probes and scrapes from the nodes, its consumers, DNS, an outside subnet, the catch-alls. */
+    private List<CompiledRule> podRules(int i) {
+        return List.of(rule(pod(i), Direction.INGRESS, Action.ALLOW, Protocol.TCP, "8080", NODES),
+                rule(pod(i), Direction.INGRESS, Action.ALLOW, Protocol.TCP, String.valueOf(8000 + i % 50), "consumers:" + i % 10),
+                rule(pod(i), Direction.INGRESS, Action.DENY, Protocol.TCP, "22", null),
+                rule(pod(i), Direction.EGRESS, Action.ALLOW, Protocol.UDP, "53", "dns"),
+                rule(pod(i), Direction.EGRESS, Action.ALLOW, Protocol.TCP, "443", "outside"),
+                rule(pod(i), Direction.EGRESS, Action.ALLOW, Protocol.TCP, String.valueOf(8000 + (i + 1) % 50), "consumers:" + (i + 1) % 10),
+                catchAll(pod(i), Direction.INGRESS), catchAll(pod(i), Direction.EGRESS));
+    }
+
+    private CompiledRule rule(String workload, Direction d, Action a, Protocol p, String ports, String peer) {
+        String id = "b" + nextRule++;
+        return new CompiledRule(id, workload, d, a, p, ports, peer, null, "bench", "bench/p" + nextRule % 7, Rank.DEFAULT, 100, List.of());
+    }
+
+    private CompiledRule catchAll(String workload, Direction d) {
+        String id = "b" + nextRule++;
+        return new CompiledRule(id, workload, d, Action.DENY, Protocol.ANY, null, null, null, "catch-all", "bench/catch-all", Rank.CATCHALL, 0,
+                List.of());
+    }
+
+    private static List<String> members(int count, int firstOctet) {
+        List<String> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) out.add(firstOctet + "." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255));
+        return out;
+    }
+
+    private static String member(int i) {
+        return "10.200." + (i >> 8 & 255) + "." + (i & 255);
+    }
+
+    private static String pod(int i) {
+        return "pod/" + CLUSTER + "/ns" + i % 10 + "/p" + i;
+    }
+
+    private static String podAddress(int i) {
+        return "10.244." + (i >> 8 & 255) + "." + (i & 255);
+    }
+
+    private static NetnsRef ref(String name) {
+        return new NetnsRef.ByPath(Path.of("/run/netns", name), 0);
+    }
+
+    private String netns(String label) throws IOException {
+        String name = prefix + label;
+        CommandRunner.Result r = CommandRunner.exec(List.of("ip", "netns", "add", name), "");
+        if (r.exit() != 0) throw new IOException("ip netns add " + name + ": " + r.output().trim());
+        created.add(name);
+        return name;
+    }
+
+    private void cleanUp() {
+        for (String name : created) {
+            try {
+                CommandRunner.exec(List.of("ip", "netns", "del", name), "");
+            } catch (IOException e) {
+                settings.progress().accept("bench-enforce: could not delete netns " + name + ": " + e.getMessage());
+            }
+        }
+    }
+}

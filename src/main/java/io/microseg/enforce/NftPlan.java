@@ -1,0 +1,100 @@
+package io.microseg.enforce;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What to run in one namespace to go from the table last applied there to the one wanted, computed from
+ * the two {@link NftTable}s (not from the wire delta): nothing, an incremental script, or the whole table
+ * again. The incremental script is one {@code nft -f} transaction, so it applies all or nothing:
+ *
+ * <ol>
+ *   <li>sets that are new are added with their elements; a set in both loses the elements it no longer has
+ *       and gains the new ones ({@code delete element} before {@code add element}, so that a CIDR can replace
+ *       the addresses it covers);</li>
+ *   <li>chains that are new are declared (empty) before any rule is written, as rules jump between chains;</li>
+ *   <li>a chain whose rules differ is flushed and its rules added again; a new chain gets its rules;</li>
+ *   <li>chains, then sets, no longer wanted are deleted (nothing refers to them any more).</li>
+ * </ol>
+ *
+ * A change the kernel cannot make in place (the table's comment, a set's type or comment, a chain's
+ * declaration line) asks for the whole table again ({@link Recreate}).
+ */
+public sealed interface NftPlan {
+    /** Nothing differs: nothing to run. */
+    record Unchanged() implements NftPlan {}
+
+    /** Re-create the table with its full script; {@code why} names the change. */
+    record Recreate(String why) implements NftPlan {}
+
+    /** One transaction of {@code statements}; the counts say what it touches (for logs and the bench). */
+    record Patch(String script, int elementsAdded, int elementsRemoved, int chainsReplaced) implements NftPlan {}
+
+    static NftPlan between(NftTable before, NftTable after) {
+        if (!before.comment().equals(after.comment())) return new Recreate("the table's comment changed");
+        String t = "inet " + NftRuleset.TABLE + " ";
+        StringBuilder b = new StringBuilder();
+        int added = 0;
+        int removed = 0;
+        int replaced = 0;
+
+        Map<String, NftTable.Set> oldSets = new HashMap<>();
+        before.sets().forEach(s -> oldSets.put(s.name(), s));
+        for (NftTable.Set s : after.sets()) {
+            NftTable.Set old = oldSets.remove(s.name());
+            if (old == null) {
+                b.append("add set ").append(t).append(s.name()).append(" { ").append(s.declaration()).append(" }\n");
+                elements(b, "add", t, s.name(), s.elements());
+                added += s.elements().size();
+                continue;
+            }
+            if (!old.type().equals(s.type()) || !old.comment().equals(s.comment())) return new Recreate("set " + s.name() + " changed its type or comment");
+            if (old.elements().equals(s.elements())) continue;
+            LinkedHashSet<String> gone = new LinkedHashSet<>(old.elements());
+            s.elements().forEach(gone::remove);
+            LinkedHashSet<String> come = new LinkedHashSet<>(s.elements());
+            old.elements().forEach(come::remove);
+            elements(b, "delete", t, s.name(), List.copyOf(gone));
+            elements(b, "add", t, s.name(), List.copyOf(come));
+            added += come.size();
+            removed += gone.size();
+        }
+
+        Map<String, NftTable.Chain> oldChains = new HashMap<>();
+        before.chains().forEach(c -> oldChains.put(c.name(), c));
+        List<NftTable.Chain> write = new ArrayList<>();
+        for (NftTable.Chain c : after.chains()) {
+            NftTable.Chain old = oldChains.remove(c.name());
+            if (old == null) {
+                b.append("add chain ").append(t).append(c.name()).append(" { ").append(c.head()).append(c.head().endsWith(";") ? "" : ";")
+                        .append(" }\n");
+                write.add(c);
+            } else if (!old.head().equals(c.head())) {
+                return new Recreate("chain " + c.name() + " changed its declaration");
+            } else if (!old.rules().equals(c.rules())) {
+                b.append("flush chain ").append(t).append(c.name()).append('\n');
+                write.add(c);
+                replaced++;
+            }
+        }
+        for (NftTable.Chain c : write) {
+            for (String rule : c.rules()) b.append("add rule ").append(t).append(c.name()).append(' ').append(rule).append('\n');
+        }
+        for (NftTable.Chain c : before.chains()) {
+            if (oldChains.containsKey(c.name())) b.append("delete chain ").append(t).append(c.name()).append('\n');
+        }
+        for (NftTable.Set s : before.sets()) {
+            if (oldSets.containsKey(s.name())) b.append("delete set ").append(t).append(s.name()).append('\n');
+        }
+        if (b.isEmpty()) return new Unchanged();
+        return new Patch(b.toString(), added, removed, replaced);
+    }
+
+    private static void elements(StringBuilder b, String verb, String t, String set, List<String> elements) {
+        if (elements.isEmpty()) return;
+        b.append(verb).append(" element ").append(t).append(set).append(" { ").append(String.join(", ", elements)).append(" }\n");
+    }
+}

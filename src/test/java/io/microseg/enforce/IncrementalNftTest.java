@@ -1,0 +1,267 @@
+package io.microseg.enforce;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microseg.controlplane.AddressSet;
+import io.microseg.controlplane.CompiledRule;
+import io.microseg.enforce.netns.CommandRunner;
+import io.microseg.enforce.netns.PodNetns;
+import io.microseg.net.Protocol;
+import io.microseg.policy.Action;
+import io.microseg.policy.Direction;
+import io.microseg.policy.Rank;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The incremental apply against the full render, in real namespaces: a random sequence of changes is applied by
+ * the {@link Enforcer} (incrementally) in one set of namespaces and as fresh full scripts in another, and after
+ * every step both kernels must list the same table. Also: a failed transaction leaves the previous rules in
+ * force, and a table changed by someone else is found and re-created.
+ */
+class IncrementalNftTest {
+    private static final String NODE = "node/k/n";
+    private static final List<String> WORKLOADS = List.of(NODE, "pod/k/ns/a", "pod/k/ns/b");
+    private static final List<String> SET_IDS = List.of("nodes:k", "s1", "s2", "s3", "loadbalancer:k/ns/web");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, Netns> incremental = new LinkedHashMap<>();
+    private final Map<String, Netns> reference = new LinkedHashMap<>();
+    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    private final PrintStream log = new PrintStream(logBytes, true, StandardCharsets.UTF_8);
+
+    @BeforeEach
+    void namespaces() throws IOException {
+        Netns.assumeAvailable();
+        Nft.assumeAvailable();
+        for (String w : WORKLOADS) {
+            incremental.put(w, Netns.create("inc"));
+            reference.put(w, Netns.create("ref"));
+        }
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        for (Netns n : incremental.values()) n.close();
+        for (Netns n : reference.values()) n.close();
+    }
+
+    @Test
+    void aRandomSequenceOfChangesAppliedIncrementallyListsAsTheFullRender() throws Exception {
+        for (long seed : new long[] {1, 2}) {
+            Random random = new Random(seed);
+            Model model = new Model();
+            Enforcer enforcer = enforcer(CommandRunner::exec);
+            for (int step = 0; step < 40; step++) {
+                int ops = 1 + random.nextInt(3);
+                for (int i = 0; i < ops; i++) model.change(random);
+                AgentView view = model.view();
+                Enforcer.Outcome outcome = enforcer.enforce(view, step);
+                assertThat(outcome.failed()).as("seed %d step %d: %s", seed, step, outcome.firstError()).isZero();
+                applyReference(view);
+                assertSameTables("seed " + seed + " step " + step);
+            }
+            // start the next seed from nothing
+            for (String w : WORKLOADS) {
+                deleteTable(incremental.get(w));
+                deleteTable(reference.get(w));
+            }
+        }
+        String text = logBytes.toString(StandardCharsets.UTF_8);
+        assertThat(text).as("most applies are incremental").contains("incrementally (+");
+        assertThat(text).doesNotContain("the incremental apply failed");
+    }
+
+    @Test
+    void aFailedTransactionLeavesThePreviousRulesAndTheNextApplyRecreatesTheTable() throws Exception {
+        Random random = new Random(7);
+        Model model = new Model();
+        for (int i = 0; i < 12; i++) model.change(random);
+        boolean[] broken = {false};
+        Enforcer enforcer = enforcer((cmd, in) -> CommandRunner.exec(cmd, broken[0] && cmd.contains("-f") ? in + "add rule inet microseg no_such_chain accept\n" : in));
+        assertThat(enforcer.enforce(model.view(), 1).failed()).isZero();
+        Map<String, String> before = listings(incremental);
+
+        for (int i = 0; i < 6; i++) model.change(random);
+        broken[0] = true;
+        Enforcer.Outcome failed = enforcer.enforce(model.view(), 2);
+        assertThat(failed.failed()).as("the incremental and the full transaction both fail").isPositive();
+        assertThat(listings(incremental)).as("nothing changed in any namespace").isEqualTo(before);
+        assertThat(logBytes.toString(StandardCharsets.UTF_8)).contains("the incremental apply failed");
+
+        broken[0] = false;
+        assertThat(enforcer.enforce(model.view(), 3).failed()).isZero();
+        assertThat(logBytes.toString(StandardCharsets.UTF_8)).contains("re-created (first apply in this namespace)");
+        applyReference(model.view());
+        assertSameTables("after the failure");
+    }
+
+    @Test
+    void aTableChangedBySomeoneElseIsFoundAndRecreated() throws Exception {
+        Random random = new Random(11);
+        Model model = new Model();
+        for (int i = 0; i < 12; i++) model.change(random);
+        model.rule(random, NODE);
+        Enforcer enforcer = enforcer(CommandRunner::exec);
+        AgentView view = model.view();
+        assertThat(enforcer.enforce(view, 1).failed()).isZero();
+        applyReference(view);
+        assertThat(enforcer.checkDrift()).as("nothing changed yet").isFalse();
+
+        incremental.get(NODE).must("flush chain inet microseg input\n", "nft", "-f", "-");
+        assertThat(enforcer.checkDrift()).as("a flushed chain").isTrue();
+        assertThat(enforcer.enforce(view, 2).failed()).isZero();
+        assertThat(logBytes.toString(StandardCharsets.UTF_8)).contains("re-created (the table was changed by someone else)");
+        assertSameTables("after a flushed chain");
+
+        incremental.get(NODE).must("delete table inet microseg\n", "nft", "-f", "-");
+        assertThat(enforcer.checkDrift()).as("a deleted table").isTrue();
+        assertThat(enforcer.enforce(view, 3).failed()).isZero();
+        assertSameTables("after a deleted table");
+        assertThat(enforcer.checkDrift()).isFalse();
+    }
+
+    private Enforcer enforcer(CommandRunner runner) {
+        Map<String, String> names = new TreeMap<>();
+        incremental.forEach((w, n) -> names.put(w, n.name()));
+        return new Enforcer(NODE, new FixedNetns(names), PodNetns.Backoff.DEFAULT, List.of(), List.of("10.0.0.11"), false, runner, log);
+    }
+
+    private void applyReference(AgentView view) throws IOException {
+        var sections = NftRuleset.render(view, new NftRuleset.Options(List.of(), List.of("10.0.0.11")));
+        for (String w : WORKLOADS) {
+            String netns = w.equals(NODE) ? "node" : w;
+            var section = sections.stream().filter(s -> s.netns().equals(netns)).findFirst();
+            if (section.isPresent()) reference.get(w).must(section.get().script(), "nft", "-f", "-");
+            else deleteTable(reference.get(w));
+        }
+    }
+
+    private static void deleteTable(Netns n) throws IOException {
+        n.must("table inet microseg {}\ndelete table inet microseg\n", "nft", "-f", "-");
+    }
+
+    private void assertSameTables(String when) throws IOException {
+        Map<String, String> inc = listings(incremental);
+        Map<String, String> ref = listings(reference);
+        for (String w : WORKLOADS) assertThat(inc.get(w)).as("%s: %s", when, w).isEqualTo(ref.get(w));
+    }
+
+    private static Map<String, String> listings(Map<String, Netns> namespaces) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        for (var e : namespaces.entrySet()) {
+            CommandRunner.Result r = e.getValue().exec("", "nft", "-j", "list", "table", "inet", "microseg");
+            out.put(e.getKey(), r.exit() != 0 ? "no table" : normalised(r.output()));
+        }
+        return out;
+    }
+
+    /** The listing without handles and version info, objects sorted by kind and name (rules keep their order), elements sorted. */
+    static String normalised(String listing) throws IOException {
+        List<JsonNode> items = new ArrayList<>();
+        for (JsonNode item : JSON.readTree(listing).path("nftables")) {
+            if (item.has("metainfo")) continue;
+            items.add(strip(item.deepCopy()));
+        }
+        items.sort(Comparator.comparing(IncrementalNftTest::key));
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(items);
+    }
+
+    private static String key(JsonNode item) {
+        String kind = item.fieldNames().next();
+        JsonNode body = item.get(kind);
+        return kind + " " + (kind.equals("rule") ? body.path("chain").asText() : body.path("name").asText());
+    }
+
+    private static JsonNode strip(JsonNode node) {
+        if (node instanceof ObjectNode o) {
+            o.remove("handle");
+            o.fields().forEachRemaining(f -> strip(f.getValue()));
+            JsonNode elem = o.get("elem");
+            if (elem instanceof ArrayNode a) {
+                List<JsonNode> sorted = new ArrayList<>();
+                a.forEach(sorted::add);
+                sorted.sort(Comparator.comparing(JsonNode::toString));
+                a.removeAll();
+                sorted.forEach(a::add);
+            }
+        } else if (node instanceof ArrayNode a) {
+            a.forEach(IncrementalNftTest::strip);
+        }
+        return node;
+    }
+
+    /** An agent's rules and sets, changed at random the way deltas change them. */
+    static final class Model {
+        private final Map<String, CompiledRule> rules = new LinkedHashMap<>();
+        private final Map<String, Set<String>> sets = new HashMap<>();
+        private int next;
+
+        void change(Random random) {
+            int op = random.nextInt(10);
+            if (op < 3 || rules.isEmpty()) {
+                rule(random, WORKLOADS.get(random.nextInt(WORKLOADS.size())));
+            } else if (op < 5) {
+                List<String> ids = new ArrayList<>(rules.keySet());
+                rules.remove(ids.get(random.nextInt(ids.size())));
+            } else if (op < 8) {
+                sets.computeIfAbsent(pick(random, SET_IDS), k -> new LinkedHashSet<>()).add(member(random));
+            } else if (op < 9) {
+                Set<String> members = sets.get(pick(random, SET_IDS));
+                if (members != null && !members.isEmpty()) members.remove(pick(random, new ArrayList<>(members)));
+            } else {
+                sets.remove(pick(random, SET_IDS));
+            }
+        }
+
+        void rule(Random random, String workload) {
+            boolean ingress = random.nextBoolean();
+            Protocol protocol = pick(random, List.of(Protocol.TCP, Protocol.UDP, Protocol.ICMP, Protocol.ANY));
+            String ports = protocol == Protocol.ICMP ? null : pick(random, java.util.Arrays.asList(null, "80", "1000-2000", "53"));
+            String peer = random.nextInt(5) == 0 ? null : pick(random, SET_IDS.subList(0, 4));
+            String local = workload.equals(NODE) && ingress && random.nextInt(3) == 0 ? "loadbalancer:k/ns/web" : null;
+            String id = "r" + next++;
+            rules.put(id, new CompiledRule(id, workload, ingress ? Direction.INGRESS : Direction.EGRESS,
+                    random.nextInt(4) == 0 ? Action.DENY : Action.ALLOW, protocol, ports, peer, local, "x", "w/p" + random.nextInt(3),
+                    pick(random, List.of(Rank.ABSOLUTE, Rank.DEFAULT)), random.nextInt(200), List.of()));
+        }
+
+        AgentView view() {
+            List<AddressSet> out = new ArrayList<>();
+            new TreeMap<>(sets).forEach((id, members) -> out.add(new AddressSet(id, "d", List.copyOf(members))));
+            return new AgentView(NODE, new ArrayList<>(rules.values()), out, Map.of());
+        }
+
+        private static String member(Random random) {
+            return switch (random.nextInt(6)) {
+                case 0 -> "fd00::" + (1 + random.nextInt(8));
+                case 1 -> pick(random, List.of("10.0.1.0/24", "10.0.0.0/16", "fd00::/120", "203.0.113.0/24"));
+                default -> "10.0." + random.nextInt(3) + "." + (1 + random.nextInt(8));
+            };
+        }
+
+        private static <T> T pick(Random random, List<T> from) {
+            return from.get(random.nextInt(from.size()));
+        }
+    }
+}
