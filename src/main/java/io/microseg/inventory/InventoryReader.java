@@ -107,7 +107,6 @@ public final class InventoryReader {
         private final List<Namespace> namespaces = new ArrayList<>();
         private final List<SliceEndpoints> slices = new ArrayList<>();
         private final List<NetworkPolicy> networkPolicies = new ArrayList<>();
-        private Document firstNetworkPolicy;
         private final List<Sourced<Host>> hosts = new ArrayList<>();
         /** Per file, in reading order: how many documents of each kind were skipped. */
         private final Map<String, Map<String, Integer>> skipped = new LinkedHashMap<>();
@@ -147,7 +146,6 @@ public final class InventoryReader {
                     NetworkPolicy np = networkPolicy(doc);
                     identity(doc, np.cluster(), np.namespace(), np.name());
                     networkPolicies.add(np);
-                    if (firstNetworkPolicy == null) firstNetworkPolicy = doc;
                 }
                 case "microseg.io/v1 Cluster" -> clusters.add(doc);
                 case "microseg.io/v1 Host" -> {
@@ -215,11 +213,6 @@ public final class InventoryReader {
         /** The objects as read, for live sources that assemble them with other sources' objects. */
         List<InventoryObject> objects() {
             finish(); // surfaces conflicts between documents (a host matching two nodes) as input errors
-            if (!networkPolicies.isEmpty()) {
-                // Refused rather than dropped: a live engine that ignored them would leave open what they close.
-                throw firstNetworkPolicy.error("kind", "no NetworkPolicy here: compile, test, matrix, explain and trace"
-                        + " read NetworkPolicies, watch and serve do not yet (docs/networkpolicy.md)");
-            }
             return collected();
         }
 

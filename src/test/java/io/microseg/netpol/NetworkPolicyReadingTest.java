@@ -2,6 +2,7 @@ package io.microseg.netpol;
 
 import io.microseg.input.InputException;
 import io.microseg.inventory.Inventory;
+import io.microseg.inventory.InventoryObject;
 import io.microseg.inventory.InventoryReader;
 import io.microseg.inventory.NetworkPolicy;
 import io.microseg.net.Protocol;
@@ -78,9 +79,9 @@ class NetworkPolicyReadingTest {
     }
 
     @Test
-    void liveSourcesRefuseNetworkPoliciesRatherThanDropThem() throws IOException {
+    void liveSourcesReadNetworkPoliciesAsObjectsOfTheirCluster() throws IOException {
         Files.writeString(dir.resolve("np.yaml"), HEAD + "  podSelector: {}\n");
-        assertThatThrownBy(() -> InventoryReader.readObjects(dir)).isInstanceOf(InputException.class)
-                .hasMessageContaining("np.yaml:2").hasMessageContaining("watch and serve do not yet");
+        assertThat(InventoryReader.readObjects(dir)).filteredOn(NetworkPolicy.class::isInstance)
+                .extracting(InventoryObject::key).containsExactly("networkpolicy/default/x/np");
     }
 }

@@ -112,6 +112,29 @@ class FolderSourceEngineTest {
         assertThat(rules()).as("no workspace, no rules").isEmpty();
     }
 
+    @Test
+    void aNetworkPolicyInTheInventoryFolderIsolatesItsPodsUntilItsFileIsDeleted() {
+        String isolation = "netpol/demo/web/deny-all/isolation";
+        assertThat(rules()).noneMatch(r -> r.policy().startsWith("netpol/"));
+
+        write(inventory.resolve("np.yaml"), """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: deny-all, namespace: web}
+                spec: {podSelector: {}}
+                """);
+
+        ChangeSet added = awaitChangeSet(Await.DEFAULT, c -> c.rulesAdded().stream().anyMatch(r -> r.policy().equals(isolation)));
+        assertThat(added.rulesAdded()).filteredOn(r -> r.policy().equals(isolation))
+                .anyMatch(r -> r.workload().equals(WEB_PROD) && r.direction() == Direction.INGRESS);
+        assertThat(problems).isEmpty();
+
+        delete(inventory.resolve("np.yaml"));
+
+        awaitChangeSet(Await.DEFAULT, c -> c.rulesRemoved().stream().anyMatch(r -> r.policy().equals(isolation)));
+        assertThat(rules()).noneMatch(r -> r.policy().startsWith("netpol/"));
+    }
+
     private ChangeSet awaitChangeSet(Duration timeout, Predicate<ChangeSet> which) {
         return Await.value("a change set", timeout, () -> changeSets.stream().filter(which).findFirst());
     }
