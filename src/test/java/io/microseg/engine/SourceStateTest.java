@@ -1,5 +1,7 @@
 package io.microseg.engine;
 
+import io.microseg.inventory.Host;
+import io.microseg.inventory.Labels;
 import io.microseg.policy.Action;
 import io.microseg.policy.Workspace;
 import io.microseg.policy.query.Query;
@@ -36,6 +38,22 @@ class SourceStateTest {
         assertThat(gone.workspaces()).hasSize(1);
         assertThat(gone.workspaces().get(0).getValue()).isNull();
         assertThat(state.workspaces()).isEmpty();
+    }
+
+    @Test
+    void whenTwoSourcesDeliverAnObjectOfOneKeyTheSourceThatSortsFirstWinsWhateverTheArrivalOrder() {
+        Host first = new Host("h1", Labels.EMPTY, List.of("192.168.0.1"));
+        Host second = new Host("h1", Labels.EMPTY, List.of("192.168.0.2"));
+        state.apply(new Change.Put("other", first));
+        state.drain();
+        state.apply(new Change.Put("src", second)); // later, but "src" sorts after "other"
+
+        assertThat(state.drain().objects()).as("the object in force is unchanged").isEmpty();
+        assertThat(state.objects()).containsExactly(first);
+
+        state.apply(new Change.Remove("other", first.key()));
+        assertThat(state.drain().objects()).containsExactly(Map.entry(first, second));
+        assertThat(state.objects()).containsExactly(second);
     }
 
     private static Action catchAllOf(SourceState.Changes changes) {
