@@ -131,8 +131,8 @@ public final class NetpolFacts {
 
     /** An ipBlock as a query of the addresses it holds: its CIDR and not its exceptions. */
     private static Query blockQuery(NetworkPolicy.IpBlock block) {
-        StringBuilder text = new StringBuilder("address in subnet " + block.cidr());
-        for (String e : block.except()) text.append(" AND NOT address in subnet ").append(e);
+        StringBuilder text = new StringBuilder("address in subnet \"" + block.cidr() + "\"");
+        for (String e : block.except()) text.append(" AND NOT address in subnet \"").append(e).append('"');
         return Query.parse(text.toString());
     }
 

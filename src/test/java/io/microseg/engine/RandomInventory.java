@@ -176,9 +176,12 @@ final class RandomInventory {
             List<NetworkPolicy.Peer> from = new ArrayList<>();
             for (int f = random.nextInt(3); f > 0; f--) {
                 if (random.nextInt(4) == 0) { // an ipBlock over the pods' addresses, with or without a hole
-                    String cidr = "10." + c(cluster) + ".1.0/24";
-                    from.add(new NetworkPolicy.Peer(null, null, new NetworkPolicy.IpBlock(cidr,
-                            random.nextBoolean() ? List.of() : List.of("10." + c(cluster) + ".1." + random.nextInt(12) + "/31"))));
+                    boolean v6 = c(cluster) % 2 == 0; // IPv6 blocks in every other cluster: no extra draw
+                    String cidr = v6 ? "fd00:" + c(cluster) + "::/64" : "10." + c(cluster) + ".1.0/24";
+                    List<String> except = random.nextBoolean() ? List.of() : List.of(v6
+                            ? "fd00:" + c(cluster) + "::" + random.nextInt(12) + "/127"
+                            : "10." + c(cluster) + ".1." + random.nextInt(12) + "/31");
+                    from.add(new NetworkPolicy.Peer(null, null, new NetworkPolicy.IpBlock(cidr, except)));
                     continue;
                 }
                 LabelSelector pods = random.nextInt(3) == 0 ? null : selector("app", List.of("web", "db", "cache"));
