@@ -1,5 +1,6 @@
 package io.microseg.explain;
 
+import io.microseg.facts.NetpolRules;
 import io.microseg.compile.Compilation;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.facts.Warning;
@@ -283,12 +284,14 @@ public final class ClusterSafety {
     /**
      * A policy none of whose rules ever decides: each has, earlier on its workload and direction, a rule
      * of another policy that covers its protocol, ports and peer (the same set, any address, or a set
-     * holding every member of its own), whatever that rule's action.
+     * holding every member of its own), whatever that rule's action. A NetworkPolicy's isolation DENY
+     * is not judged: a pod several NetworkPolicies select is isolated once, by the first of their
+     * identical isolations, and each policy still decides through its allows.
      */
     static List<Warning> shadowed(Trace trace, Compilation compilation) {
         Map<String, List<CompiledRule>> byPolicy = new LinkedHashMap<>();
         for (CompiledRule r : compilation.rules()) {
-            if (r.rank() != Rank.CATCHALL) byPolicy.computeIfAbsent(r.policy(), k -> new ArrayList<>()).add(r);
+            if (r.rank() != Rank.CATCHALL && !NetpolRules.isIsolation(r.policy())) byPolicy.computeIfAbsent(r.policy(), k -> new ArrayList<>()).add(r);
         }
         List<Warning> out = new ArrayList<>();
         byPolicy.forEach((policy, rules) -> {

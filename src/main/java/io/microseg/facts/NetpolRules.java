@@ -23,6 +23,13 @@ public final class NetpolRules {
     /** The priority of the isolation DENY inside the DEFAULT rank: after every NetworkPolicy allow. */
     public static final int ISOLATION_PRIORITY = 1_000_000_000;
 
+    /** Whether a rule's policy id is that of a NetworkPolicy's isolation DENY ({@link #isolate}). */
+    public static boolean isIsolation(String policy) {
+        return policy.startsWith("netpol/") && policy.endsWith(ISOLATION_SUFFIX);
+    }
+
+    private static final String ISOLATION_SUFFIX = "/isolation";
+
     /** "The subject pods accept the peer on these ports." */
     public static GroupRule allow(NetpolIngress i, String rule) {
         return new GroupRule(AppliedTo.selected(i.subject(), i.scope()), Direction.INGRESS, Action.ALLOW, i.protocol(),
@@ -33,7 +40,7 @@ public final class NetpolRules {
     /** "The subject pods refuse every incoming connection no rule before this one allowed." */
     public static GroupRule isolate(NetpolIsolation i, String rule) {
         return new GroupRule(AppliedTo.selected(i.subject(), i.scope()), Direction.INGRESS, Action.DENY, Protocol.ANY,
-                "", null, null, Rank.DEFAULT, ISOLATION_PRIORITY, i.policy() + "/isolation", rule,
+                "", null, null, Rank.DEFAULT, ISOLATION_PRIORITY, i.policy() + ISOLATION_SUFFIX, rule,
                 List.of("policy:" + i.policy()), Enforcement.ENFORCE);
     }
 }

@@ -37,14 +37,36 @@ public record NetworkPolicy(String cluster, String namespace, String name, Label
 
     /**
      * A peer: pods of the policy's namespace ({@code namespaces} null) or of the namespaces the
-     * namespace selector selects, that the pod selector selects (null: every pod of those namespaces).
+     * namespace selector selects, that the pod selector selects (null: every pod of those namespaces);
+     * or, when {@code block} is given (and both selectors are null), the addresses of an ipBlock.
      */
-    public record Peer(LabelSelector pods, LabelSelector namespaces) {}
+    public record Peer(LabelSelector pods, LabelSelector namespaces, IpBlock block) {
+        public Peer(LabelSelector pods, LabelSelector namespaces) {
+            this(pods, namespaces, null);
+        }
+    }
 
-    /** A port entry: a protocol and a port number, or 0 for every port of the protocol. */
-    public record Port(Protocol protocol, int port) {
+    /** An ipBlock: the addresses of {@code cidr} but those of the {@code except} CIDRs (each inside {@code cidr}). */
+    public record IpBlock(String cidr, List<String> except) {
+        public IpBlock {
+            except = List.copyOf(except);
+        }
+    }
+
+    /**
+     * A port entry: a protocol and a port number, or 0 for every port of the protocol; {@code endPort}
+     * (0: none) makes it the range port..endPort; {@code name} (null: none) is a named port, which
+     * means, on each selected pod, the port its containers declare under that name and protocol.
+     */
+    public record Port(Protocol protocol, int port, int endPort, String name) {
+        public Port(Protocol protocol, int port) {
+            this(protocol, port, 0, null);
+        }
+
+        /** The compile JSON's spelling of a numbered entry: "80", "8000-8080", "" (every port). */
         public String ports() {
-            return port == 0 ? "" : Integer.toString(port);
+            if (port == 0) return "";
+            return endPort == 0 || endPort == port ? Integer.toString(port) : port + "-" + endPort;
         }
     }
 }

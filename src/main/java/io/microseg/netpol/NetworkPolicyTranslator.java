@@ -2,20 +2,23 @@ package io.microseg.netpol;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.networking.v1.IPBlock;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 import io.microseg.inventory.NetworkPolicy;
+import io.microseg.net.AddressIntervals;
 import io.microseg.net.Protocol;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Translates fabric8's NetworkPolicy into {@link NetworkPolicy}, strictly: a field microseg cannot
- * enforce yet (egress, ipBlock, named ports, endPort) is refused rather than ignored, because
+ * enforce yet (egress) is refused rather than ignored, because
  * ignoring it would leave open what the policy closes. {@link Rejected} names the field.
  */
 public final class NetworkPolicyTranslator {
@@ -85,16 +88,43 @@ public final class NetworkPolicyTranslator {
     }
 
     private static NetworkPolicy.Peer peer(NetworkPolicyPeer p, String at) {
-        if (p == null) throw new Rejected(at, "expected a peer with podSelector and/or namespaceSelector, found null");
+        if (p == null) throw new Rejected(at, "expected a peer with podSelector, namespaceSelector or ipBlock, found null");
         if (p.getIpBlock() != null) {
-            throw new Rejected(at + ".ipBlock", "expected podSelector or namespaceSelector: microseg does not enforce ipBlock peers yet");
+            if (p.getPodSelector() != null || p.getNamespaceSelector() != null) {
+                throw new Rejected(at + ".ipBlock", "expected ipBlock alone in its peer, found it beside a selector");
+            }
+            return new NetworkPolicy.Peer(null, null, ipBlock(p.getIpBlock(), at + ".ipBlock"));
         }
         if (p.getPodSelector() == null && p.getNamespaceSelector() == null) {
-            throw new Rejected(at, "expected podSelector and/or namespaceSelector, found neither");
+            throw new Rejected(at, "expected podSelector, namespaceSelector or ipBlock, found none");
         }
         LabelSelector pods = p.getPodSelector() == null ? null : selector(p.getPodSelector(), at + ".podSelector");
         LabelSelector namespaces = p.getNamespaceSelector() == null ? null : selector(p.getNamespaceSelector(), at + ".namespaceSelector");
         return new NetworkPolicy.Peer(pods, namespaces);
+    }
+
+    /** An ipBlock as the API server validates it: a CIDR, and exceptions strictly inside it, of its family. */
+    private static NetworkPolicy.IpBlock ipBlock(IPBlock b, String at) {
+        String cidr = b.getCidr();
+        AddressIntervals block = cidr(cidr, at + ".cidr");
+        List<String> except = b.getExcept() == null ? List.of() : b.getExcept();
+        for (int i = 0; i < except.size(); i++) {
+            String e = except.get(i);
+            AddressIntervals hole = cidr(e, at + ".except[" + i + "]");
+            if (!block.intersect(hole).equals(hole) || hole.equals(block)) {
+                throw new Rejected(at + ".except[" + i + "]", "expected a CIDR strictly inside " + cidr + ", found '" + e + "'");
+            }
+        }
+        return new NetworkPolicy.IpBlock(cidr, except);
+    }
+
+    private static AddressIntervals cidr(String text, String at) {
+        if (blank(text) || !text.contains("/")) throw new Rejected(at, "expected a CIDR such as 10.0.0.0/24, found '" + text + "'");
+        try {
+            return AddressIntervals.ofCidr(text);
+        } catch (RuntimeException e) {
+            throw new Rejected(at, "expected a CIDR such as 10.0.0.0/24, found '" + text + "'");
+        }
     }
 
     private static NetworkPolicy.Port port(NetworkPolicyPort p, String at) {
@@ -106,19 +136,28 @@ public final class NetworkPolicyTranslator {
             case "SCTP" -> Protocol.SCTP;
             default -> throw new Rejected(at + ".protocol", "expected TCP, UDP or SCTP, found '" + name + "'");
         };
-        if (p.getEndPort() != null) {
-            throw new Rejected(at + ".endPort", "expected a single port: microseg does not enforce endPort ranges yet");
-        }
         IntOrString port = p.getPort();
-        if (port == null) return new NetworkPolicy.Port(protocol, 0);
+        Integer end = p.getEndPort();
+        if (port == null) {
+            if (end != null) throw new Rejected(at + ".endPort", "expected endPort only with a numbered port, found no port");
+            return new NetworkPolicy.Port(protocol, 0);
+        }
         if (port.getStrVal() != null) {
-            throw new Rejected(at + ".port", "expected a port number: microseg does not resolve named ports in NetworkPolicies yet, found '"
-                    + port.getStrVal() + "'");
+            if (end != null) throw new Rejected(at + ".endPort", "expected endPort only with a numbered port, found the named port '" + port.getStrVal() + "'");
+            String portName = port.getStrVal();
+            if (!PORT_NAME.matcher(portName).matches() || !portName.matches(".*[a-z].*")) {
+                throw new Rejected(at + ".port", "expected a port number or an IANA service name (lower-case letters, digits, '-', at most 15), found '" + portName + "'");
+            }
+            return new NetworkPolicy.Port(protocol, 0, 0, portName);
         }
         int n = port.getIntVal() == null ? 0 : port.getIntVal();
         if (n < 1 || n > 65535) throw new Rejected(at + ".port", "expected a port in 1..65535, found " + n);
-        return new NetworkPolicy.Port(protocol, n);
+        if (end == null) return new NetworkPolicy.Port(protocol, n);
+        if (end < n || end > 65535) throw new Rejected(at + ".endPort", "expected a port in " + n + "..65535 (not below port), found " + end);
+        return new NetworkPolicy.Port(protocol, n, end, null);
     }
+
+    private static final Pattern PORT_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?");
 
     private static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector s, String at) {
         Map<String, String> labels = s.getMatchLabels() == null ? Map.of() : s.getMatchLabels();

@@ -167,7 +167,7 @@ final class RandomInventory {
         return new Namespace(cluster, ns, k8sLabels(k8s, cluster, "namespace", Map.of(LabelKeys.NAMESPACE, ns)));
     }
 
-    /** A NetworkPolicy of a few names, over the pods' app label and the namespaces' team label. */
+    /** A NetworkPolicy of a few names, over the pods' app label and the namespaces' team label, ipBlocks over the pods' addresses, named ports and ranges. */
     NetworkPolicy networkPolicy() {
         String cluster = cluster();
         String ns = pick(List.of("web", "data"));
@@ -175,6 +175,15 @@ final class RandomInventory {
         for (int r = random.nextInt(3); r > 0; r--) {
             List<NetworkPolicy.Peer> from = new ArrayList<>();
             for (int f = random.nextInt(3); f > 0; f--) {
+                if (random.nextInt(4) == 0) { // an ipBlock over the pods' addresses, with or without a hole
+                    boolean v6 = c(cluster) % 2 == 0; // IPv6 blocks in every other cluster: no extra draw
+                    String cidr = v6 ? "fd00:" + c(cluster) + "::/64" : "10." + c(cluster) + ".1.0/24";
+                    List<String> except = random.nextBoolean() ? List.of() : List.of(v6
+                            ? "fd00:" + c(cluster) + "::" + random.nextInt(12) + "/127"
+                            : "10." + c(cluster) + ".1." + random.nextInt(12) + "/31");
+                    from.add(new NetworkPolicy.Peer(null, null, new NetworkPolicy.IpBlock(cidr, except)));
+                    continue;
+                }
                 LabelSelector pods = random.nextInt(3) == 0 ? null : selector("app", List.of("web", "db", "cache"));
                 LabelSelector namespaces = random.nextInt(3) == 0 ? selector("team", List.of("a", "b"))
                         : pods == null ? LabelSelector.EVERYTHING : null;
@@ -182,7 +191,12 @@ final class RandomInventory {
             }
             List<NetworkPolicy.Port> ports = new ArrayList<>();
             for (int k = random.nextInt(3); k > 0; k--) {
-                ports.add(new NetworkPolicy.Port(random.nextInt(4) == 0 ? Protocol.UDP : Protocol.TCP, pick(List.of(0, 80, 8080, 53))));
+                Protocol protocol = random.nextInt(4) == 0 ? Protocol.UDP : Protocol.TCP;
+                ports.add(switch (random.nextInt(4)) {
+                    case 0 -> new NetworkPolicy.Port(protocol, 0, 0, "http"); // the pods' named container port
+                    case 1 -> new NetworkPolicy.Port(protocol, 8000, 9000, null);
+                    default -> new NetworkPolicy.Port(protocol, pick(List.of(0, 80, 8080, 53)));
+                });
             }
             rules.add(new NetworkPolicy.IngressRule(from, ports));
         }

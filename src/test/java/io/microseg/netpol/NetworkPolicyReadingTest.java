@@ -57,15 +57,40 @@ class NetworkPolicyReadingTest {
     }
 
     @Test
+    void readsIpBlocksNamedPortsAndPortRanges() throws IOException {
+        NetworkPolicy np = read("""
+                  podSelector: {}
+                  ingress:
+                    - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]
+                      ports: [{port: http}, {protocol: UDP, port: 8000, endPort: 8080}]
+                """).networkPolicies().get(0);
+        NetworkPolicy.IngressRule rule = np.ingress().get(0);
+        assertThat(rule.from().get(0).block()).isEqualTo(new NetworkPolicy.IpBlock("10.0.0.0/8", java.util.List.of("10.1.0.0/16")));
+        assertThat(rule.ports()).containsExactly(new NetworkPolicy.Port(Protocol.TCP, 0, 0, "http"),
+                new NetworkPolicy.Port(Protocol.UDP, 8000, 8080, null));
+        assertThat(rule.ports().get(1).ports()).isEqualTo("8000-8080");
+    }
+
+    @Test
     void refusesWhatItCannotEnforceNamingFileLineAndField() {
         refused("  podSelector: {}\n  policyTypes: [Ingress, Egress]\n",
                 "np.yaml:6: NetworkPolicy x/np: field spec.policyTypes[1]: expected an ingress-only policy");
         refused("  podSelector: {}\n  egress: [{}]\n", "field spec.egress: expected an ingress-only policy");
-        refused("  podSelector: {}\n  ingress:\n    - from: [{ipBlock: {cidr: 10.0.0.0/8}}]\n",
-                "np.yaml:7: NetworkPolicy x/np: field spec.ingress[0].from[0].ipBlock: expected podSelector or namespaceSelector");
-        refused("  podSelector: {}\n  ingress:\n    - ports: [{port: http}]\n",
-                "field spec.ingress[0].ports[0].port: expected a port number: microseg does not resolve named ports");
-        refused("  podSelector: {}\n  ingress:\n    - ports: [{port: 80, endPort: 90}]\n", "field spec.ingress[0].ports[0].endPort");
+        refused("  podSelector: {}\n  ingress:\n    - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}}]\n",
+                "np.yaml:7: NetworkPolicy x/np: field spec.ingress[0].from[0].ipBlock.except[0]: expected a CIDR strictly inside 10.0.0.0/8");
+        refused("  podSelector: {}\n  ingress:\n    - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/16]}}]\n",
+                "expected a CIDR strictly inside 10.0.0.0/8, found '192.168.0.0/16'");
+        refused("  podSelector: {}\n  ingress:\n    - from: [{ipBlock: {cidr: 10.0.0.300/8}}]\n",
+                "field spec.ingress[0].from[0].ipBlock.cidr: expected a CIDR such as 10.0.0.0/24");
+        refused("  podSelector: {}\n  ingress:\n    - from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]\n",
+                "field spec.ingress[0].from[0].ipBlock: expected ipBlock alone in its peer");
+        refused("  podSelector: {}\n  ingress:\n    - ports: [{port: Http}]\n",
+                "field spec.ingress[0].ports[0].port: expected a port number or an IANA service name");
+        refused("  podSelector: {}\n  ingress:\n    - ports: [{port: http, endPort: 90}]\n",
+                "field spec.ingress[0].ports[0].endPort: expected endPort only with a numbered port, found the named port 'http'");
+        refused("  podSelector: {}\n  ingress:\n    - ports: [{port: 80, endPort: 79}]\n",
+                "field spec.ingress[0].ports[0].endPort: expected a port in 80..65535 (not below port), found 79");
+        refused("  podSelector: {}\n  ingress:\n    - ports: [{endPort: 90}]\n", "expected endPort only with a numbered port, found no port");
         refused("  podSelector: {}\n  ingress:\n    - ports: [{port: 0}]\n", "expected a port in 1..65535, found 0");
         refused("  podSelector: {}\n  ingress:\n    - ports: [{protocol: ICMP}]\n",
                 "field spec.ingress[0].ports[0].protocol: expected TCP, UDP or SCTP, found 'ICMP'");
@@ -75,7 +100,7 @@ class NetworkPolicyReadingTest {
         refused("  podSelector: {matchExpressions: [{key: a, operator: Exists, values: [b]}]}\n", "expected no values for Exists");
         refused("  ingress: []\n", "field spec.podSelector: expected a pod selector");
         refused("  podSelector: {}\n  policyTypes: [Ingres]\n", "expected Ingress or Egress, found 'Ingres'");
-        refused("  podSelector: {}\n  ingress:\n    - from: [{}]\n", "expected podSelector and/or namespaceSelector, found neither");
+        refused("  podSelector: {}\n  ingress:\n    - from: [{}]\n", "expected podSelector, namespaceSelector or ipBlock, found none");
     }
 
     @Test
