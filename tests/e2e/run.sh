@@ -21,7 +21,10 @@
 # by the pods' addresses, among the namespaces of this test, linked from one directory, and those of
 # the processes in /proc) and their node's own addresses on the node's interfaces. At the end every
 # agent must be in sync (GET /v1/agents). Audit mode: a workspace added in audit mode lets the production
-# pod reach db and GET /v1/audit counts it; switched to enforce it blocks.
+# pod reach db and GET /v1/audit counts it; switched to enforce it blocks. NetworkPolicy: policies written into the watched inventory; a deny-all
+# on db leaves the production pod connected (the workspace's ALLOW ranks first) and, with trace, is seen
+# deciding the unmanaged address's direct connection to db-0; an allow from web-prod and from that
+# address's ipBlock on db's named port `mongo` opens it to db-0 and db-1; removing the file closes it.
 #
 # Usage: tests/e2e/run.sh [path/to/microseg.jar]. Exit 0 passed, 1 failed, 77 skipped (not root, or
 # ip/nft/ip netns unavailable). Everything is torn down on exit. KEEP_LOGS=1 keeps the logs.
@@ -76,6 +79,7 @@ done
 for o in $P-ptn $P-unm; do  # other subnets on the same segment
     ip -n $o route add 10.0.0.0/24 dev eth0
     ip -n $o route add 172.16.0.50/32 via 10.0.0.11 dev eth0
+    ip -n $o route add 10.244.1.0/24 via 10.0.0.11 dev eth0; ip -n $o route add 10.244.2.0/24 via 10.0.0.12 dev eth0
 done
 ip -n $P-n1 route add 10.244.2.0/24 via 10.0.0.12; ip -n $P-n1 -6 route add fd00:244:2::/64 via fd00:10::12
 ip -n $P-n2 route add 10.244.1.0/24 via 10.0.0.11; ip -n $P-n2 -6 route add fd00:244:1::/64 via fd00:10::11
@@ -479,6 +483,58 @@ else echo "FAIL audit: enforced, GET /v1/audit still lists workspace e2e-audit";
 rm "$WORK/policies/audit.yaml"
 within "$PROPAGATION" connect $P-webp 10.96.0.50 27017 "workspace e2e-audit removed: production pod -> ClusterIP" pod/demo/web/web-prod-0
 same_kube_proxy "after audit mode"
+
+# NetworkPolicy (docs/networkpolicy.md), read from the watched inventory. Its rules rank after the demo
+# workspace's DEFAULT ALLOW production-to-db (priority 100) and before its catch-all: a deny-all policy
+# on db leaves the production pod connected, and it is the unmanaged 198.51.100.9 (no agent, so no
+# egress rule of its own), decided only by db's ingress, that a NetworkPolicy allow opens.
+traced_by() { # from to port text: GET /v1/trace of the flow mentions text within PROPAGATION ms
+    for i in $(seq 1 $((PROPAGATION / 100))); do
+        api -G --data-urlencode "from=$1" --data-urlencode "to=$2" --data-urlencode "port=$3" "$SERVER_URL/v1/trace" \
+            | grep -qF "$4" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+expect blocked $P-unm 10.244.1.10 27017 "unmanaged 198.51.100.9 -> db-0's pod IP directly (catch-all)" 198.51.100.9
+cat > "$WORK/inventory/netpol.yaml" <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-deny-all, namespace: data}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  policyTypes: [Ingress]
+YAML
+if traced_by 198.51.100.9 10.244.1.10 tcp/27017 netpol/demo/data/db-deny-all/isolation; then
+    echo "ok   NetworkPolicy db-deny-all: trace decides unmanaged -> db-0 by its isolation DENY"
+else echo "FAIL NetworkPolicy db-deny-all: trace does not name its isolation DENY within $PROPAGATION ms"; FAILED=1; fi
+for id in $AGENTS; do await_in_sync "$id" || { echo "FAIL $id not in sync after NetworkPolicy db-deny-all"; FAILED=1; }; done
+expect connect $P-webp 10.96.0.50 27017 "NetworkPolicy deny-all on db: production pod -> ClusterIP (workspace ALLOW 100 ranks first)" pod/demo/web/web-prod-0
+expect blocked $P-webd 10.96.0.50 27017 "NetworkPolicy deny-all on db: non-production pod -> ClusterIP" pod/demo/web/web-dev-0
+expect blocked $P-unm 10.244.1.10 27017 "NetworkPolicy deny-all on db: unmanaged -> db-0's pod IP (isolation DENY)" 198.51.100.9
+cat > "$WORK/inventory/netpol.yaml" <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-from-web-prod, namespace: data}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: web}}
+          podSelector: {matchLabels: {environment: production}}
+        - ipBlock: {cidr: 198.51.100.9/32}
+      ports:
+        - {protocol: TCP, port: mongo}
+YAML
+within "$PROPAGATION" connect $P-unm 10.244.1.10 27017 "NetworkPolicy allows ipBlock on named port mongo: unmanaged -> db-0's pod IP (node-1)" 198.51.100.9
+expect connect $P-unm 10.244.2.10 27017 "NetworkPolicy allows ipBlock on named port mongo: unmanaged -> db-1's pod IP (node-2)" 198.51.100.9
+expect connect $P-webp 10.96.0.50 27017 "NetworkPolicy allows web-prod on named port mongo: production pod -> ClusterIP" pod/demo/web/web-prod-0
+expect blocked $P-webd 10.96.0.50 27017 "NetworkPolicy allows web-prod only: non-production pod -> ClusterIP" pod/demo/web/web-dev-0
+rm "$WORK/inventory/netpol.yaml"
+within "$PROPAGATION" blocked $P-unm 10.244.1.10 27017 "NetworkPolicy removed: unmanaged -> db-0's pod IP (catch-all again)" 198.51.100.9
+expect connect $P-webp 10.96.0.50 27017 "NetworkPolicy removed: production pod -> ClusterIP" pod/demo/web/web-prod-0
+same_kube_proxy "after NetworkPolicy"
 
 # every agent reports itself in sync with the server (GET /v1/agents, docs/status.md)
 for id in $AGENTS; do
