@@ -54,12 +54,7 @@ public final class EnforceBenchmark {
         static Figures of(long[] nanos) {
             long[] s = nanos.clone();
             Arrays.sort(s);
-            return new Figures(s.length, ms(rank(s, 50)), ms(rank(s, 99)), ms(s[s.length - 1]));
-        }
-
-        private static long rank(long[] sorted, double p) {
-            int r = (int) Math.ceil(p / 100.0 * sorted.length);
-            return sorted[Math.max(0, Math.min(sorted.length - 1, r - 1))];
+            return new Figures(s.length, ms(Latencies.nearestRank(s, 50)), ms(Latencies.nearestRank(s, 99)), ms(s[s.length - 1]));
         }
 
         private static double ms(long nanos) {

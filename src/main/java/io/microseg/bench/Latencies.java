@@ -21,7 +21,12 @@ final class Latencies {
         if (count == 0) return -1;
         long[] sorted = Arrays.copyOf(samples, count);
         Arrays.sort(sorted);
-        int rank = (int) Math.ceil(p / 100.0 * count);
-        return sorted[Math.max(0, Math.min(count - 1, rank - 1))] / 1_000;
+        return nearestRank(sorted, p) / 1_000;
+    }
+
+    /** The p-th percentile (0-100) of non-empty {@code sorted} by nearest rank: the benches' one definition. */
+    static long nearestRank(long[] sorted, double p) {
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 }

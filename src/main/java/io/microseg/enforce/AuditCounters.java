@@ -40,12 +40,10 @@ public final class AuditCounters {
      * {@code node} or {@code host}, or a pod's id) is applied; a section not in {@code appliedIn} is not read.
      */
     public static List<AgentStatus.RuleCounter> read(CommandRunner runner, AgentView view, Map<String, NetnsRef> appliedIn) {
-        String own = view.agent().startsWith("host/") ? "host" : "node";
         Map<String, Set<String>> bySection = new TreeMap<>();
         for (CompiledRule r : view.rules()) {
             if (!r.audited()) continue;
-            String section = r.workload().startsWith("pod/") ? r.workload() : own;
-            bySection.computeIfAbsent(section, k -> new TreeSet<>()).add(r.id());
+            bySection.computeIfAbsent(NftRuleset.sectionOf(view.agent(), r.workload()), k -> new TreeSet<>()).add(r.id());
         }
         Map<String, AgentStatus.RuleCounter> out = new TreeMap<>();
         for (var e : bySection.entrySet()) {

@@ -150,6 +150,8 @@ public final class Enforcer {
             }
         }
         var sections = NftRuleset.render(view, options, memo);
+        Map<String, Integer> rulesPerWorkload = new HashMap<>();
+        for (var r : view.rules()) rulesPerWorkload.merge(r.workload(), 1, Integer::sum);
         Map<String, List<String>> wanted = new TreeMap<>();
         for (var s : sections) if (!s.own()) wanted.put(s.netns(), view.addresses().getOrDefault(s.netns(), List.of()));
         Map<String, NetnsResolver.Resolution> where = pods.lookup(wanted);
@@ -180,7 +182,7 @@ public final class Enforcer {
             } else {
                 plan = NftPlan.between(before.table(), s.table());
             }
-            jobs.add(new Job(s, ns, plan, (int) count(view, s)));
+            jobs.add(new Job(s, ns, plan, count(rulesPerWorkload, s)));
         }
         List<Done> done = new ArrayList<>();
         if (parallelism <= 1 || jobs.stream().filter(j -> !(j.plan() instanceof NftPlan.Unchanged)).count() <= 1) {
@@ -305,8 +307,8 @@ public final class Enforcer {
         return pool;
     }
 
-    private static long count(AgentView view, NftRuleset.Section s) {
-        return view.rules().stream().filter(r -> s.workloads().contains(r.workload())).count();
+    private static int count(Map<String, Integer> rulesPerWorkload, NftRuleset.Section s) {
+        return s.workloads().stream().mapToInt(w -> rulesPerWorkload.getOrDefault(w, 0)).sum();
     }
 
     private CommandRunner.Result nft(NetnsRef ns, String script) {

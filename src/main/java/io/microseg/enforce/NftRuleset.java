@@ -102,6 +102,15 @@ public final class NftRuleset {
 
     private NftRuleset() {}
 
+    /**
+     * The section (one network namespace's table) that holds {@code workload}'s rules on {@code agent}: a pod's
+     * own ({@code pod/...}), or the agent's own namespace, named {@code node} or {@code host}.
+     */
+    public static String sectionOf(String agent, String workload) {
+        if (workload.startsWith("pod/")) return workload;
+        return agent.startsWith("host/") ? "host" : "node";
+    }
+
     public static List<Section> render(AgentView view, Options options) {
         return render(view, options, new SetMemo());
     }
@@ -142,11 +151,11 @@ public final class NftRuleset {
 
     /** {@link #render(AgentView, Options)}, reusing the sets of the last render through {@code memo}. */
     public static List<Section> render(AgentView view, Options options, SetMemo memo) {
-        String own = view.agent().startsWith("host/") ? "host" : "node";
+        String own = sectionOf(view.agent(), view.agent());
         Map<String, List<CompiledRule>> byNetns = new LinkedHashMap<>();
         byNetns.put(own, new ArrayList<>());
         for (CompiledRule r : view.rules()) {
-            String ns = r.workload().startsWith("pod/") ? r.workload() : own;
+            String ns = sectionOf(view.agent(), r.workload());
             byNetns.computeIfAbsent(ns, k -> new ArrayList<>()).add(r);
         }
         Map<String, AddressSet> sets = new LinkedHashMap<>();

@@ -39,9 +39,7 @@ public final class InventoryReader {
     }
 
     public static Inventory read(List<Document> documents) {
-        Reading reading = new Reading(ClusterFolders.of(documents));
-        documents.forEach(reading::add);
-        return reading.finish();
+        return reading(documents).finish();
     }
 
     /**
@@ -57,9 +55,13 @@ public final class InventoryReader {
 
     /** Reads documents as {@link #read(List)} does, keeping the objects too. */
     public static Read readBoth(List<Document> documents) {
+        return reading(documents).both();
+    }
+
+    private static Reading reading(List<Document> documents) {
         Reading reading = new Reading(ClusterFolders.of(documents));
         documents.forEach(reading::add);
-        return reading.both();
+        return reading;
     }
 
     /** The folder's objects unassembled, validated as {@link #read(Path)} validates them. */

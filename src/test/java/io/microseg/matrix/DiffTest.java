@@ -222,17 +222,7 @@ class DiffTest {
     @Test
     void theMultiClusterFixture(@TempDir Path tmp) {
         Path policies = tmp.resolve("before");
-        TestFiles.write(policies.resolve("shop.yaml"), """
-                apiVersion: microseg.io/v1
-                kind: Workspace
-                metadata: {name: shop}
-                spec:
-                  scope: "*"
-                  catchAll: {ingress: DENY, egress: DENY}
-                  policies:
-                    - {id: clients-to-db, consumer: "orchestrator_role = client",
-                       provider: "orchestrator_system/service_name = db", ports: ["TCP 5432"], action: ALLOW}
-                """);
+        TestFiles.write(policies.resolve("shop.yaml"), MultiClusterShop.CLIENTS_TO_DB);
         Path candidate = tmp.resolve("after");
         TestFiles.write(candidate.resolve("shop.yaml"), TestFiles.read(policies.resolve("shop.yaml"))
                 .replace("provider: \"orchestrator_system/service_name = db\"",

@@ -94,16 +94,7 @@ class MatrixTest {
      */
     @Test
     void multiClusterServicesAreReachedAsTraceSaysFromEachCluster(@TempDir Path dir) {
-        TestFiles.write(dir.resolve("policies/shop.yaml"), """
-                apiVersion: microseg.io/v1
-                kind: Workspace
-                metadata: {name: shop}
-                spec:
-                  scope: "*"
-                  catchAll: {ingress: DENY, egress: DENY}
-                  policies:
-                    - {id: clients-to-db, consumer: "orchestrator_role = client", provider: "orchestrator_system/service_name = db", ports: ["TCP 5432"], action: ALLOW}
-                """);
+        TestFiles.write(dir.resolve("policies/shop.yaml"), MultiClusterShop.CLIENTS_TO_DB);
         Path inventory = Path.of("tests/fixtures/multi-cluster");
         Matrix m = matrix(inventory, dir.resolve("policies"), "orchestrator_role = client", "*", "tcp/5432", "tcp/30432");
         Map<String, Verdict> cells = cells(m);
