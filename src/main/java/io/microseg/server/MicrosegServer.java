@@ -61,7 +61,7 @@ import java.util.stream.Collectors;
  * GET /v1/hosts/{name}/rules                     the same for host/{name}
  * GET /v1/nodes/{cluster}/{node}/watch[?since=V&epoch=E] NDJSON: snapshot (or deltas since V), then deltas, bookmarks
  * GET /v1/hosts/{name}/watch[?since=V&epoch=E]
- * GET /v1/workloads/{id}/rules                   (operators) one workload's rules and the sets they use
+ * GET /v1/workloads/{id}/rules                   (operators) one workload's labels, rules in evaluation order, sets and warnings
  * GET /v1/rules/{id}/explain                     (operators) a rule with its provenance
  * GET /v1/warnings                               (operators) the policies' warnings
  * GET /v1/trace?from=X&to=Y&port=P               (operators) a flow hop by hop
@@ -583,8 +583,13 @@ public final class MicrosegServer implements AutoCloseable {
                 m.put("labels", new java.util.TreeMap<>(item.labels().values()));
                 m.put("ips", item.ips());
             }
-            m.put("rules", Json.rules(only.rules()));
+            // evaluation order (first match wins), as the agent applies them
+            List<CompiledRule> ordered = new ArrayList<>(only.rules());
+            ordered.sort(io.microseg.controlplane.RuleOrder.EVALUATION);
+            m.put("rules", Json.rules(ordered));
             m.put("sets", Json.sets(only.sets()));
+            m.put("warnings", r.snapshot().compilation().withWarnings(r.allWarnings()).only(workload).warnings().stream()
+                    .map(CompilationJson::warning).toList());
             return Answer.json(200, m);
         });
     }
