@@ -9,7 +9,8 @@ export class ApiError extends Error {
 }
 
 async function call(method, path, body) {
-  const init = {method, credentials: 'same-origin', headers: {'Accept': 'application/json'}};
+  // X-Microseg-Request: a header no cross-site form can send, which the server asks of state-changing requests
+  const init = {method, credentials: 'same-origin', headers: {'Accept': 'application/json', 'X-Microseg-Request': '1'}};
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);

@@ -113,7 +113,7 @@ final class WorkbenchSession {
             Verdict v = ar.succeeded() ? ar.result() : new Verdict.Unverifiable("the token could not be verified", String.valueOf(ar.cause()));
             if (v instanceof Verdict.Accepted a && a.principal().kind() == Principal.Kind.OPERATOR) {
                 Sessions.Opened s = sessions.open(a.principal(), token);
-                long seconds = Math.max(1, Duration.between(clock.instant(), s.expires()).getSeconds());
+                long seconds = Math.max(1, (Duration.between(clock.instant(), s.expires()).toMillis() + 999) / 1000);
                 ctx.response().addCookie(cookie(s.id(), seconds));
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("principal", a.principal().name());
