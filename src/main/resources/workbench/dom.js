@@ -13,6 +13,12 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** Appends children to el: arrays are flattened, null and false left out, anything else as text. */
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const c of children) {
     if (c === undefined || c === null || c === false) continue;

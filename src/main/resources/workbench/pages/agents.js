@@ -1,5 +1,5 @@
 // Each agent's enforcement status; those out of sync stand out.
-import {h, workloadLink} from '../dom.js';
+import {add, h, workloadLink} from '../dom.js';
 import {api} from '../api.js';
 
 export const live = true;
@@ -8,7 +8,7 @@ let timer = null;
 export async function render(el, {stale}) {
   const d = await api.get('/v1/agents');
   const out = d.agents.filter(a => !a.inSync).length;
-  el.append(h('h1', {}, 'Agents'),
+  add(el, h('h1', {}, 'Agents'),
     h('p', {class: out ? 'error' : 'muted', id: 'agents-summary'}, `${d.agents.length} agents, ${out} out of sync (replica ${d.replica})`),
     h('table', {id: 'agents'}, h('thead', {}, h('tr', {}, ['Agent', 'In sync', 'Why not', 'Applied', 'Server', 'Connected', 'Last report', 'Last error'].map(t => h('th', {}, t)))),
       h('tbody', {}, d.agents.map(a => h('tr', {class: a.inSync ? 'in-sync' : 'out-of-sync', dataset: {agent: a.identity}},

@@ -1,6 +1,6 @@
 // Edit a DRL or policy file: the current content, a check on demand with each problem at its line in the gutter,
 // then a preview of the flows the edit flips. Nothing is applied from here: applying is an operator's deploy.
-import {h, href, verdictBadge, workloadLink} from '../dom.js';
+import {add, h, href, verdictBadge, workloadLink} from '../dom.js';
 import {api, query} from '../api.js';
 
 export const live = false; // an edit in progress is never redrawn under the editor
@@ -14,9 +14,9 @@ export async function render(el, {params}) {
     h('optgroup', {label: 'DRL in force'}, files.rules.map(f => h('option', {value: f.name, selected: f.name === name}, f.name))),
     h('optgroup', {label: 'Policy files'}, files.policies.map(f => h('option', {value: f.name, selected: f.name === name}, f.name))));
   select.addEventListener('change', () => { location.hash = href('edit', null, {file: select.value}); });
-  el.append(h('h1', {}, 'Edit and preview'), h('div', {class: 'toolbar'}, select));
+  add(el, h('h1', {}, 'Edit and preview'), h('div', {class: 'toolbar'}, select));
   if (!name) {
-    el.append(h('p', {class: 'muted'}, files.rulesKnown ? 'No file to edit.' : 'The DRL in force is not known as files.'));
+    add(el, h('p', {class: 'muted'}, files.rulesKnown ? 'No file to edit.' : 'The DRL in force is not known as files.'));
     return;
   }
   const file = await api.get('/v1/files/content?' + query({name}));
@@ -86,7 +86,7 @@ export async function render(el, {params}) {
     }
   });
   reset.addEventListener('click', () => { area.value = original; show([]); flips.replaceChildren(); });
-  el.append(h('div', {class: 'editor'}, gutter, area), h('div', {class: 'toolbar'}, check, preview, reset), status, problems, flips,
+  add(el, h('div', {class: 'editor'}, gutter, area), h('div', {class: 'toolbar'}, check, preview, reset), status, problems, flips,
     h('p', {class: 'muted note'}, 'Nothing here is applied. To apply, an operator writes the file to the rules folder (or the policy folder), '
       + 'which the server deploys once it is complete (docs/rule-deploys.md), or runs POST /v1/rules/reload with an operator token.'));
   if (line) requestAnimationFrame(() => goTo(area, line));

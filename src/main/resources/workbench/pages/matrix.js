@@ -1,5 +1,5 @@
 // Reachability for chosen workloads and ports, one row per pair of classes (workloads the rules cannot tell apart).
-import {h, href, verdictBadge} from '../dom.js';
+import {add, h, href, verdictBadge} from '../dom.js';
 import {api, query} from '../api.js';
 
 export const live = true;
@@ -17,18 +17,18 @@ export async function render(el, {params}) {
     e.preventDefault();
     location.hash = href('matrix', null, {from: f.value, to: t.value, ports: p.value});
   });
-  el.append(h('h1', {}, 'Reachability matrix'), form,
+  add(el, h('h1', {}, 'Reachability matrix'), form,
     h('p', {class: 'muted'}, 'Queries in the policy language (docs/queries.md); Kubernetes labels carry the orchestrator_ prefix.'));
   let d;
   try {
     d = await api.get('/v1/matrix?' + query({from, to, port: ports.split(/[\s,]+/).filter(Boolean)}));
   } catch (e) {
-    el.append(h('p', {class: 'error', id: 'matrix-error'}, e.message));
+    add(el, h('p', {class: 'error', id: 'matrix-error'}, e.message));
     return;
   }
   const group = (g) => h('details', {class: 'group'}, h('summary', {}, g.name + (g.members.length > 1 ? ` (${g.members.length})` : '')),
     h('ul', {class: 'mono member-list'}, g.members.map(m => h('li', {}, g.service ? m : h('a', {href: href('workload', m)}, m)))));
-  el.append(h('p', {class: 'muted'}, `${d.from.length} source groups, ${d.to.length} destination groups, ${d.ports.length} ports: ${d.cellCount} cells from ${d.traced} traced flows`),
+  add(el, h('p', {class: 'muted'}, `${d.from.length} source groups, ${d.to.length} destination groups, ${d.ports.length} ports: ${d.cellCount} cells from ${d.traced} traced flows`),
     h('table', {id: 'matrix'},
       h('thead', {}, h('tr', {}, h('th', {}, 'From'), h('th', {}, 'To'), d.ports.map(x => h('th', {}, x)), h('th', {}, 'Cells'))),
       h('tbody', {}, d.rows.map(r => h('tr', {},

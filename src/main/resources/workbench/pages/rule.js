@@ -1,6 +1,6 @@
 // Why does this rule exist: its policy and workspace, and per justification the facts the DRL rule matched and
 // the DRL rule's source in its file, its lines highlighted.
-import {h, href, verdictBadge, workloadLink} from '../dom.js';
+import {add, h, href, verdictBadge, workloadLink} from '../dom.js';
 import {api, query} from '../api.js';
 
 export const live = true;
@@ -11,14 +11,14 @@ export async function render(el, {id, stale}) {
     d = await api.get('/v1/rules/' + encodeURIComponent(id) + '/explain');
   } catch (e) {
     if (e.status === 404) {
-      el.append(h('h1', {}, 'Rule ' + id), h('p', {class: 'error', id: 'rule-gone'}, e.message + ': the rules changed; go back to the workload.'));
+      add(el, h('h1', {}, 'Rule ' + id), h('p', {class: 'error', id: 'rule-gone'}, e.message + ': the rules changed; go back to the workload.'));
       return;
     }
     throw e;
   }
   const r = d.rule;
   const p = d.policyDetails;
-  el.append(h('h1', {}, 'Why this rule exists'),
+  add(el, h('h1', {}, 'Why this rule exists'),
     h('p', {class: 'summary', id: 'rule-summary'}, verdictBadge(r.action), ` ${r.direction} ${r.protocol} ${r.ports || '*'} on `,
       workloadLink(r.workload), ' peer ', r.peerSet || 'any', `, ${r.rank} ${r.priority}`),
     h('dl', {class: 'facts'},
@@ -30,7 +30,7 @@ export async function render(el, {id, stale}) {
       p ? [h('dt', {}, 'Scope'), h('dd', {class: 'mono'}, p.scope)] : '',
       h('dt', {}, 'Peer set'), h('dd', {}, d.peerSet ? [d.peerSet.id, ' — ', d.peerSet.description,
         h('ul', {class: 'mono member-list'}, d.peerSet.members.map(m => h('li', {}, m)))] : 'any address')));
-  el.append(h('h2', {}, `Justifications (${d.justifications.length})`));
+  add(el, h('h2', {}, `Justifications (${d.justifications.length})`));
   const files = {};
   for (const [i, j] of d.justifications.entries()) {
     const colon = j.location.lastIndexOf(':');
@@ -41,7 +41,7 @@ export async function render(el, {id, stale}) {
     }
     const text = await files[file];
     if (stale()) return;
-    el.append(h('section', {class: 'justification card', id: 'justification-' + i},
+    add(el, h('section', {class: 'justification card', id: 'justification-' + i},
       h('h3', {}, 'DRL rule “', j.drlRule, '” at ',
         h('a', {href: href('edit', null, {file, line}), class: 'drl-location'}, j.location)),
       h('p', {}, 'Matched facts: '),

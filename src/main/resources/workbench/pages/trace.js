@@ -1,6 +1,6 @@
 // Why was this flow blocked: the hops of a flow, each hop's deciding rule (linked to its page), the verdict, and for
 // a denied hop why no ALLOW policy decided.
-import {h, href, verdictBadge, workloadLink} from '../dom.js';
+import {add, h, href, verdictBadge, workloadLink} from '../dom.js';
 import {api, query} from '../api.js';
 
 export const live = true;
@@ -22,16 +22,16 @@ export async function render(el, {params}) {
     e.preventDefault();
     location.hash = href('trace', null, {from: f.value.trim(), to: t.value.trim(), port: p.value.trim(), via: v.value.trim()});
   });
-  el.append(h('h1', {}, 'Trace a flow'), form);
+  add(el, h('h1', {}, 'Trace a flow'), form);
   if (!from || !to || !port) return;
   let d;
   try {
     d = await api.get('/v1/trace?' + query({from, to, port, via}));
   } catch (e) {
-    el.append(h('p', {class: 'error', id: 'trace-error'}, e.message));
+    add(el, h('p', {class: 'error', id: 'trace-error'}, e.message));
     return;
   }
-  el.append(h('div', {class: 'verdict ' + d.verdict.toLowerCase(), id: 'trace-verdict'},
+  add(el, h('div', {class: 'verdict ' + d.verdict.toLowerCase(), id: 'trace-verdict'},
       `${d.from} → ${d.to} ${port}: `, verdictBadge(d.verdict)),
     h('p', {class: 'muted'}, 'path: ', d.path),
     d.notes.length ? h('ul', {class: 'notes'}, d.notes.map(n => h('li', {}, n))) : '',

@@ -1,6 +1,6 @@
 // A workload: its labels, its concrete rules in evaluation order (first match wins), the peer sets' members on
 // demand, and the warnings that concern it.
-import {h, href, verdictBadge} from '../dom.js';
+import {add, h, href, verdictBadge} from '../dom.js';
 import {api} from '../api.js';
 import {labels} from './workloads.js';
 
@@ -9,7 +9,7 @@ export const live = true;
 export async function render(el, {id}) {
   const d = await api.get('/v1/workloads/' + encodeURIComponent(id) + '/rules');
   const sets = Object.fromEntries(d.sets.map(s => [s.id, s]));
-  el.append(h('h1', {}, d.workload),
+  add(el, h('h1', {}, d.workload),
     h('dl', {class: 'facts'},
       h('dt', {}, 'Labels'), h('dd', {id: 'workload-labels'}, labels(d.labels)),
       h('dt', {}, 'Addresses'), h('dd', {class: 'mono'}, (d.ips || []).join(', ') || '—'),
@@ -18,9 +18,9 @@ export async function render(el, {id}) {
         h('a', {href: href('trace', null, {to: d.workload})}, 'a flow to here'))));
   for (const dir of ['INGRESS', 'EGRESS']) {
     const rules = d.rules.filter(r => r.direction === dir);
-    el.append(h('h2', {}, `${dir} (${rules.length} rules, first match wins)`), table(rules, sets, dir));
+    add(el, h('h2', {}, `${dir} (${rules.length} rules, first match wins)`), table(rules, sets, dir));
   }
-  el.append(h('h2', {}, `Warnings (${d.warnings.length})`),
+  add(el, h('h2', {}, `Warnings (${d.warnings.length})`),
     d.warnings.length ? h('ul', {id: 'warnings', class: 'warnings'}, d.warnings.map(w => h('li', {}, h('b', {}, w.policy), ': ', w.message)))
       : h('p', {class: 'muted', id: 'warnings'}, 'No warning concerns this workload.'));
 }

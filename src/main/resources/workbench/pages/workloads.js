@@ -1,5 +1,5 @@
 // Workloads: search by id, label (key=value) or address.
-import {h, href} from '../dom.js';
+import {add, h, href} from '../dom.js';
 import {api, query} from '../api.js';
 
 export const live = true;
@@ -20,7 +20,7 @@ export async function render(el, {params}) {
     h('td', {class: 'mono'}, w.ips.join(', ')),
     h('td', {class: 'mono'}, w.agent || ''),
     h('td', {class: 'num'}, w.rules)));
-  el.append(h('h1', {}, 'Workloads'), form,
+  add(el, h('h1', {}, 'Workloads'), form,
     h('p', {class: 'muted'}, `${data.workloads.length}${data.truncated ? '+' : ''} workloads` + (q ? ` match “${q}”` : '')),
     h('table', {id: 'workloads'}, h('thead', {}, h('tr', {}, ['Workload', 'Kind', 'Labels', 'Addresses', 'Agent', 'Rules'].map(t => h('th', {}, t)))),
       h('tbody', {}, rows)));
