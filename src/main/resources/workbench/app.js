@@ -44,6 +44,11 @@ async function show(reason) {
   if (state.current && state.current.dispose) state.current.dispose();
   state.current = page;
   replace(el, next);
+  // scrollable blocks that ask for one of their lines in view (a DRL rule in its file)
+  for (const box of next.querySelectorAll('[data-scroll-to]')) {
+    const target = box.querySelector(box.dataset.scrollTo);
+    if (target) box.scrollTop = Math.max(0, target.offsetTop - 40);
+  }
   el.dataset.version = String(state.version);
   el.dataset.page = r.name;
 }

@@ -46,9 +46,11 @@ export async function render(el, {params}) {
     marks = new Map();
     problems.replaceChildren(...list.map(p => {
       const here = p.file === name || p.file === name.split('/').pop();
-      if (here && p.line > 0) marks.set(p.line, [...(marks.get(p.line) || []), p.message]);
+      if (here && p.line > 0) marks.set(p.line, [...(marks.get(p.line) || []), String(p.message).split(' Problem stacktrace')[0]]);
       const where = `${p.file}:${p.line}${p.column ? ':' + p.column : ''}`;
-      return h('li', {class: 'problem'}, h('button', {type: 'button', class: 'link', onclick: () => goTo(area, p.line)}, where), ' ', p.message);
+      // the build's own stack trace says nothing to a policy expert
+      const message = String(p.message).split(' Problem stacktrace')[0];
+      return h('li', {class: 'problem'}, h('button', {type: 'button', class: 'link', onclick: () => goTo(area, p.line)}, where), ' ', message);
     }));
     drawGutter();
   };

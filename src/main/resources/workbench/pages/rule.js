@@ -62,10 +62,6 @@ function source(file, line, text, ruleText) {
     pre.append(h('div', {class: 'drl-line' + (hl ? ' hl' : '') + (n === line ? ' first' : ''), dataset: {line: n}},
       h('span', {class: 'ln'}, n), h('span', {class: 'src'}, l || ' ')));
   });
-  // the highlighted rule in view once drawn
-  requestAnimationFrame(() => {
-    const target = pre.querySelector('.drl-line.first');
-    if (target) pre.scrollTop = Math.max(0, target.offsetTop - pre.offsetTop - 40);
-  });
+  pre.dataset.scrollTo = '.drl-line.first'; // the highlighted rule in view once shown (app.js)
   return h('div', {}, h('div', {class: 'muted'}, file, text === null ? ' (the file is not known: the rule\'s text as compiled)' : ''), pre);
 }
