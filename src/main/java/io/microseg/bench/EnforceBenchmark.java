@@ -7,6 +7,8 @@ import io.microseg.controlplane.SetChange;
 import io.microseg.controlplane.Workload;
 import io.microseg.enforce.AgentState;
 import io.microseg.enforce.Enforcer;
+import io.microseg.enforce.NftSessions;
+import io.microseg.enforce.NftTransactions;
 import io.microseg.enforce.netns.CommandRunner;
 import io.microseg.enforce.netns.NetnsRef;
 import io.microseg.enforce.netns.NetnsResolver;
@@ -40,12 +42,23 @@ import java.util.function.Consumer;
  * a replacing snapshot of the same state, every table re-created. The namespaces are deleted at the end.
  */
 public final class EnforceBenchmark {
+    /**
+     * How the agent runs its nft transactions: {@code session} through one long-lived {@code nft -i} per namespace
+     * (what the agent does), {@code process} one {@code nft -f} process per transaction, {@code none} not at all (the
+     * agent's own work alone: state, render, plans).
+     */
+    public enum Nft { session, process, none }
+
     /** What to build and how many samples of each kind to take. */
-    public record Settings(int pods, int setMembers, int samples, int resyncs, int threads, Consumer<String> progress) {
+    public record Settings(int pods, int setMembers, int samples, int resyncs, int threads, Nft nft, Consumer<String> progress) {
         public Settings {
             if (pods < 1 || setMembers < 1 || samples < 1 || resyncs < 1 || threads < 1) {
                 throw new IllegalArgumentException("expected --pods, --set-members, --samples, --resyncs and --apply-threads of at least 1");
             }
+        }
+
+        public Settings(int pods, int setMembers, int samples, int resyncs, int threads, Consumer<String> progress) {
+            this(pods, setMembers, samples, resyncs, threads, Nft.session, progress);
         }
     }
 
@@ -72,13 +85,14 @@ public final class EnforceBenchmark {
     }
 
     /** The run's figures: per kind of delta, the first apply, the full resync, and the nft transactions run. */
-    public record Result(int pods, int setMembers, int threads, int namespaces, int rules, Map<String, Figures> deltas, double firstApplyMs,
-                         Figures fullResync, long nftRuns) {
+    public record Result(int pods, int setMembers, int threads, Nft nft, int namespaces, int rules, Map<String, Figures> deltas,
+                         double firstApplyMs, Figures fullResync, long nftRuns) {
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("pods", pods);
             m.put("setMembers", setMembers);
             m.put("applyThreads", threads);
+            m.put("nft", nft.name());
             m.put("namespaces", namespaces);
             m.put("rules", rules);
             Map<String, Object> d = new LinkedHashMap<>();
@@ -92,8 +106,8 @@ public final class EnforceBenchmark {
 
         public String toText() {
             StringBuilder b = new StringBuilder();
-            b.append(String.format("bench-enforce: %d pod namespaces + the node's, nodes set of %d members, %d rules, %d apply threads%n", pods,
-                    setMembers, rules, threads));
+            b.append(String.format("bench-enforce: %d pod namespaces + the node's, nodes set of %d members, %d rules, %d apply threads, nft %s%n",
+                    pods, setMembers, rules, threads, nft));
             b.append(String.format("  %-22s %8s %9s %9s %9s%n", "delta -> nft applied", "samples", "p50 ms", "p99 ms", "max ms"));
             deltas.forEach((k, f) -> b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f%n", k, f.samples(), f.p50(), f.p99(), f.max())));
             b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f%n", "full resync (replace)", fullResync.samples(), fullResync.p50(),
@@ -170,13 +184,37 @@ public final class EnforceBenchmark {
                 return names.values().stream().map(EnforceBenchmark::ref).toList();
             }
         };
-        CommandRunner counting = (cmd, stdin) -> {
-            nftRuns.incrementAndGet();
-            return CommandRunner.exec(cmd, stdin);
-        };
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        Enforcer enforcer = new Enforcer(AGENT, resolver, PodNetns.Backoff.DEFAULT, List.of(), List.of("10.0.0.1"), false, counting, quiet,
-                settings.threads());
+        NftTransactions nft = switch (settings.nft()) {
+            case session -> new NftSessions(CommandRunner::exec, System.err); // says when a session fails
+            case process -> NftTransactions.oneShot(CommandRunner::exec);
+            case none -> (ns, script) -> new CommandRunner.Result(0, "");
+        };
+        NftTransactions counting = new NftTransactions() {
+            @Override
+            public CommandRunner.Result run(NetnsRef ns, String script) {
+                nftRuns.incrementAndGet();
+                return nft.run(ns, script);
+            }
+
+            @Override
+            public void retain(java.util.Collection<NetnsRef> keep) {
+                nft.retain(keep);
+            }
+
+            @Override
+            public void close() {
+                nft.close();
+            }
+        };
+        try (Enforcer enforcer = new Enforcer(AGENT, resolver, PodNetns.Backoff.DEFAULT, List.of(), List.of("10.0.0.1"), false, CommandRunner::exec,
+                counting, quiet, settings.threads())) {
+            return measure(enforcer);
+        }
+    }
+
+    private Result measure(Enforcer enforcer) {
+        int pods = settings.pods();
         AgentState state = new AgentState(AGENT);
 
         List<CompiledRule> rules = new ArrayList<>(nodeRules());
@@ -223,8 +261,8 @@ public final class EnforceBenchmark {
             check(enforcer.enforce(state.view(), version, true));
             resync[i] = System.nanoTime() - t;
         }
-        return new Result(pods, settings.setMembers(), settings.threads(), pods + 1, rules.size(), deltas, Math.round(first * 100) / 100.0, Figures.of(resync),
-                nftRuns.get());
+        return new Result(pods, settings.setMembers(), settings.threads(), settings.nft(), pods + 1, rules.size(), deltas, Math.round(first * 100) / 100.0,
+                Figures.of(resync), nftRuns.get());
     }
 
     private interface DeltaOf {

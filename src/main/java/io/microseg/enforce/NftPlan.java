@@ -20,8 +20,9 @@ import java.util.Map;
  *   <li>chains, then sets, no longer wanted are deleted (nothing refers to them any more).</li>
  * </ol>
  *
- * A change the kernel cannot make in place (the table's comment, a set's type or comment, a chain's
- * declaration line) asks for the whole table again ({@link Recreate}).
+ * A change the kernel cannot make in place (the table's comment, a set's type or comment, a set that gains its
+ * first CIDR or loses its last one and so becomes an interval set or a hash set, a chain's declaration line)
+ * asks for the whole table again ({@link Recreate}).
  */
 public sealed interface NftPlan {
     /** Nothing differs: nothing to run. */
@@ -52,6 +53,9 @@ public sealed interface NftPlan {
                 continue;
             }
             if (!old.type().equals(s.type()) || !old.comment().equals(s.comment())) return new Recreate("set " + s.name() + " changed its type or comment");
+            if (old.interval() != s.interval()) {
+                return new Recreate("set " + s.name() + (s.interval() ? " holds a CIDR now (an interval set)" : " holds single addresses only now (a hash set)"));
+            }
             if (old.elements().equals(s.elements())) continue;
             LinkedHashSet<String> gone = new LinkedHashSet<>(old.elements());
             s.elements().forEach(gone::remove);
