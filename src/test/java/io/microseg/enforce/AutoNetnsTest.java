@@ -144,6 +144,23 @@ class AutoNetnsTest {
     }
 
     @Test
+    void theAgentsOwnNftProcessesDoNotKeepANamespaceThePodLeftInTheScan() throws Exception {
+        Netns node = Netns.create("node");
+        namespaces.add(node);
+        Netns pod = pod("left", node, net + "60");
+        // an nft session of the agent in the pod's namespace, and a process of someone else's in another
+        Process session = new ProcessBuilder("ip", "netns", "exec", pod.name(), "nft", "-i").start();
+        processes.add(session);
+        AutoNetns auto = resolver(Path.of("/run/netns", node.name()));
+        assertThat(auto.resolve(Map.of("pod/k/ns/left", List.of(net + "60"))).get("pod/k/ns/left")).isInstanceOf(Resolution.Found.class);
+
+        pod.close(); // the pod's sandbox goes; the namespace lives on while the session is in it
+        assertThat(session.isAlive()).isTrue();
+        assertThat(auto.resolve(Map.of("pod/k/ns/left", List.of(net + "60"))).get("pod/k/ns/left"))
+                .isEqualTo(new Resolution.Pending("no network namespace holds " + net + "60"));
+    }
+
+    @Test
     void theEnforcerAppliesRealTablesThroughTheRefsRetriesPendingPodsAndUninstallRemovesOnlyItsOwn() throws Exception {
         Netns node = Netns.create("node");
         namespaces.add(node);
