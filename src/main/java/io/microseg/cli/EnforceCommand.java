@@ -98,7 +98,7 @@ final class EnforceCommand implements Callable<Integer> {
     static final int DEFAULT_APPLY_THREADS = 4;
 
     @Option(names = "--apply-threads", defaultValue = "" + DEFAULT_APPLY_THREADS, paramLabel = "N",
-            description = "How many namespaces' nft transactions run at once (each is one nft process). Default: ${DEFAULT-VALUE}.")
+            description = "How many namespaces' nft transactions run at once (each namespace through its own long-lived nft). Default: ${DEFAULT-VALUE}.")
     int applyThreads;
 
     @Override

@@ -173,6 +173,7 @@ public final class Enforcer implements AutoCloseable {
         List<AgentStatus.NamespaceStatus> statuses = new ArrayList<>();
         Map<String, String> pending = new TreeMap<>();
         List<Job> jobs = new ArrayList<>();
+        NftPlan.ElementDiffs diffs = new NftPlan.ElementDiffs();
         for (var s : sections) {
             NetnsRef ns;
             if (s.own()) {
@@ -195,7 +196,7 @@ public final class Enforcer implements AutoCloseable {
             } else if (drifted.remove(s.netns())) {
                 plan = new NftPlan.Recreate("the table was changed by someone else");
             } else {
-                plan = NftPlan.between(before.table(), s.table());
+                plan = NftPlan.between(before.table(), s.table(), diffs);
             }
             jobs.add(new Job(s, ns, plan, count(rulesPerWorkload, s)));
         }
