@@ -32,10 +32,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * found by their addresses in named namespaces and in a process's namespace that has no name, one namespace
  * reachable by a name and a pid counted once, an address in two namespaces left pending, a namespace deleted
  * after it was found, the agent's own namespace refused; real tables applied through the refs, and uninstall.
- * Addresses are in 10.250.N.0/24, N from this JVM's pid, so that concurrent runs do not share them.
+ * Addresses are in 10.250.N.0/24, N from this JVM's pid, and the agent is named after that pid, so that concurrent
+ * runs do not share them nor delete each other's tables.
  */
 class AutoNetnsTest {
-    private static final String AGENT = "node/k/n";
+    /**
+     * The agent, named after this JVM: its uninstall scans every process of the host, so it reaches the namespaces of
+     * any other test run's live nft processes (nft sessions), and deletes there every table whose comment names it.
+     */
+    private static final String AGENT = "node/k/n" + ProcessHandle.current().pid();
     private final String net = "10.250." + ProcessHandle.current().pid() % 250 + ".";
     private final List<Netns> namespaces = new ArrayList<>();
     private int veths;

@@ -40,7 +40,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * force, and a table changed by someone else is found and re-created.
  */
 class IncrementalNftTest {
-    private static final String NODE = "node/k/n";
+    /**
+     * The agent, named after this JVM: a test run elsewhere on the host that uninstalls an agent with {@code --netns
+     * auto} scans every process, reaches these namespaces through this run's nft sessions, and deletes there every
+     * table whose comment names its agent.
+     */
+    private static final String NODE = "node/k/n" + ProcessHandle.current().pid();
     private static final List<String> WORKLOADS = List.of(NODE, "pod/k/ns/a", "pod/k/ns/b");
     private static final List<String> SET_IDS = List.of("nodes:k", "s1", "s2", "s3", "loadbalancer:k/ns/web");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -272,11 +277,22 @@ class IncrementalNftTest {
         for (String w : WORKLOADS) assertThat(inc.get(w)).as("%s: %s", when, w).isEqualTo(ref.get(w));
     }
 
+    /**
+     * Each namespace's table, normalised, or "no table" when nft says there is none; any other failure to list
+     * (the namespace cannot be entered, nft fails otherwise) fails the test with nft's output, never reads as "no table".
+     */
     private static Map<String, String> listings(Map<String, Netns> namespaces) throws IOException {
         Map<String, String> out = new TreeMap<>();
         for (var e : namespaces.entrySet()) {
             CommandRunner.Result r = e.getValue().exec("", "nft", "-j", "list", "table", "inet", "microseg");
-            out.put(e.getKey(), r.exit() != 0 ? "no table" : normalised(r.output()));
+            if (r.exit() == 0) {
+                out.put(e.getKey(), normalised(r.output()));
+            } else if (r.exit() == 1 && r.output().strip().startsWith("Error: No such file or directory")) { // nft: no such table
+                out.put(e.getKey(), "no table");
+            } else {
+                throw new IOException("cannot list table inet microseg of " + e.getKey() + " in netns " + e.getValue().name()
+                        + " (exit " + r.exit() + "): " + r.output().trim());
+            }
         }
         return out;
     }
