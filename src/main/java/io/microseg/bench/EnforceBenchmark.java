@@ -7,6 +7,8 @@ import io.microseg.controlplane.SetChange;
 import io.microseg.controlplane.Workload;
 import io.microseg.enforce.AgentState;
 import io.microseg.enforce.Enforcer;
+import io.microseg.enforce.NftSessions;
+import io.microseg.enforce.NftTransactions;
 import io.microseg.enforce.netns.CommandRunner;
 import io.microseg.enforce.netns.NetnsRef;
 import io.microseg.enforce.netns.NetnsResolver;
@@ -40,21 +42,37 @@ import java.util.function.Consumer;
  * a replacing snapshot of the same state, every table re-created. The namespaces are deleted at the end.
  */
 public final class EnforceBenchmark {
+    /**
+     * How the agent runs its nft transactions: {@code session} through one long-lived {@code nft -i} per namespace
+     * (what the agent does), {@code process} one {@code nft -f} process per transaction, {@code none} not at all (the
+     * agent's own work alone: state, render, plans).
+     */
+    public enum Nft { session, process, none }
+
     /** What to build and how many samples of each kind to take. */
-    public record Settings(int pods, int setMembers, int samples, int resyncs, int threads, Consumer<String> progress) {
+    public record Settings(int pods, int setMembers, int samples, int resyncs, int threads, Nft nft, Consumer<String> progress) {
         public Settings {
             if (pods < 1 || setMembers < 1 || samples < 1 || resyncs < 1 || threads < 1) {
                 throw new IllegalArgumentException("expected --pods, --set-members, --samples, --resyncs and --apply-threads of at least 1");
             }
         }
+
+        public Settings(int pods, int setMembers, int samples, int resyncs, int threads, Consumer<String> progress) {
+            this(pods, setMembers, samples, resyncs, threads, Nft.session, progress);
+        }
     }
 
     /** Latencies of one kind, in milliseconds. */
-    public record Figures(int samples, double p50, double p99, double max) {
-        static Figures of(long[] nanos) {
+    /**
+     * Latencies of one kind, in milliseconds, and {@code cpuMs}: the CPU time the agent and its nft processes spent per
+     * sample on average (what the figures would be with the CPU to itself, on one core; -1 when it cannot be read).
+     */
+    public record Figures(int samples, double p50, double p99, double max, double cpuMs) {
+        static Figures of(long[] nanos, long cpuMillis) {
             long[] s = nanos.clone();
             Arrays.sort(s);
-            return new Figures(s.length, ms(Latencies.nearestRank(s, 50)), ms(Latencies.nearestRank(s, 99)), ms(s[s.length - 1]));
+            double cpu = cpuMillis < 0 ? -1 : Math.round(cpuMillis * 100.0 / s.length) / 100.0;
+            return new Figures(s.length, ms(Latencies.nearestRank(s, 50)), ms(Latencies.nearestRank(s, 99)), ms(s[s.length - 1]), cpu);
         }
 
         private static double ms(long nanos) {
@@ -67,18 +85,20 @@ public final class EnforceBenchmark {
             m.put("p50", p50);
             m.put("p99", p99);
             m.put("max", max);
+            m.put("cpuMs", cpuMs);
             return m;
         }
     }
 
     /** The run's figures: per kind of delta, the first apply, the full resync, and the nft transactions run. */
-    public record Result(int pods, int setMembers, int threads, int namespaces, int rules, Map<String, Figures> deltas, double firstApplyMs,
-                         Figures fullResync, long nftRuns) {
+    public record Result(int pods, int setMembers, int threads, Nft nft, int namespaces, int rules, Map<String, Figures> deltas,
+                         double firstApplyMs, Figures fullResync, long nftRuns) {
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("pods", pods);
             m.put("setMembers", setMembers);
             m.put("applyThreads", threads);
+            m.put("nft", nft.name());
             m.put("namespaces", namespaces);
             m.put("rules", rules);
             Map<String, Object> d = new LinkedHashMap<>();
@@ -92,12 +112,13 @@ public final class EnforceBenchmark {
 
         public String toText() {
             StringBuilder b = new StringBuilder();
-            b.append(String.format("bench-enforce: %d pod namespaces + the node's, nodes set of %d members, %d rules, %d apply threads%n", pods,
-                    setMembers, rules, threads));
-            b.append(String.format("  %-22s %8s %9s %9s %9s%n", "delta -> nft applied", "samples", "p50 ms", "p99 ms", "max ms"));
-            deltas.forEach((k, f) -> b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f%n", k, f.samples(), f.p50(), f.p99(), f.max())));
-            b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f%n", "full resync (replace)", fullResync.samples(), fullResync.p50(),
-                    fullResync.p99(), fullResync.max()));
+            b.append(String.format("bench-enforce: %d pod namespaces + the node's, nodes set of %d members, %d rules, %d apply threads, nft %s%n",
+                    pods, setMembers, rules, threads, nft));
+            b.append(String.format("  %-22s %8s %9s %9s %9s %9s%n", "delta -> nft applied", "samples", "p50 ms", "p99 ms", "max ms", "cpu ms"));
+            deltas.forEach((k, f) -> b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f %9.2f%n", k, f.samples(), f.p50(), f.p99(), f.max(),
+                    f.cpuMs())));
+            b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f %9.2f%n", "full resync (replace)", fullResync.samples(), fullResync.p50(),
+                    fullResync.p99(), fullResync.max(), fullResync.cpuMs()));
             b.append(String.format("  first apply %.2f ms; %d nft transactions in all%n", firstApplyMs, nftRuns));
             return b.toString();
         }
@@ -170,13 +191,37 @@ public final class EnforceBenchmark {
                 return names.values().stream().map(EnforceBenchmark::ref).toList();
             }
         };
-        CommandRunner counting = (cmd, stdin) -> {
-            nftRuns.incrementAndGet();
-            return CommandRunner.exec(cmd, stdin);
-        };
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        Enforcer enforcer = new Enforcer(AGENT, resolver, PodNetns.Backoff.DEFAULT, List.of(), List.of("10.0.0.1"), false, counting, quiet,
-                settings.threads());
+        NftTransactions nft = switch (settings.nft()) {
+            case session -> new NftSessions(CommandRunner::exec, System.err); // says when a session fails
+            case process -> NftTransactions.oneShot(CommandRunner::exec);
+            case none -> (ns, script) -> new CommandRunner.Result(0, "");
+        };
+        NftTransactions counting = new NftTransactions() {
+            @Override
+            public CommandRunner.Result run(NetnsRef ns, String script) {
+                nftRuns.incrementAndGet();
+                return nft.run(ns, script);
+            }
+
+            @Override
+            public void retain(java.util.Collection<NetnsRef> keep) {
+                nft.retain(keep);
+            }
+
+            @Override
+            public void close() {
+                nft.close();
+            }
+        };
+        try (Enforcer enforcer = new Enforcer(AGENT, resolver, PodNetns.Backoff.DEFAULT, List.of(), List.of("10.0.0.1"), false, CommandRunner::exec,
+                counting, quiet, settings.threads())) {
+            return measure(enforcer);
+        }
+    }
+
+    private Result measure(Enforcer enforcer) {
+        int pods = settings.pods();
         AgentState state = new AgentState(AGENT);
 
         List<CompiledRule> rules = new ArrayList<>(nodeRules());
@@ -216,6 +261,7 @@ public final class EnforceBenchmark {
 
         settings.progress().accept("bench-enforce: " + settings.resyncs() + " full resyncs");
         long[] resync = new long[settings.resyncs()];
+        long cpu = cpuMillis();
         for (int i = 0; i < resync.length; i++) {
             AgentEvent.Snapshot again = new AgentEvent.Snapshot(++version, true, rules, sets, workloads);
             long t = System.nanoTime();
@@ -223,8 +269,8 @@ public final class EnforceBenchmark {
             check(enforcer.enforce(state.view(), version, true));
             resync[i] = System.nanoTime() - t;
         }
-        return new Result(pods, settings.setMembers(), settings.threads(), pods + 1, rules.size(), deltas, Math.round(first * 100) / 100.0, Figures.of(resync),
-                nftRuns.get());
+        return new Result(pods, settings.setMembers(), settings.threads(), settings.nft(), pods + 1, rules.size(), deltas, Math.round(first * 100) / 100.0,
+                Figures.of(resync, since(cpu)), nftRuns.get());
     }
 
     private interface DeltaOf {
@@ -240,12 +286,52 @@ public final class EnforceBenchmark {
         settings.progress().accept("bench-enforce: " + settings.samples() + " samples: " + what);
         long[] there = new long[settings.samples()];
         long[] home = new long[settings.samples()];
+        long cpuThere = 0;
+        long cpuHome = 0;
         for (int i = 0; i < there.length; i++) {
+            long c = cpuMillis();
             there[i] = apply(state, enforcer, forward.make(i));
+            long d = cpuMillis();
             home[i] = apply(state, enforcer, back.make(i));
+            long e = cpuMillis();
+            cpuThere = c < 0 || cpuThere < 0 ? -1 : cpuThere + d - c;
+            cpuHome = c < 0 || cpuHome < 0 ? -1 : cpuHome + e - d;
         }
-        into.put(forwardName, Figures.of(there));
-        into.put(backName, Figures.of(home));
+        into.put(forwardName, Figures.of(there, cpuThere));
+        into.put(backName, Figures.of(home, cpuHome));
+    }
+
+    /**
+     * CPU time so far, in milliseconds, of this JVM, the child processes it waited for (one-shot nft) and its live
+     * descendants (nft sessions), from /proc; -1 where /proc cannot be read.
+     */
+    private static long cpuMillis() {
+        try {
+            long ticks = ticks(Path.of("/proc/self/stat"), true);
+            for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
+                try {
+                    ticks += ticks(Path.of("/proc/" + p.pid() + "/stat"), false);
+                } catch (IOException gone) {
+                    // ended meanwhile: counted in its parent's children time once waited for
+                }
+            }
+            return ticks * 10; // USER_HZ is 100 on Linux
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static long since(long cpu) {
+        long now = cpuMillis();
+        return cpu < 0 || now < 0 ? -1 : now - cpu;
+    }
+
+    /** utime + stime (and cutime + cstime when {@code children}) of one /proc/PID/stat, in clock ticks. */
+    private static long ticks(Path stat, boolean children) throws IOException {
+        String text = java.nio.file.Files.readString(stat);
+        String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ");
+        long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return children ? t + Long.parseLong(f[13]) + Long.parseLong(f[14]) : t;
     }
 
     private long apply(AgentState state, Enforcer enforcer, AgentEvent.Delta delta) {

@@ -34,6 +34,11 @@ final class BenchEnforceCommand implements java.util.concurrent.Callable<Integer
             description = "Namespaces applied at once, as the agent's --apply-threads (default ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--nft", defaultValue = "session",
+            description = "How nft runs: session (one long-lived nft -i per namespace, as the agent does), process (one nft -f per "
+                    + "transaction) or none (nothing applied: the agent's own work alone). Default: ${DEFAULT-VALUE}.")
+    EnforceBenchmark.Nft nft;
+
     @Option(names = "--format", defaultValue = "text", description = "text or json (default ${DEFAULT-VALUE}).")
     BenchFormat format;
 
@@ -51,7 +56,7 @@ final class BenchEnforceCommand implements java.util.concurrent.Callable<Integer
             err.println("error: bench-enforce cannot run here: " + why);
             return UNAVAILABLE;
         }
-        EnforceBenchmark.Result r = EnforceBenchmark.run(new EnforceBenchmark.Settings(pods, setMembers, samples, resyncs, threads, line -> {
+        EnforceBenchmark.Result r = EnforceBenchmark.run(new EnforceBenchmark.Settings(pods, setMembers, samples, resyncs, threads, nft, line -> {
             err.println(line);
             err.flush();
         }));

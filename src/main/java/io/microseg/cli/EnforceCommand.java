@@ -7,6 +7,7 @@ import io.microseg.controlplane.WatchConnection;
 import io.microseg.enforce.AgentLog;
 import io.microseg.enforce.AgentRuntime;
 import io.microseg.enforce.Enforcer;
+import io.microseg.enforce.NftSessions;
 import io.microseg.enforce.NftRuleset;
 import io.microseg.enforce.TokenFile;
 import io.microseg.enforce.Uninstall;
@@ -97,7 +98,7 @@ final class EnforceCommand implements Callable<Integer> {
     static final int DEFAULT_APPLY_THREADS = 4;
 
     @Option(names = "--apply-threads", defaultValue = "" + DEFAULT_APPLY_THREADS, paramLabel = "N",
-            description = "How many namespaces' nft transactions run at once (each is one nft process). Default: ${DEFAULT-VALUE}.")
+            description = "How many namespaces' nft transactions run at once (each namespace through its own long-lived nft). Default: ${DEFAULT-VALUE}.")
     int applyThreads;
 
     @Override
@@ -155,13 +156,15 @@ final class EnforceCommand implements Callable<Integer> {
             System.err.println("error: " + e.getMessage());
             return Main.BAD_INPUT;
         }
-        Enforcer enforcer = new Enforcer(id, resolver, backoff, endpoints, nodeAddresses, !preserveRules, CommandRunner::exec, log.stream(),
-                applyThreads);
+        // one long-lived nft process per namespace: a transaction costs no process start (docs/incremental-nft.md)
+        Enforcer enforcer = new Enforcer(id, resolver, backoff, endpoints, nodeAddresses, !preserveRules, CommandRunner::exec,
+                new NftSessions(CommandRunner::exec, log.stream()), log.stream(), applyThreads);
         Vertx vertx = Vertx.vertx();
         AgentRuntime runtime = AgentRuntime.start(vertx, settings, enforcer, log, applied -> {});
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             runtime.close();
+            enforcer.close();
             vertx.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
             log.line("microseg enforce: stopped; the rules in force stay");
             stopped.countDown();

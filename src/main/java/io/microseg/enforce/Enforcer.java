@@ -31,7 +31,7 @@ import java.util.TreeMap;
  * {@code --node-address}) or else listed on every apply by {@link NodeAddresses} in the node's namespace;
  * a host's are not needed.
  */
-public final class Enforcer {
+public final class Enforcer implements AutoCloseable {
     /**
      * What one apply left in force: per namespace section whether this version's rules are in force (a failed
      * one keeps its previous rules), and the pods whose namespace is not found, with the reason (their rules wait).
@@ -67,6 +67,7 @@ public final class Enforcer {
     private final NodeAddresses discovered;
     private final boolean flushRuleset;
     private final CommandRunner runner;
+    private final NftTransactions transactions;
     private final PrintStream log;
     private final Map<String, InForce> applied = new HashMap<>(); // section (node, host or pod id) -> what was applied where
 
@@ -96,6 +97,19 @@ public final class Enforcer {
      */
     public Enforcer(String agent, NetnsResolver resolver, PodNetns.Backoff backoff, List<NftRuleset.Endpoint> servers,
                     List<String> fixedOwnAddresses, boolean flushRuleset, CommandRunner runner, PrintStream log, int parallelism) {
+        this(agent, resolver, backoff, servers, fixedOwnAddresses, flushRuleset, runner, NftTransactions.oneShot(runner), log, parallelism);
+    }
+
+    /**
+     * @param runner       runs the listings (drift, audit counters, the node's addresses)
+     * @param transactions runs the transactions that change the tables (one {@code nft} process each, or
+     *                     {@link NftSessions}); closed with this Enforcer
+     * @param parallelism  how many namespaces' transactions may run at once; 1: one after the other, in the order of
+     *                     the sections
+     */
+    public Enforcer(String agent, NetnsResolver resolver, PodNetns.Backoff backoff, List<NftRuleset.Endpoint> servers,
+                    List<String> fixedOwnAddresses, boolean flushRuleset, CommandRunner runner, NftTransactions transactions, PrintStream log,
+                    int parallelism) {
         if (parallelism < 1) throw new IllegalArgumentException("parallelism: expected at least 1, found " + parallelism);
         this.parallelism = parallelism;
         this.agent = agent;
@@ -104,6 +118,7 @@ public final class Enforcer {
         this.fixedOwnAddresses = List.copyOf(fixedOwnAddresses);
         this.flushRuleset = flushRuleset;
         this.runner = runner;
+        this.transactions = transactions;
         this.log = log;
         this.discovered = agent.startsWith("node/") && fixedOwnAddresses.isEmpty() ? new NodeAddresses(runner, log) : null;
     }
@@ -158,6 +173,7 @@ public final class Enforcer {
         List<AgentStatus.NamespaceStatus> statuses = new ArrayList<>();
         Map<String, String> pending = new TreeMap<>();
         List<Job> jobs = new ArrayList<>();
+        NftPlan.ElementDiffs diffs = new NftPlan.ElementDiffs();
         for (var s : sections) {
             NetnsRef ns;
             if (s.own()) {
@@ -180,7 +196,7 @@ public final class Enforcer {
             } else if (drifted.remove(s.netns())) {
                 plan = new NftPlan.Recreate("the table was changed by someone else");
             } else {
-                plan = NftPlan.between(before.table(), s.table());
+                plan = NftPlan.between(before.table(), s.table(), diffs);
             }
             jobs.add(new Job(s, ns, plan, count(rulesPerWorkload, s)));
         }
@@ -228,6 +244,8 @@ public final class Enforcer {
             CommandRunner.Result r = nft(ref, "table inet " + NftRuleset.TABLE + " {}\ndelete table inet " + NftRuleset.TABLE + "\n");
             log.println("microseg enforce: " + section + " left: removed table inet microseg from netns " + ref.label() + (r.exit() == 0 ? "" : ": " + r.output().trim()));
         }
+        // what is held for a namespace no longer applied into goes (a session holds its namespace alive)
+        transactions.retain(applied.values().stream().map(InForce::ref).toList());
         return new Outcome(statuses, pending);
     }
 
@@ -312,11 +330,13 @@ public final class Enforcer {
     }
 
     private CommandRunner.Result nft(NetnsRef ns, String script) {
-        List<String> cmd = ns.command("nft", "-f", "-");
-        try {
-            return runner.run(cmd, script);
-        } catch (IOException e) {
-            return new CommandRunner.Result(-1, String.join(" ", cmd) + ": " + e.getMessage());
-        }
+        return transactions.run(ns, script);
+    }
+
+    /** Ends what this Enforcer runs (its threads, its nft sessions); the rules in force stay. */
+    @Override
+    public synchronized void close() {
+        if (pool != null) pool.shutdownNow();
+        transactions.close();
     }
 }

@@ -2,6 +2,7 @@ package io.microseg.enforce;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +21,9 @@ import java.util.Map;
  *   <li>chains, then sets, no longer wanted are deleted (nothing refers to them any more).</li>
  * </ol>
  *
- * A change the kernel cannot make in place (the table's comment, a set's type or comment, a chain's
- * declaration line) asks for the whole table again ({@link Recreate}).
+ * A change the kernel cannot make in place (the table's comment, a set's type or comment, a set that gains its
+ * first CIDR or loses its last one and so becomes an interval set or a hash set, a chain's declaration line)
+ * asks for the whole table again ({@link Recreate}).
  */
 public sealed interface NftPlan {
     /** Nothing differs: nothing to run. */
@@ -33,7 +35,33 @@ public sealed interface NftPlan {
     /** One transaction of {@code statements}; the counts say what it touches (for logs and the bench). */
     record Patch(String script, int elementsAdded, int elementsRemoved, int chainsReplaced) implements NftPlan {}
 
+    /**
+     * The element differences of pairs of sets, each computed once: one render's set objects are shared by every
+     * namespace's table ({@link NftRuleset.SetMemo}), so a change of a set 110 pods use is diffed once, not 110 times.
+     * For one apply, on one thread.
+     */
+    final class ElementDiffs {
+        record Diff(List<String> gone, List<String> come) {}
+
+        private final Map<NftTable.Set, Map<NftTable.Set, Diff>> memo = new IdentityHashMap<>();
+
+        Diff of(NftTable.Set old, NftTable.Set now) {
+            return memo.computeIfAbsent(old, k -> new IdentityHashMap<>()).computeIfAbsent(now, k -> {
+                if (old.elements().equals(now.elements())) return new Diff(List.of(), List.of());
+                LinkedHashSet<String> gone = new LinkedHashSet<>(old.elements());
+                now.elements().forEach(gone::remove);
+                LinkedHashSet<String> come = new LinkedHashSet<>(now.elements());
+                old.elements().forEach(come::remove);
+                return new Diff(List.copyOf(gone), List.copyOf(come));
+            });
+        }
+    }
+
     static NftPlan between(NftTable before, NftTable after) {
+        return between(before, after, new ElementDiffs());
+    }
+
+    static NftPlan between(NftTable before, NftTable after, ElementDiffs diffs) {
         if (!before.comment().equals(after.comment())) return new Recreate("the table's comment changed");
         String t = "inet " + NftRuleset.TABLE + " ";
         StringBuilder b = new StringBuilder();
@@ -52,15 +80,15 @@ public sealed interface NftPlan {
                 continue;
             }
             if (!old.type().equals(s.type()) || !old.comment().equals(s.comment())) return new Recreate("set " + s.name() + " changed its type or comment");
-            if (old.elements().equals(s.elements())) continue;
-            LinkedHashSet<String> gone = new LinkedHashSet<>(old.elements());
-            s.elements().forEach(gone::remove);
-            LinkedHashSet<String> come = new LinkedHashSet<>(s.elements());
-            old.elements().forEach(come::remove);
-            elements(b, "delete", t, s.name(), List.copyOf(gone));
-            elements(b, "add", t, s.name(), List.copyOf(come));
-            added += come.size();
-            removed += gone.size();
+            if (old.interval() != s.interval()) {
+                return new Recreate("set " + s.name() + (s.interval() ? " holds a CIDR now (an interval set)" : " holds single addresses only now (a hash set)"));
+            }
+            if (old == s) continue;
+            ElementDiffs.Diff d = diffs.of(old, s);
+            elements(b, "delete", t, s.name(), d.gone());
+            elements(b, "add", t, s.name(), d.come());
+            added += d.come().size();
+            removed += d.gone().size();
         }
 
         Map<String, NftTable.Chain> oldChains = new HashMap<>();

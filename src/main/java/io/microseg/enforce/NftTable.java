@@ -20,18 +20,32 @@ public record NftTable(List<String> preamble, String comment, List<Set> sets, Li
     }
 
     /**
-     * A named set of interval type: {@code elements} are addresses or CIDRs, none inside another (nftables
-     * refuses overlapping intervals). No {@code auto-merge}: the kernel keeps each element as given, so one can
-     * later be deleted by the same text (a merged range could not be split by a delete).
+     * A named set: {@code elements} are addresses or CIDRs, none inside another (nftables refuses overlapping
+     * intervals). It is a plain (hash) set while it holds single addresses only, and {@code flags interval} once it
+     * holds a CIDR: nft 1.0.6 reads every element of every interval set of the table back from the kernel before
+     * it adds or deletes any element (its cache), which costs about 15 ms a transaction with 5,000 members and
+     * nothing for a hash set (docs/scale.md). No {@code auto-merge}: the kernel keeps each element as given, so
+     * one can later be deleted by the same text (a merged range could not be split by a delete).
      */
-    public record Set(String name, String type, String comment, List<String> elements) {
+    public record Set(String name, String type, String comment, List<String> elements, boolean interval) {
         public Set {
             elements = List.copyOf(elements);
+            if (interval != intervalFor(elements)) throw new IllegalArgumentException("set " + name + ": interval must say whether it holds a CIDR");
+        }
+
+        /** The set of these elements; {@link #interval()} says whether one of them is a CIDR (or a range). */
+        public Set(String name, String type, String comment, List<String> elements) {
+            this(name, type, comment, elements, intervalFor(elements));
+        }
+
+        private static boolean intervalFor(List<String> elements) {
+            for (String e : elements) if (e.indexOf('/') >= 0 || e.indexOf('-') >= 0) return true;
+            return false;
         }
 
         /** The declaration without elements, for {@code add set} and the table body alike. */
         String declaration() {
-            return "type " + type + "; flags interval; comment " + NftRuleset.quote(comment) + ";";
+            return "type " + type + ";" + (interval() ? " flags interval;" : "") + " comment " + NftRuleset.quote(comment) + ";";
         }
     }
 
@@ -66,7 +80,7 @@ public record NftTable(List<String> preamble, String comment, List<Set> sets, Li
         b.append("table inet ").append(t).append(" {\n");
         b.append("  comment ").append(NftRuleset.quote(comment)).append('\n');
         for (Set s : sets) {
-            b.append("  set ").append(s.name()).append(" {\n    type ").append(s.type()).append("; flags interval;\n");
+            b.append("  set ").append(s.name()).append(" {\n    type ").append(s.type()).append(s.interval() ? "; flags interval;\n" : ";\n");
             b.append("    comment ").append(NftRuleset.quote(s.comment())).append('\n');
             if (!s.elements().isEmpty()) b.append("    elements = { ").append(String.join(", ", s.elements())).append(" }\n");
             b.append("  }\n");

@@ -28,7 +28,7 @@ class RenderCommandTest {
     void withoutNodeAddressesTheInventoryAddressesAreTheNodesOwn() {
         CliRun r = CliRun.of("render", "--node", "demo/node-1");
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).contains("set node_local_4 {\n    type ipv4_addr; flags interval;\n    comment \"the node's own addresses\"\n"
+        assertThat(r.out()).contains("set node_local_4 {\n    type ipv4_addr;\n    comment \"the node's own addresses\"\n"
                 + "    elements = { 10.0.0.11 }\n").doesNotContain("169.254.1.1");
     }
 

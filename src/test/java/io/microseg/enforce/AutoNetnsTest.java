@@ -32,10 +32,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * found by their addresses in named namespaces and in a process's namespace that has no name, one namespace
  * reachable by a name and a pid counted once, an address in two namespaces left pending, a namespace deleted
  * after it was found, the agent's own namespace refused; real tables applied through the refs, and uninstall.
- * Addresses are in 10.250.N.0/24, N from this JVM's pid, so that concurrent runs do not share them.
+ * Addresses are in 10.250.N.0/24, N from this JVM's pid, and the agent is named after that pid, so that concurrent
+ * runs do not share them nor delete each other's tables.
  */
 class AutoNetnsTest {
-    private static final String AGENT = "node/k/n";
+    /**
+     * The agent, named after this JVM: its uninstall scans every process of the host, so it reaches the namespaces of
+     * any other test run's live nft processes (nft sessions), and deletes there every table whose comment names it.
+     */
+    private static final String AGENT = "node/k/n" + ProcessHandle.current().pid();
     private final String net = "10.250." + ProcessHandle.current().pid() % 250 + ".";
     private final List<Netns> namespaces = new ArrayList<>();
     private int veths;
@@ -141,6 +146,23 @@ class AutoNetnsTest {
                 .contains(new NetnsRef.ByPath(dir.resolve(a.name()), inode("/run/netns/" + a.name())))
                 .doesNotContain(new NetnsRef.ByPath(dir.resolve(node.name()), inode("/run/netns/" + node.name())))
                 .filteredOn(ref -> ((NetnsRef.ByPath) ref).inode() == aInode).hasSize(1);
+    }
+
+    @Test
+    void theAgentsOwnNftProcessesDoNotKeepANamespaceThePodLeftInTheScan() throws Exception {
+        Netns node = Netns.create("node");
+        namespaces.add(node);
+        Netns pod = pod("left", node, net + "60");
+        // an nft session of the agent in the pod's namespace, and a process of someone else's in another
+        Process session = new ProcessBuilder("ip", "netns", "exec", pod.name(), "nft", "-i").start();
+        processes.add(session);
+        AutoNetns auto = resolver(Path.of("/run/netns", node.name()));
+        assertThat(auto.resolve(Map.of("pod/k/ns/left", List.of(net + "60"))).get("pod/k/ns/left")).isInstanceOf(Resolution.Found.class);
+
+        pod.close(); // the pod's sandbox goes; the namespace lives on while the session is in it
+        assertThat(session.isAlive()).isTrue();
+        assertThat(auto.resolve(Map.of("pod/k/ns/left", List.of(net + "60"))).get("pod/k/ns/left"))
+                .isEqualTo(new Resolution.Pending("no network namespace holds " + net + "60"));
     }
 
     @Test

@@ -40,7 +40,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * force, and a table changed by someone else is found and re-created.
  */
 class IncrementalNftTest {
-    private static final String NODE = "node/k/n";
+    /**
+     * The agent, named after this JVM: a test run elsewhere on the host that uninstalls an agent with {@code --netns
+     * auto} scans every process, reaches these namespaces through this run's nft sessions, and deletes there every
+     * table whose comment names its agent.
+     */
+    private static final String NODE = "node/k/n" + ProcessHandle.current().pid();
     private static final List<String> WORKLOADS = List.of(NODE, "pod/k/ns/a", "pod/k/ns/b");
     private static final List<String> SET_IDS = List.of("nodes:k", "s1", "s2", "s3", "loadbalancer:k/ns/web");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,10 +73,26 @@ class IncrementalNftTest {
 
     @Test
     void aRandomSequenceOfChangesAppliedIncrementallyListsAsTheFullRender() throws Exception {
+        randomSequence(() -> enforcer(CommandRunner::exec));
+    }
+
+    @Test
+    void theSameThroughLongLivedNftSessions() throws Exception {
+        randomSequence(() -> {
+            try {
+                return enforcer(CommandRunner::exec, new NftSessions(CommandRunner::exec, log));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** Two seeds, each from nothing with an agent of its own. */
+    private void randomSequence(java.util.function.Supplier<Enforcer> agent) throws Exception {
         for (long seed : new long[] {1, 2}) {
             Random random = new Random(seed);
             Model model = new Model();
-            Enforcer enforcer = enforcer(CommandRunner::exec);
+            Enforcer enforcer = agent.get();
             for (int step = 0; step < 40; step++) {
                 int ops = 1 + random.nextInt(3);
                 for (int i = 0; i < ops; i++) model.change(random);
@@ -82,6 +103,7 @@ class IncrementalNftTest {
                 assertSameTables("seed " + seed + " step " + step);
             }
             // start the next seed from nothing
+            enforcer.close();
             for (String w : WORKLOADS) {
                 deleteTable(incremental.get(w));
                 deleteTable(reference.get(w));
@@ -117,6 +139,90 @@ class IncrementalNftTest {
     }
 
     @Test
+    void throughSessionsAFailedTransactionLeavesThePreviousRulesToo() throws Exception {
+        Random random = new Random(7);
+        Model model = new Model();
+        for (int i = 0; i < 12; i++) model.change(random);
+        boolean[] broken = {false};
+        NftSessions sessions = new NftSessions(CommandRunner::exec, log);
+        NftTransactions breaking = new NftTransactions() {
+            @Override
+            public CommandRunner.Result run(io.microseg.enforce.netns.NetnsRef ns, String script) {
+                return sessions.run(ns, broken[0] ? script + "add rule inet microseg no_such_chain accept\n" : script);
+            }
+
+            @Override
+            public void close() {
+                sessions.close();
+            }
+        };
+        try (Enforcer enforcer = enforcer(CommandRunner::exec, breaking)) {
+            assertThat(enforcer.enforce(model.view(), 1).failed()).isZero();
+            Map<String, String> before = listings(incremental);
+            for (int i = 0; i < 6; i++) model.change(random);
+            broken[0] = true;
+            Enforcer.Outcome failed = enforcer.enforce(model.view(), 2);
+            assertThat(failed.failed()).as("the incremental and the full transaction both fail").isPositive();
+            assertThat(failed.firstError()).contains("no_such_chain");
+            assertThat(listings(incremental)).as("nothing changed in any namespace").isEqualTo(before);
+
+            broken[0] = false;
+            assertThat(enforcer.enforce(model.view(), 3).failed()).isZero();
+            applyReference(model.view());
+            assertSameTables("after the failure");
+        }
+    }
+
+    @Test
+    void anNftSessionThatDiesDuringAnApplyIsReplacedAndItsNamespaceApplied() throws Exception {
+        Random random = new Random(5);
+        Model model = new Model();
+        for (int i = 0; i < 12; i++) model.change(random);
+        NftSessions sessions = new NftSessions(CommandRunner::exec, log);
+        io.microseg.enforce.netns.NetnsRef podA = new io.microseg.enforce.netns.NetnsRef.Named(incremental.get("pod/k/ns/a").name());
+        boolean[] kill = {false};
+        List<Long> killed = new ArrayList<>();
+        NftTransactions killing = new NftTransactions() {
+            @Override
+            public CommandRunner.Result run(io.microseg.enforce.netns.NetnsRef ns, String script) {
+                if (kill[0] && ns.equals(podA)) {
+                    kill[0] = false;
+                    long pid = sessions.pid(ns);
+                    killed.add(pid);
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // without waiting: it may die while the transaction is handed over
+                }
+                return sessions.run(ns, script);
+            }
+
+            @Override
+            public void retain(java.util.Collection<io.microseg.enforce.netns.NetnsRef> keep) {
+                sessions.retain(keep);
+            }
+
+            @Override
+            public void close() {
+                sessions.close();
+            }
+        };
+        try (Enforcer enforcer = enforcer(CommandRunner::exec, killing)) {
+            model.rule(random, "pod/k/ns/a");
+            assertThat(enforcer.enforce(model.view(), 1).failed()).isZero();
+            for (int round = 0; round < 3; round++) {
+                model.rule(random, "pod/k/ns/a");
+                model.change(random);
+                kill[0] = true;
+                Enforcer.Outcome outcome = enforcer.enforce(model.view(), 2 + round);
+                assertThat(outcome.failed()).as("round %d: %s", round, outcome.firstError()).isZero();
+                assertThat(killed).hasSize(round + 1);
+                assertThat(sessions.pid(podA)).isPositive().isNotIn(killed);
+                applyReference(model.view());
+                assertSameTables("after the session died, round " + round);
+            }
+        }
+        assertThat(logBytes.toString(StandardCharsets.UTF_8)).containsAnyOf("has ended; a new one is started", "the next transaction there starts a new nft session");
+    }
+
+    @Test
     void aTableChangedBySomeoneElseIsFoundAndRecreated() throws Exception {
         Random random = new Random(11);
         Model model = new Model();
@@ -142,9 +248,13 @@ class IncrementalNftTest {
     }
 
     private Enforcer enforcer(CommandRunner runner) {
+        return enforcer(runner, NftTransactions.oneShot(runner));
+    }
+
+    private Enforcer enforcer(CommandRunner runner, NftTransactions transactions) {
         Map<String, String> names = new TreeMap<>();
         incremental.forEach((w, n) -> names.put(w, n.name()));
-        return new Enforcer(NODE, new FixedNetns(names), PodNetns.Backoff.DEFAULT, List.of(), List.of("10.0.0.11"), false, runner, log);
+        return new Enforcer(NODE, new FixedNetns(names), PodNetns.Backoff.DEFAULT, List.of(), List.of("10.0.0.11"), false, runner, transactions, log, 2);
     }
 
     private void applyReference(AgentView view) throws IOException {
@@ -167,11 +277,22 @@ class IncrementalNftTest {
         for (String w : WORKLOADS) assertThat(inc.get(w)).as("%s: %s", when, w).isEqualTo(ref.get(w));
     }
 
+    /**
+     * Each namespace's table, normalised, or "no table" when nft says there is none; any other failure to list
+     * (the namespace cannot be entered, nft fails otherwise) fails the test with nft's output, never reads as "no table".
+     */
     private static Map<String, String> listings(Map<String, Netns> namespaces) throws IOException {
         Map<String, String> out = new TreeMap<>();
         for (var e : namespaces.entrySet()) {
             CommandRunner.Result r = e.getValue().exec("", "nft", "-j", "list", "table", "inet", "microseg");
-            out.put(e.getKey(), r.exit() != 0 ? "no table" : normalised(r.output()));
+            if (r.exit() == 0) {
+                out.put(e.getKey(), normalised(r.output()));
+            } else if (r.exit() == 1 && r.output().strip().startsWith("Error: No such file or directory")) { // nft: no such table
+                out.put(e.getKey(), "no table");
+            } else {
+                throw new IOException("cannot list table inet microseg of " + e.getKey() + " in netns " + e.getValue().name()
+                        + " (exit " + r.exit() + "): " + r.output().trim());
+            }
         }
         return out;
     }

@@ -112,6 +112,30 @@ class NftRulesetTest {
     }
 
     @Test
+    void aSetOfSingleAddressesIsAHashSetAndASetWithACidrAnIntervalSet() {
+        String pod = NftRuleset.render(everything(), new NftRuleset.Options(List.of(), List.of("10.0.0.1"))).get(1).script();
+        String mixed = NftRuleset.setName("mixed");
+        String empty = NftRuleset.setName("empty");
+        assertThat(pod).contains("set " + mixed + "_4 {\n    type ipv4_addr; flags interval;\n",
+                "set " + mixed + "_6 {\n    type ipv6_addr; flags interval;\n", "set " + empty + "_4 {\n    type ipv4_addr;\n    comment");
+
+        NftTable.Set addresses = new NftTable.Set("s_4", "ipv4_addr", "s", List.of("10.0.0.1", "10.0.0.2"));
+        NftTable.Set withCidr = new NftTable.Set("s_4", "ipv4_addr", "s", List.of("10.0.0.1", "10.1.0.0/16"));
+        assertThat(addresses.interval()).isFalse();
+        assertThat(withCidr.interval()).isTrue();
+        NftTable one = new NftTable(List.of(), "t", List.of(addresses), List.of());
+        NftTable other = new NftTable(List.of(), "t", List.of(withCidr), List.of());
+        assertThat(NftPlan.between(one, other)).isEqualTo(new NftPlan.Recreate("set s_4 holds a CIDR now (an interval set)"));
+        assertThat(NftPlan.between(other, one)).isEqualTo(new NftPlan.Recreate("set s_4 holds single addresses only now (a hash set)"));
+        NftTable more = new NftTable(List.of(), "t", List.of(new NftTable.Set("s_4", "ipv4_addr", "s", List.of("10.0.0.2", "10.0.0.3"))), List.of());
+        assertThat(NftPlan.between(one, more)).isInstanceOf(NftPlan.Patch.class);
+        assertThat(((NftPlan.Patch) NftPlan.between(one, more)).script())
+                .isEqualTo("delete element inet microseg s_4 { 10.0.0.1 }\nadd element inet microseg s_4 { 10.0.0.3 }\n");
+        assertThat(NftPlan.between(new NftTable(List.of(), "t", List.of(), List.of()), one)).isEqualTo(
+                new NftPlan.Patch("add set inet microseg s_4 { type ipv4_addr; comment \"s\"; }\nadd element inet microseg s_4 { 10.0.0.1, 10.0.0.2 }\n", 2, 0, 0));
+    }
+
+    @Test
     void everySectionPassesNftCheck() throws Exception {
         Nft.assumeAvailable();
         for (AgentView v : List.of(view("node/demo/node-1"), view("node/demo/node-2"), view("host/backup-prod"), everything())) {

@@ -133,11 +133,33 @@ public final class AutoNetns implements NetnsResolver {
         return out;
     }
 
-    /** inode -> path of every candidate namespace: the netns directory's entries first, then processes by pid. */
+    /**
+     * inode -> path of every candidate namespace: the netns directory's entries first, then processes by pid. The
+     * agent's own nft processes are left out (its nft sessions are in the pods' namespaces because the agent put
+     * them there, and would keep a namespace the pod left in the scan) when the proc directory shows the agent's own
+     * pids.
+     */
     private Map<Long, Path> scan() {
         Map<Long, Path> out = new LinkedHashMap<>();
         for (Path p : entries(netnsDir, false)) add(out, p);
-        for (Path pid : entries(procDir, true)) add(out, pid.resolve("ns").resolve("net"));
+        Set<String> mine = ownNft();
+        for (Path pid : entries(procDir, true)) {
+            if (!mine.contains(pid.getFileName().toString())) add(out, pid.resolve("ns").resolve("net"));
+        }
+        return out;
+    }
+
+    /** The pids of the agent's descendants that run nft, when {@code procDir} is in the agent's own pid namespace; else none. */
+    private Set<String> ownNft() {
+        try {
+            if (inode(procDir.resolve("self").resolve("ns").resolve("pid")) != inode(Path.of("/proc/self/ns/pid"))) return Set.of();
+        } catch (IOException | UnsupportedOperationException e) {
+            return Set.of();
+        }
+        Set<String> out = new java.util.HashSet<>();
+        ProcessHandle.current().descendants()
+                .filter(p -> p.info().command().map(c -> Path.of(c).getFileName().toString().equals("nft")).orElse(false))
+                .forEach(p -> out.add(String.valueOf(p.pid())));
         return out;
     }
 
