@@ -3,6 +3,8 @@ package io.microseg.enforce;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.net.AddressIntervals;
+import io.microseg.policy.Action;
+import io.microseg.policy.Rank;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -28,7 +30,8 @@ import java.util.TreeSet;
  * a comment naming the set id; a member covered by another, such as an address inside a CIDR, is left
  * out, as nftables refuses overlapping intervals), one chain per workload and direction
  * ({@code w_<hash>_in}, {@code w_<hash>_out}) holding the rules in evaluation order and ending with the
- * catch-all, and base chains {@code input} (INGRESS), {@code output} (EGRESS) and, on a node,
+ * catch-all (a ClusterNetworkPolicy tier's rules in a chain of their own it jumps to, so that Pass is
+ * {@code return}), and base chains {@code input} (INGRESS), {@code output} (EGRESS) and, on a node,
  * {@code forward}. Base chains first accept established/related traffic, loopback, IPv6 neighbour
  * discovery and (in the agent's own namespace) the connections to the microseg servers, then jump to the
  * workload's chain. A rule's peer set matches the source (INGRESS) or destination (EGRESS) address, its
@@ -202,8 +205,8 @@ public final class NftRuleset {
             String base = "w_" + hash(w);
             inChains.put(w, base + "_in");
             outChains.put(w, base + "_out");
-            chains.add(chain(base + "_in", w + " INGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.ingress()).toList()));
-            chains.add(chain(base + "_out", w + " EGRESS", rules.stream().filter(r -> r.workload().equals(w) && !r.ingress()).toList()));
+            chains.addAll(chain(base + "_in", w + " INGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.ingress()).toList()));
+            chains.addAll(chain(base + "_out", w + " EGRESS", rules.stream().filter(r -> r.workload().equals(w) && !r.ingress()).toList()));
         }
 
         List<String> input = golden("iif");
@@ -242,7 +245,9 @@ public final class NftRuleset {
     private static void forward(List<NftTable.Chain> chains, String node, List<CompiledRule> rules, String out, Options options) {
         List<CompiledRule> ingress = rules.stream().filter(r -> r.workload().equals(node) && r.ingress()).toList();
         List<String> nodePort = new ArrayList<>();
-        for (CompiledRule r : ingress) lines(nodePort, r, true, "goto " + out);
+        // ClusterNetworkPolicy rules never land on a node (their subjects are pods without hostNetwork), so no
+        // tier chain is needed here; a PASS would not fall through to the rest of its tier, and drops instead.
+        for (CompiledRule r : ingress) lines(nodePort, r, true, "goto " + out, "drop");
         nodePort.add("goto " + out + " comment \"no INGRESS rule decided: the node's EGRESS judges the forwarding\"");
         chains.add(new NftTable.Chain("node_port",
                 "comment " + quote("connections DNATed here: the node's INGRESS on the original destination, then its EGRESS"), nodePort));
@@ -277,18 +282,39 @@ public final class NftRuleset {
         return new NftTable.Set(name, type, comment, AddressIntervals.uncovered(members));
     }
 
-    private static NftTable.Chain chain(String name, String comment, List<CompiledRule> rules) {
+    /**
+     * A workload's chain for one direction, its rules in evaluation order, and before it the chains of its
+     * ClusterNetworkPolicy tiers ({@link Rank#tier()}): a tier's rules are in a chain of their own
+     * ({@code <name>_admin}, {@code <name>_baseline}) that the workload's chain jumps to where the tier
+     * sits, so that a PASS rule is {@code return}: it skips the rest of its tier and evaluation goes on
+     * with the rule after the jump, the first of the next rank. ALLOW ({@code accept}) and DENY
+     * ({@code drop}) in a tier's chain end the evaluation as anywhere else.
+     */
+    private static List<NftTable.Chain> chain(String name, String comment, List<CompiledRule> rules) {
+        List<NftTable.Chain> tiers = new ArrayList<>();
         List<String> out = new ArrayList<>();
-        for (CompiledRule r : rules) lines(out, r, false, "accept");
-        return new NftTable.Chain(name, "comment " + quote(comment), out);
+        for (int i = 0; i < rules.size(); ) {
+            Rank rank = rules.get(i).rank();
+            if (!rank.tier()) {
+                lines(out, rules.get(i++), false, "accept", "return");
+                continue;
+            }
+            String tier = name + "_" + rank.name().toLowerCase(java.util.Locale.ROOT);
+            List<String> tierLines = new ArrayList<>();
+            for (; i < rules.size() && rules.get(i).rank() == rank; i++) lines(tierLines, rules.get(i), false, "accept", "return");
+            tiers.add(new NftTable.Chain(tier, "comment " + quote(comment + ", ClusterNetworkPolicy tier " + rank), tierLines));
+            out.add("jump " + tier);
+        }
+        tiers.add(new NftTable.Chain(name, "comment " + quote(comment), out));
+        return tiers;
     }
 
     /**
      * One rule's nft lines, one per address family when it names a set: {@code original} matches the
      * conntrack original destination and port (a connection DNATed on this node) instead of the
-     * packet's; {@code allow} is the verdict of an ALLOW rule.
+     * packet's; {@code allow} is the verdict of an ALLOW rule, {@code pass} that of a PASS rule.
      */
-    private static void lines(List<String> out, CompiledRule r, boolean original, String allow) {
+    private static void lines(List<String> out, CompiledRule r, boolean original, String allow, String pass) {
         List<String> families = r.peerSet() == null && r.localSet() == null ? java.util.Collections.singletonList(null) : List.of("4", "6");
         for (String family : families) {
             StringBuilder line = new StringBuilder(match(r, original));
@@ -303,7 +329,7 @@ public final class NftRuleset {
                     line.append(' ').append(ip).append(in ? " saddr @" : " daddr @").append(setName(r.peerSet())).append('_').append(family);
                 }
             }
-            line.append(' ').append(r.allows() ? allow : r.audited() ? audit(r) : "drop");
+            line.append(' ').append(r.allows() ? allow : r.action() == Action.PASS ? pass : r.audited() ? audit(r) : "drop");
             line.append(" comment ").append(quote(r.id() + " " + r.policy()));
             out.add(line.toString().strip().replaceAll("\\s+", " "));
         }
