@@ -3,8 +3,6 @@ package io.microseg.enforce;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.net.AddressIntervals;
-import io.microseg.policy.Action;
-import io.microseg.policy.Rank;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -284,7 +282,7 @@ public final class NftRuleset {
 
     /**
      * A workload's chain for one direction, its rules in evaluation order, and before it the chains of its
-     * ClusterNetworkPolicy tiers ({@link Rank#tier()}): a tier's rules are in a chain of their own
+     * ClusterNetworkPolicy tiers ({@link CompiledRule#tier()}): a tier's rules are in a chain of their own
      * ({@code <name>_admin}, {@code <name>_baseline}) that the workload's chain jumps to where the tier
      * sits, so that a PASS rule is {@code return}: it skips the rest of its tier and evaluation goes on
      * with the rule after the jump, the first of the next rank. ALLOW ({@code accept}) and DENY
@@ -294,16 +292,16 @@ public final class NftRuleset {
         List<NftTable.Chain> tiers = new ArrayList<>();
         List<String> out = new ArrayList<>();
         for (int i = 0; i < rules.size(); ) {
-            Rank rank = rules.get(i).rank();
-            if (!rank.tier()) {
+            String tier = rules.get(i).tier();
+            if (tier == null) {
                 lines(out, rules.get(i++), false, "accept", "return");
                 continue;
             }
-            String tier = name + "_" + rank.name().toLowerCase(java.util.Locale.ROOT);
             List<String> tierLines = new ArrayList<>();
-            for (; i < rules.size() && rules.get(i).rank() == rank; i++) lines(tierLines, rules.get(i), false, "accept", "return");
-            tiers.add(new NftTable.Chain(tier, "comment " + quote(comment + ", ClusterNetworkPolicy tier " + rank), tierLines));
-            out.add("jump " + tier);
+            for (; i < rules.size() && tier.equals(rules.get(i).tier()); i++) lines(tierLines, rules.get(i), false, "accept", "return");
+            tiers.add(new NftTable.Chain(name + "_" + tier, "comment " + quote(comment + ", ClusterNetworkPolicy tier "
+                    + tier.toUpperCase(java.util.Locale.ROOT)), tierLines));
+            out.add("jump " + name + "_" + tier);
         }
         tiers.add(new NftTable.Chain(name, "comment " + quote(comment), out));
         return tiers;
@@ -329,7 +327,7 @@ public final class NftRuleset {
                     line.append(' ').append(ip).append(in ? " saddr @" : " daddr @").append(setName(r.peerSet())).append('_').append(family);
                 }
             }
-            line.append(' ').append(r.allows() ? allow : r.action() == Action.PASS ? pass : r.audited() ? audit(r) : "drop");
+            line.append(' ').append(r.allows() ? allow : r.passes() ? pass : r.audited() ? audit(r) : "drop");
             line.append(" comment ").append(quote(r.id() + " " + r.policy()));
             out.add(line.toString().strip().replaceAll("\\s+", " "));
         }

@@ -81,7 +81,7 @@ final class RuleEvaluator {
                     audited.add("rule " + r.id() + " of " + r.policy());
                     continue;
                 }
-                if (r.action() == Action.PASS) {
+                if (r.passes()) {
                     audited.add("PASS rule " + r.id() + " of " + r.policy() + " (skips the rest of the " + r.rank() + " tier)");
                     while (i + 1 < mine.size() && mine.get(i + 1).rank() == r.rank()) i++;
                     continue;
