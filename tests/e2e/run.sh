@@ -25,6 +25,8 @@
 # on db leaves the production pod connected (the workspace's ALLOW ranks first) and, with trace, is seen
 # deciding the unmanaged address's direct connection to db-0; an allow from web-prod and from that
 # address's ipBlock on db's named port `mongo` opens it to db-0 and db-1; removing the file closes it.
+# NetworkPolicy egress: the development pod may reach db-0's address only; through the ClusterIP it reaches
+# db-0 and never db-1 (judged on node-2 after kube-proxy's DNAT), and trace gives one verdict per backend.
 #
 # Usage: tests/e2e/run.sh [path/to/microseg.jar]. Exit 0 passed, 1 failed, 77 skipped (not root, or
 # ip/nft/ip netns unavailable). Everything is torn down on exit. KEEP_LOGS=1 keeps the logs.
@@ -535,6 +537,55 @@ rm "$WORK/inventory/netpol.yaml"
 within "$PROPAGATION" blocked $P-unm 10.244.1.10 27017 "NetworkPolicy removed: unmanaged -> db-0's pod IP (catch-all again)" 198.51.100.9
 expect connect $P-webp 10.96.0.50 27017 "NetworkPolicy removed: production pod -> ClusterIP" pod/demo/web/web-prod-0
 same_kube_proxy "after NetworkPolicy"
+
+# NetworkPolicy egress through a Service (docs/networkpolicy.md): defined on the destination after DNAT, so the
+# agent judges it on the client's node after kube-proxy's DNAT. db accepts web-dev-0 (an ingress policy, ranked
+# before the demo's catch-all); web-dev-0 may open connections to db-0's address only: through the ClusterIP it
+# reaches db-0 and never db-1 although db-1 admits it (the client's egress decides, as upstream's "denying of
+# egress traffic on the client side" test), and trace judges its egress once per backend.
+cat > "$WORK/inventory/netpol-egress.yaml" <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-from-web-dev, namespace: data}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+    - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: web}}, podSelector: {matchLabels: {environment: development}}}]
+      ports: [{port: mongo}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-dev-to-db-0, namespace: web}
+spec:
+  podSelector: {matchLabels: {environment: development}}
+  policyTypes: [Egress]
+  egress:
+    - to: [{ipBlock: {cidr: 10.244.1.10/32}}, {ipBlock: {cidr: "fd00:244:1::10/128"}}]
+      ports: [{protocol: TCP, port: 27017}]
+YAML
+within "$PROPAGATION" connect $P-webd 10.244.1.10 27017 "NetworkPolicy egress to db-0's address: non-production pod -> db-0's pod IP" pod/demo/web/web-dev-0
+expect blocked $P-webd 10.244.2.10 27017 "NetworkPolicy egress: non-production pod -> db-1's pod IP (db-1 admits it, its egress does not)" pod/demo/web/web-dev-0
+for id in $AGENTS; do await_in_sync "$id" || { echo "FAIL $id not in sync after NetworkPolicy web-dev-to-db-0"; FAILED=1; }; done
+# through the ClusterIP, which kube-proxy sends to db-0 or db-1 at random: db-0 answers, db-1 never sees web-dev-0
+d0=$(accepted db0 10.244.2.20); d1=$(accepted db1 10.244.2.20); ok=0; refused=0
+for i in $(seq 1 24); do if connects $P-webd 10.96.0.50 27017; then ok=$((ok + 1)); else refused=$((refused + 1)); fi; done
+sleep 0.2
+got0=$(( $(accepted db0 10.244.2.20) - d0 )); got1=$(( $(accepted db1 10.244.2.20) - d1 ))
+observed="$ok connected (db-0 saw $got0, db-1 saw $got1), $refused refused"
+if [ "$got0" -gt 0 ] && [ "$got1" = 0 ] && [ "$refused" -gt 0 ] && [ "$got0" = "$ok" ]; then egress_row=connect; else egress_row="unexpected: $observed"; fi
+svc_trace=$(api -G --data-urlencode "from=pod/demo/web/web-dev-0" --data-urlencode "to=10.96.0.50" --data-urlencode "port=tcp/27017" "$SERVER_URL/v1/trace")
+if echo "$svc_trace" | grep -qF "DNAT to pod/demo/data/db-0 port 27017 10.96.0.50 TCP 27017: ALLOW" \
+    && echo "$svc_trace" | grep -qF "DNAT to pod/demo/data/db-1 port 27017 10.96.0.50 TCP 27017: DENY"; then traced=connect; else traced="no per-backend verdicts"; fi
+ROWS+=("$([ "$egress_row" = connect ] && [ "$traced" = connect ] && echo ok || echo FAIL)|NetworkPolicy egress through the ClusterIP: non-production pod -> 10.96.0.50:27017 reaches db-0 only|connect (db-0 only)|$egress_row: $observed|per backend: db-0 ALLOW, db-1 DENY ($traced)|")
+if [ "$egress_row" = connect ] && [ "$traced" = connect ]; then echo "ok   NetworkPolicy egress through the ClusterIP: $observed; trace: db-0 ALLOW, db-1 DENY"
+else echo "FAIL NetworkPolicy egress through the ClusterIP: $observed; trace: $traced"; FAILED=1; fi
+if x $P-n2 nft list chain inet microseg prerouting 2>/dev/null | grep -q "ip saddr 10.244.2.20 jump"; then
+    echo "ok   node-2 judges web-dev-0's NetworkPolicy egress in its prerouting chain, after kube-proxy's DNAT"
+else echo "FAIL node-2 has no prerouting jump for web-dev-0"; FAILED=1; fi
+rm "$WORK/inventory/netpol-egress.yaml"
+within "$PROPAGATION" blocked $P-webd 10.244.1.10 27017 "NetworkPolicy egress removed: non-production pod -> db-0's pod IP (catch-all again)" pod/demo/web/web-dev-0
+expect blocked $P-webd 10.96.0.50 27017 "NetworkPolicy egress removed: non-production pod -> ClusterIP" pod/demo/web/web-dev-0
+same_kube_proxy "after NetworkPolicy egress"
 
 # every agent reports itself in sync with the server (GET /v1/agents, docs/status.md)
 for id in $AGENTS; do

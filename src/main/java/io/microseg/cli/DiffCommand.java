@@ -14,7 +14,7 @@ import io.microseg.matrix.DiffEvaluation;
 import io.microseg.matrix.DiffJson;
 import io.microseg.matrix.DiffTable;
 import io.microseg.matrix.Selection;
-import io.microseg.policy.PolicyReader;
+import io.microseg.policy.PolicyInputs;
 import io.microseg.policy.Workspace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -100,8 +100,9 @@ final class DiffCommand implements Callable<Integer> {
     }
 
     private static DiffEvaluation.Side side(Path inventory, Path policies, RuleBase rules) {
-        InventoryReader.Read read = InventoryReader.readBoth(inventory, w -> {});
-        List<Workspace> workspaces = PolicyReader.read(policies);
+        PolicyInputs given = PolicyInputs.read(policies);
+        InventoryReader.Read read = given.addTo(InventoryReader.readBoth(inventory, w -> {}));
+        List<Workspace> workspaces = given.workspaces();
         return new DiffEvaluation.Side(FullCompile.of(rules, read.objects(), workspaces), read.inventory(), workspaces);
     }
 

@@ -9,7 +9,7 @@ import io.microseg.input.InputException;
 import io.microseg.input.Wording;
 import io.microseg.inventory.Inventory;
 import io.microseg.inventory.InventoryReader;
-import io.microseg.policy.PolicyReader;
+import io.microseg.policy.PolicyInputs;
 import io.microseg.policy.Workspace;
 import picocli.CommandLine.Option;
 
@@ -57,16 +57,19 @@ final class InputOptions {
      * that print no warnings and trace many flows (matrix).
      */
     Compiled compileRules() {
-        InventoryReader.Read read = InventoryReader.readBoth(inventory, w -> {});
-        List<Workspace> workspaces = PolicyReader.read(policies);
+        PolicyInputs given = PolicyInputs.read(policies);
+        InventoryReader.Read read = given.addTo(InventoryReader.readBoth(inventory, w -> {}));
+        List<Workspace> workspaces = given.workspaces();
         return new Compiled(FullCompile.of(RuleBase.packaged(), read.objects(), workspaces), read.inventory(), workspaces);
     }
 
     Compiled compile() {
         List<Warning> skipped = new ArrayList<>();
-        InventoryReader.Read read = InventoryReader.readBoth(inventory, w -> skipped.add(new Warning(Warning.INVENTORY, w)));
+        PolicyInputs given = PolicyInputs.read(policies);
+        InventoryReader.Read read = given.addTo(InventoryReader.readBoth(inventory, w -> skipped.add(new Warning(Warning.INVENTORY, w))));
         Inventory inv = read.inventory();
-        List<Workspace> workspaces = PolicyReader.read(policies);
+        skipped.addAll(given.unknownClusters(inv));
+        List<Workspace> workspaces = given.workspaces();
         Compilation c = FullCompile.of(RuleBase.packaged(), read.objects(), workspaces);
         return new Compiled(c.withWarnings(ClusterSafety.warnings(c, inv, workspaces)).withWarnings(skipped), inv, workspaces);
     }

@@ -108,7 +108,8 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
                 say("listening on " + url + (effective.server().auth().insecureNoAuth() ? " WITHOUT authentication (loopback only)" : "")
                         + "; reading " + SourceOptions.describe(effective));
                 long version = s.start();
-                say("ready at version " + version + ": " + s.feed().agents().size() + " agents; try " + url + "/v1/nodes/<cluster>/<node>/rules");
+                say("ready at version " + version + ": " + s.feed().agents().size() + " agents; the workbench is at " + url + "/ ; agents read "
+                        + url + "/v1/nodes/<cluster>/<node>/rules");
                 stop.await();
             }
         });

@@ -84,7 +84,7 @@ public final class CompilationAssembler {
                 .sorted(Comparator.comparing((Justification j) -> j.matched().toString()))
                 .toList();
         return new CompiledRule(id, f.workload(), f.direction(), f.action(), f.protocol(), f.ports(), f.peerSet(),
-                f.localSet(), f.rule(), f.policy(), f.rank(), f.priority(), why, f.enforcement());
+                f.localSet(), f.rule(), f.policy(), f.rank(), f.priority(), why, f.enforcement(), f.afterDnat());
     }
 
     private Justification justification(FirewallRule f) {
@@ -94,7 +94,8 @@ public final class CompilationAssembler {
     /**
      * Digest of everything that makes the rule what it is, except its justifications: the first 12 hex
      * digits of the SHA-256 of the fields' UTF-8 joined by '|'; the local set is a field only when
-     * there is one, and {@code audit} only for a rule of an audited workspace, so that rules without
+     * there is one, {@code audit} only for a rule of an audited workspace and {@code afterDnat} only for a
+     * rule judged after DNAT, so that rules without
      * them keep their ids (and switching a workspace's enforcement replaces its rules). Encoded into a reused buffer rather
      * than joined into a string, as a large compile digests over a million rules.
      */
@@ -106,6 +107,7 @@ public final class CompilationAssembler {
                 .field(Integer.toString(f.priority())).field(f.policy()).field(f.rule());
         if (f.localSet() != null) d.field("local=" + f.localSet());
         if (f.enforcement() == io.microseg.policy.Enforcement.AUDIT) d.field("audit");
+        if (f.afterDnat()) d.field("afterDnat");
         return d.hex();
     }
 

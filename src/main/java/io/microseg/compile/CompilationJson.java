@@ -18,9 +18,10 @@ import java.util.Map;
 
 /**
  * The compile JSON, the contract other tools read. Field names are fixed:
- * {@code {"rules":[{id,workload,direction,action,protocol,ports,peerSet,[localSet,]rule,policy,rank,priority[,enforcement]}],
+ * {@code {"rules":[{id,workload,direction,action,protocol,ports,peerSet,[localSet,]rule,policy,rank,priority[,enforcement][,afterDnat]}],
  * "sets":[{id,description,members}],"warnings":[{policy,message}]}}; {@code localSet} only when the
- * rule has one, {@code enforcement} ({@code AUDIT}) only for a rule of an audited workspace. A set member is an address or a CIDR (an interval of addresses in no inventory).
+ * rule has one, {@code enforcement} ({@code AUDIT}) only for a rule of an audited workspace, {@code afterDnat}
+ * ({@code true}) only for an EGRESS rule judged after the client node's DNAT (a NetworkPolicy's). A set member is an address or a CIDR (an interval of addresses in no inventory).
  */
 public final class CompilationJson {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -1,5 +1,8 @@
 package io.microseg.compile;
 
+import io.microseg.facts.NetpolDestinationPort;
+import io.microseg.facts.NetpolEgress;
+import io.microseg.facts.NetpolEgressIsolation;
 import io.microseg.facts.NetpolIngress;
 import io.microseg.facts.NetpolIsolation;
 import io.microseg.facts.NetpolNamedPort;
@@ -31,7 +34,10 @@ import java.util.TreeSet;
 /**
  * The facts of the inventory's NetworkPolicies: {@link NetpolIsolation} per policy that isolates for
  * ingress, {@link NetpolIngress} per peer and port of each ingress rule, {@link NetpolNamedPort} per
- * number a named port means on the subject's pods, {@link OutsideInterval} per CIDR of an ipBlock peer,
+ * number a named port means on the subject's pods; {@link NetpolEgressIsolation} per policy that
+ * isolates for egress, {@link NetpolEgress} per peer and port of each egress rule,
+ * {@link NetpolDestinationPort} per number a named port of an egress rule means on the peer's pods;
+ * {@link OutsideInterval} per CIDR of an ipBlock peer,
  * and the queries (subjects and peers as {@link PodSelection}s, ipBlocks as address queries, named-port
  * pods as {@link NamedPortSelection}s) whose selections the rules join on. Namespace selectors are judged
  * here, on the namespaces' labels: a Namespace object's labels plus {@code kubernetes.io/metadata.name},
@@ -65,43 +71,120 @@ public final class NetpolFacts {
             Set<String> excluded = hostNetwork.getOrDefault(np.cluster(), Set.of());
             PodSelection subject = new PodSelection(np.cluster(), Set.of(np.namespace()), np.podSelector(), excluded);
             String subjectId = use(uses, subject);
-            if (!np.isolatesIngress()) continue;
-            facts.add(new NetpolIsolation(np.id(), subjectId, scope));
-            Map<String, NetpolNamedPort> named = new LinkedHashMap<>();
-            for (NetworkPolicy.IngressRule rule : np.ingress()) {
-                List<String> peers = new ArrayList<>();
-                Set<String> blocks = new HashSet<>();
-                if (rule.from().isEmpty()) peers.add(null);
-                for (NetworkPolicy.Peer peer : rule.from()) {
-                    if (peer.block() != null) {
-                        Query q = blockQuery(peer.block());
-                        String id = use(uses, q);
-                        for (String cidr : OutsideAddresses.of(q).cidrs()) facts.add(new OutsideInterval(id, cidr));
-                        peers.add(id);
-                        blocks.add(id);
-                        continue;
-                    }
-                    Set<String> peerNamespaces = peer.namespaces() == null ? Set.of(np.namespace())
-                            : selected(peer.namespaces(), namespaceLabels.getOrDefault(np.cluster(), Map.of()));
-                    LabelSelector peerPods = peer.pods() == null ? LabelSelector.EVERYTHING : peer.pods();
-                    peers.add(use(uses, new PodSelection(np.cluster(), peerNamespaces, peerPods, excluded)));
+            if (np.isolatesIngress()) ingress(np, subject, subjectId, scope, excluded, namespaceLabels, pods, facts, uses);
+            if (np.isolatesEgress()) egress(np, subjectId, scope, excluded, namespaceLabels, pods, facts, uses);
+        }
+        return new Result(facts, uses);
+    }
+
+    private static void ingress(NetworkPolicy np, PodSelection subject, String subjectId, String scope, Set<String> excluded,
+                                Map<String, Map<String, Map<String, String>>> namespaceLabels, Collection<Pod> pods,
+                                Set<Object> facts, Map<Selectors.Use, Query> uses) {
+        facts.add(new NetpolIsolation(np.id(), subjectId, scope));
+        Map<String, NetpolNamedPort> named = new LinkedHashMap<>();
+        for (NetworkPolicy.IngressRule rule : np.ingress()) {
+            Peers peers = peers(np, rule.from(), excluded, namespaceLabels, facts, uses);
+            for (NetworkPolicy.Port port : rule.ports()) {
+                if (port.name() != null) namedPorts(np, subject, subjectId, port, pods, uses, named);
+            }
+            for (String peer : peers.ids()) {
+                boolean block = peers.blocks().contains(peer);
+                if (rule.ports().isEmpty()) {
+                    facts.add(new NetpolIngress(np.id(), subjectId, scope, peer, block, Protocol.ANY, "", null));
                 }
                 for (NetworkPolicy.Port port : rule.ports()) {
-                    if (port.name() != null) namedPorts(np, subject, subjectId, port, pods, uses, named);
+                    facts.add(new NetpolIngress(np.id(), subjectId, scope, peer, block, port.protocol(), port.ports(), port.name()));
                 }
-                for (String peer : peers) {
-                    boolean block = blocks.contains(peer);
-                    if (rule.ports().isEmpty()) {
-                        facts.add(new NetpolIngress(np.id(), subjectId, scope, peer, block, Protocol.ANY, "", null));
-                    }
-                    for (NetworkPolicy.Port port : rule.ports()) {
-                        facts.add(new NetpolIngress(np.id(), subjectId, scope, peer, block, port.protocol(), port.ports(), port.name()));
+            }
+        }
+        facts.addAll(named.values());
+    }
+
+    /**
+     * The egress facts of one policy: its isolation, one {@link NetpolEgress} per peer and port of each
+     * egress rule, and for a named port the numbers it means on the peer's destination pods.
+     */
+    private static void egress(NetworkPolicy np, String subjectId, String scope, Set<String> excluded,
+                               Map<String, Map<String, Map<String, String>>> namespaceLabels, Collection<Pod> pods,
+                               Set<Object> facts, Map<Selectors.Use, Query> uses) {
+        facts.add(new NetpolEgressIsolation(np.id(), subjectId, scope));
+        for (NetworkPolicy.EgressRule rule : np.egress()) {
+            Peers peers = peers(np, rule.to(), excluded, namespaceLabels, facts, uses);
+            for (String peer : peers.ids()) {
+                boolean block = peers.blocks().contains(peer);
+                if (rule.ports().isEmpty()) {
+                    facts.add(new NetpolEgress(np.id(), subjectId, scope, peer, block, Protocol.ANY, "", null));
+                }
+                for (NetworkPolicy.Port port : rule.ports()) {
+                    facts.add(new NetpolEgress(np.id(), subjectId, scope, peer, block, port.protocol(), port.ports(), port.name()));
+                    if (port.name() != null) {
+                        Query destinations = peer == null ? new PodSelection(np.cluster(), allNamespaces(namespaceLabels, np.cluster()),
+                                LabelSelector.EVERYTHING, excluded) : peers.queries().get(peer);
+                        destinationPorts(np, peer, destinations, port, pods, uses, facts);
                     }
                 }
             }
-            facts.addAll(named.values());
         }
-        return new Result(facts, uses);
+    }
+
+    /** The peers of one rule: their selector ids in order (null: no peer, any address), which are ipBlocks, and their queries. */
+    private record Peers(List<String> ids, Set<String> blocks, Map<String, Query> queries) {}
+
+    private static Peers peers(NetworkPolicy np, List<NetworkPolicy.Peer> given, Set<String> excluded,
+                               Map<String, Map<String, Map<String, String>>> namespaceLabels, Set<Object> facts,
+                               Map<Selectors.Use, Query> uses) {
+        List<String> ids = new ArrayList<>();
+        Set<String> blocks = new HashSet<>();
+        Map<String, Query> queries = new HashMap<>();
+        if (given.isEmpty()) ids.add(null);
+        for (NetworkPolicy.Peer peer : given) {
+            if (peer.block() != null) {
+                Query q = blockQuery(peer.block());
+                String id = use(uses, q);
+                for (String cidr : OutsideAddresses.of(q).cidrs()) facts.add(new OutsideInterval(id, cidr));
+                ids.add(id);
+                blocks.add(id);
+                queries.put(id, q);
+                continue;
+            }
+            Set<String> peerNamespaces = peer.namespaces() == null ? Set.of(np.namespace())
+                    : selected(peer.namespaces(), namespaceLabels.getOrDefault(np.cluster(), Map.of()));
+            LabelSelector peerPods = peer.pods() == null ? LabelSelector.EVERYTHING : peer.pods();
+            PodSelection q = new PodSelection(np.cluster(), peerNamespaces, peerPods, excluded);
+            String id = use(uses, q);
+            ids.add(id);
+            queries.put(id, q);
+        }
+        return new Peers(ids, blocks, queries);
+    }
+
+    /**
+     * Resolves a named port of an egress rule on each destination pod, as Kubernetes does: the pods of
+     * the policy's cluster that {@code destinations} selects (an ipBlock: the pods whose addresses it
+     * holds), by the port of a container port with that name and protocol. Pods on which it means the
+     * same number form one {@link NetpolDestinationPort}, whose pods are the peer's and no other; pods
+     * without it are in none.
+     */
+    private static void destinationPorts(NetworkPolicy np, String peer, Query destinations, NetworkPolicy.Port port,
+                                         Collection<Pod> pods, Map<Selectors.Use, Query> uses, Set<Object> facts) {
+        Map<Integer, Set<String>> byNumber = new TreeMap<>();
+        for (Pod p : pods) {
+            if (!p.cluster().equals(np.cluster()) || p.hostNetwork() || !destinations.matches(p.labels(), p.ips())) continue;
+            for (ContainerPort c : p.containerPorts()) {
+                if (port.name().equals(c.name()) && c.protocol() == port.protocol()) {
+                    byNumber.computeIfAbsent(c.port(), k -> new TreeSet<>()).add(p.namespace() + "/" + p.name());
+                    break;
+                }
+            }
+        }
+        byNumber.forEach((number, names) -> {
+            String id = use(uses, new NamedPortSelection(destinations, port.name(), port.protocol(), number, names));
+            facts.add(new NetpolDestinationPort(np.id(), peer, port.name(), port.protocol(), number, id));
+        });
+    }
+
+    private static Set<String> allNamespaces(Map<String, Map<String, Map<String, String>>> namespaceLabels, String cluster) {
+        return namespaceLabels.getOrDefault(cluster, Map.of()).keySet();
     }
 
     /**

@@ -137,9 +137,10 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
      * @param agentStatus      how the agents' status reports are taken and judged
      * @param leaderElection   which replica does the work that must happen once (Workspace status)
      * @param preview          the limits of {@code POST /v1/preview}
+     * @param workbench        the web workbench's sign-in sessions
      */
     public record Server(Listen listen, Auth auth, Duration bookmarkInterval, SlowConsumer slowConsumer, Http http,
-                         AgentStatus agentStatus, LeaderElection leaderElection, Preview preview) {
+                         AgentStatus agentStatus, LeaderElection leaderElection, Preview preview, Workbench workbench) {
         public static final Listen DEFAULT_LISTEN = new Listen("127.0.0.1", 8080);
         public static final Duration DEFAULT_BOOKMARK_INTERVAL = Duration.ofSeconds(10);
         public static final Server DEFAULT = new Server(DEFAULT_LISTEN, Auth.NONE, DEFAULT_BOOKMARK_INTERVAL, SlowConsumer.DEFAULT);
@@ -152,6 +153,7 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
             Objects.requireNonNull(agentStatus, "agentStatus");
             Objects.requireNonNull(leaderElection, "leaderElection");
             Objects.requireNonNull(preview, "preview");
+            Objects.requireNonNull(workbench, "workbench");
             if (bookmarkInterval.isNegative() || bookmarkInterval.isZero()) throw new IllegalArgumentException("bookmarkInterval must be positive");
             if (http.idleTimeout().compareTo(bookmarkInterval.multipliedBy(2)) < 0) {
                 throw new IllegalArgumentException("http.idleTimeout (" + http.idleTimeout().toMillis() + " ms) must be at least twice "
@@ -160,9 +162,10 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
             }
         }
 
-        /** The default agent status, leader election and preview settings. */
+        /** The default agent status, leader election, preview and workbench settings. */
         public Server(Listen listen, Auth auth, Duration bookmarkInterval, SlowConsumer slowConsumer, Http http) {
-            this(listen, auth, bookmarkInterval, slowConsumer, http, AgentStatus.DEFAULT, LeaderElection.DEFAULT, Preview.DEFAULT);
+            this(listen, auth, bookmarkInterval, slowConsumer, http, AgentStatus.DEFAULT, LeaderElection.DEFAULT, Preview.DEFAULT,
+                    Workbench.DEFAULT);
         }
 
         /** The default HTTP limits. */
@@ -171,35 +174,39 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
         }
 
         public Server withListen(Listen l) {
-            return new Server(l, auth, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection, preview);
+            return new Server(l, auth, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection, preview, workbench);
         }
 
         public Server withAuth(Auth a) {
-            return new Server(listen, a, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection, preview);
+            return new Server(listen, a, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection, preview, workbench);
         }
 
         public Server withBookmarkInterval(Duration d) {
-            return new Server(listen, auth, d, slowConsumer, http, agentStatus, leaderElection, preview);
+            return new Server(listen, auth, d, slowConsumer, http, agentStatus, leaderElection, preview, workbench);
         }
 
         public Server withSlowConsumer(SlowConsumer s) {
-            return new Server(listen, auth, bookmarkInterval, s, http, agentStatus, leaderElection, preview);
+            return new Server(listen, auth, bookmarkInterval, s, http, agentStatus, leaderElection, preview, workbench);
         }
 
         public Server withHttp(Http h) {
-            return new Server(listen, auth, bookmarkInterval, slowConsumer, h, agentStatus, leaderElection, preview);
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, h, agentStatus, leaderElection, preview, workbench);
         }
 
         public Server withAgentStatus(AgentStatus a) {
-            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, a, leaderElection, preview);
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, a, leaderElection, preview, workbench);
         }
 
         public Server withLeaderElection(LeaderElection l) {
-            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, agentStatus, l, preview);
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, agentStatus, l, preview, workbench);
         }
 
         public Server withPreview(Preview p) {
-            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection, p);
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection, p, workbench);
+        }
+
+        public Server withWorkbench(Workbench w) {
+            return new Server(listen, auth, bookmarkInterval, slowConsumer, http, agentStatus, leaderElection, preview, w);
         }
     }
 
@@ -223,6 +230,25 @@ public record MicrosegConfig(InventorySources inventory, PolicySources policies,
             if (maxFlows <= 0) throw new IllegalArgumentException("preview.maxFlows must be positive");
             if (maxFlips <= 0) throw new IllegalArgumentException("preview.maxFlips must be positive");
             Http.positive("preview.timeout", timeout);
+        }
+    }
+
+    /**
+     * {@code server.workbench:} the sign-in sessions of the web workbench (docs/workbench.md). An operator
+     * signs in with a token once and the browser then holds a session cookie (HttpOnly, SameSite=Strict).
+     *
+     * @param sessionLifetime a session ends this long after sign-in, whatever its use (and no later than the
+     *                        token's own expiry, for a Kubernetes token); the operator signs in again
+     * @param maxSessions     sessions kept at once; a sign-in beyond it ends the session that would end first
+     * @param secureCookie    mark the cookie Secure, so that the browser sends it over HTTPS only: set it when
+     *                        a TLS proxy is in front (the server itself speaks plain HTTP)
+     */
+    public record Workbench(Duration sessionLifetime, int maxSessions, boolean secureCookie) {
+        public static final Workbench DEFAULT = new Workbench(Duration.ofHours(8), 1000, false);
+
+        public Workbench {
+            Http.positive("workbench.sessionLifetime", sessionLifetime);
+            if (maxSessions <= 0) throw new IllegalArgumentException("workbench.maxSessions must be positive");
         }
     }
 

@@ -57,6 +57,7 @@ import static io.microseg.input.Wording.present;
  *     errorLogInterval: 10s              # malformed requests are logged once per interval and kind
  *   agentStatus: {maxBodyBytes: 262144, staleAfter: 90s, maxAgents: 10000}   # agents' status reports (docs/status.md)
  *   preview: {maxBodyBytes: 1048576, maxFlows: 200000, maxFlips: 100000, timeout: 30s}   # POST /v1/preview (docs/diff.md)
+ *   workbench: {sessionLifetime: 8h, maxSessions: 1000, secureCookie: false}   # the web workbench's sessions (docs/workbench.md)
  *   leaderElection:                      # the replica that writes Workspace status (a Lease in the first cluster)
  *     enabled: true                      # default: true exactly when inventory.kubernetes lists a cluster
  *     namespace: microseg                # default: the client's namespace
@@ -98,7 +99,8 @@ public final class MicrosegConfigReader {
     private static final List<String> TOP_FIELDS = List.of("inventory", "policies", "server", "rules");
     private static final List<String> RULES_FIELDS = List.of("quietPeriod", "pollInterval", "allowSharedFolder", "stallAfter");
     private static final List<String> SERVER_FIELDS = List.of("listen", "bookmarkInterval", "slowConsumer", "http", "auth",
-            "agentStatus", "leaderElection", "preview");
+            "agentStatus", "leaderElection", "preview", "workbench");
+    private static final List<String> WORKBENCH_FIELDS = List.of("sessionLifetime", "maxSessions", "secureCookie");
     private static final List<String> PREVIEW_FIELDS = List.of("maxBodyBytes", "maxFlows", "maxFlips", "timeout");
     private static final List<String> AGENT_STATUS_FIELDS = List.of("maxBodyBytes", "staleAfter", "maxAgents");
     private static final List<String> LEADER_FIELDS = List.of("enabled", "namespace", "name", "leaseDuration", "renewDeadline",
@@ -257,7 +259,22 @@ public final class MicrosegConfigReader {
                     + "found listen " + server.listen() + ": configure agent and operator tokens instead");
         }
         return server.withAuth(auth).withAgentStatus(agentStatus(node.path("agentStatus")))
-                .withLeaderElection(leaderElection(node.path("leaderElection"))).withPreview(preview(node.path("preview")));
+                .withLeaderElection(leaderElection(node.path("leaderElection"))).withPreview(preview(node.path("preview")))
+                .withWorkbench(workbench(node.path("workbench")));
+    }
+
+    private MicrosegConfig.Workbench workbench(JsonNode node) {
+        MicrosegConfig.Workbench d = MicrosegConfig.Workbench.DEFAULT;
+        if (!present(node)) return d;
+        if (!node.isObject()) {
+            throw error("server.workbench", "expected a mapping with " + Wording.listed(WORKBENCH_FIELDS) + ", found " + found(node));
+        }
+        checkFields("server.workbench", node, WORKBENCH_FIELDS);
+        JsonNode secure = node.path("secureCookie");
+        if (present(secure) && !secure.isBoolean()) throw error("server.workbench.secureCookie", "expected true or false, found " + found(secure));
+        return new MicrosegConfig.Workbench(duration("server.workbench.sessionLifetime", node.path("sessionLifetime"), d.sessionLifetime()),
+                positiveInt("server.workbench.maxSessions", node.path("maxSessions"), d.maxSessions()),
+                present(secure) ? secure.asBoolean() : d.secureCookie());
     }
 
     private MicrosegConfig.Preview preview(JsonNode node) {

@@ -34,8 +34,9 @@ import java.util.Map;
  * the field, so an agent never applies half of a message it misread. Every list is required, the
  * workload lists included: a stream from a server that does not send workloads is refused rather than
  * read as "no workloads" (which would make an agent drop every pod's namespace). Only single values
- * documented as nullable (epoch, description, peerSet, localSet, error) may be missing, and a rule's
- * {@code enforcement}, which is {@code AUDIT} or missing ({@code ENFORCE}: what an older server means).
+ * documented as nullable (epoch, description, peerSet, localSet, error) may be missing, a rule's
+ * {@code enforcement}, which is {@code AUDIT} or missing ({@code ENFORCE}: what an older server means),
+ * and a rule's {@code afterDnat}, which is {@code true} or missing (false).
  */
 public final class Codec {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -69,6 +70,7 @@ public final class Codec {
         m.put("rank", r.rank().name());
         m.put("priority", r.priority());
         if (r.enforcement() != Enforcement.ENFORCE) m.put("enforcement", r.enforcement().name());
+        if (r.afterDnat()) m.put("afterDnat", true);
         return m;
     }
 
@@ -195,7 +197,15 @@ public final class Codec {
                 constant(Protocol.class, r, "protocol", where), text(r, "ports", where),
                 optionalText(r, "peerSet"), optionalText(r, "localSet"), text(r, "rule", where), text(r, "policy", where),
                 constant(Rank.class, r, "rank", where), (int) number(r, "priority", where), List.of(),
-                r.hasNonNull("enforcement") ? constant(Enforcement.class, r, "enforcement", where) : Enforcement.ENFORCE);
+                r.hasNonNull("enforcement") ? constant(Enforcement.class, r, "enforcement", where) : Enforcement.ENFORCE,
+                afterDnat(r, where));
+    }
+
+    /** A rule's {@code afterDnat}: true, or missing (false: what an older server means). */
+    private static boolean afterDnat(JsonNode r, String where) throws WireFormatException {
+        if (!r.hasNonNull("afterDnat")) return false;
+        if (!r.get("afterDnat").isBoolean()) throw new WireFormatException("field '" + where + ".afterDnat': expected true or false");
+        return r.get("afterDnat").booleanValue();
     }
 
     public static AddressSet set(JsonNode s, String where) throws WireFormatException {

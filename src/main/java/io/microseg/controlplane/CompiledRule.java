@@ -15,13 +15,25 @@ import java.util.List;
  * addresses of this workload the rule is limited to (INGRESS only: a node's load-balancer addresses),
  * null for any address of the workload. {@code enforcement} is that of the rule's workspace: an audited
  * DENY ({@link #audited}) counts and logs the connections it matches and lets the next rule decide.
+ * {@code afterDnat}, on an EGRESS rule of a pod, says the rule judges the destination as it is after
+ * the DNAT of the client's own node (a NetworkPolicy's egress: defined on pod addresses, so a
+ * connection to a ClusterIP is judged on the backend kube-proxy picked and its target port); the
+ * pod's node enforces it, from the first such rule on (docs/networkpolicy.md).
  */
 public record CompiledRule(String id, String workload, Direction direction, Action action, Protocol protocol,
                            String ports, String peerSet, String localSet, String rule, String policy, Rank rank,
-                           int priority, List<Justification> justifications, Enforcement enforcement) {
+                           int priority, List<Justification> justifications, Enforcement enforcement, boolean afterDnat) {
     public CompiledRule {
         justifications = List.copyOf(justifications);
         java.util.Objects.requireNonNull(enforcement, "enforcement");
+    }
+
+    /** A rule that judges the destination as the workload sends it. */
+    public CompiledRule(String id, String workload, Direction direction, Action action, Protocol protocol, String ports,
+                        String peerSet, String localSet, String rule, String policy, Rank rank, int priority,
+                        List<Justification> justifications, Enforcement enforcement) {
+        this(id, workload, direction, action, protocol, ports, peerSet, localSet, rule, policy, rank, priority, justifications,
+                enforcement, false);
     }
 
     /** A rule of an enforced workspace. */

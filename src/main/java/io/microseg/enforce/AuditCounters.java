@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
 
 /**
  * Reads back what the audited DENY rules of an agent's view counted: {@code nft -j list table inet microseg}
- * in each namespace that holds such a rule, the rules found by their log prefix ({@link #PREFIX} and the rule
+ * in each namespace that holds such a rule (a pod's, or its node's for the part of its EGRESS rules judged after
+ * DNAT), the rules found by their log prefix ({@link #PREFIX} and the rule
  * id, as {@link NftRuleset} renders them), their {@code counter}s summed over the rule's lines (one per address
  * family). Each counter names its instance: the table's handle (a re-created table gets a new one) and the
  * lines' handles, so that whoever sums reports can tell a counter that went on from one that started again.
@@ -41,9 +42,13 @@ public final class AuditCounters {
      */
     public static List<AgentStatus.RuleCounter> read(CommandRunner runner, AgentView view, Map<String, NetnsRef> appliedIn) {
         Map<String, Set<String>> bySection = new TreeMap<>();
+        // a pod's EGRESS rules from the first one judged after DNAT on are in its node's table
+        Set<CompiledRule> onNode = new java.util.HashSet<>();
+        if (view.agent().startsWith("node/")) NftRuleset.afterDnat(view.rules()).values().forEach(onNode::addAll);
         for (CompiledRule r : view.rules()) {
             if (!r.audited()) continue;
-            bySection.computeIfAbsent(NftRuleset.sectionOf(view.agent(), r.workload()), k -> new TreeSet<>()).add(r.id());
+            String section = onNode.contains(r) ? NftRuleset.sectionOf(view.agent(), view.agent()) : NftRuleset.sectionOf(view.agent(), r.workload());
+            bySection.computeIfAbsent(section, k -> new TreeSet<>()).add(r.id());
         }
         Map<String, AgentStatus.RuleCounter> out = new TreeMap<>();
         for (var e : bySection.entrySet()) {

@@ -52,6 +52,16 @@ import java.util.TreeSet;
  * them yet) every DNATed connection is judged so, which fails closed. Everything else the node forwards
  * (pod to pod, pod to ClusterIP, traffic to and from other nodes' pods) is judged by the pods' own
  * chains in their namespaces, so the node's catch-all does not cut pod traffic.
+ *
+ * <p>A pod's EGRESS rules judged after DNAT ({@link CompiledRule#afterDnat}, a NetworkPolicy's egress) are
+ * enforced in its node's namespace: kube-proxy DNATs the pod's service traffic there, in prerouting, and
+ * the pod's own namespace still sees the ClusterIP. The pod's EGRESS chain holds its rules up to the first
+ * such rule, then accepts; the node's table holds the rest in chain {@code w_<hash>_dnat}, reached from
+ * base chain {@code prerouting} (priority {@code dstnat + 10}, after kube-proxy's DNAT) by the pod's source
+ * addresses. There the rules judged after DNAT match the packet's destination and port (the backend and
+ * its target port) and the others the conntrack original ones ({@code ct original ip daddr},
+ * {@code ct original proto-dst}), which are what the pod sent: the evaluation order is the pod's, each
+ * rule seeing the destination it is defined on.
  */
 public final class NftRuleset {
     public static final String TABLE = "microseg";
@@ -159,14 +169,31 @@ public final class NftRuleset {
             String ns = sectionOf(view.agent(), r.workload());
             byNetns.computeIfAbsent(ns, k -> new ArrayList<>()).add(r);
         }
+        Map<String, List<CompiledRule>> afterDnat = own.equals("node") ? afterDnat(view.rules()) : Map.of();
         Map<String, AddressSet> sets = new LinkedHashMap<>();
         view.sets().forEach(s -> sets.put(s.id(), s));
         List<Section> out = new ArrayList<>();
         for (var e : byNetns.entrySet()) {
             boolean isOwn = e.getKey().equals(own);
-            out.add(section(view.agent(), e.getKey(), isOwn, own.equals("node") && isOwn, e.getValue(), sets, options, memo));
+            out.add(section(view.agent(), e.getKey(), isOwn, own.equals("node") && isOwn, e.getValue(), afterDnat,
+                    view.addresses(), sets, options, memo));
         }
         memo.done();
+        return out;
+    }
+
+    /**
+     * Per pod with EGRESS rules judged after DNAT: its EGRESS rules from the first of them on, in evaluation
+     * order (the part its node enforces after kube-proxy's DNAT).
+     */
+    static Map<String, List<CompiledRule>> afterDnat(List<CompiledRule> rules) {
+        Map<String, List<CompiledRule>> out = new LinkedHashMap<>();
+        for (CompiledRule r : rules) {
+            if (r.ingress() || !r.workload().startsWith("pod/")) continue;
+            List<CompiledRule> tail = out.get(r.workload());
+            if (tail == null && r.afterDnat()) out.put(r.workload(), tail = new ArrayList<>());
+            if (tail != null) tail.add(r);
+        }
         return out;
     }
 
@@ -178,6 +205,7 @@ public final class NftRuleset {
     }
 
     private static Section section(String agent, String netns, boolean own, boolean forward, List<CompiledRule> rules,
+                                   Map<String, List<CompiledRule>> afterDnat, Map<String, List<String>> addresses,
                                    Map<String, AddressSet> sets, Options options, SetMemo memo) {
         List<String> workloads = rules.stream().map(CompiledRule::workload).distinct().toList();
         if (own && workloads.isEmpty()) workloads = List.of(agent);
@@ -187,6 +215,7 @@ public final class NftRuleset {
         List<NftTable.Set> nftSets = new ArrayList<>();
         TreeSet<String> used = new TreeSet<>();
         rules.forEach(r -> used.addAll(r.sets()));
+        if (forward) afterDnat.values().forEach(tail -> tail.forEach(r -> used.addAll(r.sets())));
         for (String id : used) {
             AddressSet s = sets.getOrDefault(id, new AddressSet(id, "", List.of()));
             nftSets.addAll(memo.of(s, id.equals(nodesOfMyCluster) ? options.ownAddresses() : List.of()));
@@ -203,8 +232,16 @@ public final class NftRuleset {
             String base = "w_" + hash(w);
             inChains.put(w, base + "_in");
             outChains.put(w, base + "_out");
-            chains.addAll(chain(base + "_in", w + " INGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.ingress()).toList()));
-            chains.addAll(chain(base + "_out", w + " EGRESS", rules.stream().filter(r -> r.workload().equals(w) && !r.ingress()).toList()));
+            chains.addAll(chain(base + "_in", w + " INGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.ingress()).toList(),
+                    r -> false, List.of()));
+            List<CompiledRule> egress = rules.stream().filter(r -> r.workload().equals(w) && !r.ingress()).toList();
+            List<CompiledRule> onNode = afterDnat.get(w);
+            if (onNode == null) {
+                chains.addAll(chain(base + "_out", w + " EGRESS", egress, r -> false, List.of()));
+            } else {
+                chains.addAll(chain(base + "_out", w + " EGRESS", egress.subList(0, egress.size() - onNode.size()), r -> false,
+                        List.of("accept comment " + quote("the rest from rule " + onNode.get(0).id() + " on is judged by the node after DNAT"))));
+            }
         }
 
         List<String> input = golden("iif");
@@ -231,6 +268,7 @@ public final class NftRuleset {
         chains.add(new NftTable.Chain("output", "type filter hook output priority filter; policy accept;", output));
 
         if (forward) forward(chains, agent, rules, outChains.getOrDefault(agent, "w_" + hash(agent) + "_out"), options);
+        if (forward && !afterDnat.isEmpty()) prerouting(chains, afterDnat, addresses);
         NftTable table = new NftTable(preamble, "microseg " + agent + " netns " + netns, nftSets, chains);
         return new Section(netns, workloads, table);
     }
@@ -268,6 +306,29 @@ public final class NftRuleset {
         chains.add(new NftTable.Chain("forward", "type filter hook forward priority filter; policy accept;", fwd));
     }
 
+    /**
+     * The node's {@code prerouting} chain, after kube-proxy's DNAT, and one chain per pod whose EGRESS rules
+     * are judged after DNAT from some rule on ({@code afterDnat}): the pod's packets, known by their source
+     * addresses, meet those rules there, each rule judged after DNAT on the packet's destination and port,
+     * the others on the conntrack original ones (what the pod sent).
+     */
+    private static void prerouting(List<NftTable.Chain> chains, Map<String, List<CompiledRule>> afterDnat,
+                                   Map<String, List<String>> addresses) {
+        List<String> pre = new ArrayList<>();
+        pre.add("ct state established,related accept");
+        pre.add("icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept");
+        afterDnat.forEach((pod, tail) -> {
+            String name = "w_" + hash(pod) + "_dnat";
+            chains.addAll(chain(name, pod + " EGRESS after DNAT", tail, r -> !r.afterDnat(), List.of()));
+            List<String> ips = addresses.getOrDefault(pod, List.of());
+            List<String> v4 = ips.stream().filter(a -> !a.contains(":")).toList();
+            List<String> v6 = ips.stream().filter(a -> a.contains(":")).toList();
+            if (!v4.isEmpty()) pre.add("ip saddr { " + String.join(", ", v4) + " } jump " + name);
+            if (!v6.isEmpty()) pre.add("ip6 saddr { " + String.join(", ", v6) + " } jump " + name);
+        });
+        chains.add(new NftTable.Chain("prerouting", "type filter hook prerouting priority dstnat + 10; policy accept;", pre));
+    }
+
     private static List<String> golden(String ifKey) {
         List<String> out = new ArrayList<>();
         out.add("ct state established,related accept");
@@ -286,23 +347,29 @@ public final class NftRuleset {
      * ({@code <name>_admin}, {@code <name>_baseline}) that the workload's chain jumps to where the tier
      * sits, so that a PASS rule is {@code return}: it skips the rest of its tier and evaluation goes on
      * with the rule after the jump, the first of the next rank. ALLOW ({@code accept}) and DENY
-     * ({@code drop}) in a tier's chain end the evaluation as anywhere else.
+     * ({@code drop}) in a tier's chain end the evaluation as anywhere else. {@code original} says which
+     * rules match the conntrack original destination ({@link #lines}); {@code trailer} ends the chain.
      */
-    private static List<NftTable.Chain> chain(String name, String comment, List<CompiledRule> rules) {
+    private static List<NftTable.Chain> chain(String name, String comment, List<CompiledRule> rules,
+                                              java.util.function.Predicate<CompiledRule> original, List<String> trailer) {
         List<NftTable.Chain> tiers = new ArrayList<>();
         List<String> out = new ArrayList<>();
         for (int i = 0; i < rules.size(); ) {
             String tier = rules.get(i).tier();
             if (tier == null) {
-                lines(out, rules.get(i++), false, "accept", "return");
+                CompiledRule r = rules.get(i++);
+                lines(out, r, original.test(r), "accept", "return");
                 continue;
             }
             List<String> tierLines = new ArrayList<>();
-            for (; i < rules.size() && tier.equals(rules.get(i).tier()); i++) lines(tierLines, rules.get(i), false, "accept", "return");
+            for (; i < rules.size() && tier.equals(rules.get(i).tier()); i++) {
+                lines(tierLines, rules.get(i), original.test(rules.get(i)), "accept", "return");
+            }
             tiers.add(new NftTable.Chain(name + "_" + tier, "comment " + quote(comment + ", ClusterNetworkPolicy tier "
                     + tier.toUpperCase(java.util.Locale.ROOT)), tierLines));
             out.add("jump " + name + "_" + tier);
         }
+        out.addAll(trailer);
         tiers.add(new NftTable.Chain(name, "comment " + quote(comment), out));
         return tiers;
     }
@@ -310,7 +377,8 @@ public final class NftRuleset {
     /**
      * One rule's nft lines, one per address family when it names a set: {@code original} matches the
      * conntrack original destination and port (a connection DNATed on this node) instead of the
-     * packet's; {@code allow} is the verdict of an ALLOW rule, {@code pass} that of a PASS rule.
+     * packet's (for an INGRESS rule its local set, for an EGRESS rule its peer set); {@code allow} is the
+     * verdict of an ALLOW rule, {@code pass} that of a PASS rule.
      */
     private static void lines(List<String> out, CompiledRule r, boolean original, String allow, String pass) {
         List<String> families = r.peerSet() == null && r.localSet() == null ? java.util.Collections.singletonList(null) : List.of("4", "6");
@@ -324,7 +392,9 @@ public final class NftRuleset {
                             .append(setName(r.localSet())).append('_').append(family);
                 }
                 if (r.peerSet() != null) {
-                    line.append(' ').append(ip).append(in ? " saddr @" : " daddr @").append(setName(r.peerSet())).append('_').append(family);
+                    // an EGRESS peer is the destination: the conntrack original one when asked (a DNATed connection)
+                    line.append(original && !in ? " ct original " : " ").append(ip).append(in ? " saddr @" : " daddr @")
+                            .append(setName(r.peerSet())).append('_').append(family);
                 }
             }
             line.append(' ').append(r.allows() ? allow : r.passes() ? pass : r.audited() ? audit(r) : "drop");

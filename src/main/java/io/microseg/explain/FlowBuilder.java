@@ -41,7 +41,13 @@ final class FlowBuilder {
 
     /** Adds a hop: {@code subject}'s firewall, seeing {@code peer} and its own {@code localAddress} (null: none applies). */
     void hop(Hop.Step step, End subject, Direction direction, Peer peer, String localAddress, int hopPort, HopContext ctx) {
-        hops.add(rules.evaluate(step, subject, direction, peer, localAddress, protocol, hopPort));
+        hop(step, subject, direction, peer, localAddress, hopPort, null, ctx);
+    }
+
+    /** As above, the destination after the client node's DNAT being {@code dnat} (null: none) for the rules judged after it. */
+    void hop(Hop.Step step, End subject, Direction direction, Peer peer, String localAddress, int hopPort, RuleEvaluator.Dnat dnat,
+             HopContext ctx) {
+        hops.add(rules.evaluate(step, subject, direction, peer, localAddress, protocol, hopPort, dnat));
         contexts.add(ctx);
     }
 

@@ -23,6 +23,10 @@ import java.util.List;
  *                   before DNAT; EGRESS: the source), matched against a rule's local set; null when none applies
  * @param protocol   the flow's protocol
  * @param port       the destination port on this hop (0 for ICMP)
+ * @param dnatAddress on a pod's egress through a service DNATed on its own node: the backend's address, the
+ *                   destination after that DNAT, which the rules judged after DNAT match (a NetworkPolicy's
+ *                   egress); null when the hop sees no DNAT (those rules match {@code peerAddress})
+ * @param dnatPort   with {@code dnatAddress}: the backend's target port; 0 otherwise
  * @param verdict    ALLOW or DENY
  * @param rule       the deciding rule, first match in evaluation order; null when no rule decided (open)
  * @param position   the deciding rule's position (1-based) among the enforcer's rules of this direction; 0 when none
@@ -31,7 +35,8 @@ import java.util.List;
  * @param why        for a DENY: why no ALLOW rule decided, from the policies; empty otherwise
  */
 public record Hop(Step step, String workload, String enforcer, Direction direction, String peer, String peerAddress,
-                  String peerMemberOf, String localAddress, Protocol protocol, int port, Verdict verdict, CompiledRule rule,
+                  String peerMemberOf, String localAddress, Protocol protocol, int port, String dnatAddress, int dnatPort,
+                  Verdict verdict, CompiledRule rule,
                   int position, int of, String decision, List<String> why) {
     public Hop {
         why = List.copyOf(why);
@@ -55,7 +60,8 @@ public record Hop(Step step, String workload, String enforcer, Direction directi
     }
 
     Hop withWhy(List<String> reasons) {
-        return new Hop(step, workload, enforcer, direction, peer, peerAddress, peerMemberOf, localAddress, protocol, port, verdict, rule, position, of,
+        return new Hop(step, workload, enforcer, direction, peer, peerAddress, peerMemberOf, localAddress, protocol, port, dnatAddress,
+                dnatPort, verdict, rule, position, of,
                 decision, reasons);
     }
 }

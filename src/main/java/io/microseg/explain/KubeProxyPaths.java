@@ -187,14 +187,48 @@ final class KubeProxyPaths {
         }
         End vipEnd = End.of(s, vip, Access.CLUSTER_IP);
         HopContext ctx = new HopContext(src, vipEnd, s, sp, Access.CLUSTER_IP, null, false, f.port);
-        f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, Peer.at("ClusterIP of " + s.id(), vip), src.addressToward(vip), f.port, ctx);
+        List<Backend> backends = sp == null || !inCluster ? List.of() : backends(f, s, sp, vip);
+        egressDnatedHere(f, src, Peer.at("ClusterIP of " + s.id(), vip), src.addressToward(vip), f.port, ctx, backends);
         if (sp == null || !inCluster) return;
-        backendsAcceptTheSource(f, src, vipEnd, s, sp, Access.CLUSTER_IP);
+        backendsAcceptTheSource(f, src, vipEnd, s, sp, Access.CLUSTER_IP, backends);
+    }
+
+    /**
+     * The source's egress to a service address that kube-proxy DNATs on the source's own node: one hop;
+     * or, when the source has rules judged after DNAT (a NetworkPolicy's egress), one hop per backend,
+     * on which those rules see the backend and its target port, as the agent judges them on that node
+     * after the DNAT (the rules before them still see the service address and port).
+     */
+    private void egressDnatedHere(FlowBuilder f, End src, Peer to, String srcIp, int port, HopContext ctx, List<Backend> backends) {
+        if (backends.isEmpty() || !rules.judgesAfterDnat(src)) {
+            f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, to, srcIp, port, ctx);
+            return;
+        }
+        for (Backend be : backends) {
+            Endpoint e = be.endpoint();
+            Peer dnated = Peer.at(to.name() + ", DNAT to " + be.end().id() + " port " + e.targetPort(), to.address());
+            f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, dnated, srcIp, port,
+                    new RuleEvaluator.Dnat(Peer.at(be.end().id(), e.ip()), e.targetPort()),
+                    new HopContext(ctx.src(), ctx.dst(), ctx.service(), ctx.servicePort(), ctx.access(), be.end(), false, ctx.requestedPort()));
+        }
+        f.note(src.id() + "'s NetworkPolicy egress is judged after the DNAT of its own node, on the backend kube-proxy picks"
+                + " and its target port: its egress is traced once per backend");
+    }
+
+    /** A source's egress hop, not added yet: to whom, from which address, on which port, in which context. */
+    private record SourceHop(Peer to, String srcIp, int port, HopContext ctx) {
+        void add(FlowBuilder f, End src) {
+            f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, to, srcIp, port, ctx);
+        }
     }
 
     /** Each backend's ingress from the source's own address (no SNAT), as reached through {@code dest}. */
     private void backendsAcceptTheSource(FlowBuilder f, End src, End dest, Service s, ServicePort sp, Access access) {
-        for (Backend be : backends(f, s, sp, dest.ip())) {
+        backendsAcceptTheSource(f, src, dest, s, sp, access, backends(f, s, sp, dest.ip()));
+    }
+
+    private void backendsAcceptTheSource(FlowBuilder f, End src, End dest, Service s, ServicePort sp, Access access, List<Backend> backends) {
+        for (Backend be : backends) {
             End b = be.end();
             Endpoint e = be.endpoint();
             f.hop(Hop.Step.DESTINATION_INGRESS, b, Direction.INGRESS, Peer.at(src.id(), src.addressToward(e.ip())), e.ip(),
@@ -223,10 +257,10 @@ final class KubeProxyPaths {
         String lb = givenIp != null ? givenIp : End.sameFamily(s.loadBalancerIps(), src.ips());
         End lbEnd = End.of(s, lb, Access.LOAD_BALANCER);
         HopContext ctx = new HopContext(src, lbEnd, s, sp, Access.LOAD_BALANCER, null, false, f.port);
-        f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, Peer.at("load-balancer address of " + s.id(), lb),
-                src.addressToward(lb), f.port, ctx);
+        SourceHop egress = new SourceHop(Peer.at("load-balancer address of " + s.id(), lb), src.addressToward(lb), f.port, ctx);
+        Node own = inCluster ? podsNode(src) : null;
+        if (own == null || sp == null) egress.add(f, src);
         if (inCluster) {
-            Node own = podsNode(src);
             if (own != null && sp != null) {
                 if (via != null && !via.id().equals(own.id())) {
                     throw new InputException("--via", 0, null, null, "expected the node of " + src.id() + " (" + own.id() + "): a pod's"
@@ -237,7 +271,7 @@ final class KubeProxyPaths {
                         ? "(externalTrafficPolicy Local: a pod's traffic goes to any ready pod, the source address is kept)"
                         : "(externalTrafficPolicy Cluster: masquerade, a pod on this node sees a node-local address, a pod on another"
                                 + " node this node's address)");
-                enterAtNode(f, src, s, sp, own, lb, sp.port(), lbEnd, Access.LOAD_BALANCER, true);
+                enterAtNode(f, src, s, sp, own, lb, sp.port(), lbEnd, Access.LOAD_BALANCER, true, egress);
                 return;
             }
             f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id() + "; from inside the cluster kube-proxy"
@@ -259,7 +293,7 @@ final class KubeProxyPaths {
         f.path = "load-balancer address " + lb + ":" + f.port + " of " + s.id() + " (" + s.type() + ")";
         if (node == null) return;
         f.path += ", received by " + node.id() + ", where kube-proxy DNATs it to a pod on its target port " + seenAs(s);
-        enterAtNode(f, src, s, sp, node, lb, sp.port(), lbEnd, Access.LOAD_BALANCER, false);
+        enterAtNode(f, src, s, sp, node, lb, sp.port(), lbEnd, Access.LOAD_BALANCER, false, null);
     }
 
     /**
@@ -368,9 +402,12 @@ final class KubeProxyPaths {
         f.path = "node port " + sp.nodePort() + " of " + s.id() + " (" + s.type() + ") on " + node.id() + " " + nodeIp
                 + "; the node DNATs to a pod on its target port " + seenAs(s);
         End svcEnd = End.of(s, nodeIp, Access.NODE_PORT);
-        f.hop(Hop.Step.SOURCE_EGRESS, src, Direction.EGRESS, Peer.at(node.id() + " (node port of " + s.id() + ")", nodeIp),
-                src.addressToward(nodeIp), sp.nodePort(), new HopContext(src, svcEnd, s, sp, Access.NODE_PORT, null, false, f.port));
-        enterAtNode(f, src, s, sp, node, nodeIp, sp.nodePort(), svcEnd, Access.NODE_PORT, false);
+        SourceHop egress = new SourceHop(Peer.at(node.id() + " (node port of " + s.id() + ")", nodeIp), src.addressToward(nodeIp),
+                sp.nodePort(), new HopContext(src, svcEnd, s, sp, Access.NODE_PORT, null, false, f.port));
+        // a pod's connection to a node port of its own node is DNATed there, before its NetworkPolicy egress is judged
+        boolean ownNode = podsNode(src) != null && podsNode(src).id().equals(node.id());
+        if (!ownNode) egress.add(f, src);
+        enterAtNode(f, src, s, sp, node, nodeIp, sp.nodePort(), svcEnd, Access.NODE_PORT, false, ownNode ? egress : null);
     }
 
     private static String seenAs(Service s) {
@@ -398,10 +435,12 @@ final class KubeProxyPaths {
      * node's INGRESS rules has it in its local set, as the agent's forward chain does. {@code podOnNode}:
      * the source is a pod of {@code node} addressing a load-balancer address, which kube-proxy DNATs
      * there too; with Local it sends a pod's traffic to every ready pod of the service, not only this
-     * node's, keeping the source address.
+     * node's, keeping the source address. {@code dnatedHere} (or null) is the source's egress hop when the
+     * source is a pod of {@code node}: kube-proxy DNATs before its NetworkPolicy egress is judged, so the
+     * hop is added here, per backend when it has to be ({@link #egressDnatedHere}).
      */
     private void enterAtNode(FlowBuilder f, End src, Service s, ServicePort sp, Node node, String address, int port, End svcEnd,
-                             Access access, boolean podOnNode) {
+                             Access access, boolean podOnNode, SourceHop dnatedHere) {
         f.entry = node;
         End nodeEnd = End.of(node, null, null);
         boolean local = s.externalTrafficLocal();
@@ -414,6 +453,7 @@ final class KubeProxyPaths {
             }
             backends = here;
         }
+        if (dnatedHere != null) egressDnatedHere(f, src, dnatedHere.to(), dnatedHere.srcIp(), dnatedHere.port(), dnatedHere.ctx(), backends);
         boolean allInput = !backends.isEmpty() && backends.stream().allMatch(b -> deliveredLocally(b.end(), node));
         boolean judged = access != Access.LOAD_BALANCER || namesAsLocal(node, address);
         if (!judged) {

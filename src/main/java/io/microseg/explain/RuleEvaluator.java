@@ -24,7 +24,9 @@ import java.util.Map;
  * so it is passed over here and named in the decision. A PASS rule (a ClusterNetworkPolicy's Pass) decides
  * nothing either: it skips the remaining rules of its rank (its tier) and the first rule of the next rank
  * goes on, as the agent's {@code return} from the tier's chain does; it is named in the decision. An end
- * outside the inventory has no agent: its hop is unmanaged, not enforced.
+ * outside the inventory has no agent: its hop is unmanaged, not enforced. A rule judged after DNAT
+ * ({@link CompiledRule#afterDnat}, a NetworkPolicy's egress) matches the destination after the client
+ * node's DNAT when the hop has one (the backend and its target port), and the destination as sent otherwise.
  */
 final class RuleEvaluator {
     private final Map<String, List<CompiledRule>> rulesByWorkload = new HashMap<>();
@@ -62,21 +64,29 @@ final class RuleEvaluator {
      * port, peer and local address ({@code localAddress}: the enforcer's own address on this hop).
      */
     Hop evaluate(Hop.Step step, End subject, Direction direction, Peer peer, String localAddress, Protocol protocol, int port) {
+        return evaluate(step, subject, direction, peer, localAddress, protocol, port, null);
+    }
+
+    /** The destination after the client node's DNAT: the backend and its target port. */
+    record Dnat(Peer to, int port) {}
+
+    /** As above; {@code dnat} (or null) is the destination after the client node's DNAT, for the rules judged after it. */
+    Hop evaluate(Hop.Step step, End subject, Direction direction, Peer peer, String localAddress, Protocol protocol, int port, Dnat dnat) {
         if (subject.kind() == End.Kind.OUTSIDE) {
-            return hop(step, subject.id(), subject.id(), direction, peer, localAddress, protocol, port, Verdict.ALLOW, null, 0, 0,
+            return hop(step, subject.id(), subject.id(), direction, peer, localAddress, protocol, port, dnat, Verdict.ALLOW, null, 0, 0,
                     "unmanaged: an address in no inventory has no agent and no rules of its own, not enforced");
         }
         String enforcer = enforcer(subject);
         List<CompiledRule> all = rulesOf(enforcer);
         List<CompiledRule> mine = all.stream().filter(r -> r.direction() == direction).toList();
         if (all.isEmpty()) {
-            return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, Verdict.ALLOW, null, 0, 0,
+            return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, dnat, Verdict.ALLOW, null, 0, 0,
                     "no rule: no workspace's scope includes this workload (open)");
         }
         List<String> audited = new ArrayList<>();
         for (int i = 0; i < mine.size(); i++) {
             CompiledRule r = mine.get(i);
-            if (matches(r, protocol, port, peer, localAddress)) {
+            if (matches(r, protocol, port, peer, localAddress, dnat)) {
                 if (r.audited()) {
                     audited.add("rule " + r.id() + " of " + r.policy());
                     continue;
@@ -87,13 +97,13 @@ final class RuleEvaluator {
                     continue;
                 }
                 Verdict v = r.action() == Action.ALLOW ? Verdict.ALLOW : Verdict.DENY;
-                return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, v, r, i + 1, mine.size(),
+                return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, dnat, v, r, i + 1, mine.size(),
                         (r.rank() == Rank.CATCHALL ? "the catch-all of workspace " : "policy ")
                                 + (r.rank() == Rank.CATCHALL ? r.policy().substring(0, r.policy().lastIndexOf('/')) : r.policy())
                                 + passed(audited));
             }
         }
-        return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, Verdict.ALLOW, null, 0, mine.size(),
+        return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, dnat, Verdict.ALLOW, null, 0, mine.size(),
                 "no rule matches (open)" + passed(audited));
     }
 
@@ -110,14 +120,28 @@ final class RuleEvaluator {
     }
 
     private static Hop hop(Hop.Step step, String workload, String enforcer, Direction direction, Peer peer, String localAddress,
-                           Protocol protocol, int port, Verdict verdict, CompiledRule rule, int position, int of, String decision) {
+                           Protocol protocol, int port, Dnat dnat, Verdict verdict, CompiledRule rule, int position, int of, String decision) {
         return new Hop(step, workload, enforcer, direction, peer.name(), peer.address(), peer.memberOf(), localAddress, protocol,
-                port, verdict, rule, position, of, decision, List.of());
+                port, dnat == null ? null : dnat.to().address(), dnat == null ? 0 : dnat.port(), verdict, rule, position, of, decision,
+                List.of());
     }
 
     /** Whether a rule matches what {@code hop} saw. */
     boolean matches(CompiledRule r, Hop hop) {
-        return matches(r, hop.protocol(), hop.port(), new Peer(hop.peer(), hop.peerAddress(), hop.peerMemberOf()), hop.localAddress());
+        Dnat dnat = hop.dnatAddress() == null ? null : new Dnat(Peer.at(hop.peer(), hop.dnatAddress()), hop.dnatPort());
+        return matches(r, hop.protocol(), hop.port(), new Peer(hop.peer(), hop.peerAddress(), hop.peerMemberOf()), hop.localAddress(), dnat);
+    }
+
+    /** Whether any EGRESS rule of the workload that enforces {@code e} is judged after DNAT: its service traffic is judged per backend. */
+    boolean judgesAfterDnat(End e) {
+        if (e.kind() == End.Kind.OUTSIDE) return false;
+        return rulesOf(enforcer(e)).stream().anyMatch(r -> r.afterDnat() && !r.ingress());
+    }
+
+    /** {@link #matches(CompiledRule, Protocol, int, Peer, String)}, a rule judged after DNAT seeing {@code dnat} when there is one. */
+    boolean matches(CompiledRule r, Protocol protocol, int port, Peer peer, String localAddress, Dnat dnat) {
+        if (r.afterDnat() && dnat != null) return matches(r, protocol, dnat.port(), dnat.to(), localAddress);
+        return matches(r, protocol, port, peer, localAddress);
     }
 
     /**

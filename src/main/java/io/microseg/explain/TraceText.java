@@ -32,7 +32,7 @@ public final class TraceText {
                 out.append(String.format("   decided by rule %d of %d (%s) on %s: %s %s %s peer %s%s, %s %d, %s%n", h.position(), h.of(),
                         h.direction(), h.enforcer(), r.action(), r.protocol(), r.ports().isEmpty() ? "*" : r.ports(),
                         peer(r.peerSet(), sets), r.localSet() == null ? "" : " local " + peer(r.localSet(), sets),
-                        r.rank(), r.priority(), r.policy()));
+                        r.rank(), r.priority(), r.policy() + (r.afterDnat() ? " (judged after DNAT)" : "")));
                 for (Justification j : r.justifications()) {
                     out.append("     DRL rule \"").append(j.source().name()).append("\" (").append(j.source().location())
                             .append(") matched ").append(String.join(", ", j.matched())).append('\n');

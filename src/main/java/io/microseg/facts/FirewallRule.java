@@ -70,6 +70,11 @@ public record FirewallRule(GroupRule from, Workload member) {
         return from.enforcement();
     }
 
+    /** Whether the rule judges the destination after the client node's DNAT. */
+    public boolean afterDnat() {
+        return from.afterDnat();
+    }
+
     public List<String> matched() {
         List<String> group = from.matched();
         String[] why = group.toArray(new String[group.size() + 1]);

@@ -14,14 +14,22 @@ import java.util.List;
  * concrete rule for one member. {@code matched} lists the ids of the facts that matched (policy,
  * service, cluster, workspace); the member's id is added to it on each concrete rule.
  * {@code localSet}, on an INGRESS rule, limits it to the member's addresses in that set (null: any
- * address of the member). {@code enforcement} is the workspace's ({@link Enforcement}).
+ * address of the member). {@code enforcement} is the workspace's ({@link Enforcement}). {@code afterDnat},
+ * on an EGRESS rule, judges the destination after the client node's DNAT ({@code CompiledRule}).
  */
 public record GroupRule(AppliedTo appliedTo, Direction direction, Action action, Protocol protocol, String ports,
                         String peerSet, String localSet, Rank rank, int priority, String policy, String rule, List<String> matched,
-                        Enforcement enforcement) {
+                        Enforcement enforcement, boolean afterDnat) {
 
     public GroupRule {
         matched = List.copyOf(matched);
+    }
+
+    /** A rule that judges the destination as the member sends it. */
+    public GroupRule(AppliedTo appliedTo, Direction direction, Action action, Protocol protocol, String ports, String peerSet,
+                     String localSet, Rank rank, int priority, String policy, String rule, List<String> matched,
+                     Enforcement enforcement) {
+        this(appliedTo, direction, action, protocol, ports, peerSet, localSet, rank, priority, policy, rule, matched, enforcement, false);
     }
 
     public static GroupRule egress(AppliedTo to, Grant g, String ports, String peerSet, String rule, String... matched) {
@@ -44,7 +52,7 @@ public record GroupRule(AppliedTo appliedTo, Direction direction, Action action,
     /** This rule limited to the member's addresses in {@code set}: connections to those addresses only. */
     public GroupRule toAddressesIn(String set) {
         return new GroupRule(appliedTo, direction, action, protocol, ports, peerSet, set, rank, priority, policy,
-                rule, matched, enforcement);
+                rule, matched, enforcement, afterDnat);
     }
 
     /** The concrete rule on one member, enforced where the member's rules land. */

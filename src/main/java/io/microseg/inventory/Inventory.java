@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Everything known about the workloads: the clusters' objects and the hosts outside them, with each
  * service's endpoints already resolved, and the pods a named targetPort could not be resolved on, and the
- * NetworkPolicies and ClusterNetworkPolicies read with them (files only: live sources do not deliver them yet).
+ * NetworkPolicies and ClusterNetworkPolicies in force (NetworkPolicies from inventory folders, policy folders
+ * and clusters; ClusterNetworkPolicies from inventory folders).
  */
 public record Inventory(List<String> clusters, List<Host> hosts, List<Node> nodes, List<Pod> pods,
                         List<Service> services, List<Endpoint> endpoints, List<Namespace> namespaces,

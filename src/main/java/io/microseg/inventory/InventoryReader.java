@@ -182,12 +182,7 @@ public final class InventoryReader {
         private NetworkPolicy networkPolicy(Document doc) {
             String cluster = clusters.clusterOf(doc);
             clusterNames.add(cluster);
-            var object = FabricObjects.convert(doc, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
-            try {
-                return io.microseg.netpol.NetworkPolicyTranslator.translate(cluster, object);
-            } catch (io.microseg.netpol.NetworkPolicyTranslator.Rejected e) {
-                throw doc.error(e.field(), e.expected());
-            }
+            return NetworkPolicyDocument.read(doc, cluster);
         }
 
     /** Identity is cluster + kind + namespace + name: a second object of one identity is an error. */

@@ -153,6 +153,20 @@ public final class KubeTranslator {
     }
 
     /**
+     * A networking.k8s.io/v1 NetworkPolicy, read as strictly as from a file
+     * ({@link io.microseg.netpol.NetworkPolicyTranslator}): a field microseg cannot enforce is a
+     * {@link Rejected} naming it, never ignored.
+     */
+    public NetworkPolicy networkPolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy policy) {
+        Subject at = subject("NetworkPolicy", policy, true);
+        try {
+            return io.microseg.netpol.NetworkPolicyTranslator.translate(cluster, policy);
+        } catch (io.microseg.netpol.NetworkPolicyTranslator.Rejected e) {
+            throw at.reject(e.field(), e.expected());
+        }
+    }
+
+    /**
      * The ready endpoints of a discovery.k8s.io/v1 slice: one per ready endpoint, address and slice port.
      * The slice port number is the target port as resolved for these backends, which is how named
      * target ports differ from pod to pod.

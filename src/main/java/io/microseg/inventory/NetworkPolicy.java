@@ -6,15 +6,23 @@ import io.microseg.netpol.LabelSelector;
 import java.util.List;
 
 /**
- * A {@code networking.k8s.io/v1 NetworkPolicy}, as far as microseg enforces it: the pods it selects,
- * whether it isolates them for ingress ({@code policyTypes} as written, or inferred: a policy always
- * isolates for ingress unless its types are given without Ingress), and its ingress rules.
- * Egress rules are read and refused (see docs/networkpolicy.md).
+ * A {@code networking.k8s.io/v1 NetworkPolicy}: the pods it selects, whether it isolates them for
+ * ingress and for egress ({@code policyTypes} as written, or inferred: a policy always isolates for
+ * ingress unless its types are given without Ingress, and for egress when it has egress rules), its
+ * ingress rules and its egress rules (see docs/networkpolicy.md).
  */
 public record NetworkPolicy(String cluster, String namespace, String name, LabelSelector podSelector,
-                            boolean isolatesIngress, List<IngressRule> ingress) implements InventoryObject {
+                            boolean isolatesIngress, List<IngressRule> ingress, boolean isolatesEgress,
+                            List<EgressRule> egress) implements InventoryObject {
     public NetworkPolicy {
         ingress = List.copyOf(ingress);
+        egress = List.copyOf(egress);
+    }
+
+    /** An ingress-only policy. */
+    public NetworkPolicy(String cluster, String namespace, String name, LabelSelector podSelector,
+                         boolean isolatesIngress, List<IngressRule> ingress) {
+        this(cluster, namespace, name, podSelector, isolatesIngress, ingress, false, List.of());
     }
 
     @Override
@@ -31,6 +39,17 @@ public record NetworkPolicy(String cluster, String namespace, String name, Label
     public record IngressRule(List<Peer> from, List<Port> ports) {
         public IngressRule {
             from = List.copyOf(from);
+            ports = List.copyOf(ports);
+        }
+    }
+
+    /**
+     * One egress rule: traffic to any of {@code to} (empty: to anywhere) on any of {@code ports} (empty:
+     * every port). A named port means, on each destination pod, the port its containers give that name.
+     */
+    public record EgressRule(List<Peer> to, List<Port> ports) {
+        public EgressRule {
+            to = List.copyOf(to);
             ports = List.copyOf(ports);
         }
     }

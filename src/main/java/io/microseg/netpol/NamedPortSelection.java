@@ -11,12 +11,13 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The pods of a NetworkPolicy's subject on which a named port means one number: {@code pods}
- * ({@code namespace/name}) are those whose containers declare {@code name} for {@code protocol} as
- * {@code port}. The pods are listed because the port is read from the pods' specs, which labels do
- * not carry; the list is recomputed with the rest of the NetworkPolicy facts when a pod changes.
+ * The pods a NetworkPolicy's subject (for ingress) or an egress rule's peer (its destinations) selects
+ * on which a named port means one number: {@code pods} ({@code namespace/name}) are those whose
+ * containers declare {@code name} for {@code protocol} as {@code port}. The pods are listed because
+ * the port is read from the pods' specs, which labels do not carry; the list is recomputed with the
+ * rest of the NetworkPolicy facts when a pod changes.
  */
-public record NamedPortSelection(PodSelection subject, String name, Protocol protocol, int port, Set<String> pods) implements Query {
+public record NamedPortSelection(Query subject, String name, Protocol protocol, int port, Set<String> pods) implements Query {
     public NamedPortSelection {
         pods = Collections.unmodifiableSet(new TreeSet<>(pods));
     }

@@ -3,6 +3,7 @@ package io.microseg.netpol;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.networking.v1.IPBlock;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
@@ -18,8 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * Translates fabric8's NetworkPolicy into {@link NetworkPolicy}, strictly: a field microseg cannot
- * enforce yet (egress) is refused rather than ignored, because
- * ignoring it would leave open what the policy closes. {@link Rejected} names the field.
+ * enforce is refused rather than ignored, because ignoring it would leave open what the policy
+ * closes. {@link Rejected} names the field.
  */
 public final class NetworkPolicyTranslator {
     private NetworkPolicyTranslator() {}
@@ -49,42 +50,58 @@ public final class NetworkPolicyTranslator {
         if (spec == null) throw new Rejected("spec", "expected the policy's spec, found none");
         if (spec.getPodSelector() == null) throw new Rejected("spec.podSelector", "expected a pod selector ({} selects every pod of the namespace), found none");
         LabelSelector subject = selector(spec.getPodSelector(), "spec.podSelector");
+        List<NetworkPolicyIngressRule> ingress = spec.getIngress() == null ? List.of() : spec.getIngress();
+        List<NetworkPolicyEgressRule> egress = spec.getEgress() == null ? List.of() : spec.getEgress();
         boolean ingressType;
+        boolean egressType;
         List<String> types = spec.getPolicyTypes();
         if (types == null || types.isEmpty()) {
+            // inferred as the API server does: always Ingress, and Egress when there are egress rules
             ingressType = true;
+            egressType = !egress.isEmpty();
         } else {
             ingressType = false;
+            egressType = false;
             for (int i = 0; i < types.size(); i++) {
                 String t = types.get(i);
                 if ("Ingress".equals(t)) ingressType = true;
-                else if ("Egress".equals(t)) throw egress("spec.policyTypes[" + i + "]");
+                else if ("Egress".equals(t)) egressType = true;
                 else throw new Rejected("spec.policyTypes[" + i + "]", "expected Ingress or Egress, found '" + t + "'");
             }
         }
-        if (spec.getEgress() != null && !spec.getEgress().isEmpty()) throw egress("spec.egress");
-        List<NetworkPolicy.IngressRule> rules = new ArrayList<>();
-        List<NetworkPolicyIngressRule> ingress = spec.getIngress() == null ? List.of() : spec.getIngress();
         if (!ingressType && !ingress.isEmpty()) {
             throw new Rejected("spec.ingress", "expected no ingress rules in a policy whose policyTypes leave out Ingress");
         }
+        if (!egressType && !egress.isEmpty()) {
+            throw new Rejected("spec.egress", "expected no egress rules in a policy whose policyTypes leave out Egress");
+        }
+        List<NetworkPolicy.IngressRule> rules = new ArrayList<>();
         for (int i = 0; i < ingress.size(); i++) {
             String at = "spec.ingress[" + i + "]";
             NetworkPolicyIngressRule r = ingress.get(i) == null ? new NetworkPolicyIngressRule() : ingress.get(i);
-            List<NetworkPolicy.Peer> from = new ArrayList<>();
-            List<NetworkPolicyPeer> peers = r.getFrom() == null ? List.of() : r.getFrom();
-            for (int j = 0; j < peers.size(); j++) from.add(peer(peers.get(j), at + ".from[" + j + "]"));
-            List<NetworkPolicy.Port> ports = new ArrayList<>();
-            List<NetworkPolicyPort> given = r.getPorts() == null ? List.of() : r.getPorts();
-            for (int j = 0; j < given.size(); j++) ports.add(port(given.get(j), at + ".ports[" + j + "]"));
-            rules.add(new NetworkPolicy.IngressRule(from, ports));
+            rules.add(new NetworkPolicy.IngressRule(peers(r.getFrom(), at + ".from"), ports(r.getPorts(), at + ".ports")));
         }
-        return new NetworkPolicy(cluster, meta.getNamespace(), meta.getName(), subject, ingressType, rules);
+        List<NetworkPolicy.EgressRule> egressRules = new ArrayList<>();
+        for (int i = 0; i < egress.size(); i++) {
+            String at = "spec.egress[" + i + "]";
+            NetworkPolicyEgressRule r = egress.get(i) == null ? new NetworkPolicyEgressRule() : egress.get(i);
+            egressRules.add(new NetworkPolicy.EgressRule(peers(r.getTo(), at + ".to"), ports(r.getPorts(), at + ".ports")));
+        }
+        return new NetworkPolicy(cluster, meta.getNamespace(), meta.getName(), subject, ingressType, rules, egressType, egressRules);
     }
 
-    private static Rejected egress(String field) {
-        return new Rejected(field, "expected an ingress-only policy: microseg does not enforce NetworkPolicy egress yet,"
-                + " and ignoring it would leave open what the policy closes");
+    private static List<NetworkPolicy.Peer> peers(List<NetworkPolicyPeer> given, String at) {
+        List<NetworkPolicy.Peer> out = new ArrayList<>();
+        List<NetworkPolicyPeer> peers = given == null ? List.of() : given;
+        for (int j = 0; j < peers.size(); j++) out.add(peer(peers.get(j), at + "[" + j + "]"));
+        return out;
+    }
+
+    private static List<NetworkPolicy.Port> ports(List<NetworkPolicyPort> given, String at) {
+        List<NetworkPolicy.Port> out = new ArrayList<>();
+        List<NetworkPolicyPort> ports = given == null ? List.of() : given;
+        for (int j = 0; j < ports.size(); j++) out.add(port(ports.get(j), at + "[" + j + "]"));
+        return out;
     }
 
     private static NetworkPolicy.Peer peer(NetworkPolicyPeer p, String at) {

@@ -11,7 +11,7 @@ import io.microseg.facts.Warning;
 import io.microseg.input.YamlDocuments;
 import io.microseg.inventory.Inventory;
 import io.microseg.inventory.InventoryReader;
-import io.microseg.policy.PolicyReader;
+import io.microseg.policy.PolicyInputs;
 import io.microseg.policy.Rank;
 import io.microseg.policy.Workspace;
 
@@ -61,15 +61,17 @@ public final class ScenarioRunner {
 
     private ScenarioResult run(Scenario s) {
         Path file = s.file();
-        InventoryReader.Read read = s.inventory().folder() != null ? InventoryReader.readBoth(s.inventory().folder(), w -> {})
-                : InventoryReader.readBoth(s.inventory().documents());
+        PolicyInputs given = s.policies().folder() != null ? PolicyInputs.read(s.policies().folder())
+                : PolicyInputs.read(s.policies().documents());
+        InventoryReader.Read read = given.addTo(s.inventory().folder() != null ? InventoryReader.readBoth(s.inventory().folder(), w -> {})
+                : InventoryReader.readBoth(s.inventory().documents()));
         Inventory inventory = read.inventory();
-        List<Workspace> workspaces = s.policies().folder() != null ? PolicyReader.read(s.policies().folder())
-                : PolicyReader.read(s.policies().documents());
+        List<Workspace> workspaces = given.workspaces();
         // The first batch of a live engine, as serve compiles: scenarios prove what agents receive.
         Compilation compiled = FullCompile.of(rules, read.objects(), workspaces);
         // As the command line does: the compile's warnings plus the cluster-safety analysis.
-        Compilation c = compiled.withWarnings(ClusterSafety.warnings(compiled, inventory, workspaces));
+        Compilation c = compiled.withWarnings(ClusterSafety.warnings(compiled, inventory, workspaces))
+                .withWarnings(given.unknownClusters(inventory));
         Map<String, AddressSet> sets = c.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
 
         List<String> diff = new ArrayList<>();

@@ -61,7 +61,7 @@ import java.util.stream.Collectors;
  * GET /v1/hosts/{name}/rules                     the same for host/{name}
  * GET /v1/nodes/{cluster}/{node}/watch[?since=V&epoch=E] NDJSON: snapshot (or deltas since V), then deltas, bookmarks
  * GET /v1/hosts/{name}/watch[?since=V&epoch=E]
- * GET /v1/workloads/{id}/rules                   (operators) one workload's rules and the sets they use
+ * GET /v1/workloads/{id}/rules                   (operators) one workload's labels, rules in evaluation order, sets and warnings
  * GET /v1/rules/{id}/explain                     (operators) a rule with its provenance
  * GET /v1/warnings                               (operators) the policies' warnings
  * GET /v1/trace?from=X&to=Y&port=P               (operators) a flow hop by hop
@@ -72,6 +72,13 @@ import java.util.stream.Collectors;
  * PUT /v1/hosts/{name}/status
  * GET /v1/agents                                 (operators) every agent's sync state on this replica
  * GET /v1/audit                                  (operators) what audited DENY rules would have dropped ({@link AuditEndpoint})
+ * GET /                                          the web workbench; GET /ui/* its files, public ({@link WorkbenchAssets})
+ * POST|GET|DELETE /v1/session                    the workbench's sign-in: a session cookie for an operator ({@link WorkbenchSession})
+ * GET /v1/workloads?q=TEXT                       (operators) workloads by id, label or IP ({@link WorkloadSearch})
+ * GET /v1/files[/content?name=N]                 (operators) the DRL files in force and the policy files ({@link SourceFilesEndpoint})
+ * POST /v1/check {"rules"|"workspaces"}          (operators) candidate files' problems at file:line:col ({@link CheckEndpoint})
+ * GET /v1/matrix?from=Q&to=Q&port=P              (operators) the reachability matrix by class ({@link MatrixEndpoint})
+ * GET /v1/events                                 (operators) Server-Sent Events: the version, at each change ({@link ChangeStream})
  * </pre>
  *
  * {@link #listen} brings the HTTP server up first, so that {@code /healthz} and {@code /readyz} answer
@@ -117,6 +124,13 @@ public final class MicrosegServer implements AutoCloseable {
     private final io.microseg.agents.StatusBook statusBook;
     private final AgentEndpoints agentEndpoints;
     private final AuditEndpoint auditEndpoint;
+    private final WorkbenchSession workbenchSession;
+    private final ChangeStream changeStream;
+    private final WorkbenchAssets assets = new WorkbenchAssets();
+    private final WorkloadSearch workloadSearch = new WorkloadSearch(this::withReads);
+    private final SourceFilesEndpoint sourceFiles;
+    private final CheckEndpoint checkEndpoint;
+    private final MatrixEndpoint matrixEndpoint;
     private volatile io.microseg.leader.Leadership leadership;
     private volatile io.microseg.source.WorkspaceStatusWriter statusWriter;
     /** Runs on the worker before each operator read; tests set it to hold a read and show the event loop stays free. */
@@ -215,6 +229,13 @@ public final class MicrosegServer implements AutoCloseable {
             vertx.close();
             throw new IllegalArgumentException("server.auth.kubernetes: cannot set up the Kubernetes client: " + e.getMessage(), e);
         }
+        this.workbenchSession = new WorkbenchSession(authenticator, settings.workbench(), settings.auth().insecureNoAuth(), clock);
+        this.changeStream = new ChangeStream(vertx, engine::version, epoch, settings.bookmarkInterval().toMillis(),
+                ctx -> guard.watching(ctx.request().connection()));
+        engine.subscribe(changes -> changeStream.changed(changes.version()));
+        this.sourceFiles = new SourceFilesEndpoint(this::runningRules, config.policies().folders(), this::offLoop);
+        this.checkEndpoint = new CheckEndpoint(settings.preview().maxBodyBytes(), this::runningRules, this::offLoop);
+        this.matrixEndpoint = new MatrixEndpoint(settings.preview().maxFlows(), this::withReads);
     }
 
     /** 64 random bits in hex: a new one at each start. */
@@ -377,7 +398,15 @@ public final class MicrosegServer implements AutoCloseable {
         router.get("/metrics").handler(ctx -> offLoop(ctx, () -> new Answer(200, "text/plain; version=0.0.4; charset=utf-8",
                 io.vertx.core.buffer.Buffer.buffer(metrics.registry.scrape()))));
 
+        assets.mount(router);
+        router.route("/v1/*").handler(ctx -> {
+            // operators' answers are data: never cached by a browser, never sniffed as something else
+            ctx.response().putHeader("Cache-Control", "no-store").putHeader("X-Content-Type-Options", "nosniff");
+            ctx.next();
+        });
+        workbenchSession.mountSignIn(router);
         router.route("/v1/*").handler(this::authenticate);
+        workbenchSession.mount(router);
         router.get("/v1/nodes/:cluster/:node/rules").handler(ctx -> agentRules(ctx, nodeAgent(ctx)));
         router.get("/v1/hosts/:name/rules").handler(ctx -> agentRules(ctx, "host/" + ctx.pathParam("name")));
         router.get("/v1/nodes/:cluster/:node/watch").handler(ctx -> watch(ctx, nodeAgent(ctx)));
@@ -390,12 +419,17 @@ public final class MicrosegServer implements AutoCloseable {
         previewEndpoint.mount(router, this::operatorsOnly);
         agentEndpoints.mount(router, this::operatorsOnly);
         router.get("/v1/audit").handler(this::operatorsOnly).handler(ctx -> withReads(ctx, auditEndpoint::answer));
+        workloadSearch.mount(router, this::operatorsOnly);
+        sourceFiles.mount(router, this::operatorsOnly);
+        checkEndpoint.mount(router, this::operatorsOnly);
+        matrixEndpoint.mount(router, this::operatorsOnly);
+        changeStream.mount(router, this::operatorsOnly);
 
         router.route().last().handler(ctx -> error(ctx, 404, "no such resource: " + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(413, ctx -> error(ctx, 413, "request body too large for " + ctx.request().method() + " "
                 + printable(ctx.request().path()) + (ctx.request().path().endsWith("/status")
                 ? ": at most server.agentStatus.maxBodyBytes (" + settings.agentStatus().maxBodyBytes() + " bytes)"
-                : ctx.request().path().equals("/v1/preview")
+                : ctx.request().path().equals("/v1/preview") || ctx.request().path().equals("/v1/check")
                 ? ": at most server.preview.maxBodyBytes (" + settings.preview().maxBodyBytes() + " bytes)" : "")));
         router.errorHandler(500, ctx -> {
             errors.warn("internal error", "request " + ctx.request().method() + " " + printable(ctx.request().path()) + " failed", ctx.failure());
@@ -447,6 +481,14 @@ public final class MicrosegServer implements AutoCloseable {
      * body handler further on still gets the body, and the verdict is handled back on this event loop.
      */
     private void authenticate(RoutingContext ctx) {
+        if (ctx.request().getHeader("Authorization") == null) {
+            // the workbench's pages: a session cookie instead of a bearer token
+            var session = workbenchSession.principal(ctx);
+            if (session.isPresent()) {
+                admit(ctx, session.get());
+                return;
+            }
+        }
         var verdict = authenticator.authenticate(ctx.request().getHeader("Authorization")).toCompletableFuture();
         if (verdict.isDone()) {
             admit(ctx, verdict.getNow(null));
@@ -536,8 +578,18 @@ public final class MicrosegServer implements AutoCloseable {
             m.put("version", r.snapshot().version());
             m.put("workload", workload);
             m.put("agent", r.snapshot().placements().get(workload));
-            m.put("rules", Json.rules(only.rules()));
+            var item = WorkloadSearch.find(r.inputs().inventory(), workload);
+            if (item != null) {
+                m.put("labels", new java.util.TreeMap<>(item.labels().values()));
+                m.put("ips", item.ips());
+            }
+            // evaluation order (first match wins), as the agent applies them
+            List<CompiledRule> ordered = new ArrayList<>(only.rules());
+            ordered.sort(io.microseg.controlplane.RuleOrder.EVALUATION);
+            m.put("rules", Json.rules(ordered));
             m.put("sets", Json.sets(only.sets()));
+            m.put("warnings", r.snapshot().compilation().withWarnings(r.allWarnings()).only(workload).warnings().stream()
+                    .map(CompilationJson::warning).toList());
             return Answer.json(200, m);
         });
     }
@@ -601,6 +653,7 @@ public final class MicrosegServer implements AutoCloseable {
                 m.put("version", r.snapshot().version());
                 m.put("verdict", t.verdict());
                 m.put("text", TraceText.write(t, r.sets()));
+                m.putAll(TraceJson.fields(t));
                 return Answer.json(200, m);
             } catch (InputException e) {
                 return Answer.error(400, e.getMessage());

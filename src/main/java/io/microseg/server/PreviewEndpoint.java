@@ -233,7 +233,7 @@ final class PreviewEndpoint {
     }
 
     /** A map of file name to text; DRL names are {@code rules/<name>.drl} (the {@code rules/} may be left out). */
-    private static Map<String, String> files(JsonObject body, String field, boolean drl) {
+    static Map<String, String> files(JsonObject body, String field, boolean drl) {
         Object v = body.getValue(field);
         if (v == null) return Map.of();
         if (!(v instanceof JsonObject o)) {

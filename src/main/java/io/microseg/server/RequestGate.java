@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
  *   <li>well-formed percent escapes in the path and query (400 rather than a decoder's exception);</li>
  *   <li>without authentication (loopback only), a loopback {@code Host} (403): a web page whose name an
  *       attacker points at 127.0.0.1 (DNS rebinding) still sends its own name, and is refused;</li>
+ *   <li>an {@code Origin} header, when there is one, naming this server (the scheme, then exactly the {@code Host})
+ *       (403), and no {@code Sec-Fetch-Site: cross-site} on {@code /v1} (403): a page of another site may neither
+ *       read nor write through a signed-in browser, whatever its cookies; agents and command-line clients send neither;</li>
  *   <li>state-changing methods only with {@code Content-Type: application/json} or {@code X-Microseg-Request}
  *       (415): a browser sends neither cross-site without a CORS preflight, which this server never grants.</li>
  * </ul>
@@ -63,11 +66,31 @@ final class RequestGate {
             return new Refusal(403, "this server runs without authentication and answers loopback names only "
                     + "(Host: localhost, 127.0.0.1 or [::1], with the port)", false);
         }
+        String origin = request.headers().get("Origin");
+        if (origin != null && !sameOrigin(origin, request.headers().get("Host"))) {
+            return new Refusal(403, "cross-site request refused: Origin " + printable(origin) + " is not this server", false);
+        }
+        if ("cross-site".equalsIgnoreCase(request.headers().get("Sec-Fetch-Site")) && request.path() != null && request.path().startsWith("/v1/")) {
+            return new Refusal(403, "cross-site request refused: the API answers this server's own pages only (Sec-Fetch-Site: cross-site)", false);
+        }
         if (STATE_CHANGING.contains(method) && !isJson(request.headers().get("Content-Type")) && request.headers().get(CSRF_HEADER) == null) {
             return new Refusal(415, "expected Content-Type: application/json (or the header " + CSRF_HEADER + ": 1) on " + method
                     + " requests", false);
         }
         return null;
+    }
+
+    /** Whether {@code origin} is {@code http://HOST} or {@code https://HOST} for the request's own {@code Host} (case aside). */
+    static boolean sameOrigin(String origin, String host) {
+        if (host == null) return false;
+        String o = origin.trim().toLowerCase(Locale.ROOT);
+        String h = host.trim().toLowerCase(Locale.ROOT);
+        return o.equals("http://" + h) || o.equals("https://" + h);
+    }
+
+    private static String printable(String text) {
+        String t = text.length() > 100 ? text.substring(0, 100) + "..." : text;
+        return t.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     /** {@code localhost}, {@code 127.x.y.z} or {@code [::1]}, each with an optional port; no name is resolved. */

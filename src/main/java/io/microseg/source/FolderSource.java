@@ -6,7 +6,8 @@ import io.microseg.input.InputException;
 import io.microseg.input.YamlDocuments;
 import io.microseg.inventory.InventoryObject;
 import io.microseg.inventory.InventoryReader;
-import io.microseg.policy.PolicyReader;
+import io.microseg.inventory.NetworkPolicy;
+import io.microseg.policy.PolicyInputs;
 import io.microseg.policy.Workspace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +52,10 @@ import java.util.stream.Stream;
  *   as a {@link Change.Replace}, only when the objects differ from the last ones delivered.</li>
  *   <li>A <b>policy folder</b> is one source per file, {@code file:<path>} for every {@code *.yaml},
  *   {@code *.yml} and {@code *.json} below it: a new or changed file is delivered as {@link Change.Workspaces}, a deleted
- *   one as {@code Workspaces(source, [])}. A workspace name already held by another file refuses the
- *   whole file, naming both.</li>
+ *   one as {@code Workspaces(source, [])}; its NetworkPolicies (read by {@link PolicyInputs}, each in the
+ *   cluster it names) as a {@link Change.Replace} of that source, when they differ from those delivered
+ *   before. A workspace name, or a NetworkPolicy (cluster, namespace and name), already held by another
+ *   file refuses the whole file, naming both.</li>
  * </ul>
  *
  * Bad input never reaches the sink: the problem is logged as one line (file, line, object, field,
@@ -387,12 +390,14 @@ public final class FolderSource implements AutoCloseable {
         final String source;
         /** Digest of the content last read; null once the file is deleted. */
         byte[] digest;
-        /** The workspaces of that content; null when it is broken. */
-        List<Workspace> read;
-        /** Line of each workspace's document in that content, for errors about names. */
+        /** The workspaces and NetworkPolicies of that content; null when it is broken. */
+        PolicyInputs read;
+        /** Line of the document of each name ({@link #names}) in that content, for errors about names. */
         Map<String, Integer> lines = Map.of();
         /** What the sink has from this file; null when nothing was ever delivered. */
         List<Workspace> delivered;
+        /** The NetworkPolicies the sink has from this file. */
+        List<NetworkPolicy> deliveredPolicies = List.of();
         /** The last problem reported for this file, so that each is reported once. */
         String reported;
 
@@ -403,22 +408,38 @@ public final class FolderSource implements AutoCloseable {
 
         /** What the sink should have from this file: nothing once deleted; null while broken. */
         List<Workspace> wanted() {
-            return digest == null ? List.of() : read;
+            return digest == null ? List.of() : read == null ? null : read.workspaces();
+        }
+
+        /** The NetworkPolicies the sink should have from this file: none once deleted; null while broken. */
+        List<NetworkPolicy> wantedPolicies() {
+            return digest == null ? List.of() : read == null ? null : read.policies();
         }
 
         boolean pending() {
             List<Workspace> wanted = wanted();
             if (wanted == null) return false;
-            return delivered == null ? digest != null : !delivered.equals(wanted);
+            return (delivered == null ? digest != null : !delivered.equals(wanted)) || !deliveredPolicies.equals(wantedPolicies());
         }
 
         List<Workspace> deliveredOrNone() {
             return delivered == null ? List.of() : delivered;
         }
 
-        /** Whether a workspace of this name is delivered from this file. */
+        /**
+         * What no two files may both define, as names: "workspace prod", "NetworkPolicy x/np in cluster
+         * lab", of what is wanted ({@code wanted}) or of what is delivered.
+         */
+        List<String> names(boolean wanted) {
+            List<String> names = new ArrayList<>();
+            (wanted ? wanted() : deliveredOrNone()).forEach(w -> names.add(workspaceName(w.name())));
+            (wanted ? wantedPolicies() : deliveredPolicies).forEach(np -> names.add(policyName(np)));
+            return names;
+        }
+
+        /** Whether this name ({@link #names}) is delivered from this file. */
         boolean holds(String name) {
-            return deliveredOrNone().stream().anyMatch(w -> w.name().equals(name));
+            return names(false).contains(name);
         }
 
         void deleted() {
@@ -427,6 +448,14 @@ public final class FolderSource implements AutoCloseable {
             lines = Map.of();
             reported = null;
         }
+    }
+
+    private static String workspaceName(String name) {
+        return "workspace " + name;
+    }
+
+    private static String policyName(NetworkPolicy np) {
+        return "NetworkPolicy " + np.namespace() + "/" + np.name() + " in cluster " + np.cluster();
     }
 
     private final class PolicyRoot extends Root {
@@ -455,7 +484,8 @@ public final class FolderSource implements AutoCloseable {
                 if (!present.contains(path)) file.deleted();
             });
             deliverPolicies();
-            files.values().removeIf(f -> f.digest == null && (f.delivered == null || f.delivered.isEmpty()));
+            files.values().removeIf(f -> f.digest == null && (f.delivered == null || f.delivered.isEmpty())
+                    && f.deliveredPolicies.isEmpty());
         }
 
         private void readIfChanged(PolicyFile file) {
@@ -477,9 +507,14 @@ public final class FolderSource implements AutoCloseable {
             try {
                 // What PolicyReader.readFile does, from the bytes the digest is of.
                 List<Document> docs = YamlDocuments.parse(file.path.toString(), bytes);
-                file.read = PolicyReader.read(docs);
+                file.read = PolicyInputs.read(docs);
                 Map<String, Integer> lines = new HashMap<>();
-                for (Document d : docs) lines.putIfAbsent(d.name(), d.line());
+                for (Document d : docs) {
+                    if (PolicyInputs.isWorkspace(d)) lines.putIfAbsent(workspaceName(d.name()), d.line());
+                }
+                for (PolicyInputs.Located np : file.read.networkPolicies()) {
+                    lines.putIfAbsent(policyName(np.policy()), np.document().line());
+                }
                 file.lines = lines;
             } catch (InputException e) {
                 report(file, e);
@@ -487,12 +522,12 @@ public final class FolderSource implements AutoCloseable {
         }
     }
 
-    /** Why a file is refused: another file keeps or takes one of its workspace names. */
+    /** Why a file is refused: another file keeps or takes one of its names ({@link PolicyFile#names}). */
     private record Refusal(String name, PolicyFile owner) {}
 
     /**
      * Delivers every policy file whose content differs from what the sink has, across all policy
-     * folders, such that no workspace name is delivered by two files. A name two files want goes to
+     * folders, such that no workspace name (nor NetworkPolicy) is delivered by two files. A name two files want goes to
      * the file that already has it delivered, else to the first file in path order; the other file is
      * refused whole, keeps what it had delivered, and is tried again whenever policies change, so it
      * gets through once the name is let go. Files are decided together, so that two files swapping
@@ -515,8 +550,7 @@ public final class FolderSource implements AutoCloseable {
             changed = false;
             Map<String, List<PolicyFile>> claims = new TreeMap<>();
             for (PolicyFile f : all.values()) {
-                List<Workspace> names = accepted.contains(f) ? f.wanted() : f.deliveredOrNone();
-                for (Workspace w : names) claims.computeIfAbsent(w.name(), n -> new ArrayList<>()).add(f);
+                for (String name : f.names(accepted.contains(f))) claims.computeIfAbsent(name, n -> new ArrayList<>()).add(f);
             }
             for (Map.Entry<String, List<PolicyFile>> claim : claims.entrySet()) {
                 List<PolicyFile> claimers = claim.getValue();
@@ -532,12 +566,21 @@ public final class FolderSource implements AutoCloseable {
             }
         }
         for (PolicyFile f : accepted) {
-            f.delivered = f.wanted();
-            emit(new Change.Workspaces(f.source, f.delivered));
+            List<Workspace> wanted = f.wanted();
+            if (f.delivered == null || !f.delivered.equals(wanted)) {
+                f.delivered = wanted;
+                emit(new Change.Workspaces(f.source, f.delivered));
+            }
+            List<NetworkPolicy> policies = f.wantedPolicies();
+            if (!f.deliveredPolicies.equals(policies)) {
+                f.deliveredPolicies = policies;
+                emit(new Change.Replace(f.source, List.copyOf(policies)));
+            }
         }
         refused.forEach((f, r) -> report(f, new InputException(f.path.toString(), f.lines.getOrDefault(r.name(), 0),
-                "Workspace " + r.name(), "metadata.name", "expected a workspace name no other file uses, found "
-                + r.name() + " also in " + r.owner().path + "; this file's workspaces are refused until one of the two is renamed")));
+                null, "metadata.name", "expected a " + (r.name().startsWith("workspace ") ? "workspace name" : "NetworkPolicy")
+                + " no other file uses, found " + r.name() + " also in " + r.owner().path
+                + "; this file's workspaces and NetworkPolicies are refused until one of the two is renamed")));
     }
 
     private void report(PolicyFile file, InputException e) {

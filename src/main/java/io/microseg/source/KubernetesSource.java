@@ -36,8 +36,8 @@ import java.util.function.Supplier;
 
 /**
  * One Kubernetes cluster as a live source of {@link Change}s: informers on Nodes, Pods, Services,
- * EndpointSlices (discovery.k8s.io/v1) and Namespaces in all namespaces, each event translated by
- * {@link KubeTranslator} and handed to the sink as a {@link Change.Put} or {@link Change.Remove} of
+ * EndpointSlices (discovery.k8s.io/v1), Namespaces and NetworkPolicies (networking.k8s.io/v1) in all
+ * namespaces, each event translated by {@link KubeTranslator} and handed to the sink as a {@link Change.Put} or {@link Change.Remove} of
  * source {@code "kubernetes:<cluster>"}. Optionally, the cluster's {@code microseg.io/v1} Workspace
  * custom resources as {@link Change.Workspaces}.
  *
@@ -61,6 +61,10 @@ import java.util.function.Supplier;
  * An object {@link KubeTranslator} rejects is skipped with a warning that names it and the field;
  * if an earlier version of it had been emitted, a {@code Remove} withdraws that version (it no longer
  * describes the cluster). A pod without an IP yet is not malformed: it is translated and emitted.
+ * NetworkPolicies are the exception: a policy closes traffic, so withdrawing it would open what it
+ * closed. A refused version of a NetworkPolicy leaves its last good version in force (in every later
+ * {@code Replace} too) until the policy is deleted or a good version arrives; a policy refused from
+ * its first version was never in force and stays out.
  *
  * <h2>Workspaces</h2>
  * Workspace custom resources are <b>cluster-scoped</b> (like ClusterRoles): a workspace's scope is a
@@ -90,6 +94,7 @@ public final class KubernetesSource implements AutoCloseable {
     private static final ApiResource SERVICES = new ApiResource("", "services");
     private static final ApiResource ENDPOINT_SLICES = new ApiResource("discovery.k8s.io", "endpointslices");
     private static final ApiResource NAMESPACES = new ApiResource("", "namespaces");
+    private static final ApiResource NETWORK_POLICIES = new ApiResource("networking.k8s.io", "networkpolicies");
     private static final ApiResource WORKSPACES = new ApiResource(WORKSPACE_RESOURCE.getGroup(), WORKSPACE_RESOURCE.getPlural());
 
     /**
@@ -97,7 +102,7 @@ public final class KubernetesSource implements AutoCloseable {
      * it never reads one object by name, nor writes. The informers below are started from these
      * constants, and the install's ClusterRole grants list and watch on exactly these.
      */
-    public static final java.util.List<ApiResource> READS = java.util.List.of(NODES, PODS, SERVICES, ENDPOINT_SLICES, NAMESPACES, WORKSPACES);
+    public static final java.util.List<ApiResource> READS = java.util.List.of(NODES, PODS, SERVICES, ENDPOINT_SLICES, NAMESPACES, NETWORK_POLICIES, WORKSPACES);
 
     // Our documents are Jackson 2 trees; fabric8 8 runs on Jackson 3. Plain maps and lists cross over.
     private static final ObjectMapper TREES = new ObjectMapper();
@@ -224,11 +229,14 @@ public final class KubernetesSource implements AutoCloseable {
             if (started) throw new IllegalStateException("already started");
             if (closed) throw new IllegalStateException("closed");
             started = true;
-            watch(NODES, "Node", () -> client.nodes(), translator::node);
-            watch(PODS, "Pod", () -> client.pods().inAnyNamespace(), translator::pod);
-            watch(SERVICES, "Service", () -> client.services().inAnyNamespace(), translator::service);
-            watch(ENDPOINT_SLICES, "EndpointSlice", () -> client.discovery().v1().endpointSlices().inAnyNamespace(), translator::endpointSlice);
-            watch(NAMESPACES, "Namespace", () -> client.namespaces(), translator::namespace);
+            watch(NODES, "Node", () -> client.nodes(), translator::node, false);
+            watch(PODS, "Pod", () -> client.pods().inAnyNamespace(), translator::pod, false);
+            watch(SERVICES, "Service", () -> client.services().inAnyNamespace(), translator::service, false);
+            watch(ENDPOINT_SLICES, "EndpointSlice", () -> client.discovery().v1().endpointSlices().inAnyNamespace(),
+                    translator::endpointSlice, false);
+            watch(NAMESPACES, "Namespace", () -> client.namespaces(), translator::namespace, false);
+            watch(NETWORK_POLICIES, "NetworkPolicy", () -> client.network().v1().networkPolicies().inAnyNamespace(),
+                    translator::networkPolicy, true);
             if (workspaces) {
                 workspaceHandler = new WorkspaceHandler();
                 SharedIndexInformer<GenericKubernetesResource> informer =
@@ -274,8 +282,8 @@ public final class KubernetesSource implements AutoCloseable {
     }
 
     private <T extends HasMetadata> void watch(ApiResource resource, String kind, Supplier<Informable<T>> resources,
-                                               Function<T, ? extends InventoryObject> translate) {
-        Watched<T> handler = new Watched<>(kind, translate);
+                                               Function<T, ? extends InventoryObject> translate, boolean keepsLastGood) {
+        Watched<T> handler = new Watched<>(kind, translate, keepsLastGood);
         SharedIndexInformer<T> informer = resources.get().runnableInformer(0);
         handler.informer = informer;
         informer.addEventHandler(handler);
@@ -325,12 +333,17 @@ public final class KubernetesSource implements AutoCloseable {
     private final class Watched<T extends HasMetadata> implements ResourceEventHandler<T> {
         final String kind;
         final Function<T, ? extends InventoryObject> translate;
+        /** Whether a refused version leaves the last good one in force rather than withdrawing it. */
+        final boolean keepsLastGood;
+        /** With {@link #keepsLastGood}: the last version of each object that translated, by id; guarded by lock. */
+        final Map<String, InventoryObject> lastGood = new HashMap<>();
         SharedIndexInformer<T> informer;
         boolean listed; // guarded by lock
 
-        Watched(String kind, Function<T, ? extends InventoryObject> translate) {
+        Watched(String kind, Function<T, ? extends InventoryObject> translate, boolean keepsLastGood) {
             this.kind = kind;
             this.translate = translate;
+            this.keepsLastGood = keepsLastGood;
         }
 
         String id(T object) {
@@ -352,6 +365,7 @@ public final class KubernetesSource implements AutoCloseable {
             String id = id(object);
             synchronized (lock) {
                 if (closed) return;
+                lastGood.remove(id);
                 String key = emitted.remove(id);
                 if (key != null) emit(new Change.Remove(source, key));
             }
@@ -378,27 +392,47 @@ public final class KubernetesSource implements AutoCloseable {
             synchronized (lock) {
                 if (closed) return;
                 if (translated == null) {
+                    if (keepsLastGood && lastGood.containsKey(id)) {
+                        LOG.warn("{}: refusing {}; its last good version stays in force", source, problem);
+                        return;
+                    }
                     LOG.warn("{}: skipping {}", source, problem);
                     String old = emitted.remove(id);
                     if (old != null) emit(new Change.Remove(source, old));
                     return;
                 }
+                if (keepsLastGood) lastGood.put(id, translated);
                 String previous = emitted.put(id, translated.key());
                 if (previous != null && !previous.equals(translated.key())) emit(new Change.Remove(source, previous));
                 emit(new Change.Put(source, translated));
             }
         }
 
-        /** The informer's cache, translated; rejected objects were reported when they arrived. */
+        /**
+         * The informer's cache, translated; rejected objects were reported when they arrived, and are
+         * left out, or (with {@link #keepsLastGood}) stand in their last good version. Called under the lock.
+         */
         void snapshot(Map<String, InventoryObject> into, Map<String, String> ids) {
+            Map<String, InventoryObject> good = new HashMap<>();
             for (T object : informer.getStore().list()) {
+                String id = id(object);
+                InventoryObject translated;
                 try {
-                    InventoryObject translated = translate.apply(object);
-                    into.put(translated.key(), translated);
-                    ids.put(id(object), translated.key());
+                    translated = translate.apply(object);
                 } catch (RuntimeException e) {
-                    LOG.debug("{}: {} left out of the snapshot: {}", source, id(object), e.getMessage());
+                    translated = keepsLastGood ? lastGood.get(id) : null;
+                    LOG.debug("{}: {} refused in the snapshot ({}): {}", source, id,
+                            translated == null ? "left out" : "its last good version stands", e.getMessage());
                 }
+                if (translated == null) continue;
+                into.put(translated.key(), translated);
+                ids.put(id, translated.key());
+                good.put(id, translated);
+            }
+            if (keepsLastGood) {
+                // objects gone from the cache (deleted while the watch was lost) lose their last good version
+                lastGood.clear();
+                lastGood.putAll(good);
             }
         }
     }

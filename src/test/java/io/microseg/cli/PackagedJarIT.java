@@ -110,6 +110,10 @@ class PackagedJarIT {
                     .contains("node/demo/node-1", "pod/demo/data/db-0", "pod/demo/web/web-prod-0");
             assertThat(members(json, "nodes:demo")).containsExactly("10.0.0.11", "10.0.0.12");
             assertThat(get(http, base + "/metrics").body()).contains("microseg_rules ");
+            // the workbench, packaged in the jar, opens at the root (without authentication on the demo)
+            assertThat(get(http, base + "/").body()).contains("microseg workbench").contains("/ui/app.js");
+            assertThat(get(http, base + "/ui/pages/trace.js").statusCode()).isEqualTo(200);
+            assertThat(get(http, base + "/v1/session").body()).contains("\"authentication\":false");
         } finally {
             p.destroy(); // SIGTERM: the shutdown hook closes the server, the engine and the watchers
             assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();

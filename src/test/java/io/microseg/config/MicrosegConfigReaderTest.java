@@ -106,7 +106,7 @@ class MicrosegConfigReaderTest {
             workspaces not a boolean          | inventory:\\n  kubernetes:\\n    - cluster: prod\\n      workspaces: "yes" | 4 | inventory.kubernetes[0].workspaces | expected true or false, found "yes"
             kubeconfig a number               | inventory:\\n  kubernetes:\\n    - {cluster: prod, kubeconfig: 3}    | 3 | inventory.kubernetes[0].kubeconfig | expected a kubeconfig file, found 3
             field twice                       | policies: {folders: [a]}\\npolicies: {folders: [b]}                   | 2 | policies                        | expected each field once, found policies twice
-            server not a mapping              | server: 8080                                                           | 1 | server                          | expected a mapping with listen, bookmarkInterval, slowConsumer, http, auth, agentStatus, leaderElection and preview, found 8080
+            server not a mapping              | server: 8080                                                           | 1 | server                          | expected a mapping with listen, bookmarkInterval, slowConsumer, http, auth, agentStatus, leaderElection, preview and workbench, found 8080
             listen without a port             | server: {listen: "127.0.0.1"}                                         | 1 | server.listen                   | expected HOST:PORT such as 127.0.0.1:8080
             listen port too big               | server: {listen: "127.0.0.1:70000"}                                   | 1 | server.listen                   | expected a port between 0 and 65535, found 70000
             bad bookmark interval             | server: {bookmarkInterval: soon}                                      | 1 | server.bookmarkInterval         | expected a duration such as 10s, 500ms or 2m, found "soon"
@@ -293,6 +293,14 @@ class MicrosegConfigReaderTest {
                 .isEqualTo(new MicrosegConfig.Preview(4096, 10, 5, java.time.Duration.ofSeconds(2)));
         assertThat(parseFails("server:\n  preview: {maxFlows: 0}\n").getMessage()).contains("server.preview.maxFlows").contains("positive");
         assertThat(parseFails("server:\n  preview: {timeOut: 2s}\n").getMessage()).contains("did you mean timeout");
+
+        assertThat(demo.server().workbench()).isEqualTo(MicrosegConfig.Workbench.DEFAULT);
+        assertThat(MicrosegConfig.Workbench.DEFAULT.sessionLifetime()).isEqualTo(java.time.Duration.ofHours(8));
+        assertThat(parse("server:\n  workbench: {sessionLifetime: 30m, maxSessions: 5, secureCookie: true}\n").server().workbench())
+                .isEqualTo(new MicrosegConfig.Workbench(java.time.Duration.ofMinutes(30), 5, true));
+        assertThat(parseFails("server:\n  workbench: {maxSessions: 0}\n").getMessage()).contains("server.workbench.maxSessions").contains("positive");
+        assertThat(parseFails("server:\n  workbench: {secureCookie: maybe}\n").getMessage()).contains("server.workbench.secureCookie");
+        assertThat(parseFails("server:\n  workbench: {sessionLifeTime: 1h}\n").getMessage()).contains("did you mean sessionLifetime");
     }
 
     private static MicrosegConfig parse(String yaml) {

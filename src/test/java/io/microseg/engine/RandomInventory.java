@@ -49,10 +49,16 @@ final class RandomInventory {
             "address in subnet 0.0.0.0/0 AND NOT address in subnet 10.1.0.0/16", "address in subnet 192.0.2.0/24");
     private static final List<String> PORTS = List.of("TCP 80", "TCP 8080", "ANY", "UDP 53", "TCP 1-1000", "TCP 443", "ICMP");
 
-    private final Random random;
+    private Random random;
+    /**
+     * The draws of NetworkPolicies' egress: a generator of their own, so that every other object a seed
+     * generates is what it was before egress existed (the check that every DRL rule is exercised counts on it).
+     */
+    private final Random egressRandom;
 
     RandomInventory(long seed) {
         this.random = new Random(seed);
+        this.egressRandom = new Random(seed * 31 + 7);
     }
 
     int nextInt(int bound) {
@@ -167,41 +173,61 @@ final class RandomInventory {
         return new Namespace(cluster, ns, k8sLabels(k8s, cluster, "namespace", Map.of(LabelKeys.NAMESPACE, ns)));
     }
 
-    /** A NetworkPolicy of a few names, over the pods' app label and the namespaces' team label, ipBlocks over the pods' addresses, named ports and ranges. */
+    /**
+     * A NetworkPolicy of a few names, over the pods' app label and the namespaces' team label, ipBlocks over the
+     * pods' addresses, named ports and ranges; one in three isolates for egress too, with egress rules of the same kinds.
+     */
     NetworkPolicy networkPolicy() {
         String cluster = cluster();
         String ns = pick(List.of("web", "data"));
         List<NetworkPolicy.IngressRule> rules = new ArrayList<>();
-        for (int r = random.nextInt(3); r > 0; r--) {
-            List<NetworkPolicy.Peer> from = new ArrayList<>();
-            for (int f = random.nextInt(3); f > 0; f--) {
-                if (random.nextInt(4) == 0) { // an ipBlock over the pods' addresses, with or without a hole
-                    boolean v6 = c(cluster) % 2 == 0; // IPv6 blocks in every other cluster: no extra draw
-                    String cidr = v6 ? "fd00:" + c(cluster) + "::/64" : "10." + c(cluster) + ".1.0/24";
-                    List<String> except = random.nextBoolean() ? List.of() : List.of(v6
-                            ? "fd00:" + c(cluster) + "::" + random.nextInt(12) + "/127"
-                            : "10." + c(cluster) + ".1." + random.nextInt(12) + "/31");
-                    from.add(new NetworkPolicy.Peer(null, null, new NetworkPolicy.IpBlock(cidr, except)));
-                    continue;
-                }
-                LabelSelector pods = random.nextInt(3) == 0 ? null : selector("app", List.of("web", "db", "cache"));
-                LabelSelector namespaces = random.nextInt(3) == 0 ? selector("team", List.of("a", "b"))
-                        : pods == null ? LabelSelector.EVERYTHING : null;
-                from.add(new NetworkPolicy.Peer(pods, namespaces));
-            }
-            List<NetworkPolicy.Port> ports = new ArrayList<>();
-            for (int k = random.nextInt(3); k > 0; k--) {
-                Protocol protocol = random.nextInt(4) == 0 ? Protocol.UDP : Protocol.TCP;
-                ports.add(switch (random.nextInt(4)) {
-                    case 0 -> new NetworkPolicy.Port(protocol, 0, 0, "http"); // the pods' named container port
-                    case 1 -> new NetworkPolicy.Port(protocol, 8000, 9000, null);
-                    default -> new NetworkPolicy.Port(protocol, pick(List.of(0, 80, 8080, 53)));
-                });
-            }
-            rules.add(new NetworkPolicy.IngressRule(from, ports));
+        for (int r = random.nextInt(3); r > 0; r--) rules.add(new NetworkPolicy.IngressRule(peers(cluster), ports()));
+        String name = "np" + random.nextInt(3);
+        LabelSelector subject = selector("app", List.of("web", "db"));
+        boolean ingress = random.nextInt(5) != 0;
+        Random main = random;
+        random = egressRandom;
+        try {
+            if (random.nextInt(3) != 0) return new NetworkPolicy(cluster, ns, name, subject, ingress, rules);
+            List<NetworkPolicy.EgressRule> egress = new ArrayList<>();
+            for (int r = random.nextInt(3); r > 0; r--) egress.add(new NetworkPolicy.EgressRule(peers(cluster), ports()));
+            return new NetworkPolicy(cluster, ns, name, subject, ingress, ingress ? rules : List.of(), true, egress);
+        } finally {
+            random = main;
         }
-        return new NetworkPolicy(cluster, ns, "np" + random.nextInt(3), selector("app", List.of("web", "db")),
-                random.nextInt(5) != 0, rules);
+    }
+
+    private List<NetworkPolicy.Peer> peers(String cluster) {
+        List<NetworkPolicy.Peer> peers = new ArrayList<>();
+        for (int f = random.nextInt(3); f > 0; f--) {
+            if (random.nextInt(4) == 0) { // an ipBlock over the pods' addresses, with or without a hole
+                boolean v6 = c(cluster) % 2 == 0; // IPv6 blocks in every other cluster: no extra draw
+                String cidr = v6 ? "fd00:" + c(cluster) + "::/64" : "10." + c(cluster) + ".1.0/24";
+                List<String> except = random.nextBoolean() ? List.of() : List.of(v6
+                        ? "fd00:" + c(cluster) + "::" + random.nextInt(12) + "/127"
+                        : "10." + c(cluster) + ".1." + random.nextInt(12) + "/31");
+                peers.add(new NetworkPolicy.Peer(null, null, new NetworkPolicy.IpBlock(cidr, except)));
+                continue;
+            }
+            LabelSelector pods = random.nextInt(3) == 0 ? null : selector("app", List.of("web", "db", "cache"));
+            LabelSelector namespaces = random.nextInt(3) == 0 ? selector("team", List.of("a", "b"))
+                    : pods == null ? LabelSelector.EVERYTHING : null;
+            peers.add(new NetworkPolicy.Peer(pods, namespaces));
+        }
+        return peers;
+    }
+
+    private List<NetworkPolicy.Port> ports() {
+        List<NetworkPolicy.Port> ports = new ArrayList<>();
+        for (int k = random.nextInt(3); k > 0; k--) {
+            Protocol protocol = random.nextInt(4) == 0 ? Protocol.UDP : Protocol.TCP;
+            ports.add(switch (random.nextInt(4)) {
+                case 0 -> new NetworkPolicy.Port(protocol, 0, 0, "http"); // the pods' named container port
+                case 1 -> new NetworkPolicy.Port(protocol, 8000, 9000, null);
+                default -> new NetworkPolicy.Port(protocol, pick(List.of(0, 80, 8080, 53)));
+            });
+        }
+        return ports;
     }
 
     private LabelSelector selector(String key, List<String> values) {

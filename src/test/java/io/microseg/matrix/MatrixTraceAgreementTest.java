@@ -14,6 +14,7 @@ import io.microseg.inventory.InventoryReader;
 import io.microseg.inventory.Service;
 import io.microseg.inventory.ServicePort;
 import io.microseg.net.Protocol;
+import io.microseg.policy.PolicyInputs;
 import io.microseg.policy.PolicyReader;
 import io.microseg.policy.Workspace;
 import io.microseg.scenario.ScenarioRunner;
@@ -128,9 +129,10 @@ class MatrixTraceAgreementTest {
             for (JsonNode root : yaml.readValues(yaml.getFactory().createParser(file.toFile()), JsonNode.class).readAll()) {
                 JsonNode given = root.path("given");
                 Path dir = tmp.resolve(file.getFileName().toString() + "-" + (document++));
-                Inventory inv = InventoryReader.read(folder(yaml, file, given.path("inventory"), dir.resolve("inventory")));
-                List<Workspace> ws = PolicyReader.read(folder(yaml, file, given.path("policies"), dir.resolve("policies")));
-                Loaded l = Loaded.of(inv, ws);
+                PolicyInputs policies = PolicyInputs.read(folder(yaml, file, given.path("policies"), dir.resolve("policies")));
+                Inventory inv = policies.addTo(InventoryReader.readBoth(folder(yaml, file, given.path("inventory"), dir.resolve("inventory")),
+                        w -> {})).inventory();
+                Loaded l = Loaded.of(inv, policies.workspaces());
                 cells += agreeEverywhere(l, portsOf(l));
                 scenarios++;
             }

@@ -72,10 +72,47 @@ class NetworkPolicyReadingTest {
     }
 
     @Test
+    void readsEgressRulesAndInfersTheEgressTypeFromThem() throws IOException {
+        NetworkPolicy np = read("""
+                  podSelector: {matchLabels: {pod: a}}
+                  egress:
+                    - to:
+                        - namespaceSelector: {matchLabels: {ns: y}}
+                        - ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}
+                      ports: [{port: serve-80-tcp}, {port: 8000, endPort: 8080}]
+                """).networkPolicies().get(0);
+        assertThat(np.isolatesIngress()).isTrue();
+        assertThat(np.isolatesEgress()).isTrue();
+        assertThat(np.ingress()).isEmpty();
+        NetworkPolicy.EgressRule rule = np.egress().get(0);
+        assertThat(rule.to().get(0).namespaces().text()).isEqualTo("ns=y");
+        assertThat(rule.to().get(1).block()).isEqualTo(new NetworkPolicy.IpBlock("10.0.0.0/8", java.util.List.of("10.1.0.0/16")));
+        assertThat(rule.ports()).containsExactly(new NetworkPolicy.Port(Protocol.TCP, 0, 0, "serve-80-tcp"),
+                new NetworkPolicy.Port(Protocol.TCP, 8000, 8080, null));
+    }
+
+    @Test
+    void policyTypesDecideWhichDirectionsAnEmptyPolicyIsolates() throws IOException {
+        NetworkPolicy egressOnly = read("  podSelector: {}\n  policyTypes: [Egress]\n").networkPolicies().get(0);
+        assertThat(egressOnly.isolatesIngress()).isFalse();
+        assertThat(egressOnly.isolatesEgress()).isTrue();
+        NetworkPolicy both = read("  podSelector: {}\n  policyTypes: [Ingress, Egress]\n").networkPolicies().get(0);
+        assertThat(both.isolatesIngress()).isTrue();
+        assertThat(both.isolatesEgress()).isTrue();
+        NetworkPolicy inferred = read("  podSelector: {}\n  egress: []\n").networkPolicies().get(0);
+        assertThat(inferred.isolatesIngress()).isTrue();
+        assertThat(inferred.isolatesEgress()).as("an empty egress list is no egress rule: the type is not inferred").isFalse();
+    }
+
+    @Test
     void refusesWhatItCannotEnforceNamingFileLineAndField() {
-        refused("  podSelector: {}\n  policyTypes: [Ingress, Egress]\n",
-                "np.yaml:6: NetworkPolicy x/np: field spec.policyTypes[1]: expected an ingress-only policy");
-        refused("  podSelector: {}\n  egress: [{}]\n", "field spec.egress: expected an ingress-only policy");
+        refused("  podSelector: {}\n  policyTypes: [Ingress]\n  egress: [{}]\n",
+                "np.yaml:7: NetworkPolicy x/np: field spec.egress: expected no egress rules in a policy whose policyTypes leave out Egress");
+        refused("  podSelector: {}\n  egress:\n    - to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}}]\n",
+                "field spec.egress[0].to[0].ipBlock.except[0]: expected a CIDR strictly inside 10.0.0.0/8");
+        refused("  podSelector: {}\n  egress:\n    - ports: [{port: http, endPort: 90}]\n",
+                "field spec.egress[0].ports[0].endPort: expected endPort only with a numbered port, found the named port 'http'");
+        refused("  podSelector: {}\n  egress:\n    - to: [{}]\n", "field spec.egress[0].to[0]: expected podSelector, namespaceSelector or ipBlock");
         refused("  podSelector: {}\n  ingress:\n    - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}}]\n",
                 "np.yaml:7: NetworkPolicy x/np: field spec.ingress[0].from[0].ipBlock.except[0]: expected a CIDR strictly inside 10.0.0.0/8");
         refused("  podSelector: {}\n  ingress:\n    - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/16]}}]\n",

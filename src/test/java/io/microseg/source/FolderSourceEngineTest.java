@@ -135,6 +135,55 @@ class FolderSourceEngineTest {
         assertThat(rules()).noneMatch(r -> r.policy().startsWith("netpol/"));
     }
 
+    /**
+     * A NetworkPolicy in a policy file applies to the cluster its annotation names: written, edited
+     * (a peer added) and deleted with the file, and a broken edit keeps the last good version.
+     */
+    @Test
+    void aNetworkPolicyInAPolicyFileFollowsTheFileInTheClusterItNames() {
+        String allow = "netpol/demo/web/from-db";
+        String isolation = allow + "/isolation";
+        Path file = policies.resolve("netpol.yaml");
+        String policy = """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata:
+                  name: from-db
+                  namespace: web
+                  annotations: {microseg.io/cluster: demo}
+                spec:
+                  podSelector: {}
+                  ingress:
+                    - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: nowhere}}}]
+                """;
+        write(file, policy);
+        ChangeSet added = awaitChangeSet(Await.DEFAULT, c -> c.rulesAdded().stream().anyMatch(r -> r.policy().equals(isolation)));
+        assertThat(added.rulesAdded()).filteredOn(r -> r.policy().equals(isolation))
+                .anyMatch(r -> r.workload().equals(WEB_PROD) && r.direction() == Direction.INGRESS);
+        assertThat(rules()).noneMatch(r -> r.policy().equals(allow));
+
+        // Edited: the peer now selects the data namespace, whose db pods get an allow into web.
+        write(file, policy.replace("nowhere", "data"));
+        ChangeSet edited = awaitChangeSet(Await.DEFAULT, c -> c.rulesAdded().stream().anyMatch(r -> r.policy().equals(allow)));
+        assertThat(edited.rulesAdded()).filteredOn(r -> r.policy().equals(allow))
+                .allSatisfy(r -> assertThat(r.action()).isEqualTo(io.microseg.policy.Action.ALLOW))
+                .anyMatch(r -> r.workload().equals(WEB_PROD));
+
+        // Broken: an operator Kubernetes does not have; the problem names file, line and field, the rules stay.
+        List<CompiledRule> before = rules();
+        write(file, policy.replace("{matchLabels: {kubernetes.io/metadata.name: nowhere}}",
+                "{matchExpressions: [{key: team, operator: Gt, values: [\"1\"]}]}"));
+        InputException problem = Await.value("a problem", Await.DEFAULT, () -> problems.stream().findFirst());
+        assertThat(problem.file()).isEqualTo(file.toString());
+        assertThat(problem.line()).isEqualTo(10);
+        assertThat(problem.field()).isEqualTo("spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].operator");
+        assertThat(rules()).isEqualTo(before);
+
+        delete(file);
+        awaitChangeSet(Await.DEFAULT, c -> c.rulesRemoved().stream().anyMatch(r -> r.policy().equals(isolation)));
+        assertThat(rules()).noneMatch(r -> r.policy().startsWith("netpol/"));
+    }
+
     private ChangeSet awaitChangeSet(Duration timeout, Predicate<ChangeSet> which) {
         return Await.value("a change set", timeout, () -> changeSets.stream().filter(which).findFirst());
     }

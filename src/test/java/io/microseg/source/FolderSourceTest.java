@@ -280,6 +280,57 @@ class FolderSourceTest {
                 .last().satisfies(c -> assertThat(((Change.Workspaces) c).workspaces()).isEmpty());
     }
 
+    private static String networkPolicy(String cluster, String name) {
+        return """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata:
+                  name: %s
+                  namespace: web
+                  annotations: {microseg.io/cluster: %s}
+                spec: {podSelector: {}}
+                """.formatted(name, cluster);
+    }
+
+    @Test
+    void aPolicyFilesNetworkPoliciesAreReplacedWhenTheyChangeAndANameInTwoFilesIsRefused() {
+        Path np = policies.resolve("np.yaml");
+        write(np, workspace("mixed", "p") + "---\n" + networkPolicy("demo", "deny-all"));
+        source.watchPolicies(policies).start();
+        String src = "file:" + np;
+        // The file's workspaces, then its NetworkPolicies, both under the file's source.
+        assertThat(changes).filteredOn(c -> c.source().equals(src)).satisfiesExactly(
+                c -> assertThat(workspaces(c)).containsExactly("mixed"),
+                c -> assertThat(keys((Change.Replace) c)).containsExactly("networkpolicy/demo/web/deny-all"));
+        changes.clear();
+
+        // Only the NetworkPolicy changes: one Replace, no Workspaces.
+        write(np, workspace("mixed", "p") + "---\n" + networkPolicy("lab", "deny-all"));
+        Change.Replace moved = awaitChange(Change.Replace.class, Await.DEFAULT);
+        assertThat(keys(moved)).containsExactly("networkpolicy/lab/web/deny-all");
+        assertThat(changes).noneMatch(c -> c instanceof Change.Workspaces);
+
+        // Another file defining the same NetworkPolicy in the same cluster is refused, naming both files.
+        Path other = policies.resolve("other.yaml");
+        write(other, networkPolicy("lab", "deny-all"));
+        InputException problem = awaitProblem();
+        assertThat(problem.file()).isEqualTo(other.toString());
+        assertThat(problem.line()).isEqualTo(1);
+        assertThat(problem.getMessage()).contains("NetworkPolicy web/deny-all in cluster lab").contains(np.toString());
+        // In another cluster it is another policy.
+        write(other, networkPolicy("demo", "deny-all"));
+        Change.Replace second = awaitChange(Change.Replace.class, Await.DEFAULT);
+        assertThat(second.source()).isEqualTo("file:" + other);
+        assertThat(keys(second)).containsExactly("networkpolicy/demo/web/deny-all");
+
+        // Deleted: the file's NetworkPolicies go with its workspaces.
+        delete(np);
+        Change.Replace gone = Await.value("the deleted file's Replace", Await.DEFAULT, () -> changes.stream()
+                .filter(c -> c instanceof Change.Replace && c.source().equals(src)).map(Change.Replace.class::cast).findFirst());
+        assertThat(gone.objects()).isEmpty();
+        assertThat(awaitWorkspaces(src).workspaces()).isEmpty();
+    }
+
     @Test
     void twoFilesSwappingWorkspaceNamesInOneSaveBothGetThrough() {
         Path a = policies.resolve("a.yaml");

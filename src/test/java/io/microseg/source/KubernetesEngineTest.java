@@ -273,4 +273,85 @@ class KubernetesEngineTest {
         assertThat(ruleNames(rulesNow())).doesNotContain(NODE_PORT_EGRESS, NODES_FORWARD, PROVIDERS_ACCEPT_NODES, NODES_ACCEPT_CONSUMERS)
                 .contains(CLUSTER_IP_EGRESS, PROVIDERS_ACCEPT_CONSUMERS);
     }
+
+    private static final String NETPOL_ALLOW = "Pods a NetworkPolicy selects accept the peers of its ingress rules on the rule's ports";
+    private static final String NETPOL_ISOLATION = "Pods a NetworkPolicy selects for ingress refuse what no ingress rule allows";
+    private static final String NETPOL = "netpol/demo/data/db-from-web";
+
+    private Set<String> members(String set) {
+        return engine.snapshot().compilation().sets().stream().filter(s -> s.id().equals(set))
+                .findFirst().map(s -> Set.copyOf(s.members())).orElse(Set.of());
+    }
+
+    private List<CompiledRule> netpolRules() {
+        return rulesNow().stream().filter(r -> r.policy() != null && r.policy().startsWith(NETPOL)).toList();
+    }
+
+    /**
+     * A NetworkPolicy written through the API becomes rules (an allow per peer and port before the
+     * isolation DENY); editing its peers, relabelling a namespace its namespace selector reads, and
+     * deleting it change them, each within one batch.
+     */
+    @Test
+    void aNetworkPolicyFromTheClusterFollowsItsCreationUpdatesAndDeletion() throws Exception {
+        seedCluster();
+        assertThat(rulesNow()).noneMatch(r -> r.policy() != null && r.policy().startsWith("netpol/"));
+
+        // 1. Created: db-0 accepts production pods of namespaces labelled team=web on 27017, and nothing else.
+        int mark = mark();
+        new SeedCluster(client).create(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: db-from-web, namespace: data}
+                spec:
+                  podSelector: {matchLabels: {app: db}}
+                  ingress:
+                    - from: [{namespaceSelector: {matchLabels: {team: web}}, podSelector: {matchLabels: {environment: production}}}]
+                      ports: [{port: 27017}]
+                """);
+        Delta created = after(mark, puts("networkpolicy/demo/data/db-from-web"));
+        assertThat(created.removed()).isEmpty();
+        assertThat(created.added()).extracting(CompiledRule::rule).containsExactlyInAnyOrder(NETPOL_ISOLATION);
+        CompiledRule isolation = created.added().get(0);
+        assertThat(isolation.workload()).isEqualTo("pod/demo/data/db-0");
+        assertThat(isolation.direction()).isEqualTo(Direction.INGRESS);
+        assertThat(isolation.action()).isEqualTo(io.microseg.policy.Action.DENY);
+        assertThat(isolation.policy()).isEqualTo(NETPOL + "/isolation");
+
+        // 2. The namespace web gets the label the selector asks for: the allow appears, from web-prod-0 only.
+        mark = mark();
+        client.namespaces().withName("web").edit(n -> {
+            n.getMetadata().setLabels(new java.util.HashMap<>(Map.of("team", "web")));
+            return n;
+        });
+        Delta labelled = after(mark, puts("namespace/demo/web"));
+        assertThat(labelled.removed()).isEmpty();
+        assertThat(labelled.added()).singleElement().satisfies(r -> {
+            assertThat(r.rule()).isEqualTo(NETPOL_ALLOW);
+            assertThat(r.workload()).isEqualTo("pod/demo/data/db-0");
+            assertThat(r.policy()).isEqualTo(NETPOL);
+            assertThat(r.ports()).isEqualTo("27017");
+            assertThat(members(r.peerSet())).containsExactly("10.244.1.20");
+        });
+
+        // 3. Updated: the peer now asks for development pods; the allow's peers follow.
+        mark = mark();
+        client.network().v1().networkPolicies().inNamespace("data").withName("db-from-web").edit(np -> {
+            np.getSpec().getIngress().get(0).getFrom().get(0).getPodSelector().setMatchLabels(Map.of("environment", "development"));
+            return np;
+        });
+        after(mark, puts("networkpolicy/demo/data/db-from-web"));
+        assertThat(netpolRules()).filteredOn(r -> r.rule().equals(NETPOL_ALLOW)).singleElement()
+                .satisfies(r -> assertThat(members(r.peerSet())).containsExactly("10.244.2.20"));
+        assertThat(netpolRules()).filteredOn(r -> r.rule().equals(NETPOL_ISOLATION)).hasSize(1);
+
+        // 4. Deleted: every rule of the policy goes, and nothing else changes.
+        List<CompiledRule> before = netpolRules();
+        mark = mark();
+        client.network().v1().networkPolicies().inNamespace("data").withName("db-from-web").delete();
+        Delta deleted = after(mark, c -> c instanceof Change.Remove r && r.key().equals("networkpolicy/demo/data/db-from-web"));
+        assertThat(deleted.added()).isEmpty();
+        assertThat(deleted.removed()).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(netpolRules()).isEmpty();
+    }
 }

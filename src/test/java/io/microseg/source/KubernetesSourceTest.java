@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -348,6 +349,126 @@ class KubernetesSourceTest {
         } finally {
             witness.close();
         }
+    }
+
+    // ---- NetworkPolicies
+
+    private NetworkPolicy networkPolicy(String namespace, String name, String fromApp) {
+        return create(NetworkPolicy.class, networkPolicyYaml(namespace, name, fromApp, "In"));
+    }
+
+    /** Selects app=db and allows TCP 27017 from pods whose app is (operator) {@code fromApp}. */
+    private static String networkPolicyYaml(String namespace, String name, String fromApp, String operator) {
+        return """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: %s, namespace: %s}
+                spec:
+                  podSelector: {matchLabels: {app: db}}
+                  ingress:
+                    - from: [{podSelector: {matchExpressions: [{key: app, operator: %s, values: [%s]}]}}]
+                      ports: [{protocol: TCP, port: 27017}]
+                """.formatted(name, namespace, operator, fromApp);
+    }
+
+    @Test
+    void networkPoliciesArePutUpdatedAndRemoved() throws Exception {
+        networkPolicy("data", "from-web", "web");
+        start(false);
+        // Listed at start: in the first Replace, translated as from a file.
+        Change.Replace replace = changes.next(Change.Replace.class);
+        io.microseg.inventory.NetworkPolicy initial = TRANSLATOR.networkPolicy(
+                client.network().v1().networkPolicies().inNamespace("data").withName("from-web").get());
+        assertThat(replace.objects()).containsExactly(initial);
+        assertThat(initial.key()).isEqualTo("networkpolicy/c1/data/from-web");
+        assertThat(initial.ingress()).singleElement().satisfies(r -> assertThat(r.from()).singleElement()
+                .satisfies(peer -> assertThat(peer.pods().requirements()).singleElement()
+                        .satisfies(req -> assertThat(req.values()).containsExactly("web"))));
+
+        // Created after the start: put.
+        networkPolicy("web", "from-api", "api");
+        Change.Put created = changes.next(Change.Put.class, c -> puts(c, "networkpolicy/c1/web/from-api"));
+        assertThat(created.source()).isEqualTo(SOURCE);
+
+        // Updated: put again, with the new peers.
+        client.network().v1().networkPolicies().inNamespace("data").withName("from-web").edit(np -> {
+            np.getSpec().getIngress().get(0).getFrom().get(0).getPodSelector().getMatchExpressions().get(0).setValues(List.of("web", "batch"));
+            return np;
+        });
+        Change.Put updated = changes.next(Change.Put.class, c -> puts(c, "networkpolicy/c1/data/from-web"));
+        assertThat(((io.microseg.inventory.NetworkPolicy) updated.object()).ingress().get(0).from().get(0).pods().requirements().get(0).values())
+                .containsExactlyInAnyOrder("web", "batch");
+
+        // Deleted: removed.
+        client.network().v1().networkPolicies().inNamespace("data").withName("from-web").delete();
+        Change.Remove removed = changes.next(Change.Remove.class);
+        assertThat(removed.key()).isEqualTo("networkpolicy/c1/data/from-web");
+        assertThat(removed.source()).isEqualTo(SOURCE);
+    }
+
+    /**
+     * A NetworkPolicy closes traffic: a version microseg refuses must not withdraw the one in force
+     * (which would open the pods it isolates), unlike a refused pod. It stays through a relist too,
+     * and goes only when the policy is deleted or fixed.
+     */
+    @Test
+    void aRefusedNetworkPolicyEditLeavesTheLastGoodVersionInForceThroughARelist() throws Exception {
+        // The cluster holds a version microseg refuses (operator Gt); the first list shows a good one, at
+        // resourceVersion 1000, and the watch from there fails with 410 Gone: the relist brings the refused one.
+        create(NetworkPolicy.class, networkPolicyYaml("data", "np", "web", "Gt"));
+        NetworkPolicy good = client.getKubernetesSerialization().unmarshal(networkPolicyYaml("data", "np", "web", "In"), NetworkPolicy.class);
+        good.getMetadata().setResourceVersion("999");
+        server.expect().get().withPath("/apis/networking.k8s.io/v1/networkpolicies?resourceVersion=0")
+                .andReturn(200, new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyListBuilder()
+                        .withMetadata(new io.fabric8.kubernetes.api.model.ListMetaBuilder().withResourceVersion("1000").build())
+                        .addToItems(good).build())
+                .once();
+        server.expect().get()
+                .withPath("/apis/networking.k8s.io/v1/networkpolicies?allowWatchBookmarks=true&resourceVersion=1000&timeoutSeconds=600&watch=true")
+                .andUpgradeToWebSocket().open()
+                .waitFor(300).andEmit(new WatchEvent(new StatusBuilder().withCode(410).withReason("Expired")
+                        .withMessage("too old resource version: 1000").build(), "ERROR"))
+                .done().once();
+
+        try (LogCapture log = new LogCapture()) {
+            start(false);
+            io.microseg.inventory.NetworkPolicy inForce = TRANSLATOR.networkPolicy(good);
+            assertThat(changes.next(Change.Replace.class).objects()).containsExactly(inForce);
+
+            // The relist: the refused version is reported, nothing is withdrawn, and the Replace keeps the good one.
+            Change.Replace relisted = changes.next(Change.Replace.class);
+            assertThat(relisted.objects()).containsExactly(inForce);
+            assertThat(log.text()).contains("WARN").contains("refusing NetworkPolicy data/np: field spec.ingress[0].from[0].podSelector.matchExpressions[0].operator")
+                    .contains("its last good version stays in force");
+            assertThat(changes.all()).noneMatch(c -> c instanceof Change.Remove);
+        }
+
+        // Fixed: the new version is put.
+        client.network().v1().networkPolicies().inNamespace("data").withName("np").edit(np -> {
+            np.getSpec().getIngress().get(0).getFrom().get(0).getPodSelector().getMatchExpressions().get(0).setOperator("NotIn");
+            return np;
+        });
+        Change.Put fixed = changes.next(Change.Put.class, c -> puts(c, "networkpolicy/c1/data/np"));
+        assertThat(((io.microseg.inventory.NetworkPolicy) fixed.object()).ingress().get(0).from().get(0).pods().requirements().get(0).operator())
+                .isEqualTo(io.microseg.netpol.LabelSelector.Operator.NotIn);
+
+        // Refused again, then deleted: the refused edit keeps it, the deletion removes it.
+        client.network().v1().networkPolicies().inNamespace("data").withName("np").edit(np -> {
+            np.getSpec().getIngress().get(0).getFrom().get(0).getPodSelector().getMatchExpressions().get(0).setOperator("Lt");
+            return np;
+        });
+        client.network().v1().networkPolicies().inNamespace("data").withName("np").delete();
+        Change.Remove removed = changes.next(Change.Remove.class);
+        assertThat(removed.key()).isEqualTo("networkpolicy/c1/data/np");
+        assertThat(changes.all()).filteredOn(c -> c instanceof Change.Remove).hasSize(1);
+
+        // A policy refused from its first version was never in force: nothing is put, nor removed.
+        int mark = changes.mark();
+        create(NetworkPolicy.class, networkPolicyYaml("data", "never", "web", "Gt"));
+        client.network().v1().networkPolicies().inNamespace("data").withName("never").delete();
+        node("n1", "10.0.0.11");
+        changes.next(Change.Put.class, c -> puts(c, "node/c1/n1"));
+        assertThat(changes.since(mark)).noneMatch(c -> c.toString().contains("never"));
     }
 
     // ---- workspaces

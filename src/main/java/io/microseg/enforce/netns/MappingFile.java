@@ -24,7 +24,8 @@ import java.util.TreeMap;
  */
 public final class MappingFile implements NetnsResolver {
     private final Path file;
-    private long stamp = Long.MIN_VALUE;
+    /** The bytes last parsed: a file rewritten within one timestamp tick, or to the same size, is still seen. */
+    private byte[] parsed;
     private Map<String, NetnsRef> map = Map.of();
     private String problem;
 
@@ -62,23 +63,24 @@ public final class MappingFile implements NetnsResolver {
 
     private void reload() {
         try {
-            long now = Files.getLastModifiedTime(file).toMillis() ^ Files.size(file);
-            if (now == stamp) return;
-            map = read(file);
-            stamp = now;
+            byte[] now = Files.readAllBytes(file);
+            if (java.util.Arrays.equals(now, parsed)) return;
+            parsed = null;
+            map = read(now);
+            parsed = now;
             problem = null;
         } catch (IOException | IllegalArgumentException e) {
             problem = "netns map " + file + ": " + e.getMessage();
-            stamp = Long.MIN_VALUE;
+            parsed = null;
         }
     }
 
-    /** The mapping in {@code file}; an error naming the entry when a value is neither a name nor an absolute path. */
+    /** The mapping a file holds; an error naming the entry when a value is neither a name nor an absolute path. */
     @SuppressWarnings("unchecked")
-    static Map<String, NetnsRef> read(Path file) throws IOException {
+    static Map<String, NetnsRef> read(byte[] content) throws IOException {
         Object raw;
         try {
-            raw = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), Object.class);
+            raw = new ObjectMapper(new YAMLFactory()).readValue(content, Object.class);
         } catch (IOException e) {
             throw new IOException("unreadable: " + e.getMessage().lines().findFirst().orElse(""), e);
         }
