@@ -22,20 +22,25 @@ final class TestCommand implements Callable<Integer> {
         ScenarioRunner runner = new ScenarioRunner(RuleBase.packaged());
         List<Path> files = ScenarioRunner.scenarioFiles(path);
         int failed = 0;
+        int scenarios = 0;
         for (Path f : files) {
-            ScenarioResult r;
+            List<ScenarioResult> results;
             try {
-                r = runner.run(f);
+                results = runner.runAll(f);
             } catch (InputException e) {
                 System.out.println("ERROR " + f + "\n      " + e.getMessage());
                 failed++;
+                scenarios++;
                 continue;
             }
-            System.out.println((r.passed() ? "PASS  " : "FAIL  ") + r.name() + "  (" + f + ")");
-            for (String d : r.differences()) System.out.println("      " + d);
-            if (!r.passed()) failed++;
+            for (ScenarioResult r : results) {
+                scenarios++;
+                System.out.println((r.passed() ? "PASS  " : "FAIL  ") + r.name() + "  (" + f + ")");
+                for (String d : r.differences()) System.out.println("      " + d);
+                if (!r.passed()) failed++;
+            }
         }
-        System.out.printf("%n%d scenarios, %d passed, %d failed%n", files.size(), files.size() - failed, failed);
+        System.out.printf("%n%d scenarios, %d passed, %d failed%n", scenarios, scenarios - failed, failed);
         return failed == 0 ? 0 : 1;
     }
 }

@@ -219,13 +219,13 @@ public final class NetpolFacts {
         return Query.parse(text.toString());
     }
 
-    private static String use(Map<Selectors.Use, Query> uses, Query q) {
+    static String use(Map<Selectors.Use, Query> uses, Query q) {
         String id = Selectors.id(q);
         uses.putIfAbsent(new Selectors.Use(id, false), q);
         return id;
     }
 
-    private static Set<String> selected(LabelSelector selector, Map<String, Map<String, String>> namespaces) {
+    static Set<String> selected(LabelSelector selector, Map<String, Map<String, String>> namespaces) {
         Set<String> names = new TreeSet<>();
         namespaces.forEach((name, labels) -> {
             if (selector.matches(labels)) names.add(name);
@@ -234,7 +234,7 @@ public final class NetpolFacts {
     }
 
     /** Per cluster, per namespace name, the namespace's Kubernetes labels. */
-    private static Map<String, Map<String, Map<String, String>>> namespaceLabels(Collection<Pod> pods, Collection<Namespace> namespaces) {
+    static Map<String, Map<String, Map<String, String>>> namespaceLabels(Collection<Pod> pods, Collection<Namespace> namespaces) {
         Map<String, Map<String, Map<String, String>>> byCluster = new HashMap<>();
         for (Pod p : pods) {
             byCluster.computeIfAbsent(p.cluster(), k -> new HashMap<>())

@@ -57,6 +57,19 @@ public record CompiledRule(String id, String workload, Direction direction, Acti
         return direction == Direction.INGRESS;
     }
 
+    /**
+     * Whether the rule is a PASS (a ClusterNetworkPolicy's Pass): it decides nothing, and a connection it
+     * matches skips the rest of its tier ({@link #tier()}).
+     */
+    public boolean passes() {
+        return action == Action.PASS;
+    }
+
+    /** The ClusterNetworkPolicy tier of the rule's rank, lower-case ({@code admin}, {@code baseline}); null for the other ranks. */
+    public String tier() {
+        return rank.tier() ? rank.name().toLowerCase(java.util.Locale.ROOT) : null;
+    }
+
     /** Whether a connection the rule matches is allowed (rather than dropped). */
     public boolean allows() {
         return action == Action.ALLOW;

@@ -10,9 +10,11 @@ import java.util.Map;
 
 /**
  * The order rules are evaluated in on a workload (first match wins), the one order the compiler, the
- * feed and the agent sort rules by: absolute, default, catch-all; by priority; DENY before ALLOW on
- * ties; then by policy, DRL rule, protocol, ports and peer so that the order is total. Rules of
- * different workloads are ordered by workload first, then direction.
+ * feed, the agent and the evaluator of trace and matrix sort rules by: by rank ({@link io.microseg.policy.Rank}:
+ * ClusterNetworkPolicy Admin tier, absolute, default, ClusterNetworkPolicy Baseline tier, catch-all); by
+ * priority; DENY before ALLOW and PASS on ties; then by policy, DRL rule, protocol, ports and peer so that
+ * the order is total. Rules of different workloads are ordered by workload first, then direction. A PASS
+ * rule skips the rest of its rank (a tier), so the ranks of a workload's rules stay contiguous in this order.
  */
 public final class RuleOrder {
     private RuleOrder() {}

@@ -28,7 +28,8 @@ import java.util.TreeSet;
  * a comment naming the set id; a member covered by another, such as an address inside a CIDR, is left
  * out, as nftables refuses overlapping intervals), one chain per workload and direction
  * ({@code w_<hash>_in}, {@code w_<hash>_out}) holding the rules in evaluation order and ending with the
- * catch-all, and base chains {@code input} (INGRESS), {@code output} (EGRESS) and, on a node,
+ * catch-all (a ClusterNetworkPolicy tier's rules in a chain of their own it jumps to, so that Pass is
+ * {@code return}), and base chains {@code input} (INGRESS), {@code output} (EGRESS) and, on a node,
  * {@code forward}. Base chains first accept established/related traffic, loopback, IPv6 neighbour
  * discovery and (in the agent's own namespace) the connections to the microseg servers, then jump to the
  * workload's chain. A rule's peer set matches the source (INGRESS) or destination (EGRESS) address, its
@@ -231,16 +232,15 @@ public final class NftRuleset {
             String base = "w_" + hash(w);
             inChains.put(w, base + "_in");
             outChains.put(w, base + "_out");
-            chains.add(chain(base + "_in", w + " INGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.ingress()).toList()));
+            chains.addAll(chain(base + "_in", w + " INGRESS", rules.stream().filter(r -> r.workload().equals(w) && r.ingress()).toList(),
+                    r -> false, List.of()));
             List<CompiledRule> egress = rules.stream().filter(r -> r.workload().equals(w) && !r.ingress()).toList();
             List<CompiledRule> onNode = afterDnat.get(w);
             if (onNode == null) {
-                chains.add(chain(base + "_out", w + " EGRESS", egress));
+                chains.addAll(chain(base + "_out", w + " EGRESS", egress, r -> false, List.of()));
             } else {
-                List<String> out = new ArrayList<>();
-                for (CompiledRule r : egress.subList(0, egress.size() - onNode.size())) lines(out, r, false, "accept");
-                out.add("accept comment " + quote("the rest from rule " + onNode.get(0).id() + " on is judged by the node after DNAT"));
-                chains.add(new NftTable.Chain(base + "_out", "comment " + quote(w + " EGRESS"), out));
+                chains.addAll(chain(base + "_out", w + " EGRESS", egress.subList(0, egress.size() - onNode.size()), r -> false,
+                        List.of("accept comment " + quote("the rest from rule " + onNode.get(0).id() + " on is judged by the node after DNAT"))));
             }
         }
 
@@ -281,7 +281,9 @@ public final class NftRuleset {
     private static void forward(List<NftTable.Chain> chains, String node, List<CompiledRule> rules, String out, Options options) {
         List<CompiledRule> ingress = rules.stream().filter(r -> r.workload().equals(node) && r.ingress()).toList();
         List<String> nodePort = new ArrayList<>();
-        for (CompiledRule r : ingress) lines(nodePort, r, true, "goto " + out);
+        // ClusterNetworkPolicy rules never land on a node (their subjects are pods without hostNetwork), so no
+        // tier chain is needed here; a PASS would not fall through to the rest of its tier, and drops instead.
+        for (CompiledRule r : ingress) lines(nodePort, r, true, "goto " + out, "drop");
         nodePort.add("goto " + out + " comment \"no INGRESS rule decided: the node's EGRESS judges the forwarding\"");
         chains.add(new NftTable.Chain("node_port",
                 "comment " + quote("connections DNATed here: the node's INGRESS on the original destination, then its EGRESS"), nodePort));
@@ -317,9 +319,7 @@ public final class NftRuleset {
         pre.add("icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept");
         afterDnat.forEach((pod, tail) -> {
             String name = "w_" + hash(pod) + "_dnat";
-            List<String> out = new ArrayList<>();
-            for (CompiledRule r : tail) lines(out, r, !r.afterDnat(), "accept");
-            chains.add(new NftTable.Chain(name, "comment " + quote(pod + " EGRESS after DNAT"), out));
+            chains.addAll(chain(name, pod + " EGRESS after DNAT", tail, r -> !r.afterDnat(), List.of()));
             List<String> ips = addresses.getOrDefault(pod, List.of());
             List<String> v4 = ips.stream().filter(a -> !a.contains(":")).toList();
             List<String> v6 = ips.stream().filter(a -> a.contains(":")).toList();
@@ -341,19 +341,46 @@ public final class NftRuleset {
         return new NftTable.Set(name, type, comment, AddressIntervals.uncovered(members));
     }
 
-    private static NftTable.Chain chain(String name, String comment, List<CompiledRule> rules) {
+    /**
+     * A workload's chain for one direction, its rules in evaluation order, and before it the chains of its
+     * ClusterNetworkPolicy tiers ({@link CompiledRule#tier()}): a tier's rules are in a chain of their own
+     * ({@code <name>_admin}, {@code <name>_baseline}) that the workload's chain jumps to where the tier
+     * sits, so that a PASS rule is {@code return}: it skips the rest of its tier and evaluation goes on
+     * with the rule after the jump, the first of the next rank. ALLOW ({@code accept}) and DENY
+     * ({@code drop}) in a tier's chain end the evaluation as anywhere else. {@code original} says which
+     * rules match the conntrack original destination ({@link #lines}); {@code trailer} ends the chain.
+     */
+    private static List<NftTable.Chain> chain(String name, String comment, List<CompiledRule> rules,
+                                              java.util.function.Predicate<CompiledRule> original, List<String> trailer) {
+        List<NftTable.Chain> tiers = new ArrayList<>();
         List<String> out = new ArrayList<>();
-        for (CompiledRule r : rules) lines(out, r, false, "accept");
-        return new NftTable.Chain(name, "comment " + quote(comment), out);
+        for (int i = 0; i < rules.size(); ) {
+            String tier = rules.get(i).tier();
+            if (tier == null) {
+                CompiledRule r = rules.get(i++);
+                lines(out, r, original.test(r), "accept", "return");
+                continue;
+            }
+            List<String> tierLines = new ArrayList<>();
+            for (; i < rules.size() && tier.equals(rules.get(i).tier()); i++) {
+                lines(tierLines, rules.get(i), original.test(rules.get(i)), "accept", "return");
+            }
+            tiers.add(new NftTable.Chain(name + "_" + tier, "comment " + quote(comment + ", ClusterNetworkPolicy tier "
+                    + tier.toUpperCase(java.util.Locale.ROOT)), tierLines));
+            out.add("jump " + name + "_" + tier);
+        }
+        out.addAll(trailer);
+        tiers.add(new NftTable.Chain(name, "comment " + quote(comment), out));
+        return tiers;
     }
 
     /**
      * One rule's nft lines, one per address family when it names a set: {@code original} matches the
      * conntrack original destination and port (a connection DNATed on this node) instead of the
      * packet's (for an INGRESS rule its local set, for an EGRESS rule its peer set); {@code allow} is the
-     * verdict of an ALLOW rule.
+     * verdict of an ALLOW rule, {@code pass} that of a PASS rule.
      */
-    private static void lines(List<String> out, CompiledRule r, boolean original, String allow) {
+    private static void lines(List<String> out, CompiledRule r, boolean original, String allow, String pass) {
         List<String> families = r.peerSet() == null && r.localSet() == null ? java.util.Collections.singletonList(null) : List.of("4", "6");
         for (String family : families) {
             StringBuilder line = new StringBuilder(match(r, original));
@@ -370,7 +397,7 @@ public final class NftRuleset {
                             .append(setName(r.peerSet())).append('_').append(family);
                 }
             }
-            line.append(' ').append(r.allows() ? allow : r.audited() ? audit(r) : "drop");
+            line.append(' ').append(r.allows() ? allow : r.passes() ? pass : r.audited() ? audit(r) : "drop");
             line.append(" comment ").append(quote(r.id() + " " + r.policy()));
             out.add(line.toString().strip().replaceAll("\\s+", " "));
         }

@@ -1,9 +1,11 @@
 package io.microseg.engine;
 
+import io.microseg.compile.CnpFacts;
 import io.microseg.compile.NetpolFacts;
 import io.microseg.compile.ObjectFacts;
 import io.microseg.compile.Selectors;
 import io.microseg.facts.SelectsWorkloads;
+import io.microseg.inventory.ClusterNetworkPolicy;
 import io.microseg.inventory.InventoryObject;
 import io.microseg.inventory.LiveInventory;
 import io.microseg.inventory.Namespace;
@@ -47,6 +49,9 @@ final class IncrementalProjection {
     private final Map<String, Pod> pods = new TreeMap<>();
     private final Map<String, Namespace> namespaces = new TreeMap<>();
     private NetpolFacts.Result netpol = new NetpolFacts.Result(Set.of(), Map.of());
+    /** The ClusterNetworkPolicies in force, by key, and their facts and query uses (recomputed whole, as the NetworkPolicies'). */
+    private final Map<String, ClusterNetworkPolicy> clusterNetworkPolicies = new TreeMap<>();
+    private NetpolFacts.Result cnp = new NetpolFacts.Result(Set.of(), Map.of());
 
     IncrementalProjection(FactStore store) {
         this.store = store;
@@ -67,6 +72,28 @@ final class IncrementalProjection {
             store.addAll(ObjectFacts.endpoints(e.after().endpoints(), e.after().namedPortMisses()));
         }
         networkPolicies(changes.objects());
+        clusterNetworkPolicies(changes.objects());
+    }
+
+    /**
+     * Recomputes the ClusterNetworkPolicy facts whole when a policy, pod or namespace changed and there are
+     * policies before or after; runs after {@link #networkPolicies}, which keeps the pods and namespaces current.
+     */
+    private void clusterNetworkPolicies(List<Map.Entry<InventoryObject, InventoryObject>> changes) {
+        boolean touched = false;
+        for (Map.Entry<InventoryObject, InventoryObject> c : changes) {
+            touched |= keep(c.getKey(), c.getValue(), ClusterNetworkPolicy.class, clusterNetworkPolicies)
+                    | c.getKey() instanceof Pod | c.getValue() instanceof Pod | c.getKey() instanceof Namespace | c.getValue() instanceof Namespace;
+        }
+        if (!touched || (clusterNetworkPolicies.isEmpty() && cnp.facts().isEmpty() && cnp.uses().isEmpty())) return;
+        NetpolFacts.Result next = CnpFacts.of(clusterNetworkPolicies.values(), pods.values(), namespaces.values());
+        store.removeAll(cnp.facts());
+        store.addAll(next.facts());
+        Map<Selectors.Use, Query> added = new HashMap<>();
+        Set<Selectors.Use> removed = new HashSet<>();
+        count(cnp.uses(), next.uses(), added, removed);
+        cnp = next;
+        if (!added.isEmpty() || !removed.isEmpty()) selection.update(added, removed);
     }
 
     /** Recomputes the NetworkPolicy facts whole when a policy, pod or namespace changed and there are policies before or after. */

@@ -15,6 +15,7 @@ import io.microseg.inventory.ServicePort;
 import io.microseg.net.Protocol;
 import io.microseg.policy.Direction;
 import io.microseg.policy.Policy;
+import io.microseg.policy.Action;
 import io.microseg.policy.Rank;
 import io.microseg.policy.Workspace;
 import io.microseg.net.AddressIntervals;
@@ -286,7 +287,8 @@ public final class ClusterSafety {
      * of another policy that covers its protocol, ports and peer (the same set, any address, or a set
      * holding every member of its own), whatever that rule's action. A NetworkPolicy's isolation DENY
      * is not judged: a pod several NetworkPolicies select is isolated once, by the first of their
-     * identical isolations, and each policy still decides through its allows.
+     * identical isolations, and each policy still decides through its allows. A ClusterNetworkPolicy's
+     * PASS covers only the later rules of its own tier: it skips them, and decides nothing beyond them.
      */
     static List<Warning> shadowed(Trace trace, Compilation compilation) {
         Map<String, List<CompiledRule>> byPolicy = new LinkedHashMap<>();
@@ -317,6 +319,8 @@ public final class ClusterSafety {
     private static CompiledRule earlierCover(Trace trace, CompiledRule r) {
         for (CompiledRule e : trace.rules().rulesOf(r.workload())) {
             if (e.equals(r)) return null;
+            // a PASS decides nothing: it hides only the rest of its own tier
+            if (e.action() == Action.PASS && e.rank() != r.rank()) continue;
             if (e.direction() == r.direction() && !e.policy().equals(r.policy()) && covers(trace, e, r)) return e;
         }
         return null;

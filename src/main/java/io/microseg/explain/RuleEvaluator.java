@@ -21,10 +21,12 @@ import java.util.Map;
  * address of the workload). A workload with no rules at all is open (no workspace's scope includes
  * it); one whose rules of this direction all miss is open too. An audited DENY (a DENY of a workspace
  * in audit mode) decides nothing: the agent counts and logs what it matches and the next rule decides,
- * so it is passed over here and named in the decision. An end outside the inventory has no agent: its
- * hop is unmanaged, not enforced. A rule judged after DNAT ({@link CompiledRule#afterDnat}, a
- * NetworkPolicy's egress) matches the destination after the client node's DNAT when the hop has one
- * (the backend and its target port), and the destination as sent otherwise.
+ * so it is passed over here and named in the decision. A PASS rule (a ClusterNetworkPolicy's Pass) decides
+ * nothing either: it skips the remaining rules of its rank (its tier) and the first rule of the next rank
+ * goes on, as the agent's {@code return} from the tier's chain does; it is named in the decision. An end
+ * outside the inventory has no agent: its hop is unmanaged, not enforced. A rule judged after DNAT
+ * ({@link CompiledRule#afterDnat}, a NetworkPolicy's egress) matches the destination after the client
+ * node's DNAT when the hop has one (the backend and its target port), and the destination as sent otherwise.
  */
 final class RuleEvaluator {
     private final Map<String, List<CompiledRule>> rulesByWorkload = new HashMap<>();
@@ -89,6 +91,11 @@ final class RuleEvaluator {
                     audited.add("rule " + r.id() + " of " + r.policy());
                     continue;
                 }
+                if (r.passes()) {
+                    audited.add("PASS rule " + r.id() + " of " + r.policy() + " (skips the rest of the " + r.rank() + " tier)");
+                    while (i + 1 < mine.size() && mine.get(i + 1).rank() == r.rank()) i++;
+                    continue;
+                }
                 Verdict v = r.action() == Action.ALLOW ? Verdict.ALLOW : Verdict.DENY;
                 return hop(step, subject.id(), enforcer, direction, peer, localAddress, protocol, port, dnat, v, r, i + 1, mine.size(),
                         (r.rank() == Rank.CATCHALL ? "the catch-all of workspace " : "policy ")
@@ -100,9 +107,16 @@ final class RuleEvaluator {
                 "no rule matches (open)" + passed(audited));
     }
 
-    /** The audited DENY rules a hop passed, in words: each would have dropped it, and counts it instead. */
-    private static String passed(List<String> audited) {
-        return audited.isEmpty() ? "" : "; passed audited DENY " + String.join(", ", audited) + " (counted and logged, not dropped)";
+    /**
+     * The rules a hop went past without a decision, in words: an audited DENY would have dropped it and counts it
+     * instead; a PASS rule skipped the rest of its tier.
+     */
+    private static String passed(List<String> passed) {
+        if (passed.isEmpty()) return "";
+        List<String> audited = passed.stream().filter(p -> !p.startsWith("PASS ")).toList();
+        List<String> tiers = passed.stream().filter(p -> p.startsWith("PASS ")).toList();
+        return (tiers.isEmpty() ? "" : "; passed by " + String.join(", ", tiers))
+                + (audited.isEmpty() ? "" : "; passed audited DENY " + String.join(", ", audited) + " (counted and logged, not dropped)");
     }
 
     private static Hop hop(Hop.Step step, String workload, String enforcer, Direction direction, Peer peer, String localAddress,

@@ -20,6 +20,7 @@ public final class InventoryAssembly {
         List<Namespace> namespaces = new ArrayList<>();
         List<SliceEndpoints> slices = new ArrayList<>();
         List<NetworkPolicy> networkPolicies = new ArrayList<>();
+        List<ClusterNetworkPolicy> clusterNetworkPolicies = new ArrayList<>();
         List<HostNodeMerge.Sourced<Host>> hosts = new ArrayList<>();
         TreeSet<String> clusters = new TreeSet<>();
         for (InventoryObject o : objects) {
@@ -30,20 +31,24 @@ public final class InventoryAssembly {
             else if (o instanceof Namespace n) { namespaces.add(n); clusters.add(n.cluster()); }
             else if (o instanceof SliceEndpoints s) { slices.add(s); clusters.add(s.cluster()); }
             else if (o instanceof NetworkPolicy np) { networkPolicies.add(np); clusters.add(np.cluster()); }
+            else if (o instanceof ClusterNetworkPolicy c) { clusterNetworkPolicies.add(c); clusters.add(c.cluster()); }
         }
         // In key order, as the live engine merges them: which of two hosts claiming one node wins must
         // not depend on the order objects arrived in.
         hosts.sort(java.util.Comparator.comparing(h -> h.value().key()));
         networkPolicies.sort(java.util.Comparator.comparing(NetworkPolicy::key));
-        return assemble(List.copyOf(clusters), hosts, nodes, pods, services, namespaces, slices, networkPolicies);
+        clusterNetworkPolicies.sort(java.util.Comparator.comparing(ClusterNetworkPolicy::key));
+        return assemble(List.copyOf(clusters), hosts, nodes, pods, services, namespaces, slices, networkPolicies,
+                clusterNetworkPolicies);
     }
 
     static Inventory assemble(List<String> clusters, List<HostNodeMerge.Sourced<Host>> hosts, List<Node> nodes,
                               List<Pod> pods, List<Service> services, List<Namespace> namespaces,
-                              List<SliceEndpoints> slices, List<NetworkPolicy> networkPolicies) {
+                              List<SliceEndpoints> slices, List<NetworkPolicy> networkPolicies,
+                              List<ClusterNetworkPolicy> clusterNetworkPolicies) {
         HostNodeMerge.Result merged = HostNodeMerge.merge(hosts, nodes);
         EndpointResolver.Resolution endpoints = EndpointResolver.resolve(services, pods, slices);
         return new Inventory(clusters, merged.hosts(), merged.nodes(), pods, services, endpoints.endpoints(),
-                namespaces, endpoints.namedPortMisses(), networkPolicies);
+                namespaces, endpoints.namedPortMisses(), networkPolicies, clusterNetworkPolicies);
     }
 }

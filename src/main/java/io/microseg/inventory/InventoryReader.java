@@ -109,6 +109,7 @@ public final class InventoryReader {
         private final List<Namespace> namespaces = new ArrayList<>();
         private final List<SliceEndpoints> slices = new ArrayList<>();
         private final List<NetworkPolicy> networkPolicies = new ArrayList<>();
+        private final List<ClusterNetworkPolicy> clusterNetworkPolicies = new ArrayList<>();
         private final List<Sourced<Host>> hosts = new ArrayList<>();
         /** Per file, in reading order: how many documents of each kind were skipped. */
         private final Map<String, Map<String, Integer>> skipped = new LinkedHashMap<>();
@@ -148,6 +149,13 @@ public final class InventoryReader {
                     NetworkPolicy np = networkPolicy(doc);
                     identity(doc, np.cluster(), np.namespace(), np.name());
                     networkPolicies.add(np);
+                }
+                case "policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy", "policy.networking.k8s.io/v1beta1 ClusterNetworkPolicy" -> {
+                    String cluster = clusters.clusterOf(doc);
+                    clusterNames.add(cluster);
+                    ClusterNetworkPolicy cnp = io.microseg.netpol.CnpReader.read(cluster, doc);
+                    identity(doc, cluster, "", cnp.name());
+                    clusterNetworkPolicies.add(cnp);
                 }
                 case "microseg.io/v1 Cluster" -> clusters.add(doc);
                 case "microseg.io/v1 Host" -> {
@@ -191,7 +199,8 @@ public final class InventoryReader {
         Inventory finish() {
             Set<String> all = new TreeSet<>(clusterNames);
             all.addAll(clusters.declared());
-            return InventoryAssembly.assemble(List.copyOf(all), hosts, nodes, pods, services, namespaces, slices, networkPolicies);
+            return InventoryAssembly.assemble(List.copyOf(all), hosts, nodes, pods, services, namespaces, slices, networkPolicies,
+                    clusterNetworkPolicies);
         }
 
         /** One per file with skipped documents: how many of which kinds. */
@@ -227,6 +236,7 @@ public final class InventoryReader {
             all.addAll(namespaces);
             all.addAll(slices);
             all.addAll(networkPolicies);
+            all.addAll(clusterNetworkPolicies);
             return all;
         }
     }

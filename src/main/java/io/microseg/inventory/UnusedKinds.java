@@ -18,7 +18,8 @@ import java.util.Set;
 final class UnusedKinds {
     /** The kinds microseg reads, with their apiVersion. */
     static final Map<String, String> USED = Map.of("Node", "v1", "Pod", "v1", "Service", "v1", "Namespace", "v1",
-            "EndpointSlice", "discovery.k8s.io/v1", "NetworkPolicy", "networking.k8s.io/v1");
+            "EndpointSlice", "discovery.k8s.io/v1", "NetworkPolicy", "networking.k8s.io/v1",
+            "ClusterNetworkPolicy", "policy.networking.k8s.io/v1alpha2");
     static final String EXPECTED = "expected one of: Node, Pod, Service, EndpointSlice, Namespace"
             + " (v1 / discovery.k8s.io/v1), Cluster, Host (microseg.io/v1), or another Kubernetes kind, which is skipped";
     private static final String OWN_GROUP = "microseg.io";

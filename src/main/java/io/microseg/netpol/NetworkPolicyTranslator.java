@@ -186,20 +186,25 @@ public final class NetworkPolicyTranslator {
         for (int i = 0; i < exprs.size(); i++) {
             String field = at + ".matchExpressions[" + i + "]";
             LabelSelectorRequirement r = exprs.get(i);
-            if (r == null || blank(r.getKey())) throw new Rejected(field + ".key", "expected a label key, found none");
-            LabelSelector.Operator op;
-            try {
-                op = LabelSelector.Operator.valueOf(r.getOperator() == null ? "" : r.getOperator());
-            } catch (IllegalArgumentException e) {
-                throw new Rejected(field + ".operator", "expected In, NotIn, Exists or DoesNotExist, found '" + r.getOperator() + "'");
-            }
-            List<String> values = r.getValues() == null ? List.of() : r.getValues();
-            boolean set = op == LabelSelector.Operator.In || op == LabelSelector.Operator.NotIn;
-            if (set && values.isEmpty()) throw new Rejected(field + ".values", "expected at least one value for " + op);
-            if (!set && !values.isEmpty()) throw new Rejected(field + ".values", "expected no values for " + op + ", found " + values.size());
-            requirements.add(new LabelSelector.Requirement(r.getKey(), op, values));
+            if (r == null) throw new Rejected(field + ".key", "expected a label key, found none");
+            requirements.add(requirement(field, r.getKey(), r.getOperator(), r.getValues() == null ? List.of() : r.getValues()));
         }
         return new LabelSelector(labels, requirements);
+    }
+
+    /** One matchExpressions entry as the API server validates it; {@code field} is where it is written. */
+    static LabelSelector.Requirement requirement(String field, String key, String operator, List<String> values) {
+        if (blank(key)) throw new Rejected(field + ".key", "expected a label key, found none");
+        LabelSelector.Operator op;
+        try {
+            op = LabelSelector.Operator.valueOf(operator == null ? "" : operator);
+        } catch (IllegalArgumentException e) {
+            throw new Rejected(field + ".operator", "expected In, NotIn, Exists or DoesNotExist, found '" + operator + "'");
+        }
+        boolean set = op == LabelSelector.Operator.In || op == LabelSelector.Operator.NotIn;
+        if (set && values.isEmpty()) throw new Rejected(field + ".values", "expected at least one value for " + op);
+        if (!set && !values.isEmpty()) throw new Rejected(field + ".values", "expected no values for " + op + ", found " + values.size());
+        return new LabelSelector.Requirement(key, op, values);
     }
 
     private static boolean blank(String s) {

@@ -115,7 +115,7 @@ public record PolicyInputs(List<Workspace> workspaces, List<Located> networkPoli
         Inventory i = read.inventory();
         // the clusters stay the inventory's: a policy naming another cluster applies to nothing here
         Inventory with = new Inventory(i.clusters(), i.hosts(), i.nodes(), i.pods(), i.services(), i.endpoints(),
-                i.namespaces(), i.namedPortMisses(), all);
+                i.namespaces(), i.namedPortMisses(), all, i.clusterNetworkPolicies());
         return new InventoryReader.Read(with, objects);
     }
 

@@ -33,9 +33,24 @@ record Scenario(String name, Path file, Given inventory, Given policies, List<Ex
     }
 
     static Scenario read(Path file) {
+        List<Scenario> all = readAll(file);
+        if (all.size() != 1) throw new InputException(file.toString(), 0, null, null, "expected exactly one scenario document");
+        return all.get(0);
+    }
+
+    /**
+     * Every scenario of a file: one per YAML document, so that one file can hold the successive states of
+     * one test (an upstream test that edits its policy between steps), each a complete scenario.
+     */
+    static List<Scenario> readAll(Path file) {
         List<Document> docs = YamlDocuments.readFile(file);
-        if (docs.size() != 1) throw new InputException(file.toString(), 0, null, null, "expected exactly one scenario document");
-        Document doc = docs.get(0);
+        if (docs.isEmpty()) throw new InputException(file.toString(), 0, null, null, "expected at least one scenario document");
+        List<Scenario> out = new ArrayList<>();
+        for (Document doc : docs) out.add(read(file, doc));
+        return out;
+    }
+
+    private static Scenario read(Path file, Document doc) {
         JsonNode root = doc.node();
         allow(doc, root, "", "name", "description", "given", "expect");
         String name = root.path("name").asText(file.getFileName().toString());

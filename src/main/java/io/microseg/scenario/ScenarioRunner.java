@@ -49,8 +49,18 @@ public final class ScenarioRunner {
         }
     }
 
+    /** Runs a file of one scenario. */
     public ScenarioResult run(Path file) {
-        Scenario s = Scenario.read(file);
+        return run(Scenario.read(file));
+    }
+
+    /** Runs every scenario of a file (one per YAML document), in order. */
+    public List<ScenarioResult> runAll(Path file) {
+        return Scenario.readAll(file).stream().map(this::run).toList();
+    }
+
+    private ScenarioResult run(Scenario s) {
+        Path file = s.file();
         PolicyInputs given = s.policies().folder() != null ? PolicyInputs.read(s.policies().folder())
                 : PolicyInputs.read(s.policies().documents());
         InventoryReader.Read read = given.addTo(s.inventory().folder() != null ? InventoryReader.readBoth(s.inventory().folder(), w -> {})

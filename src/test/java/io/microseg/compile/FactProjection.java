@@ -40,12 +40,13 @@ public final class FactProjection {
             Selectors.of(ws).forEach(queries::putIfAbsent);
             Selectors.uses(ws).forEach(uses::putIfAbsent);
         }
-        NetpolFacts.Result netpol = NetpolFacts.of(inventory);
-        facts.addAll(netpol.facts());
-        netpol.uses().forEach((use, q) -> {
-            uses.putIfAbsent(use, q);
-            queries.putIfAbsent(use.selector(), q);
-        });
+        for (NetpolFacts.Result netpol : List.of(NetpolFacts.of(inventory), CnpFacts.of(inventory))) {
+            facts.addAll(netpol.facts());
+            netpol.uses().forEach((use, q) -> {
+                uses.putIfAbsent(use, q);
+                queries.putIfAbsent(use.selector(), q);
+            });
+        }
         List<Map.Entry<Selectors.Use, Query>> all = new ArrayList<>(uses.entrySet());
         for (InventoryItem item : items) {
             for (Map.Entry<Selectors.Use, Query> q : all) {

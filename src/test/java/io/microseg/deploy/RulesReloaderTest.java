@@ -167,7 +167,7 @@ class RulesReloaderTest {
 
     @Test
     void anEmptyFolderAndAFolderWithoutRulesAreRefusedAndEveryRuleStays() {
-        for (String f : List.of("networkpolicy.drl", "services.drl", "sets.drl", "warnings.drl", "workloads.drl")) TestFiles.delete(rules.resolve(f));
+        for (String f : List.of("clusternetworkpolicy.drl", "networkpolicy.drl", "services.drl", "sets.drl", "warnings.drl", "workloads.drl")) TestFiles.delete(rules.resolve(f));
         assertThat(assertRefused(RefusalReason.EMPTY).detail()).contains("no .drl file in").contains("every firewall would open");
 
         TestFiles.write(rules.resolve("notes.drl"), "package rules;\n// nothing yet\n");

@@ -124,14 +124,18 @@ class MatrixTraceAgreementTest {
         int scenarios = 0;
         long cells = 0;
         for (Path file : ScenarioRunner.scenarioFiles(Path.of("tests/scenarios"))) {
-            JsonNode given = yaml.readTree(file.toFile()).path("given");
-            Path dir = tmp.resolve(file.getFileName().toString());
-            PolicyInputs policies = PolicyInputs.read(folder(yaml, file, given.path("policies"), dir.resolve("policies")));
-            Inventory inv = policies.addTo(InventoryReader.readBoth(folder(yaml, file, given.path("inventory"), dir.resolve("inventory")),
-                    w -> {})).inventory();
-            Loaded l = Loaded.of(inv, policies.workspaces());
-            cells += agreeEverywhere(l, portsOf(l));
-            scenarios++;
+            int document = 0;
+            // every document of the file: a file may hold several scenarios (the states of one test)
+            for (JsonNode root : yaml.readValues(yaml.getFactory().createParser(file.toFile()), JsonNode.class).readAll()) {
+                JsonNode given = root.path("given");
+                Path dir = tmp.resolve(file.getFileName().toString() + "-" + (document++));
+                PolicyInputs policies = PolicyInputs.read(folder(yaml, file, given.path("policies"), dir.resolve("policies")));
+                Inventory inv = policies.addTo(InventoryReader.readBoth(folder(yaml, file, given.path("inventory"), dir.resolve("inventory")),
+                        w -> {})).inventory();
+                Loaded l = Loaded.of(inv, policies.workspaces());
+                cells += agreeEverywhere(l, portsOf(l));
+                scenarios++;
+            }
         }
         assertThat(scenarios).isGreaterThan(40);
         assertThat(cells).isGreaterThan(2_000);

@@ -17,8 +17,7 @@ class ScenariosTest {
     Stream<DynamicTest> scenarios() {
         return ScenarioRunner.scenarioFiles(Path.of("tests/scenarios")).stream()
                 .map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), f.toUri(), () -> {
-                    ScenarioResult r = runner.run(f);
-                    assertThat(r.differences()).as("%s (%s)", r.name(), f).isEmpty();
+                    for (ScenarioResult r : runner.runAll(f)) assertThat(r.differences()).as("%s (%s)", r.name(), f).isEmpty();
                 }));
     }
 }
