@@ -27,6 +27,9 @@
 # address's ipBlock on db's named port `mongo` opens it to db-0 and db-1; removing the file closes it.
 # NetworkPolicy egress: the development pod may reach db-0's address only; through the ClusterIP it reaches
 # db-0 and never db-1 (judged on node-2 after kube-proxy's DNAT), and trace gives one verdict per backend.
+# ClusterNetworkPolicy: an Admin-tier Deny written into the watched inventory closes the production pod's
+# connection to db that the workspace allows (every try, both backends, IPv4 and IPv6), trace names the
+# policy and its rule; removing the file opens it again.
 #
 # Usage: tests/e2e/run.sh [path/to/microseg.jar]. Exit 0 passed, 1 failed, 77 skipped (not root, or
 # ip/nft/ip netns unavailable). Everything is torn down on exit. KEEP_LOGS=1 keeps the logs.
@@ -294,7 +297,8 @@ trace_of() { # from to port [via]
     if [ "$TRACE" = server ]; then
         local q=(--data-urlencode "from=$1" --data-urlencode "to=$2" --data-urlencode "port=$3")
         [ -z "${4:-}" ] || q+=(--data-urlencode "via=$4")
-        verdict=$(api -G "${q[@]}" "$SERVER_URL/v1/trace" | sed -n 's/.*"verdict":"\([A-Z]*\)".*/\1/p')
+        # the answer's own verdict is its first field of that name; each hop of "hops" has one too
+        verdict=$(api -G "${q[@]}" "$SERVER_URL/v1/trace" | grep -o '"verdict":"[A-Z]*"' | head -n 1 | sed 's/.*:"\([A-Z]*\)"/\1/')
     else
         verdict=${TRACED[$key]:-}
     fi
@@ -586,6 +590,55 @@ rm "$WORK/inventory/netpol-egress.yaml"
 within "$PROPAGATION" blocked $P-webd 10.244.1.10 27017 "NetworkPolicy egress removed: non-production pod -> db-0's pod IP (catch-all again)" pod/demo/web/web-dev-0
 expect blocked $P-webd 10.96.0.50 27017 "NetworkPolicy egress removed: non-production pod -> ClusterIP" pod/demo/web/web-dev-0
 same_kube_proxy "after NetworkPolicy egress"
+
+# ClusterNetworkPolicy (docs/clusternetworkpolicy.md), read from the watched inventory. Its Admin tier ranks
+# before every workspace rule: an Admin Deny on db's ingress from the production pods closes the connection the
+# demo workspace's DEFAULT ALLOW opens, on both backends and both address families, and trace names the
+# policy and its rule; the production host, which the policy does not select as a peer, stays connected.
+# Removing the file opens it again.
+expect connect $P-webp 10.96.0.50 27017 "before the ClusterNetworkPolicy: production pod -> ClusterIP (workspace ALLOW)" pod/demo/web/web-prod-0
+cat > "$WORK/inventory/cnp.yaml" <<'YAML'
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: e2e-deny-web-prod-to-db}
+spec:
+  tier: Admin
+  priority: 10
+  subject:
+    pods:
+      namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: data}}
+      podSelector: {matchLabels: {app: db}}
+  ingress:
+    - name: deny-web-prod
+      action: Deny
+      from:
+        - pods:
+            namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: web}}
+            podSelector: {matchLabels: {environment: production}}
+      protocols:
+        - tcp: {destinationPort: {number: 27017}}
+YAML
+within "$PROPAGATION" blocked $P-webp 10.96.0.50 27017 "ClusterNetworkPolicy Admin Deny: production pod -> ClusterIP (ranks before the workspace ALLOW)" pod/demo/web/web-prod-0
+for id in $AGENTS; do await_in_sync "$id" || { echo "FAIL $id not in sync after ClusterNetworkPolicy e2e-deny-web-prod-to-db"; FAILED=1; }; done
+# kube-proxy picks db-0 or db-1 at random: every try must be refused, and neither pod may see web-prod-0
+d0=$(accepted db0 10.244.1.20); d1=$(accepted db1 10.244.1.20); ok=0
+for i in $(seq 1 16); do if connects $P-webp 10.96.0.50 27017; then ok=$((ok + 1)); fi; done
+sleep 0.2
+got0=$(( $(accepted db0 10.244.1.20) - d0 )); got1=$(( $(accepted db1 10.244.1.20) - d1 ))
+observed="$ok of 16 connected (db-0 saw $got0, db-1 saw $got1)"
+if [ "$ok" = 0 ] && [ "$got0" = 0 ] && [ "$got1" = 0 ]; then cnp_row=blocked; else cnp_row="unexpected: $observed"; fi
+cnp_trace=$(api -G --data-urlencode "from=pod/demo/web/web-prod-0" --data-urlencode "to=10.96.0.50" --data-urlencode "port=tcp/27017" "$SERVER_URL/v1/trace")
+if echo "$cnp_trace" | grep -qF "cnp/demo/e2e-deny-web-prod-to-db" && echo "$cnp_trace" | grep -qF "ingress[0] deny-web-prod"; then
+    traced=blocked; else traced="trace does not name cnp/demo/e2e-deny-web-prod-to-db rule ingress[0] deny-web-prod"; fi
+ROWS+=("$([ "$cnp_row" = blocked ] && [ "$traced" = blocked ] && echo ok || echo FAIL)|ClusterNetworkPolicy Admin Deny: production pod -> 10.96.0.50:27017, 16 tries, both backends|blocked|$cnp_row: $observed|$traced (names cnp/demo/e2e-deny-web-prod-to-db)|")
+if [ "$cnp_row" = blocked ] && [ "$traced" = blocked ]; then echo "ok   ClusterNetworkPolicy Admin Deny: $observed; trace names cnp/demo/e2e-deny-web-prod-to-db, rule ingress[0] deny-web-prod"
+else echo "FAIL ClusterNetworkPolicy Admin Deny: $observed; $traced: $cnp_trace"; FAILED=1; fi
+expect blocked $P-webp fd00:96::50 27017 "ClusterNetworkPolicy Admin Deny: production pod -> ClusterIP [fd00:96::50]:27017 (IPv6)" pod/demo/web/web-prod-0
+expect connect $P-hp 10.0.0.11 30017 "ClusterNetworkPolicy denies production pods only: production host -> node-1:30017 (NodePort)" host/backup-prod
+rm "$WORK/inventory/cnp.yaml"
+within "$PROPAGATION" connect $P-webp 10.96.0.50 27017 "ClusterNetworkPolicy removed: production pod -> ClusterIP (workspace ALLOW again)" pod/demo/web/web-prod-0
+expect connect $P-webp fd00:96::50 27017 "ClusterNetworkPolicy removed: production pod -> ClusterIP [fd00:96::50]:27017 (IPv6)" pod/demo/web/web-prod-0
+same_kube_proxy "after ClusterNetworkPolicy"
 
 # every agent reports itself in sync with the server (GET /v1/agents, docs/status.md)
 for id in $AGENTS; do

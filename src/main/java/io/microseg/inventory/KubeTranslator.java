@@ -167,6 +167,20 @@ public final class KubeTranslator {
     }
 
     /**
+     * A policy.networking.k8s.io ClusterNetworkPolicy (a custom resource fabric8 has no model of), given as
+     * the resource's tree, read as strictly as from a file ({@link io.microseg.netpol.CnpReader}): a field
+     * microseg cannot enforce is a {@link Rejected} naming it, never ignored.
+     */
+    public ClusterNetworkPolicy clusterNetworkPolicy(com.fasterxml.jackson.databind.JsonNode resource) {
+        String object = "ClusterNetworkPolicy " + resource.path("metadata").path("name").asText("<unnamed>");
+        try {
+            return io.microseg.netpol.CnpReader.read(cluster, new io.microseg.input.Document("kubernetes:" + cluster, 0, resource));
+        } catch (io.microseg.input.InputException e) {
+            throw new Rejected(object, e.field() == null ? "" : e.field(), e.expected() == null ? e.getMessage() : e.expected());
+        }
+    }
+
+    /**
      * The ready endpoints of a discovery.k8s.io/v1 slice: one per ready endpoint, address and slice port.
      * The slice port number is the target port as resolved for these backends, which is how named
      * target ports differ from pod to pod.

@@ -37,7 +37,7 @@ import java.util.function.Supplier;
 /**
  * One Kubernetes cluster as a live source of {@link Change}s: informers on Nodes, Pods, Services,
  * EndpointSlices (discovery.k8s.io/v1), Namespaces and NetworkPolicies (networking.k8s.io/v1) in all
- * namespaces, each event translated by {@link KubeTranslator} and handed to the sink as a {@link Change.Put} or {@link Change.Remove} of
+ * namespaces, and ClusterNetworkPolicies (policy.networking.k8s.io/v1alpha2, when the cluster serves them), each event translated by {@link KubeTranslator} and handed to the sink as a {@link Change.Put} or {@link Change.Remove} of
  * source {@code "kubernetes:<cluster>"}. Optionally, the cluster's {@code microseg.io/v1} Workspace
  * custom resources as {@link Change.Workspaces}.
  *
@@ -61,8 +61,8 @@ import java.util.function.Supplier;
  * An object {@link KubeTranslator} rejects is skipped with a warning that names it and the field;
  * if an earlier version of it had been emitted, a {@code Remove} withdraws that version (it no longer
  * describes the cluster). A pod without an IP yet is not malformed: it is translated and emitted.
- * NetworkPolicies are the exception: a policy closes traffic, so withdrawing it would open what it
- * closed. A refused version of a NetworkPolicy leaves its last good version in force (in every later
+ * NetworkPolicies and ClusterNetworkPolicies are the exception: a policy closes traffic, so withdrawing it
+ * would open what it closed. A refused version of a NetworkPolicy or ClusterNetworkPolicy leaves its last good version in force (in every later
  * {@code Replace} too) until the policy is deleted or a good version arrives; a policy refused from
  * its first version was never in force and stays out.
  *
@@ -89,12 +89,26 @@ public final class KubernetesSource implements AutoCloseable {
             .withNamespaced(false)
             .build();
 
+    /**
+     * The ClusterNetworkPolicy custom resource of kubernetes-sigs/network-policy-api:
+     * {@code clusternetworkpolicies.policy.networking.k8s.io}, v1alpha2, cluster-scoped.
+     */
+    public static final ResourceDefinitionContext CLUSTER_NETWORK_POLICY_RESOURCE = new ResourceDefinitionContext.Builder()
+            .withGroup("policy.networking.k8s.io")
+            .withVersion("v1alpha2")
+            .withKind(io.microseg.netpol.CnpReader.KIND)
+            .withPlural("clusternetworkpolicies")
+            .withNamespaced(false)
+            .build();
+
     private static final ApiResource NODES = new ApiResource("", "nodes");
     private static final ApiResource PODS = new ApiResource("", "pods");
     private static final ApiResource SERVICES = new ApiResource("", "services");
     private static final ApiResource ENDPOINT_SLICES = new ApiResource("discovery.k8s.io", "endpointslices");
     private static final ApiResource NAMESPACES = new ApiResource("", "namespaces");
     private static final ApiResource NETWORK_POLICIES = new ApiResource("networking.k8s.io", "networkpolicies");
+    private static final ApiResource CLUSTER_NETWORK_POLICIES =
+            new ApiResource(CLUSTER_NETWORK_POLICY_RESOURCE.getGroup(), CLUSTER_NETWORK_POLICY_RESOURCE.getPlural());
     private static final ApiResource WORKSPACES = new ApiResource(WORKSPACE_RESOURCE.getGroup(), WORKSPACE_RESOURCE.getPlural());
 
     /**
@@ -102,7 +116,8 @@ public final class KubernetesSource implements AutoCloseable {
      * it never reads one object by name, nor writes. The informers below are started from these
      * constants, and the install's ClusterRole grants list and watch on exactly these.
      */
-    public static final java.util.List<ApiResource> READS = java.util.List.of(NODES, PODS, SERVICES, ENDPOINT_SLICES, NAMESPACES, NETWORK_POLICIES, WORKSPACES);
+    public static final java.util.List<ApiResource> READS = java.util.List.of(NODES, PODS, SERVICES, ENDPOINT_SLICES, NAMESPACES, NETWORK_POLICIES,
+            CLUSTER_NETWORK_POLICIES, WORKSPACES);
 
     // Our documents are Jackson 2 trees; fabric8 8 runs on Jackson 3. Plain maps and lists cross over.
     private static final ObjectMapper TREES = new ObjectMapper();
@@ -237,6 +252,9 @@ public final class KubernetesSource implements AutoCloseable {
             watch(NAMESPACES, "Namespace", () -> client.namespaces(), translator::namespace, false);
             watch(NETWORK_POLICIES, "NetworkPolicy", () -> client.network().v1().networkPolicies().inAnyNamespace(),
                     translator::networkPolicy, true);
+            watch(CLUSTER_NETWORK_POLICIES, "ClusterNetworkPolicy",
+                    () -> client.genericKubernetesResources(CLUSTER_NETWORK_POLICY_RESOURCE),
+                    (GenericKubernetesResource r) -> translator.clusterNetworkPolicy(tree(r)), true);
             if (workspaces) {
                 workspaceHandler = new WorkspaceHandler();
                 SharedIndexInformer<GenericKubernetesResource> informer =
@@ -288,7 +306,40 @@ public final class KubernetesSource implements AutoCloseable {
         handler.informer = informer;
         informer.addEventHandler(handler);
         inventory.add(handler);
-        begin(resource, kind, informer);
+        if (resource == CLUSTER_NETWORK_POLICIES) beginOptional(handler, informer);
+        else begin(resource, kind, informer);
+    }
+
+    /**
+     * Starts the ClusterNetworkPolicy informer. Its CRD is not part of Kubernetes: on a cluster without
+     * it (or without the right to read it) the list fails, and the cluster then has no ClusterNetworkPolicy
+     * to enforce; the source goes on without them, with an error saying so, instead of failing to sync.
+     * A CRD installed later is seen after a restart.
+     */
+    private void beginOptional(Watched<?> handler, SharedIndexInformer<?> informer) {
+        informers.add(informer);
+        CompletableFuture<Void> start = informer.start().toCompletableFuture();
+        watching.add(start.handle((v, failure) -> {
+            if (failure != null) {
+                LOG.error("{}: ClusterNetworkPolicies are not followed: the informer could not list {} ({}); "
+                        + "is the CRD of kubernetes-sigs/network-policy-api installed, and may microseg read it?",
+                        source, CLUSTER_NETWORK_POLICIES, failure.toString());
+                listed(handler, "none (not served)");
+            }
+            return null;
+        }));
+        informer.stopped().whenComplete((v, failure) -> {
+            if (failure != null && !isClosed() && start.isDone() && !start.isCompletedExceptionally()) {
+                LOG.error("{}: the ClusterNetworkPolicy informer stopped and no longer follows the cluster: {}", source, failure.toString());
+            }
+        });
+    }
+
+    /** A custom resource as the Jackson tree our readers take (fabric8 8 runs on Jackson 3; plain maps cross over). */
+    private JsonNode tree(GenericKubernetesResource resource) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> plain = client.getKubernetesSerialization().convertValue(resource, Map.class);
+        return TREES.valueToTree(plain);
     }
 
     /** Starts one informer; {@code resource} must be in {@link #READS}, which is what the install lets it read. */
@@ -511,10 +562,7 @@ public final class KubernetesSource implements AutoCloseable {
             String where = workspaceSource(name);
             List<Workspace> read;
             try {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> plain = client.getKubernetesSerialization().convertValue(resource, Map.class);
-                JsonNode node = TREES.valueToTree(plain);
-                read = PolicyReader.read(List.of(new Document(where, 0, node)));
+                read = PolicyReader.read(List.of(new Document(where, 0, tree(resource))));
             } catch (InputException e) {
                 LOG.warn("{}: Workspace {} refused, its last good version stays in force: {}", source, name, e.getMessage());
                 refused(name, e.getMessage());

@@ -471,6 +471,87 @@ class KubernetesSourceTest {
         assertThat(changes.since(mark)).noneMatch(c -> c.toString().contains("never"));
     }
 
+    // ---- ClusterNetworkPolicies
+
+    private MixedOperation<GenericKubernetesResource, ?, Resource<GenericKubernetesResource>> cnps() {
+        return client.genericKubernetesResources(KubernetesSource.CLUSTER_NETWORK_POLICY_RESOURCE);
+    }
+
+    /** An Admin Deny on app=db's ingress from app=web on TCP {@code port}; {@code portField} lets a test write a field the schema lacks. */
+    private GenericKubernetesResource cnp(String name, String portField, int port) {
+        return client.getKubernetesSerialization().unmarshal("""
+                apiVersion: policy.networking.k8s.io/v1alpha2
+                kind: ClusterNetworkPolicy
+                metadata: {name: %s}
+                spec:
+                  tier: Admin
+                  priority: 10
+                  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}
+                  ingress:
+                    - name: deny-web
+                      action: Deny
+                      from: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}}]
+                      protocols: [{tcp: {%s: {number: %d}}}]
+                """.formatted(name, portField, port), GenericKubernetesResource.class);
+    }
+
+    private static int denyPort(Change c) {
+        var policy = (io.microseg.inventory.ClusterNetworkPolicy) ((Change.Put) c).object();
+        return policy.ingress().get(0).ports().get(0).start();
+    }
+
+    /**
+     * ClusterNetworkPolicies are read by the same strict reader as files; like a NetworkPolicy, a version
+     * microseg refuses (here the field {@code ports} of an earlier draft, which ignoring would widen the
+     * Deny's reading) leaves the last good one in force, through a relist too; deletion withdraws it.
+     */
+    @Test
+    void clusterNetworkPoliciesArePutAndARefusedEditLeavesTheLastGoodVersion() throws Exception {
+        cnps().resource(cnp("guard", "destinationPort", 27017)).create();
+        start(false);
+        Change.Replace replace = changes.next(Change.Replace.class);
+        assertThat(keys(replace.objects())).containsExactly("clusternetworkpolicy/c1/guard");
+        var initial = (io.microseg.inventory.ClusterNetworkPolicy) replace.objects().get(0);
+        assertThat(initial.tier()).isEqualTo(io.microseg.policy.Rank.ADMIN);
+        assertThat(initial.ingress().get(0).ports().get(0).start()).isEqualTo(27017);
+
+        // Edited: put with the new port.
+        cnps().resource(cnp("guard", "destinationPort", 5432)).update();
+        assertThat(denyPort(changes.next(Change.Put.class, c -> puts(c, "clusternetworkpolicy/c1/guard")))).isEqualTo(5432);
+
+        // Refused edit: warned, nothing put nor removed; the Replace of a relist keeps the good version.
+        int mark = changes.mark();
+        try (LogCapture log = new LogCapture()) {
+            cnps().resource(cnp("guard", "ports", 80)).update();
+            for (int i = 0; i < 100 && !log.text().contains("refusing ClusterNetworkPolicy guard"); i++) Thread.sleep(50);
+            assertThat(log.text()).contains("WARN").contains("refusing ClusterNetworkPolicy guard: field spec.ingress[0].protocols[0].tcp")
+                    .contains("its last good version stays in force");
+        }
+        node("n1", "10.0.0.11");
+        changes.next(Change.Put.class, c -> puts(c, "node/c1/n1"));
+        assertThat(changes.since(mark)).noneMatch(c -> c.toString().contains("guard"));
+
+        // Deleted: removed.
+        cnps().withName("guard").delete();
+        Change.Remove removed = changes.next(Change.Remove.class);
+        assertThat(removed.key()).isEqualTo("clusternetworkpolicy/c1/guard");
+        assertThat(removed.source()).isEqualTo(SOURCE);
+    }
+
+    /** A cluster without the network-policy-api CRD (404 on its list) still syncs, without ClusterNetworkPolicies, and says so. */
+    @Test
+    void aClusterThatDoesNotServeClusterNetworkPoliciesStillSyncs() throws Exception {
+        server.expect().get().withPath("/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies?resourceVersion=0")
+                .andReturn(404, new StatusBuilder().withCode(404).withReason("NotFound").withMessage("the server could not find the requested resource").build())
+                .always();
+        node("n1", "10.0.0.11");
+        try (LogCapture log = new LogCapture()) {
+            start(false);
+            assertThat(keys(changes.next(Change.Replace.class).objects())).containsExactly("node/c1/n1");
+            assertThat(log.text()).contains("ClusterNetworkPolicies are not followed");
+        }
+    }
+
     // ---- workspaces
 
     private MixedOperation<GenericKubernetesResource, ?, Resource<GenericKubernetesResource>> workspaces() {
