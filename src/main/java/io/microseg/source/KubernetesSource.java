@@ -311,21 +311,26 @@ public final class KubernetesSource implements AutoCloseable {
     }
 
     /**
-     * Starts the ClusterNetworkPolicy informer. Its CRD is not part of Kubernetes: on a cluster without
-     * it (or without the right to read it) the list fails, and the cluster then has no ClusterNetworkPolicy
-     * to enforce; the source goes on without them, with an error saying so, instead of failing to sync.
-     * A CRD installed later is seen after a restart.
+     * Starts the ClusterNetworkPolicy informer. Its CRD is not part of Kubernetes: on a cluster that does
+     * not serve it (the list answers 404) the cluster has no ClusterNetworkPolicy to enforce, and the source
+     * goes on without them, with an error saying so. Any other failure (no right to read them, the API
+     * server failing) fails the sync like a required informer's: ClusterNetworkPolicies may exist and
+     * close traffic, and enforcing without them would open it. A CRD installed later is seen after a restart.
      */
     private void beginOptional(Watched<?> handler, SharedIndexInformer<?> informer) {
         informers.add(informer);
         CompletableFuture<Void> start = informer.start().toCompletableFuture();
         watching.add(start.handle((v, failure) -> {
-            if (failure != null) {
-                LOG.error("{}: ClusterNetworkPolicies are not followed: the informer could not list {} ({}); "
-                        + "is the CRD of kubernetes-sigs/network-policy-api installed, and may microseg read it?",
+            if (failure == null) return null;
+            if (!notServed(failure)) {
+                LOG.error("{}: the ClusterNetworkPolicy informer could not start (may microseg list {}?): {}",
                         source, CLUSTER_NETWORK_POLICIES, failure.toString());
-                listed(handler, "none (not served)");
+                throw new java.util.concurrent.CompletionException(failure);
             }
+            LOG.error("{}: ClusterNetworkPolicies are not followed: the cluster does not serve {} ({}); "
+                    + "is the CRD of kubernetes-sigs/network-policy-api installed?",
+                    source, CLUSTER_NETWORK_POLICIES, failure.toString());
+            listed(handler, "none (not served)");
             return null;
         }));
         informer.stopped().whenComplete((v, failure) -> {
@@ -333,6 +338,14 @@ public final class KubernetesSource implements AutoCloseable {
                 LOG.error("{}: the ClusterNetworkPolicy informer stopped and no longer follows the cluster: {}", source, failure.toString());
             }
         });
+    }
+
+    /** Whether an informer's start failed because the API server does not serve the resource at all (404). */
+    private static boolean notServed(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k) return k.getCode() == 404;
+        }
+        return false;
     }
 
     /** A custom resource as the Jackson tree our readers take (fabric8 8 runs on Jackson 3; plain maps cross over). */
