@@ -9,7 +9,6 @@ import io.microseg.input.InputException;
 import io.microseg.input.YamlDocuments;
 import io.microseg.policy.PolicyReader;
 import io.vertx.core.Handler;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -61,15 +60,8 @@ final class CheckEndpoint {
         try {
             String text = ctx.body() == null ? null : ctx.body().asString();
             if (text == null || text.isBlank()) throw new IllegalArgumentException("expected a JSON object with rules and/or workspaces (file name -> text), found an empty body");
-            JsonObject body;
-            try {
-                body = new JsonObject(text);
-            } catch (DecodeException e) {
-                throw new IllegalArgumentException("expected a JSON object such as {\"rules\": {\"rules/services.drl\": \"...\"}}, found malformed JSON");
-            }
-            for (String f : body.fieldNames()) {
-                if (!f.equals("rules") && !f.equals("workspaces")) throw new IllegalArgumentException("expected only the fields rules and workspaces, found " + f);
-            }
+            JsonObject body = JsonBody.object(text, "a JSON object such as {\"rules\": {\"rules/services.drl\": \"...\"}}",
+                    java.util.List.of("rules", "workspaces"), "the fields rules and workspaces");
             rules = PreviewEndpoint.files(body, "rules", true);
             workspaces = PreviewEndpoint.files(body, "workspaces", false);
             if (rules.isEmpty() && workspaces.isEmpty()) throw new IllegalArgumentException("expected candidate rules or workspaces (file name -> text), found neither");

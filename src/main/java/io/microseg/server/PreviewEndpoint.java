@@ -20,7 +20,6 @@ import io.microseg.policy.PolicyReader;
 import io.microseg.policy.Workspace;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -191,15 +190,8 @@ final class PreviewEndpoint {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("expected a JSON object with workspaces and/or rules (file name -> text), found an empty body");
         }
-        JsonObject body;
-        try {
-            body = new JsonObject(text);
-        } catch (DecodeException e) {
-            throw new IllegalArgumentException("expected a JSON object such as {\"workspaces\": {\"demo.yaml\": \"...\"}}, found malformed JSON");
-        }
-        for (String field : body.fieldNames()) {
-            if (!FIELDS.contains(field)) throw new IllegalArgumentException("expected only the fields " + FIELDS + ", found " + field);
-        }
+        JsonObject body = JsonBody.object(text, "a JSON object such as {\"workspaces\": {\"demo.yaml\": \"...\"}}", FIELDS,
+                "the fields " + FIELDS);
         Map<String, String> workspaces = files(body, "workspaces", false);
         Map<String, String> rules = files(body, "rules", true);
         if (workspaces.isEmpty() && rules.isEmpty()) {

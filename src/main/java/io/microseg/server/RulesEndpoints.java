@@ -7,7 +7,6 @@ import io.microseg.deploy.RefusedDeploy;
 import io.microseg.deploy.RuleSetInForce;
 import io.microseg.deploy.RulesReloader;
 import io.vertx.core.Handler;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -100,15 +99,7 @@ final class RulesEndpoints {
     private static Optional<Set<String>> removal(RoutingContext ctx) {
         String text = ctx.body() == null ? null : ctx.body().asString();
         if (text == null || text.isBlank()) return Optional.empty();
-        JsonObject body;
-        try {
-            body = new JsonObject(text);
-        } catch (DecodeException e) {
-            throw new IllegalArgumentException("expected a JSON object such as {\"remove\": [\"rule name\"]}, found malformed JSON");
-        }
-        for (String field : body.fieldNames()) {
-            if (!field.equals("remove")) throw new IllegalArgumentException("expected only the field remove, found " + field);
-        }
+        JsonObject body = JsonBody.object(text, "a JSON object such as {\"remove\": [\"rule name\"]}", List.of("remove"), "the field remove");
         if (!body.containsKey("remove")) return Optional.empty();
         if (!(body.getValue("remove") instanceof JsonArray names)) {
             throw new IllegalArgumentException("expected remove to be a list of DRL rule names, found " + body.getValue("remove"));

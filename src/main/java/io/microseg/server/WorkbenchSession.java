@@ -8,7 +8,6 @@ import io.microseg.config.MicrosegConfig;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -155,15 +154,7 @@ final class WorkbenchSession {
     /** The token of a sign-in body {@code {"token":"..."}}. */
     private static String token(String text) {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("expected {\"token\": \"<operator token>\"}, found an empty body");
-        JsonObject body;
-        try {
-            body = new JsonObject(text);
-        } catch (DecodeException e) {
-            throw new IllegalArgumentException("expected {\"token\": \"<operator token>\"}, found malformed JSON");
-        }
-        for (String f : body.fieldNames()) {
-            if (!f.equals("token")) throw new IllegalArgumentException("expected only the field token, found " + f);
-        }
+        JsonObject body = JsonBody.object(text, "{\"token\": \"<operator token>\"}", java.util.List.of("token"), "the field token");
         if (!(body.getValue("token") instanceof String t) || t.isBlank()) {
             throw new IllegalArgumentException("expected token to be the operator's token (a string)");
         }
