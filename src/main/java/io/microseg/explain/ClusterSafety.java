@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -317,13 +318,28 @@ public final class ClusterSafety {
     }
 
     private static CompiledRule earlierCover(Trace trace, CompiledRule r) {
+        // tiers an earlier PASS may send some of r's traffic past: their later rules do not all see that traffic
+        Set<Rank> passed = new HashSet<>();
         for (CompiledRule e : trace.rules().rulesOf(r.workload())) {
             if (e.equals(r)) return null;
+            if (e.direction() != r.direction() || passed.contains(e.rank())) continue;
             // a PASS decides nothing: it hides only the rest of its own tier
-            if (e.action() == Action.PASS && e.rank() != r.rank()) continue;
-            if (e.direction() == r.direction() && !e.policy().equals(r.policy()) && covers(trace, e, r)) return e;
+            if (e.action() == Action.PASS && e.rank() != r.rank()) {
+                if (mayOverlap(e, r)) passed.add(e.rank());
+                continue;
+            }
+            if (!e.policy().equals(r.policy()) && covers(trace, e, r)) return e;
         }
         return null;
+    }
+
+    /** Whether some packet {@code r} matches may match {@code e} too: protocols and ports meet (peers are not compared). */
+    private static boolean mayOverlap(CompiledRule e, CompiledRule r) {
+        if (e.protocol() != Protocol.ANY && r.protocol() != Protocol.ANY && e.protocol() != r.protocol()) return false;
+        if (e.ports().isEmpty() || r.ports().isEmpty()) return true;
+        int[] er = range(e.ports());
+        int[] rr = range(r.ports());
+        return er[0] <= rr[1] && rr[0] <= er[1];
     }
 
     /** Whether every packet {@code r} matches, {@code e} matches too. */

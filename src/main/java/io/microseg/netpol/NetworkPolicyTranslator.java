@@ -46,10 +46,11 @@ public final class NetworkPolicyTranslator {
         if (blank(meta.getNamespace())) {
             throw new Rejected("metadata.namespace", "expected the namespace of this NetworkPolicy, found none");
         }
-        NetworkPolicySpec spec = np.getSpec();
-        if (spec == null) throw new Rejected("spec", "expected the policy's spec, found none");
-        if (spec.getPodSelector() == null) throw new Rejected("spec.podSelector", "expected a pod selector ({} selects every pod of the namespace), found none");
-        LabelSelector subject = selector(spec.getPodSelector(), "spec.podSelector");
+        // spec and spec.podSelector are structs, not pointers, in the Kubernetes API: left out or null they
+        // decode to their empty value, which the API server accepts. An empty podSelector selects every pod
+        // of the namespace, so reading them the same way isolates exactly the pods the cluster isolates.
+        NetworkPolicySpec spec = np.getSpec() == null ? new NetworkPolicySpec() : np.getSpec();
+        LabelSelector subject = spec.getPodSelector() == null ? LabelSelector.EVERYTHING : selector(spec.getPodSelector(), "spec.podSelector");
         List<NetworkPolicyIngressRule> ingress = spec.getIngress() == null ? List.of() : spec.getIngress();
         List<NetworkPolicyEgressRule> egress = spec.getEgress() == null ? List.of() : spec.getEgress();
         boolean ingressType;

@@ -11,7 +11,10 @@ import io.microseg.policy.PolicyReader;
 import io.microseg.policy.Workspace;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -175,6 +178,44 @@ class ClusterSafetyTest {
 
         // Narrowed to TCP 443, the deny no longer covers TCP 80: the ALLOW decides again.
         assertThat(warnings(shop.replace("ports: [\"ANY\"]", "ports: [\"TCP 443\"]"))).isEmpty();
+    }
+
+    @Test
+    void anAdminDenyThatAnEarlierPassSkipsDoesNotShadowTheBaselineTier(@TempDir Path dir) throws IOException {
+        for (String f : List.of("cluster.yaml", "default.yaml", "kube-system.yaml", "shop.yaml")) {
+            Files.copy(Path.of("tests/fixtures/safety-cluster", f), dir.resolve(f));
+        }
+        String pass = cnp("pass-first", "Admin", 10, "Pass");
+        String deny = cnp("deny-later", "Admin", 20, "Deny");
+        String accept = cnp("baseline-accept", "Baseline", 10, "Accept");
+        Files.writeString(dir.resolve("cnp.yaml"), pass + "---\n" + deny + "---\n" + accept);
+        Inventory inv = InventoryReader.read(dir);
+        List<Warning> w = ClusterSafety.warnings(new Compiler(rules).compile(inv, List.of()), inv, List.of());
+        // the PASS sends shop's ingress past the Admin tier before the DENY sees it: the Baseline Accept decides
+        assertThat(w).extracting(Warning::policy).containsExactly("cnp/k/deny-later");
+
+        // without the PASS, the Admin DENY decides everything the Baseline Accept would
+        Files.writeString(dir.resolve("cnp.yaml"), deny + "---\n" + accept);
+        inv = InventoryReader.read(dir);
+        w = ClusterSafety.warnings(new Compiler(rules).compile(inv, List.of()), inv, List.of());
+        assertThat(w).singleElement().satisfies(x -> {
+            assertThat(x.policy()).isEqualTo("cnp/k/baseline-accept");
+            assertThat(x.message()).contains("an earlier rule of cnp/k/deny-later matches the same traffic first");
+        });
+    }
+
+    private static String cnp(String name, String tier, int priority, String action) {
+        return """
+                apiVersion: policy.networking.k8s.io/v1alpha2
+                kind: ClusterNetworkPolicy
+                metadata: {name: %s}
+                spec:
+                  tier: %s
+                  priority: %d
+                  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: shop}}}
+                  ingress:
+                    - {name: r, action: %s, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: shop}}}]}
+                """.formatted(name, tier, priority, action);
     }
 
     @Test

@@ -135,9 +135,24 @@ class NetworkPolicyReadingTest {
                 "field spec.podSelector.matchExpressions[0].operator: expected In, NotIn, Exists or DoesNotExist, found 'Equals'");
         refused("  podSelector: {matchExpressions: [{key: a, operator: In}]}\n", "expected at least one value for In");
         refused("  podSelector: {matchExpressions: [{key: a, operator: Exists, values: [b]}]}\n", "expected no values for Exists");
-        refused("  ingress: []\n", "field spec.podSelector: expected a pod selector");
         refused("  podSelector: {}\n  policyTypes: [Ingres]\n", "expected Ingress or Egress, found 'Ingres'");
         refused("  podSelector: {}\n  ingress:\n    - from: [{}]\n", "expected podSelector, namespaceSelector or ipBlock, found none");
+    }
+
+    @Test
+    void aNullOrMissingPodSelectorSelectsEveryPodOfTheNamespaceAsTheApiServerReadsIt() throws IOException {
+        // podSelector is a struct in the Kubernetes API: null or left out, it is the empty selector
+        for (String spec : new String[] {"  podSelector: null\n  policyTypes: [Ingress, Egress]\n", "  policyTypes: [Ingress, Egress]\n"}) {
+            NetworkPolicy np = read(spec).networkPolicies().get(0);
+            assertThat(np.podSelector()).isEqualTo(LabelSelector.EVERYTHING);
+            assertThat(np.isolatesIngress()).isTrue();
+            assertThat(np.isolatesEgress()).isTrue();
+        }
+        Files.writeString(dir.resolve("np.yaml"), HEAD.replace("spec:\n", ""));
+        NetworkPolicy noSpec = InventoryReader.read(dir).networkPolicies().get(0);
+        assertThat(noSpec.podSelector()).isEqualTo(LabelSelector.EVERYTHING);
+        assertThat(noSpec.isolatesIngress()).isTrue();
+        assertThat(noSpec.isolatesEgress()).isFalse();
     }
 
     @Test
