@@ -233,8 +233,11 @@ public final class NetpolFacts {
         return names;
     }
 
-    /** Per cluster, per namespace name, the namespace's Kubernetes labels. */
-    static Map<String, Map<String, Map<String, String>>> namespaceLabels(Collection<Pod> pods, Collection<Namespace> namespaces) {
+    /**
+     * Per cluster, per namespace name, the namespace's Kubernetes labels, as namespace selectors read
+     * them (also for trace's account of a selector that did not match).
+     */
+    public static Map<String, Map<String, Map<String, String>>> namespaceLabels(Collection<Pod> pods, Collection<Namespace> namespaces) {
         Map<String, Map<String, Map<String, String>>> byCluster = new HashMap<>();
         for (Pod p : pods) {
             byCluster.computeIfAbsent(p.cluster(), k -> new HashMap<>())

@@ -34,9 +34,11 @@ import java.util.stream.Collectors;
  */
 final class WhyNot {
     private final Trace trace;
+    private final NetpolWhyNot netpol;
 
     WhyNot(Trace trace) {
         this.trace = trace;
+        this.netpol = new NetpolWhyNot(trace);
     }
 
     private enum Relation { SERVICE, WORKLOAD, SERVICE_OF_POD }
@@ -47,7 +49,22 @@ final class WhyNot {
     List<String> reasons(Hop hop, HopContext ctx) {
         List<String> out = new ArrayList<>();
         CompiledRule decider = hop.rule();
-        if (decider != null && decider.rank() != Rank.CATCHALL) {
+        boolean isolated = NetpolWhyNot.isIsolation(decider);
+        if (isolated) {
+            String np = decider.policy().substring("netpol/".length(), decider.policy().lastIndexOf('/'));
+            out.add("denied by the " + hop.direction().name().toLowerCase(java.util.Locale.ROOT) + " isolation of NetworkPolicy "
+                    + np.substring(np.indexOf('/') + 1) + " (" + decider.policy() + ", " + decider.rank() + " " + decider.priority()
+                    + "): a pod a NetworkPolicy selects " + (hop.direction() == io.microseg.policy.Direction.INGRESS ? "accepts" : "opens")
+                    + " only the connections a rule of such a policy allows, and none of these does");
+            out.addAll(netpol.reasons(hop));
+        } else if (decider != null && decider.policy().startsWith("cnp/")) {
+            String rule = decider.justifications().stream().flatMap(j -> j.matched().stream()).filter(m -> m.startsWith("rule:"))
+                    .map(m -> m.substring("rule:".length())).findFirst().orElse("?");
+            out.add("denied by ClusterNetworkPolicy " + decider.policy().substring(decider.policy().lastIndexOf('/') + 1) + ", rule " + rule
+                    + " (" + decider.policy() + ", " + decider.rank() + " " + decider.priority() + "): "
+                    + (decider.rank() == Rank.ADMIN ? "the Admin tier decides before every workspace policy and NetworkPolicy"
+                    : "the Baseline tier decides what no workspace policy or NetworkPolicy decided"));
+        } else if (decider != null && decider.rank() != Rank.CATCHALL) {
             Policy p = policy(decider.policy());
             out.add("denied by policy " + decider.policy() + " (" + decider.rank() + " " + decider.priority()
                     + (p == null ? "" : ", consumer: " + p.consumer().text() + ", provider: " + p.provider().text()) + ")");
@@ -63,7 +80,7 @@ final class WhyNot {
             }
         }
         if (!any) {
-            out.add("no ALLOW policy has a provider that selects " + (ctx.service() != null ? ctx.service().id()
+            out.add("no " + (isolated ? "workspace " : "") + "ALLOW policy has a provider that selects " + (ctx.service() != null ? ctx.service().id()
                     : ctx.backend() != null ? ctx.backend().id() : ctx.dst().id()));
         }
         return out;

@@ -4,6 +4,7 @@ import io.microseg.engine.Change;
 import io.microseg.input.Document;
 import io.microseg.input.InputException;
 import io.microseg.input.YamlDocuments;
+import io.microseg.inventory.ClusterNetworkPolicy;
 import io.microseg.inventory.InventoryObject;
 import io.microseg.inventory.InventoryReader;
 import io.microseg.inventory.NetworkPolicy;
@@ -52,10 +53,11 @@ import java.util.stream.Stream;
  *   as a {@link Change.Replace}, only when the objects differ from the last ones delivered.</li>
  *   <li>A <b>policy folder</b> is one source per file, {@code file:<path>} for every {@code *.yaml},
  *   {@code *.yml} and {@code *.json} below it: a new or changed file is delivered as {@link Change.Workspaces}, a deleted
- *   one as {@code Workspaces(source, [])}; its NetworkPolicies (read by {@link PolicyInputs}, each in the
- *   cluster it names) as a {@link Change.Replace} of that source, when they differ from those delivered
- *   before. A workspace name, or a NetworkPolicy (cluster, namespace and name), already held by another
- *   file refuses the whole file, naming both.</li>
+ *   one as {@code Workspaces(source, [])}; its NetworkPolicies and ClusterNetworkPolicies (read by
+ *   {@link PolicyInputs}, each in the cluster it names) as a {@link Change.Replace} of that source, when
+ *   they differ from those delivered before. A workspace name, a NetworkPolicy (cluster, namespace and
+ *   name) or a ClusterNetworkPolicy (cluster and name) already held by another file refuses the whole
+ *   file, naming both.</li>
  * </ul>
  *
  * Bad input never reaches the sink: the problem is logged as one line (file, line, object, field,
@@ -390,14 +392,14 @@ public final class FolderSource implements AutoCloseable {
         final String source;
         /** Digest of the content last read; null once the file is deleted. */
         byte[] digest;
-        /** The workspaces and NetworkPolicies of that content; null when it is broken. */
+        /** The workspaces and Kubernetes policies of that content; null when it is broken. */
         PolicyInputs read;
         /** Line of the document of each name ({@link #names}) in that content, for errors about names. */
         Map<String, Integer> lines = Map.of();
         /** What the sink has from this file; null when nothing was ever delivered. */
         List<Workspace> delivered;
-        /** The NetworkPolicies the sink has from this file. */
-        List<NetworkPolicy> deliveredPolicies = List.of();
+        /** The NetworkPolicies and ClusterNetworkPolicies the sink has from this file. */
+        List<InventoryObject> deliveredPolicies = List.of();
         /** The last problem reported for this file, so that each is reported once. */
         String reported;
 
@@ -411,9 +413,9 @@ public final class FolderSource implements AutoCloseable {
             return digest == null ? List.of() : read == null ? null : read.workspaces();
         }
 
-        /** The NetworkPolicies the sink should have from this file: none once deleted; null while broken. */
-        List<NetworkPolicy> wantedPolicies() {
-            return digest == null ? List.of() : read == null ? null : read.policies();
+        /** The NetworkPolicies and ClusterNetworkPolicies the sink should have from this file: none once deleted; null while broken. */
+        List<InventoryObject> wantedPolicies() {
+            return digest == null ? List.of() : read == null ? null : read.objects();
         }
 
         boolean pending() {
@@ -428,7 +430,8 @@ public final class FolderSource implements AutoCloseable {
 
         /**
          * What no two files may both define, as names: "workspace prod", "NetworkPolicy x/np in cluster
-         * lab", of what is wanted ({@code wanted}) or of what is delivered.
+         * lab", "ClusterNetworkPolicy deny in cluster lab", of what is wanted ({@code wanted}) or of what
+         * is delivered.
          */
         List<String> names(boolean wanted) {
             List<String> names = new ArrayList<>();
@@ -454,7 +457,9 @@ public final class FolderSource implements AutoCloseable {
         return "workspace " + name;
     }
 
-    private static String policyName(NetworkPolicy np) {
+    private static String policyName(InventoryObject policy) {
+        if (policy instanceof ClusterNetworkPolicy cnp) return "ClusterNetworkPolicy " + cnp.name() + " in cluster " + cnp.cluster();
+        NetworkPolicy np = (NetworkPolicy) policy;
         return "NetworkPolicy " + np.namespace() + "/" + np.name() + " in cluster " + np.cluster();
     }
 
@@ -512,7 +517,7 @@ public final class FolderSource implements AutoCloseable {
                 for (Document d : docs) {
                     if (PolicyInputs.isWorkspace(d)) lines.putIfAbsent(workspaceName(d.name()), d.line());
                 }
-                for (PolicyInputs.Located np : file.read.networkPolicies()) {
+                for (PolicyInputs.Located<?> np : file.read.located()) {
                     lines.putIfAbsent(policyName(np.policy()), np.document().line());
                 }
                 file.lines = lines;
@@ -527,7 +532,7 @@ public final class FolderSource implements AutoCloseable {
 
     /**
      * Delivers every policy file whose content differs from what the sink has, across all policy
-     * folders, such that no workspace name (nor NetworkPolicy) is delivered by two files. A name two files want goes to
+     * folders, such that no workspace name (nor NetworkPolicy, nor ClusterNetworkPolicy) is delivered by two files. A name two files want goes to
      * the file that already has it delivered, else to the first file in path order; the other file is
      * refused whole, keeps what it had delivered, and is tried again whenever policies change, so it
      * gets through once the name is let go. Files are decided together, so that two files swapping
@@ -571,16 +576,16 @@ public final class FolderSource implements AutoCloseable {
                 f.delivered = wanted;
                 emit(new Change.Workspaces(f.source, f.delivered));
             }
-            List<NetworkPolicy> policies = f.wantedPolicies();
+            List<InventoryObject> policies = f.wantedPolicies();
             if (!f.deliveredPolicies.equals(policies)) {
                 f.deliveredPolicies = policies;
                 emit(new Change.Replace(f.source, List.copyOf(policies)));
             }
         }
         refused.forEach((f, r) -> report(f, new InputException(f.path.toString(), f.lines.getOrDefault(r.name(), 0),
-                null, "metadata.name", "expected a " + (r.name().startsWith("workspace ") ? "workspace name" : "NetworkPolicy")
+                null, "metadata.name", "expected a " + (r.name().startsWith("workspace ") ? "workspace name" : r.name().substring(0, r.name().indexOf(' ')))
                 + " no other file uses, found " + r.name() + " also in " + r.owner().path
-                + "; this file's workspaces and NetworkPolicies are refused until one of the two is renamed")));
+                + "; this file's workspaces and policies are refused until one of the two is renamed")));
     }
 
     private void report(PolicyFile file, InputException e) {

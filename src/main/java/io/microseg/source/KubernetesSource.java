@@ -54,7 +54,9 @@ import java.util.function.Supplier;
  * <p>
  * So: once every inventory informer has had its first {@code onList}, and again after every later
  * {@code onList} of any of them, this source emits {@link Change.Replace} with everything in all its
- * informer caches, translated. Handlers and the snapshot emit under one lock, which makes the order
+ * informer caches, translated. Nothing is emitted before that first {@code Replace}: a cluster whose
+ * policies could not be listed (a refused ClusterNetworkPolicy list) puts none of its objects in
+ * force, rather than its pods without the policies that would close their traffic. Handlers and the snapshot emit under one lock, which makes the order
  * the sink sees consistent: an object's last emission is always its latest cached state.
  *
  * <h2>Malformed objects</h2>
@@ -269,7 +271,9 @@ public final class KubernetesSource implements AutoCloseable {
     /**
      * Completes once every informer has listed its resources, their changes and the first
      * {@code Replace} have gone to the sink, and every watch is established; completes exceptionally
-     * if an informer could not start (the Workspace one, for instance, when its CRD is not installed).
+     * as soon as an informer could not start (the Workspace one, for instance, when its CRD is not
+     * installed; the ClusterNetworkPolicy one when their list is refused): the first Replace then never
+     * comes, since it waits for every informer's list, so waiting for it would never end.
      */
     public CompletableFuture<Void> synced() {
         List<CompletableFuture<Void>> all;
@@ -278,7 +282,17 @@ public final class KubernetesSource implements AutoCloseable {
             all = new ArrayList<>(watching);
         }
         all.add(listed);
-        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+        CompletableFuture<Void> synced = new CompletableFuture<>();
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((v, failure) -> {
+            if (failure == null) synced.complete(null);
+            else synced.completeExceptionally(failure);
+        });
+        for (CompletableFuture<Void> f : all) {
+            f.whenComplete((v, failure) -> {
+                if (failure != null) synced.completeExceptionally(failure);
+            });
+        }
+        return synced;
     }
 
     /** Stops the informers; nothing reaches the sink afterwards. The client stays open. */
@@ -325,7 +339,9 @@ public final class KubernetesSource implements AutoCloseable {
             if (!notServed(failure)) {
                 LOG.error("{}: the ClusterNetworkPolicy informer could not start (may microseg list {}?): {}",
                         source, CLUSTER_NETWORK_POLICIES, failure.toString());
-                throw new java.util.concurrent.CompletionException(failure);
+                throw new java.util.concurrent.CompletionException(new IllegalStateException(source + ": cannot list " + CLUSTER_NETWORK_POLICIES
+                        + " (" + describe(failure) + "): microseg needs list and watch on them (config/kubernetes/server-rbac.yaml grants"
+                        + " them) and puts nothing of this cluster in force without them, since they may close traffic", failure));
             }
             LOG.error("{}: ClusterNetworkPolicies are not followed: the cluster does not serve {} ({}); "
                     + "is the CRD of kubernetes-sigs/network-policy-api installed?",
@@ -338,6 +354,17 @@ public final class KubernetesSource implements AutoCloseable {
                 LOG.error("{}: the ClusterNetworkPolicy informer stopped and no longer follows the cluster: {}", source, failure.toString());
             }
         });
+    }
+
+    /** The API server's answer in a failure: "HTTP 403: <its message>", or the failure itself. */
+    private static String describe(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() > 0) {
+                String message = k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage();
+                return "HTTP " + k.getCode() + ": " + message;
+            }
+        }
+        return failure.toString();
     }
 
     /** Whether an informer's start failed because the API server does not serve the resource at all (404). */
@@ -466,6 +493,9 @@ public final class KubernetesSource implements AutoCloseable {
                     return;
                 }
                 if (keepsLastGood) lastGood.put(id, translated);
+                // Before every informer has listed, nothing goes out: the first Replace brings the whole
+                // cluster at once, so that its pods are never in force without its policies.
+                if (!inventorySynced) return;
                 String previous = emitted.put(id, translated.key());
                 if (previous != null && !previous.equals(translated.key())) emit(new Change.Remove(source, previous));
                 emit(new Change.Put(source, translated));

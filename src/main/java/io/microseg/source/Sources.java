@@ -56,7 +56,8 @@ public final class Sources implements AutoCloseable {
                 LOG.warn("cluster {} has not been listed within {} s; its rules follow when it is", source.cluster(),
                         clusterTimeout.toSeconds());
             } catch (Exception e) {
-                LOG.error("cluster {} cannot be read: {}", source.cluster(), e.getMessage());
+                Throwable why = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+                LOG.error("cluster {} cannot be read: {}", source.cluster(), why.getMessage());
             }
         }
     }

@@ -37,6 +37,33 @@ class TraceCommandTest {
                 .endsWith("verdict: ALLOW (every hop allows)\n");
     }
 
+    @Test
+    void aNetworkPolicyIsolationSaysWhichRuleMissedOnPeerOrPort() {
+        CliRun r = run("trace", "--inventory", "src/test/resources/explain/netpol-why/inventory", "--from", "pod/lab/y/a",
+                "--to", "pod/lab/x/a", "--port", "tcp/80");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("flow pod/lab/y/a -> pod/lab/x/a TCP 80: DENY\n")
+                .contains("   decided by rule 4 of 4 (INGRESS) on pod/lab/x/a: DENY ANY * peer any, DEFAULT 1000000000,"
+                        + " netpol/lab/x/a-from-y-b/isolation\n")
+                .contains("   why no ALLOW rule decided:\n"
+                        + "     - denied by the ingress isolation of NetworkPolicy x/a-from-y-b (netpol/lab/x/a-from-y-b/isolation,"
+                        + " DEFAULT 1000000000): a pod a NetworkPolicy selects accepts only the connections a rule of such a policy allows,"
+                        + " and none of these does\n"
+                        + "     - NetworkPolicy x/a-from-y-b ingress[0]: peer missed: from[0] namespaceSelector team=blue and podSelector"
+                        + " pod=b does not select pod/lab/y/a (10.244.2.10): it has labels pod=a\n"
+                        + "     - NetworkPolicy x/a-from-y-b ingress[1]: peer missed: from[0] ipBlock 10.244.2.0/24 except 10.244.2.10/32"
+                        + " does not hold pod/lab/y/a (10.244.2.10): it is in 10.244.2.10/32; port missed: it allows TCP serve-81-tcp"
+                        + " (81 on pod/lab/x/a), the flow is TCP 80\n"
+                        + "     - NetworkPolicy x/a-from-y-b ingress[2]: peer missed: from[0] podSelector pod=c (namespace x) does not"
+                        + " select pod/lab/y/a (10.244.2.10): it is in namespace y, not the policy's x\n")
+                .endsWith("verdict: DENY (1 of 2 hops deny)\n");
+
+        CliRun cnp = run("trace", "--inventory", "src/test/resources/explain/netpol-why/inventory", "--from", "pod/lab/x/c",
+                "--to", "pod/lab/y/a", "--port", "tcp/80");
+        assertThat(cnp.out()).contains("     - denied by ClusterNetworkPolicy y-not-from-x-c, rule ingress[0] deny-from-x-c"
+                + " (cnp/lab/y-not-from-x-c, ADMIN 500): the Admin tier decides before every workspace policy and NetworkPolicy\n");
+    }
+
     private static String drlLine(String rule) {
         return "(rules/services.drl:" + TestFiles.lineOf(Path.of("rules/services.drl"), "rule \"" + rule + "\"") + ")";
     }

@@ -37,6 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * fresh engine ({@link FullCompile}, what {@code compile} and the scenarios run) gives the same too.
  * The reference is the naive {@link Compiler}: every query on every item, one fresh session.
  *
+ * <p>Besides the operations, now and then a ClusterNetworkPolicy is put, removed or its source
+ * replaced (a draw of their own, so that the other objects of a seed stay what they were).
+ *
  * <p>Default run: 3 seeds x 800 operations. Longer: {@code -Dmicroseg.differential.seeds=20
  * -Dmicroseg.differential.ops=5000}.
  */
@@ -49,6 +52,14 @@ class IncrementalEqualsFullTest {
     private static final Set<String> outsideSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Kinds of placement changes published: a workload placed, moved, gone, or whose addresses alone changed. */
     private static final Set<String> placementsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Kinds of ClusterNetworkPolicy rules that made firewall rules in checked states: tier and action,
+     * subject kind, peer and protocols kind per direction ({@link RandomInventory#clusterNetworkPolicy}
+     * names each rule after its kinds), and two policies of one tier and priority on one workload.
+     */
+    private static final Set<String> cnpSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The source ClusterNetworkPolicies come from, as from a policy file. */
+    private static final String CNP_SOURCE = "file:cnp.yaml";
 
     @BeforeAll
     static void rules() {
@@ -65,11 +76,13 @@ class IncrementalEqualsFullTest {
         RandomInventory gen = new RandomInventory(seed);
         Map<String, Map<String, InventoryObject>> sources = new TreeMap<>();
         Map<String, Workspace> workspaces = new TreeMap<>();
+        Map<String, InventoryObject> cnps = new TreeMap<>();
         Replica replica = new Replica();
         try (Engine engine = new Engine(rules)) {
             engine.subscribe(replica::apply);
             engine.start();
             for (int op = 1; op <= OPS; op++) {
+                if (gen.cnpInt(5) == 0) changeClusterNetworkPolicies(gen, cnps, engine);
                 int r = gen.nextInt(100);
                 if (r < 50) {
                     InventoryObject o = gen.anyObjectOrNetworkPolicy();
@@ -107,7 +120,8 @@ class IncrementalEqualsFullTest {
                     engine.sync().orTimeout(2, TimeUnit.MINUTES).join();
                     Snapshot snapshot = engine.snapshot();
                     Compilation live = snapshot.compilation();
-                    List<InventoryObject> all = sources.values().stream().flatMap(m -> m.values().stream()).toList();
+                    List<InventoryObject> all = new ArrayList<>(sources.values().stream().flatMap(m -> m.values().stream()).toList());
+                    all.addAll(cnps.values());
                     Inventory inventory = InventoryAssembly.assemble(all);
                     Compilation full = new Compiler(rules).compile(inventory, List.copyOf(workspaces.values()));
                     Map<String, Placement> placed = AgentViews.placements(inventory);
@@ -126,11 +140,52 @@ class IncrementalEqualsFullTest {
                     live.rules().forEach(x -> rulesSeen.add(x.rule()));
                     live.warnings().forEach(w -> warningsSeen.add(w.message().replaceAll("^.* (is an|excludes|has no|is claimed by) .*$", "$1")));
                     live.sets().forEach(x -> x.members().stream().filter(m -> m.contains("/")).forEach(outsideSeen::add));
+                    recordClusterNetworkPolicyKinds(live.rules());
                 } else if (gen.nextInt(7) == 0) {
                     engine.sync().orTimeout(2, TimeUnit.MINUTES).join(); // vary batch sizes: sometimes one change, sometimes dozens
                 }
             }
         }
+    }
+
+    /** Puts a new ClusterNetworkPolicy, removes one, or replaces their source with some kept and some new. */
+    private static void changeClusterNetworkPolicies(RandomInventory gen, Map<String, InventoryObject> cnps, Engine engine) {
+        int r = gen.cnpInt(10);
+        List<String> keys = List.copyOf(cnps.keySet());
+        if (r < 6 || keys.isEmpty()) {
+            InventoryObject o = gen.clusterNetworkPolicy();
+            cnps.put(o.key(), o);
+            engine.submit(new Change.Put(CNP_SOURCE, o));
+        } else if (r < 8) {
+            String key = keys.get(gen.cnpInt(keys.size()));
+            cnps.remove(key);
+            engine.submit(new Change.Remove(CNP_SOURCE, key));
+        } else {
+            for (String key : keys) if (gen.cnpInt(3) == 0) cnps.remove(key);
+            for (int k = gen.cnpInt(3); k > 0; k--) {
+                InventoryObject o = gen.clusterNetworkPolicy();
+                cnps.put(o.key(), o);
+            }
+            engine.submit(new Change.Replace(CNP_SOURCE, new ArrayList<>(cnps.values())));
+        }
+    }
+
+    /** Records the kinds of the ClusterNetworkPolicy rules among {@code rules} ({@link #cnpSeen}). */
+    private static void recordClusterNetworkPolicyKinds(List<CompiledRule> rules) {
+        Map<String, Set<String>> policiesAt = new HashMap<>();
+        for (CompiledRule x : rules) {
+            if (!x.policy().startsWith("cnp/")) continue;
+            cnpSeen.add(x.rank() + " " + x.action());
+            String label = x.justifications().stream().flatMap(j -> j.matched().stream()).filter(m -> m.startsWith("rule:"))
+                    .findFirst().orElseThrow(() -> new AssertionError("a ClusterNetworkPolicy rule without its rule's label: " + x));
+            String[] kinds = label.substring(label.indexOf(' ') + 1).split("-"); // rule:ingress[0] ns-pods-named
+            cnpSeen.add("subject " + kinds[0]);
+            cnpSeen.add(x.direction() + " peer " + kinds[1]);
+            cnpSeen.add(x.direction() + " protocols " + kinds[2]);
+            policiesAt.computeIfAbsent(x.workload() + " " + x.direction() + " " + x.rank() + " " + x.priority() / 100, k -> new TreeSet<>())
+                    .add(x.policy());
+        }
+        if (policiesAt.values().stream().anyMatch(p -> p.size() > 1)) cnpSeen.add("same tier and priority");
     }
 
     /** Objects are spread over two sources by key, so a key never has two owners. */
@@ -214,6 +269,13 @@ class IncrementalEqualsFullTest {
         assertThat(warningsSeen).as("kinds of warnings in checked states").contains("is an", "excludes", "has no", "is claimed by");
         assertThat(placementsSeen).as("kinds of placement changes").contains("placed", "moved", "gone", "readdressed");
         assertThat(outsideSeen).as("outside addresses (CIDR members) in checked states").contains("192.0.2.0/24", "128.0.0.0/1");
+        List<String> cnpKinds = new ArrayList<>(List.of("same tier and priority", "subject ns", "subject pods"));
+        for (String tier : List.of("ADMIN", "BASELINE")) for (String action : List.of("ALLOW", "DENY", "PASS")) cnpKinds.add(tier + " " + action);
+        for (String direction : List.of("INGRESS", "EGRESS")) {
+            for (String peer : RandomInventory.CNP_PEERS) if (direction.equals("EGRESS") || !peer.equals("networks")) cnpKinds.add(direction + " peer " + peer);
+            for (String ports : RandomInventory.CNP_PORTS) cnpKinds.add(direction + " protocols " + ports);
+        }
+        assertThat(cnpSeen).as("kinds of ClusterNetworkPolicy rules that made firewall rules in checked states").containsAll(cnpKinds);
         rules = null;
     }
 }

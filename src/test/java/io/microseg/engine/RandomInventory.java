@@ -1,5 +1,6 @@
 package io.microseg.engine;
 
+import io.microseg.inventory.ClusterNetworkPolicy;
 import io.microseg.inventory.ContainerPort;
 import io.microseg.inventory.Endpoint;
 import io.microseg.inventory.Host;
@@ -55,10 +56,21 @@ final class RandomInventory {
      * generates is what it was before egress existed (the check that every DRL rule is exercised counts on it).
      */
     private final Random egressRandom;
+    /**
+     * The draws of ClusterNetworkPolicies and of the changes made to them: a generator of their own, for
+     * the same reason as {@link #egressRandom}.
+     */
+    private final Random cnpRandom;
 
     RandomInventory(long seed) {
         this.random = new Random(seed);
         this.egressRandom = new Random(seed * 31 + 7);
+        this.cnpRandom = new Random(seed * 131 + 11);
+    }
+
+    /** A draw of the ClusterNetworkPolicies' own generator, for the changes made to them. */
+    int cnpInt(int bound) {
+        return cnpRandom.nextInt(bound);
     }
 
     int nextInt(int bound) {
@@ -228,6 +240,73 @@ final class RandomInventory {
             });
         }
         return ports;
+    }
+
+    /** Peer kinds of a ClusterNetworkPolicy rule; networks only in egress, as the API has it. */
+    static final List<String> CNP_PEERS = List.of("namespaces", "pods", "networks");
+    /** Protocols kinds of a ClusterNetworkPolicy rule: none (all traffic), port numbers, a range, a destination named port. */
+    static final List<String> CNP_PORTS = List.of("all", "number", "range", "named");
+
+    /**
+     * A ClusterNetworkPolicy of a few names per cluster, in either tier, at one of three priorities (so
+     * that ties between policies happen), its subject by namespaces (the team label) or by pods (the app
+     * label, in every namespace or those of a team), with up to three ingress and three egress rules
+     * of each action. Each rule has peers of one kind and protocols of one kind, and is named after them
+     * ({@code ns-pods-named}: subject by namespaces, pod peers, a named port), so that the test can
+     * tell which kinds made firewall rules.
+     */
+    ClusterNetworkPolicy clusterNetworkPolicy() {
+        Random main = random;
+        random = cnpRandom;
+        try {
+            String cluster = cluster();
+            boolean byNamespaces = random.nextInt(3) == 0;
+            ClusterNetworkPolicy.Selection subject = byNamespaces
+                    ? new ClusterNetworkPolicy.Selection(selector("team", List.of("a", "b")), null)
+                    : new ClusterNetworkPolicy.Selection(random.nextBoolean() ? LabelSelector.EVERYTHING : selector("team", List.of("a", "b")),
+                            selector("app", List.of("web", "db", "cache")));
+            String subjectKind = byNamespaces ? "ns" : "pods";
+            return new ClusterNetworkPolicy(cluster, "cnp" + random.nextInt(4), random.nextBoolean() ? Rank.ADMIN : Rank.BASELINE,
+                    random.nextInt(3), subject, cnpRules(cluster, subjectKind, true), cnpRules(cluster, subjectKind, false));
+        } finally {
+            random = main;
+        }
+    }
+
+    private List<ClusterNetworkPolicy.Rule> cnpRules(String cluster, String subjectKind, boolean ingress) {
+        List<ClusterNetworkPolicy.Rule> rules = new ArrayList<>();
+        for (int r = random.nextInt(4); r > 0; r--) {
+            Action action = pick(List.of(Action.ALLOW, Action.DENY, Action.PASS));
+            String peerKind = CNP_PEERS.get(random.nextInt(ingress ? 2 : 3));
+            List<ClusterNetworkPolicy.Peer> peers = new ArrayList<>();
+            for (int n = 1 + random.nextInt(2); n > 0; n--) {
+                peers.add(switch (peerKind) {
+                    case "namespaces" -> new ClusterNetworkPolicy.Peer(
+                            new ClusterNetworkPolicy.Selection(selector("team", List.of("a", "b")), null), null);
+                    case "pods" -> new ClusterNetworkPolicy.Peer(new ClusterNetworkPolicy.Selection(
+                            random.nextBoolean() ? LabelSelector.EVERYTHING : selector("team", List.of("a", "b")),
+                            selector("app", List.of("web", "db", "cache"))), null);
+                    default -> new ClusterNetworkPolicy.Peer(null, List.of(pick(List.of("10." + c(cluster) + ".1.0/28",
+                            "10." + c(cluster) + ".0.0/16", "fd00:" + c(cluster) + "::/64", "192.0.2.0/24", "0.0.0.0/0"))));
+                });
+            }
+            // a networks peer has no named ports (the reading refuses the pair)
+            String portKind = CNP_PORTS.get(random.nextInt(peerKind.equals("networks") ? 3 : 4));
+            List<ClusterNetworkPolicy.Port> ports = new ArrayList<>();
+            switch (portKind) {
+                case "number" -> {
+                    for (int k = 1 + random.nextInt(2); k > 0; k--) {
+                        int port = pick(List.of(80, 8080, 53, 9090));
+                        ports.add(new ClusterNetworkPolicy.Port(port == 53 ? Protocol.UDP : pick(List.of(Protocol.TCP, Protocol.SCTP)), port, port, null));
+                    }
+                }
+                case "range" -> ports.add(new ClusterNetworkPolicy.Port(Protocol.TCP, 8000, 9000, null));
+                case "named" -> ports.add(new ClusterNetworkPolicy.Port(null, 0, 0, "http"));
+                default -> { } // all traffic
+            }
+            rules.add(new ClusterNetworkPolicy.Rule(subjectKind + "-" + peerKind + "-" + portKind, action, peers, ports));
+        }
+        return rules;
     }
 
     private LabelSelector selector(String key, List<String> values) {

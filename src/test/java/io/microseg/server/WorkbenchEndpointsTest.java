@@ -36,6 +36,44 @@ class WorkbenchEndpointsTest {
         t.close();
     }
 
+    /** A NetworkPolicy written into the watched inventory: the trace JSON's hop says which of its rules missed, and how. */
+    @Test
+    void traceOfANetworkPolicyIsolationListsWhatEachOfItsRulesMissed() {
+        TestFiles.write(t.inventory.resolve("np.yaml"), """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: db-from-production, namespace: data}
+                spec:
+                  podSelector: {matchLabels: {app: db}}
+                  ingress:
+                    - from: [{namespaceSelector: {}, podSelector: {matchLabels: {environment: production}}}]
+                      ports: [{port: mongo}]
+                """);
+        String url = "/v1/trace?from=pod/demo/web/web-dev-0&to=pod/demo/data/db-0&port=tcp/27017";
+        JsonNode denied = io.microseg.testing.Await.value("the isolation in force", io.microseg.testing.Await.DEFAULT, () -> {
+            JsonNode d = t.get(url, OPERATOR).json();
+            return d.toString().contains("netpol/demo/data/db-from-production/isolation") ? java.util.Optional.of(d) : java.util.Optional.empty();
+        });
+        assertThat(denied.get("verdict").asText()).isEqualTo("DENY");
+        JsonNode hop = null;
+        for (JsonNode h : denied.get("hops")) if (h.get("verdict").asText().equals("DENY")) hop = h;
+        assertThat(hop).isNotNull();
+        assertThat(hop.get("rule").get("policy").asText()).isEqualTo("netpol/demo/data/db-from-production/isolation");
+        List<String> why = new ArrayList<>();
+        hop.get("why").forEach(w -> why.add(w.asText()));
+        assertThat(why).contains("NetworkPolicy data/db-from-production ingress[0]: peer missed: from[0] namespaceSelector {} and"
+                + " podSelector environment=production does not select pod/demo/web/web-dev-0 (10.244.2.20): it has labels"
+                + " app=web,environment=development");
+        assertThat(denied.get("why").toString()).contains("NetworkPolicy data/db-from-production ingress[0]: peer missed");
+
+        // From the production pod, the peer matches and the named port means 27017 on db-0: allowed by the policy.
+        JsonNode allowed = t.get("/v1/trace?from=pod/demo/web/web-prod-0&to=pod/demo/data/db-0&port=tcp/27017", OPERATOR).json();
+        assertThat(allowed.toString()).doesNotContain("db-from-production ingress[0]");
+        JsonNode otherPort = t.get("/v1/trace?from=pod/demo/web/web-prod-0&to=pod/demo/data/db-0&port=tcp/27018", OPERATOR).json();
+        assertThat(otherPort.toString()).contains("NetworkPolicy data/db-from-production ingress[0]: port missed: it allows TCP mongo"
+                + " (27017 on pod/demo/data/db-0), the flow is TCP 27018");
+    }
+
     @Test
     void traceAnswersAllowAndDenyWithTheDecidingRule() {
         JsonNode allowed = t.get("/v1/trace?from=host/backup-prod&to=node/demo/node-1&port=tcp/30017", OPERATOR).json();

@@ -184,6 +184,80 @@ class FolderSourceEngineTest {
         assertThat(rules()).noneMatch(r -> r.policy().startsWith("netpol/"));
     }
 
+    /**
+     * A ClusterNetworkPolicy in a policy file applies to the cluster its annotation names: written,
+     * edited (its action and peer changed), refused when broken (the last good version stays in
+     * force, fail closed) and withdrawn with the file.
+     */
+    @Test
+    void aClusterNetworkPolicyInAPolicyFileFollowsTheFileAndABrokenEditKeepsItsLastGoodVersion() {
+        String cnp = "cnp/demo/web-from-data";
+        Path file = policies.resolve("cnp.yaml");
+        String policy = """
+                apiVersion: policy.networking.k8s.io/v1alpha2
+                kind: ClusterNetworkPolicy
+                metadata:
+                  name: web-from-data
+                  annotations: {microseg.io/cluster: demo}
+                spec:
+                  tier: Admin
+                  priority: 5
+                  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: web}}}
+                  ingress:
+                    - name: deny-data
+                      action: Deny
+                      from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: data}}}]
+                """;
+        write(file, policy);
+        ChangeSet added = awaitChangeSet(Await.DEFAULT, c -> c.rulesAdded().stream().anyMatch(r -> r.policy().equals(cnp)));
+        assertThat(added.rulesAdded()).filteredOn(r -> r.policy().equals(cnp))
+                .allSatisfy(r -> assertThat(r.action()).isEqualTo(io.microseg.policy.Action.DENY))
+                .anyMatch(r -> r.workload().equals(WEB_PROD) && r.direction() == Direction.INGRESS
+                        && r.rank() == io.microseg.policy.Rank.ADMIN);
+        assertThat(problems).isEmpty();
+
+        // Edited: Accept instead of Deny, on one port.
+        String edited = policy.replace("action: Deny", "action: Accept")
+                + "      protocols: [{tcp: {destinationPort: {number: 8080}}}]\n";
+        write(file, edited);
+        ChangeSet accept = awaitChangeSet(Await.DEFAULT, c -> c.rulesAdded().stream()
+                .anyMatch(r -> r.policy().equals(cnp) && r.action() == io.microseg.policy.Action.ALLOW));
+        assertThat(accept.rulesRemoved()).filteredOn(r -> r.policy().equals(cnp)).isNotEmpty()
+                .allSatisfy(r -> assertThat(r.action()).isEqualTo(io.microseg.policy.Action.DENY));
+        assertThat(rules()).filteredOn(r -> r.policy().equals(cnp)).isNotEmpty()
+                .allSatisfy(r -> assertThat(r.ports()).isEqualTo("8080"));
+
+        // Broken: a field of an earlier draft of the API; the problem names file, line and field, the rules stay.
+        List<CompiledRule> before = rules();
+        write(file, edited.replace("{number: 8080}", "{portNumber: 8080}"));
+        InputException problem = Await.value("a problem", Await.DEFAULT, () -> problems.stream().findFirst());
+        assertThat(problem.file()).isEqualTo(file.toString());
+        assertThat(problem.line()).isEqualTo(14);
+        assertThat(problem.field()).isEqualTo("spec.ingress[0].protocols[0].tcp.destinationPort.portNumber");
+        assertThat(problem.getMessage()).contains("ClusterNetworkPolicy web-from-data");
+        // A later, unrelated change is compiled with the last good version still in force.
+        write(inventory.resolve("np.yaml"), """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: deny-all, namespace: data}
+                spec: {podSelector: {}}
+                """);
+        awaitChangeSet(Await.DEFAULT, c -> c.rulesAdded().stream().anyMatch(r -> r.policy().startsWith("netpol/demo/data/deny-all")));
+        assertThat(rules()).filteredOn(r -> r.policy().equals(cnp)).isEqualTo(before.stream().filter(r -> r.policy().equals(cnp)).toList());
+
+        // Without the cluster annotation: refused too, the last good version still in force.
+        problems.clear();
+        write(file, edited.replace("  annotations: {microseg.io/cluster: demo}\n", ""));
+        InputException noCluster = Await.value("a problem", Await.DEFAULT, () -> problems.stream().findFirst());
+        assertThat(noCluster.field()).isEqualTo("metadata.annotations[\"microseg.io/cluster\"]");
+        assertThat(rules()).filteredOn(r -> r.policy().equals(cnp)).isNotEmpty();
+
+        changeSets.clear();
+        delete(file);
+        awaitChangeSet(Await.DEFAULT, c -> c.rulesRemoved().stream().anyMatch(r -> r.policy().equals(cnp)));
+        assertThat(rules()).noneMatch(r -> r.policy().startsWith("cnp/"));
+    }
+
     private ChangeSet awaitChangeSet(Duration timeout, Predicate<ChangeSet> which) {
         return Await.value("a change set", timeout, () -> changeSets.stream().filter(which).findFirst());
     }

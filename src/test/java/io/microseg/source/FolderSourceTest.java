@@ -331,6 +331,63 @@ class FolderSourceTest {
         assertThat(awaitWorkspaces(src).workspaces()).isEmpty();
     }
 
+    private static String clusterNetworkPolicy(String cluster, String name, String action) {
+        return """
+                apiVersion: policy.networking.k8s.io/v1alpha2
+                kind: ClusterNetworkPolicy
+                metadata:
+                  name: %s
+                  annotations: {microseg.io/cluster: %s}
+                spec:
+                  tier: Baseline
+                  priority: 3
+                  subject: {namespaces: {}}
+                  ingress: [{action: %s, from: [{namespaces: {}}]}]
+                """.formatted(name, cluster, action);
+    }
+
+    @Test
+    void aPolicyFilesClusterNetworkPoliciesAreReplacedWhenTheyChangeAndANameInTwoFilesIsRefused() {
+        Path cnp = policies.resolve("cnp.yaml");
+        write(cnp, clusterNetworkPolicy("demo", "baseline", "Deny") + "---\n" + networkPolicy("demo", "deny-all"));
+        source.watchPolicies(policies).start();
+        String src = "file:" + cnp;
+        assertThat(changes).filteredOn(c -> c.source().equals(src)).satisfiesExactly(
+                c -> assertThat(workspaces(c)).isEmpty(),
+                c -> assertThat(keys((Change.Replace) c)).containsExactly("networkpolicy/demo/web/deny-all",
+                        "clusternetworkpolicy/demo/baseline"));
+        changes.clear();
+
+        // Only the ClusterNetworkPolicy changes: one Replace holding the new version.
+        write(cnp, clusterNetworkPolicy("demo", "baseline", "Accept") + "---\n" + networkPolicy("demo", "deny-all"));
+        Change.Replace edited = awaitChange(Change.Replace.class, Await.DEFAULT);
+        assertThat(edited.objects()).filteredOn(o -> o instanceof io.microseg.inventory.ClusterNetworkPolicy).singleElement()
+                .satisfies(o -> assertThat(((io.microseg.inventory.ClusterNetworkPolicy) o).ingress().get(0).action())
+                        .isEqualTo(io.microseg.policy.Action.ALLOW));
+
+        // Another file defining the same ClusterNetworkPolicy in the same cluster is refused, naming both files.
+        Path other = policies.resolve("other.yaml");
+        write(other, clusterNetworkPolicy("demo", "baseline", "Deny"));
+        InputException problem = awaitProblem();
+        assertThat(problem.file()).isEqualTo(other.toString());
+        assertThat(problem.line()).isEqualTo(1);
+        assertThat(problem.getMessage()).contains("expected a ClusterNetworkPolicy no other file uses, found ClusterNetworkPolicy baseline"
+                + " in cluster demo also in " + cnp);
+        assertThat(changes).noneMatch(c -> c.source().equals("file:" + other) && c instanceof Change.Replace);
+        // In another cluster it is another policy.
+        write(other, clusterNetworkPolicy("lab", "baseline", "Deny"));
+        Change.Replace second = Await.value("other.yaml's Replace", Await.DEFAULT, () -> changes.stream()
+                .filter(c -> c instanceof Change.Replace && c.source().equals("file:" + other)).map(Change.Replace.class::cast).findFirst());
+        assertThat(keys(second)).containsExactly("clusternetworkpolicy/lab/baseline");
+
+        // Deleted: the file's policies go with it.
+        delete(cnp);
+        Change.Replace gone = Await.value("the deleted file's Replace", Await.DEFAULT, () -> changes.stream()
+                .filter(c -> c instanceof Change.Replace && c.source().equals(src)).map(Change.Replace.class::cast)
+                .filter(r -> r.objects().isEmpty()).findFirst());
+        assertThat(gone.objects()).isEmpty();
+    }
+
     @Test
     void twoFilesSwappingWorkspaceNamesInOneSaveBothGetThrough() {
         Path a = policies.resolve("a.yaml");

@@ -179,11 +179,8 @@ class KubernetesSourceTest {
             assertThat(e.targetPort()).isEqualTo(27017);
             assertThat(e.podName()).isEqualTo("db-0");
         });
-        // Every object was also put before the Replace, all from this source, and the malformed one never.
-        List<Change> before = changes.all().subList(0, changes.all().indexOf(replace));
-        assertThat(before).allSatisfy(c -> assertThat(c).isInstanceOf(Change.Put.class));
-        assertThat(before).extracting(Change::source).containsOnly(SOURCE);
-        assertThat(before).extracting(c -> ((Change.Put) c).object().key()).containsExactlyInAnyOrderElementsOf(keys(replace.objects()));
+        // Nothing went out before the Replace: the cluster arrives whole, its pods never without its policies.
+        assertThat(changes.all().indexOf(replace)).isZero();
         // Without workspaces, no Workspace informer asks the server anything.
         List<String> paths = new ArrayList<>();
         for (int i = server.getRequestCount(); i > 0; i--) paths.add(server.takeRequest(1, TimeUnit.SECONDS).getPath());
@@ -549,6 +546,41 @@ class KubernetesSourceTest {
             start(false);
             assertThat(keys(changes.next(Change.Replace.class).objects())).containsExactly("node/c1/n1");
             assertThat(log.text()).contains("ClusterNetworkPolicies are not followed");
+        }
+    }
+
+    /**
+     * A cluster that serves ClusterNetworkPolicies but refuses microseg their list (403: RBAC without
+     * them) fails the sync: they may exist and close traffic, so the cluster's inventory is not put in
+     * force without them, and the error says which resource to grant.
+     */
+    @Test
+    void aClusterThatRefusesTheClusterNetworkPolicyListFailsTheSyncAndDeliversNothing() throws Exception {
+        server.expect().get().withPath("/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies?resourceVersion=0")
+                .andReturn(403, new StatusBuilder().withCode(403).withReason("Forbidden")
+                        .withMessage("clusternetworkpolicies.policy.networking.k8s.io is forbidden: User \"system:serviceaccount:microseg:microseg\""
+                                + " cannot list resource \"clusternetworkpolicies\" in API group \"policy.networking.k8s.io\" at the cluster scope").build())
+                .always();
+        node("n1", "10.0.0.11");
+        try (LogCapture log = new LogCapture()) {
+            source = new KubernetesSource(CLUSTER, client, changes, false);
+            source.start();
+            java.util.concurrent.ExecutionException failed = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    java.util.concurrent.ExecutionException.class, () -> source.synced().get(10, TimeUnit.SECONDS));
+            assertThat(failed).as("the sync fails").isNotNull();
+            Throwable cause = failed.getCause();
+            while (cause != null && !(cause instanceof io.fabric8.kubernetes.client.KubernetesClientException)) cause = cause.getCause();
+            assertThat(cause).as("the list's refusal is the cause").isNotNull();
+            assertThat(((io.fabric8.kubernetes.client.KubernetesClientException) cause).getCode()).isEqualTo(403);
+            assertThat(failed.getMessage()).contains("kubernetes:c1: cannot list clusternetworkpolicies.policy.networking.k8s.io (HTTP 403:"
+                    + " clusternetworkpolicies.policy.networking.k8s.io is forbidden: User").contains("microseg needs list and watch on them");
+            assertThat(log.text()).contains("ERROR")
+                    .contains("the ClusterNetworkPolicy informer could not start (may microseg list clusternetworkpolicies.policy.networking.k8s.io?)")
+                    .contains("403")
+                    .doesNotContain("ClusterNetworkPolicies are not followed");
+            // The other informers listed, but nothing reaches the sink: no inventory of this cluster without its policies.
+            Thread.sleep(500);
+            assertThat(changes.all()).noneMatch(c -> c instanceof Change.Replace || c instanceof Change.Put);
         }
     }
 
