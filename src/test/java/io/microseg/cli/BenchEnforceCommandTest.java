@@ -36,7 +36,9 @@ class BenchEnforceCommandTest {
             assertThat(d.get("p99").asDouble()).isGreaterThanOrEqualTo(d.get("p50").asDouble());
         });
         assertThat(r.get("fullResyncMs").get("samples").asInt()).isEqualTo(2);
-        // first apply 4 + 3 kinds x 3 rounds x 2 deltas (a set member: 4 namespaces, a rule: 1, a pod: 1) + 2 resyncs x 4
+        assertThat(r.get("unchangedResyncMs").get("samples").asInt()).isEqualTo(2);
+        // first apply 4 + 3 kinds x 3 rounds x 2 deltas (a set member: 4 namespaces, a rule: 1, a pod: 1) + 2 full resyncs x 4
+        // + 2 resyncs of an unchanged node x 0
         assertThat(r.get("nftRuns").asLong()).isEqualTo(4 + 3 * 2 * 4 + 3 * 2 + 3 * 2 + 2 * 4);
         Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
         assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).as("the namespaces are deleted")
