@@ -51,16 +51,20 @@ public final class EnforceBenchmark {
      */
     public enum Nft { session, process, none }
 
-    /** What to build and how many samples of each kind to take. */
-    public record Settings(int pods, int setMembers, int samples, int resyncs, int threads, Nft nft, Consumer<String> progress) {
+    /**
+     * What to build and how many samples of each kind to take, after {@code warmup} untimed rounds of that kind (the
+     * JIT compiles the agent's code during the first rounds: a running agent has done that long before).
+     */
+    public record Settings(int pods, int setMembers, int samples, int warmup, int resyncs, int threads, Nft nft, Consumer<String> progress) {
         public Settings {
-            if (pods < 1 || setMembers < 1 || samples < 1 || resyncs < 1 || threads < 1) {
-                throw new IllegalArgumentException("expected --pods, --set-members, --samples, --resyncs and --apply-threads of at least 1");
+            if (pods < 1 || setMembers < 1 || samples < 1 || resyncs < 1 || threads < 1 || warmup < 0) {
+                throw new IllegalArgumentException("expected --pods, --set-members, --samples, --resyncs and --apply-threads of at least 1, "
+                        + "--warmup of at least 0");
             }
         }
 
         public Settings(int pods, int setMembers, int samples, int resyncs, int threads, Consumer<String> progress) {
-            this(pods, setMembers, samples, resyncs, threads, Nft.session, progress);
+            this(pods, setMembers, samples, 0, resyncs, threads, Nft.session, progress);
         }
     }
 
@@ -304,7 +308,11 @@ public final class EnforceBenchmark {
      */
     private void sample(String what, String forwardName, String backName, Map<String, Figures> into, AgentState state, Enforcer enforcer,
                         DeltaOf forward, DeltaOf back) {
-        settings.progress().accept("bench-enforce: " + settings.samples() + " samples: " + what);
+        settings.progress().accept("bench-enforce: " + settings.samples() + " samples (after " + settings.warmup() + " untimed): " + what);
+        for (int i = 0; i < settings.warmup(); i++) {
+            apply(state, enforcer, forward.make(settings.samples() + i));
+            apply(state, enforcer, back.make(settings.samples() + i));
+        }
         long[] there = new long[settings.samples()];
         long[] home = new long[settings.samples()];
         long cpuThere = 0;

@@ -28,6 +28,11 @@ final class BenchEnforceCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--samples", defaultValue = "200", description = "Samples of each kind of delta (default ${DEFAULT-VALUE}).")
     int samples;
 
+    @Option(names = "--warmup", defaultValue = "10",
+            description = "Untimed rounds of each kind before its samples, so that the figures are those of a running agent, not of the JIT "
+                    + "compiling it (default ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Option(names = "--resyncs", defaultValue = "10", description = "Full resyncs measured, and as many of an unchanged node (default ${DEFAULT-VALUE}).")
     int resyncs;
 
@@ -48,16 +53,16 @@ final class BenchEnforceCommand implements java.util.concurrent.Callable<Integer
 
     @Override
     public Integer call() throws Exception {
-        if (pods < 1 || setMembers < 1 || samples < 1 || resyncs < 1 || threads < 1) {
+        if (pods < 1 || setMembers < 1 || samples < 1 || resyncs < 1 || threads < 1 || warmup < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "expected --pods, --set-members, --samples, --resyncs and --apply-threads of at least 1");
+                    "expected --pods, --set-members, --samples, --resyncs and --apply-threads of at least 1, --warmup of at least 0");
         }
         String why = EnforceBenchmark.unavailable();
         if (why != null) {
             err.println("error: bench-enforce cannot run here: " + why);
             return UNAVAILABLE;
         }
-        EnforceBenchmark.Result r = EnforceBenchmark.run(new EnforceBenchmark.Settings(pods, setMembers, samples, resyncs, threads, nft, line -> {
+        EnforceBenchmark.Result r = EnforceBenchmark.run(new EnforceBenchmark.Settings(pods, setMembers, samples, warmup, resyncs, threads, nft, line -> {
             err.println(line);
             err.flush();
         }));
