@@ -39,7 +39,9 @@ import java.util.function.Consumer;
  * {@link Enforcer#enforce} (every {@code nft} transaction it runs), timed from the delta's arrival to the last
  * transaction's end. Kinds of delta: a member of the big set added or removed (every namespace changes), a
  * rule of one pod added or removed, a pod (its rules and its placement) added or removed. Then the full resync:
- * a replacing snapshot of the same state, every table re-created. The namespaces are deleted at the end.
+ * a replacing snapshot in which every table differs (a member of the big set differs), every table re-created; and
+ * the resync of an unchanged node: a replacing snapshot of the state held, nothing to re-create. The namespaces are
+ * deleted at the end.
  */
 public final class EnforceBenchmark {
     /**
@@ -49,16 +51,20 @@ public final class EnforceBenchmark {
      */
     public enum Nft { session, process, none }
 
-    /** What to build and how many samples of each kind to take. */
-    public record Settings(int pods, int setMembers, int samples, int resyncs, int threads, Nft nft, Consumer<String> progress) {
+    /**
+     * What to build and how many samples of each kind to take, after {@code warmup} untimed rounds of that kind (the
+     * JIT compiles the agent's code during the first rounds: a running agent has done that long before).
+     */
+    public record Settings(int pods, int setMembers, int samples, int warmup, int resyncs, int threads, Nft nft, Consumer<String> progress) {
         public Settings {
-            if (pods < 1 || setMembers < 1 || samples < 1 || resyncs < 1 || threads < 1) {
-                throw new IllegalArgumentException("expected --pods, --set-members, --samples, --resyncs and --apply-threads of at least 1");
+            if (pods < 1 || setMembers < 1 || samples < 1 || resyncs < 1 || threads < 1 || warmup < 0) {
+                throw new IllegalArgumentException("expected --pods, --set-members, --samples, --resyncs and --apply-threads of at least 1, "
+                        + "--warmup of at least 0");
             }
         }
 
         public Settings(int pods, int setMembers, int samples, int resyncs, int threads, Consumer<String> progress) {
-            this(pods, setMembers, samples, resyncs, threads, Nft.session, progress);
+            this(pods, setMembers, samples, 0, resyncs, threads, Nft.session, progress);
         }
     }
 
@@ -90,9 +96,12 @@ public final class EnforceBenchmark {
         }
     }
 
-    /** The run's figures: per kind of delta, the first apply, the full resync, and the nft transactions run. */
+    /**
+     * The run's figures: per kind of delta, the first apply, the full resync (every table differs), the resync of an
+     * unchanged node, and the nft transactions run.
+     */
     public record Result(int pods, int setMembers, int threads, Nft nft, int namespaces, int rules, Map<String, Figures> deltas,
-                         double firstApplyMs, Figures fullResync, long nftRuns) {
+                         double firstApplyMs, Figures fullResync, Figures unchangedResync, long nftRuns) {
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("pods", pods);
@@ -106,6 +115,7 @@ public final class EnforceBenchmark {
             m.put("deltaToAppliedMs", d);
             m.put("firstApplyMs", firstApplyMs);
             m.put("fullResyncMs", fullResync.toMap());
+            m.put("unchangedResyncMs", unchangedResync.toMap());
             m.put("nftRuns", nftRuns);
             return m;
         }
@@ -119,6 +129,8 @@ public final class EnforceBenchmark {
                     f.cpuMs())));
             b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f %9.2f%n", "full resync (replace)", fullResync.samples(), fullResync.p50(),
                     fullResync.p99(), fullResync.max(), fullResync.cpuMs()));
+            b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f %9.2f%n", "resync, unchanged", unchangedResync.samples(), unchangedResync.p50(),
+                    unchangedResync.p99(), unchangedResync.max(), unchangedResync.cpuMs()));
             b.append(String.format("  first apply %.2f ms; %d nft transactions in all%n", firstApplyMs, nftRuns));
             return b.toString();
         }
@@ -259,18 +271,31 @@ public final class EnforceBenchmark {
                 i -> delta(spare, List.of(), List.of(), List.of(spareWorkload), List.of()),
                 i -> delta(List.of(), spare.stream().map(CompiledRule::id).toList(), List.of(), List.of(), List.of(spareWorkload.id())));
 
-        settings.progress().accept("bench-enforce: " + settings.resyncs() + " full resyncs");
+        settings.progress().accept("bench-enforce: " + settings.resyncs() + " full resyncs, then " + settings.resyncs() + " of an unchanged node");
         long[] resync = new long[settings.resyncs()];
         long cpu = cpuMillis();
+        List<AddressSet> resynced = sets;
         for (int i = 0; i < resync.length; i++) {
-            AgentEvent.Snapshot again = new AgentEvent.Snapshot(++version, true, rules, sets, workloads);
-            long t = System.nanoTime();
-            state.apply(again);
-            check(enforcer.enforce(state.view(), version, true));
-            resync[i] = System.nanoTime() - t;
+            // every table differs from the one in force: the big set has another member each time
+            List<String> nodes = new ArrayList<>(members(settings.setMembers(), 10));
+            nodes.add(member(100_000 + i));
+            resynced = new ArrayList<>(sets);
+            resynced.set(0, new AddressSet(NODES, "the nodes", nodes));
+            resync[i] = resync(state, enforcer, new AgentEvent.Snapshot(++version, true, rules, resynced, workloads));
         }
+        Figures full = Figures.of(resync, since(cpu));
+        long[] same = new long[settings.resyncs()];
+        cpu = cpuMillis();
+        for (int i = 0; i < same.length; i++) same[i] = resync(state, enforcer, new AgentEvent.Snapshot(++version, true, rules, resynced, workloads));
         return new Result(pods, settings.setMembers(), settings.threads(), settings.nft(), pods + 1, rules.size(), deltas, Math.round(first * 100) / 100.0,
-                Figures.of(resync, since(cpu)), nftRuns.get());
+                full, Figures.of(same, since(cpu)), nftRuns.get());
+    }
+
+    private long resync(AgentState state, Enforcer enforcer, AgentEvent.Snapshot snapshot) {
+        long t = System.nanoTime();
+        state.apply(snapshot);
+        check(enforcer.enforce(state.view(), version, true));
+        return System.nanoTime() - t;
     }
 
     private interface DeltaOf {
@@ -283,7 +308,11 @@ public final class EnforceBenchmark {
      */
     private void sample(String what, String forwardName, String backName, Map<String, Figures> into, AgentState state, Enforcer enforcer,
                         DeltaOf forward, DeltaOf back) {
-        settings.progress().accept("bench-enforce: " + settings.samples() + " samples: " + what);
+        settings.progress().accept("bench-enforce: " + settings.samples() + " samples (after " + settings.warmup() + " untimed): " + what);
+        for (int i = 0; i < settings.warmup(); i++) {
+            apply(state, enforcer, forward.make(settings.samples() + i));
+            apply(state, enforcer, back.make(settings.samples() + i));
+        }
         long[] there = new long[settings.samples()];
         long[] home = new long[settings.samples()];
         long cpuThere = 0;
@@ -301,24 +330,60 @@ public final class EnforceBenchmark {
         into.put(backName, Figures.of(home, cpuHome));
     }
 
+    /** CPU time this benchmark spent reading CPU times, in nanoseconds: left out of the figures. */
+    private static long measuring;
+
     /**
      * CPU time so far, in milliseconds, of this JVM, the child processes it waited for (one-shot nft) and its live
-     * descendants (nft sessions), from /proc; -1 where /proc cannot be read.
+     * descendants (nft sessions), from /proc, less what reading it cost; -1 where /proc cannot be read. Descendants
+     * are found through {@code /proc/PID/task/TID/children}, not by scanning every process of the machine (which
+     * costs milliseconds a time with a few hundred processes).
      */
     private static long cpuMillis() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long start = threads.getCurrentThreadCpuTime();
         try {
-            long ticks = ticks(Path.of("/proc/self/stat"), true);
-            for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
+            long ticks = 0;
+            for (long pid : descendants(ProcessHandle.current().pid())) {
                 try {
-                    ticks += ticks(Path.of("/proc/" + p.pid() + "/stat"), false);
+                    ticks += ticks(Path.of("/proc/" + pid + "/stat"), false);
                 } catch (IOException gone) {
                     // ended meanwhile: counted in its parent's children time once waited for
                 }
             }
-            return ticks * 10; // USER_HZ is 100 on Linux
+            long self = ticks(Path.of("/proc/self/stat"), true);
+            measuring += threads.getCurrentThreadCpuTime() - start;
+            return (self + ticks) * 10 - measuring / 1_000_000; // USER_HZ is 100 on Linux
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /** The processes below {@code pid}, from each of its threads' {@code children} file. */
+    private static List<Long> descendants(long pid) throws IOException {
+        List<Long> out = new ArrayList<>();
+        java.util.ArrayDeque<Long> todo = new java.util.ArrayDeque<>(List.of(pid));
+        while (!todo.isEmpty()) {
+            long p = todo.poll();
+            try (var tasks = java.nio.file.Files.list(Path.of("/proc/" + p + "/task"))) {
+                for (Path task : tasks.toList()) {
+                    String children;
+                    try {
+                        children = java.nio.file.Files.readString(task.resolve("children"));
+                    } catch (IOException gone) {
+                        continue;
+                    }
+                    for (String c : children.trim().split(" ")) {
+                        if (c.isEmpty()) continue;
+                        out.add(Long.parseLong(c));
+                        todo.add(Long.parseLong(c));
+                    }
+                }
+            } catch (java.nio.file.NoSuchFileException gone) {
+                if (p == pid) throw gone;
+            }
+        }
+        return out;
     }
 
     private static long since(long cpu) {

@@ -12,8 +12,9 @@ import java.io.PrintStream;
         description = {"Benchmarks the agent's nftables apply in real network namespaces (needs root, ip, nsenter and nft): a node's "
                 + "namespace and --pods pod namespaces, the set nodes:<cluster> with --set-members members used by every pod, eight rules "
                 + "per pod. Reports the time from a delta's arrival to its last nft transaction (p50/p99/max) for a member of the big set "
-                + "added and removed, a rule of one pod added and removed, a pod added and removed, and a full resync (a replacing "
-                + "snapshot: every table re-created). The namespaces are deleted at the end.",
+                + "added and removed, a rule of one pod added and removed, a pod added and removed, a full resync (a replacing "
+                + "snapshot in which every table differs: every table re-created) and the resync of an unchanged node (a replacing "
+                + "snapshot of the state in force: nothing re-created). The namespaces are deleted at the end.",
                 "Exit codes: 0 done, 2 bad options, 3 this machine cannot run it (not root, nft or ip missing)."})
 final class BenchEnforceCommand implements java.util.concurrent.Callable<Integer> {
     static final int UNAVAILABLE = 3;
@@ -27,7 +28,12 @@ final class BenchEnforceCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--samples", defaultValue = "200", description = "Samples of each kind of delta (default ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--resyncs", defaultValue = "10", description = "Full resyncs measured (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "10",
+            description = "Untimed rounds of each kind before its samples, so that the figures are those of a running agent, not of the JIT "
+                    + "compiling it (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--resyncs", defaultValue = "10", description = "Full resyncs measured, and as many of an unchanged node (default ${DEFAULT-VALUE}).")
     int resyncs;
 
     @Option(names = "--apply-threads", defaultValue = "" + EnforceCommand.DEFAULT_APPLY_THREADS,
@@ -47,16 +53,16 @@ final class BenchEnforceCommand implements java.util.concurrent.Callable<Integer
 
     @Override
     public Integer call() throws Exception {
-        if (pods < 1 || setMembers < 1 || samples < 1 || resyncs < 1 || threads < 1) {
+        if (pods < 1 || setMembers < 1 || samples < 1 || resyncs < 1 || threads < 1 || warmup < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "expected --pods, --set-members, --samples, --resyncs and --apply-threads of at least 1");
+                    "expected --pods, --set-members, --samples, --resyncs and --apply-threads of at least 1, --warmup of at least 0");
         }
         String why = EnforceBenchmark.unavailable();
         if (why != null) {
             err.println("error: bench-enforce cannot run here: " + why);
             return UNAVAILABLE;
         }
-        EnforceBenchmark.Result r = EnforceBenchmark.run(new EnforceBenchmark.Settings(pods, setMembers, samples, resyncs, threads, nft, line -> {
+        EnforceBenchmark.Result r = EnforceBenchmark.run(new EnforceBenchmark.Settings(pods, setMembers, samples, warmup, resyncs, threads, nft, line -> {
             err.println(line);
             err.flush();
         }));

@@ -4,14 +4,18 @@ import io.microseg.controlplane.AddressSet;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.controlplane.SetChange;
 import io.microseg.controlplane.AgentEvent;
+import io.microseg.controlplane.RuleOrder;
 import io.microseg.controlplane.Workload;
 import io.microseg.net.Addresses;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -23,6 +27,11 @@ import java.util.TreeMap;
  * state too). A delta is applied as one unit: drop rules removed, drop sets removed, install sets
  * added (whole), apply member changes (removed, then added), install rules added, drop workloads
  * removed, put workloads added (replacing a held one's addresses).
+ *
+ * <p>{@link #view()} is called after every apply and must cost little when a delta changed little: the
+ * rules in evaluation order are kept until a rule changes, and each set's members in address order
+ * ({@link AddressSet} as the view holds it) until that set changes; a member change updates the sorted
+ * members in place (a set of thousands of members is not sorted again for one member).
  */
 public final class AgentState {
     private final String agent;
@@ -30,7 +39,9 @@ public final class AgentState {
     private final Map<String, Set<String>> sets = new HashMap<>();
     private final Map<String, String> descriptions = new HashMap<>();
     private final Map<String, List<String>> workloads = new HashMap<>();
-    private final Map<String, List<String>> sorted = new HashMap<>(); // a set's members in address order, dropped when it changes
+    private final Map<String, AddressSet> viewed = new HashMap<>(); // a set as the last view held it, members in address order; dropped when it changes
+    private List<CompiledRule> ordered; // the rules in evaluation order; null when a rule changed since
+    private Set<String> used; // the sets the rules name; null when a rule changed since
     private long version = -1;
 
     public AgentState(String agent) {
@@ -46,29 +57,34 @@ public final class AgentState {
     public boolean apply(AgentEvent event) {
         boolean changed = true;
         if (event instanceof AgentEvent.Snapshot s) {
+            Map<String, AddressSet> before = new HashMap<>(viewed);
             rules.clear();
             sets.clear();
-            sorted.clear();
+            viewed.clear();
             descriptions.clear();
             workloads.clear();
+            rulesChanged();
             s.rules().forEach(r -> rules.put(r.id(), r));
             s.sets().forEach(this::install);
             s.workloads().forEach(this::place);
+            // a replacing snapshot mostly repeats what is held: a set with the same members keeps its sorted view
+            before.forEach((id, v) -> {
+                Set<String> members = sets.get(id);
+                if (members != null && Objects.equals(descriptions.get(id), v.description()) && members.size() == v.members().size()
+                        && members.containsAll(v.members())) {
+                    viewed.put(id, v);
+                }
+            });
         } else if (event instanceof AgentEvent.Delta d) {
+            if (!d.rulesRemoved().isEmpty() || !d.rulesAdded().isEmpty()) rulesChanged();
             d.rulesRemoved().forEach(rules::remove);
             d.setsRemoved().forEach(id -> {
                 sets.remove(id);
-                sorted.remove(id);
+                viewed.remove(id);
                 descriptions.remove(id);
             });
             d.setsAdded().forEach(this::install);
-            for (SetChange c : d.setMembers()) {
-                Set<String> members = sets.computeIfAbsent(c.set(), k -> new LinkedHashSet<>());
-                sorted.remove(c.set());
-                members.removeAll(c.removed());
-                members.addAll(c.added());
-                if (c.description() != null) descriptions.put(c.set(), c.description());
-            }
+            for (SetChange c : d.setMembers()) change(c);
             d.rulesAdded().forEach(r -> rules.put(r.id(), r));
             d.workloadsRemoved().forEach(workloads::remove);
             d.workloadsAdded().forEach(this::place);
@@ -79,10 +95,48 @@ public final class AgentState {
         return changed;
     }
 
+    private void rulesChanged() {
+        ordered = null;
+        used = null;
+    }
+
     private void install(AddressSet s) {
         sets.put(s.id(), new LinkedHashSet<>(s.members()));
-        sorted.remove(s.id());
+        viewed.remove(s.id());
         descriptions.put(s.id(), s.description());
+    }
+
+    /**
+     * A set's members removed, then added; the sorted members of the last view, when there are, are updated by
+     * the members that really left and joined (a member added twice or removed while absent changes nothing).
+     */
+    private void change(SetChange c) {
+        Set<String> members = sets.computeIfAbsent(c.set(), k -> new LinkedHashSet<>());
+        List<String> gone = new ArrayList<>();
+        for (String m : c.removed()) if (members.remove(m)) gone.add(m);
+        List<String> come = new ArrayList<>();
+        for (String m : c.added()) if (members.add(m)) come.add(m);
+        if (c.description() != null) descriptions.put(c.set(), c.description());
+        AddressSet before = viewed.remove(c.set());
+        if (before == null) return;
+        List<String> sorted = new ArrayList<>(before.members());
+        if (!gone.isEmpty()) sorted.removeAll(new HashSet<>(gone));
+        for (String m : come) {
+            int at = Collections.binarySearch(sorted, m, Addresses.ORDER);
+            sorted.add(at < 0 ? -at - 1 : at, m);
+        }
+        viewed.put(c.set(), new AddressSet(c.set(), descriptions.get(c.set()), sorted));
+    }
+
+    /** The members in {@link Addresses#ORDER}, each one's key computed once. */
+    private static List<String> sorted(Set<String> members) {
+        record Keyed(String key, String member) {}
+        List<Keyed> keyed = new ArrayList<>(members.size());
+        for (String m : members) keyed.add(new Keyed(Addresses.orderKey(m), m));
+        keyed.sort(java.util.Comparator.comparing(Keyed::key));
+        List<String> out = new ArrayList<>(keyed.size());
+        keyed.forEach(k -> out.add(k.member()));
+        return out;
     }
 
     private void place(Workload w) {
@@ -91,13 +145,17 @@ public final class AgentState {
 
     /** The rules held (in evaluation order), the sets they use, and the addresses of the workloads placed here. */
     public AgentView view() {
-        Set<String> used = new java.util.HashSet<>();
-        rules.values().forEach(r -> used.addAll(r.sets()));
+        if (ordered == null) {
+            List<CompiledRule> all = new ArrayList<>(rules.values());
+            all.sort(RuleOrder.EVALUATION);
+            ordered = List.copyOf(all);
+            used = new HashSet<>();
+            ordered.forEach(r -> used.addAll(r.sets()));
+        }
         List<AddressSet> out = new ArrayList<>();
         new TreeMap<>(sets).forEach((id, members) -> {
-            if (used.contains(id)) out.add(new AddressSet(id, descriptions.get(id),
-                    sorted.computeIfAbsent(id, k -> members.stream().sorted(Addresses.ORDER).toList())));
+            if (used.contains(id)) out.add(viewed.computeIfAbsent(id, k -> new AddressSet(id, descriptions.get(id), sorted(members))));
         });
-        return new AgentView(agent, new ArrayList<>(rules.values()), out, workloads);
+        return new AgentView(agent, ordered, out, workloads);
     }
 }

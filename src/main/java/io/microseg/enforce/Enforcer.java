@@ -187,14 +187,16 @@ public final class Enforcer implements AutoCloseable {
             }
             InForce before = applied.get(s.netns());
             NftPlan plan;
-            if (recreate) {
-                plan = new NftPlan.Recreate("a replacing snapshot");
-            } else if (before == null) {
-                plan = new NftPlan.Recreate("first apply in this namespace");
+            if (before == null) {
+                plan = new NftPlan.Recreate(recreate ? "a replacing snapshot" : "first apply in this namespace");
             } else if (!before.ref().equals(ns)) {
                 plan = new NftPlan.Recreate("the pod's namespace changed");
             } else if (drifted.remove(s.netns())) {
                 plan = new NftPlan.Recreate("the table was changed by someone else");
+            } else if (recreate) {
+                // a replacing snapshot: the table this agent applied here is trusted (the drift check looks at it),
+                // and only a table whose content differs is re-created, whole
+                plan = before.table().equals(s.table()) ? new NftPlan.Unchanged() : new NftPlan.Recreate("a replacing snapshot");
             } else {
                 plan = NftPlan.between(before.table(), s.table(), diffs);
             }
@@ -234,9 +236,11 @@ public final class Enforcer implements AutoCloseable {
             }
         }
         // a pod that left this node: its table goes, if its namespace is still the one it was applied into
+        java.util.Set<String> rendered = new java.util.HashSet<>();
+        sections.forEach(s -> rendered.add(s.netns()));
         for (var e : List.copyOf(applied.entrySet())) {
             String section = e.getKey();
-            if (sections.stream().anyMatch(s -> s.netns().equals(section))) continue;
+            if (rendered.contains(section)) continue;
             applied.remove(section);
             drifted.remove(section);
             NetnsRef ref = e.getValue().ref();
@@ -299,7 +303,6 @@ public final class Enforcer implements AutoCloseable {
      */
     private Done run(Job j, long version) {
         if (j.plan() instanceof NftPlan.Unchanged) return new Done(j, new CommandRunner.Result(0, ""), null);
-        String full = j.section().own() && flushRuleset ? "flush ruleset\n" + j.section().script() : j.section().script();
         if (j.plan() instanceof NftPlan.Patch p) {
             CommandRunner.Result r = nft(j.ns(), p.script());
             if (r.exit() == 0) {
@@ -308,9 +311,14 @@ public final class Enforcer implements AutoCloseable {
             }
             log.println("microseg enforce: version " + version + ": the incremental apply failed for " + j.section().netns() + " ("
                     + r.output().trim() + "): re-creating its table");
-            return new Done(j, nft(j.ns(), full), "re-created (the incremental apply failed)");
+            return new Done(j, nft(j.ns(), full(j)), "re-created (the incremental apply failed)");
         }
-        return new Done(j, nft(j.ns(), full), "re-created (" + ((NftPlan.Recreate) j.plan()).why() + ")");
+        return new Done(j, nft(j.ns(), full(j)), "re-created (" + ((NftPlan.Recreate) j.plan()).why() + ")");
+    }
+
+    /** The job's whole table: its full script, after {@code flush ruleset} in the own namespace of a dedicated host. */
+    private String full(Job j) {
+        return j.section().own() && flushRuleset ? "flush ruleset\n" + j.section().script() : j.section().script();
     }
 
     private java.util.concurrent.ExecutorService pool() {

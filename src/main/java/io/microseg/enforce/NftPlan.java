@@ -3,7 +3,6 @@ package io.microseg.enforce;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -48,10 +47,12 @@ public sealed interface NftPlan {
         Diff of(NftTable.Set old, NftTable.Set now) {
             return memo.computeIfAbsent(old, k -> new IdentityHashMap<>()).computeIfAbsent(now, k -> {
                 if (old.elements().equals(now.elements())) return new Diff(List.of(), List.of());
-                LinkedHashSet<String> gone = new LinkedHashSet<>(old.elements());
-                now.elements().forEach(gone::remove);
-                LinkedHashSet<String> come = new LinkedHashSet<>(now.elements());
-                old.elements().forEach(come::remove);
+                java.util.Set<String> was = new java.util.HashSet<>(old.elements());
+                java.util.Set<String> is = new java.util.HashSet<>(now.elements());
+                List<String> gone = new ArrayList<>();
+                for (String e : old.elements()) if (!is.contains(e)) gone.add(e);
+                List<String> come = new ArrayList<>();
+                for (String e : now.elements()) if (!was.contains(e)) come.add(e);
                 return new Diff(List.copyOf(gone), List.copyOf(come));
             });
         }

@@ -127,14 +127,28 @@ public final class NftRuleset {
     }
 
     /**
-     * The sets of the last render, kept by an agent between renders: a set whose members did not change is not
-     * computed again ({@link AddressIntervals#uncovered} over thousands of members is the render's main cost).
+     * What the last render computed, kept by an agent between renders so that a delta costs what it changes:
+     * <ul>
+     *   <li>each address set's nft sets, taken again while its members are the same ({@link AddressIntervals#uncovered}
+     *       over thousands of members is a set's main cost), so that every namespace's table holds the same set
+     *       objects and a change of a set 110 pods use is computed once ({@link NftPlan.ElementDiffs});</li>
+     *   <li>each namespace's chains, declarations and the names of the sets it uses, taken again while that
+     *       namespace's rules (and for the agent's own namespace, the rules judged there after DNAT, the workloads'
+     *       addresses and the options) are the same: a member change renders no chain, a rule change of one pod
+     *       renders that pod's chains only.</li>
+     * </ul>
+     * The tables rendered are the same as without it (every entry is checked against what it was computed from).
+     * For one agent, on one thread at a time.
      */
     public static final class SetMemo {
         private record Entry(List<String> members, List<String> own, List<NftTable.Set> sets) {}
 
         private Map<String, Entry> last = new HashMap<>();
         private Map<String, Entry> now = new HashMap<>();
+        private record Keyed(FrameKey key, Frame frame) {}
+
+        private Map<String, Keyed> lastFrames = new HashMap<>(); // by namespace
+        private Map<String, Keyed> nowFrames = new HashMap<>();
 
         /**
          * The two nft sets (IPv4, IPv6) of address set {@code s}, with {@code own} (the node's own addresses) added when
@@ -154,11 +168,32 @@ public final class NftRuleset {
             }).sets();
         }
 
+        /** The frame rendered from {@code key} (everything it depends on), from the last render when it had the same key. */
+        Frame frame(FrameKey key, java.util.function.Supplier<Frame> render) {
+            Keyed before = lastFrames.get(key.netns());
+            Keyed now = before != null && before.key().equals(key) ? before : new Keyed(key, render.get());
+            nowFrames.put(key.netns(), now);
+            return now.frame();
+        }
+
         void done() {
             last = now;
             now = new HashMap<>();
+            lastFrames = nowFrames;
+            nowFrames = new HashMap<>();
         }
     }
+
+    /**
+     * A namespace's table without its address sets: what its rules alone decide. {@code used} names the address
+     * sets its rules use (their nft sets come from {@link SetMemo#of}), {@code local} the sets of the node's own
+     * addresses (the node's forward chain only).
+     */
+    private record Frame(List<String> workloads, List<String> preamble, String comment, List<String> used, List<NftTable.Set> local,
+                         List<NftTable.Chain> chains) {}
+
+    /** Everything a namespace's {@link Frame} is rendered from. */
+    private record FrameKey(String agent, String netns, List<CompiledRule> rules, Object ownInputs) {}
 
     /** {@link #render(AgentView, Options)}, reusing the sets of the last render through {@code memo}. */
     public static List<Section> render(AgentView view, Options options, SetMemo memo) {
@@ -172,11 +207,24 @@ public final class NftRuleset {
         Map<String, List<CompiledRule>> afterDnat = own.equals("node") ? afterDnat(view.rules()) : Map.of();
         Map<String, AddressSet> sets = new LinkedHashMap<>();
         view.sets().forEach(s -> sets.put(s.id(), s));
+        String nodesOfMyCluster = view.agent().startsWith("node/") ? AddressSet.nodesOf(view.agent().split("/")[1]) : null;
         List<Section> out = new ArrayList<>();
         for (var e : byNetns.entrySet()) {
             boolean isOwn = e.getKey().equals(own);
-            out.add(section(view.agent(), e.getKey(), isOwn, own.equals("node") && isOwn, e.getValue(), afterDnat,
-                    view.addresses(), sets, options, memo));
+            boolean forward = own.equals("node") && isOwn;
+            // the own namespace's table also depends on the servers, the node's own addresses and, on a node, on the
+            // pods' rules judged there after DNAT and their addresses
+            Object ownInputs = isOwn ? List.of(options, forward ? afterDnat : Map.of(), forward && !afterDnat.isEmpty() ? view.addresses() : Map.of())
+                    : null;
+            Frame frame = memo.frame(new FrameKey(view.agent(), e.getKey(), e.getValue(), ownInputs),
+                    () -> frame(view.agent(), e.getKey(), isOwn, forward, e.getValue(), afterDnat, view.addresses(), options));
+            List<NftTable.Set> nftSets = new ArrayList<>();
+            for (String id : frame.used()) {
+                AddressSet s = sets.getOrDefault(id, new AddressSet(id, "", List.of()));
+                nftSets.addAll(memo.of(s, id.equals(nodesOfMyCluster) ? options.ownAddresses() : List.of()));
+            }
+            nftSets.addAll(frame.local());
+            out.add(new Section(e.getKey(), frame.workloads(), new NftTable(frame.preamble(), frame.comment(), nftSets, frame.chains())));
         }
         memo.done();
         return out;
@@ -204,25 +252,19 @@ public final class NftRuleset {
         return b.toString();
     }
 
-    private static Section section(String agent, String netns, boolean own, boolean forward, List<CompiledRule> rules,
-                                   Map<String, List<CompiledRule>> afterDnat, Map<String, List<String>> addresses,
-                                   Map<String, AddressSet> sets, Options options, SetMemo memo) {
+    private static Frame frame(String agent, String netns, boolean own, boolean forward, List<CompiledRule> rules,
+                               Map<String, List<CompiledRule>> afterDnat, Map<String, List<String>> addresses, Options options) {
         List<String> workloads = rules.stream().map(CompiledRule::workload).distinct().toList();
         if (own && workloads.isEmpty()) workloads = List.of(agent);
-        String nodesOfMyCluster = agent.startsWith("node/") ? AddressSet.nodesOf(agent.split("/")[1]) : null;
         List<String> preamble = List.of("# microseg netns: " + netns, "# agent " + agent + "; workloads: " + String.join(", ", workloads));
 
-        List<NftTable.Set> nftSets = new ArrayList<>();
         TreeSet<String> used = new TreeSet<>();
         rules.forEach(r -> used.addAll(r.sets()));
         if (forward) afterDnat.values().forEach(tail -> tail.forEach(r -> used.addAll(r.sets())));
-        for (String id : used) {
-            AddressSet s = sets.getOrDefault(id, new AddressSet(id, "", List.of()));
-            nftSets.addAll(memo.of(s, id.equals(nodesOfMyCluster) ? options.ownAddresses() : List.of()));
-        }
+        List<NftTable.Set> local = new ArrayList<>();
         if (forward) {
-            nftSets.add(set("node_local_4", "ipv4_addr", "the node's own addresses", options.ownAddresses().stream().filter(m -> !m.contains(":")).toList()));
-            nftSets.add(set("node_local_6", "ipv6_addr", "the node's own addresses", options.ownAddresses().stream().filter(m -> m.contains(":")).toList()));
+            local.add(set("node_local_4", "ipv4_addr", "the node's own addresses", options.ownAddresses().stream().filter(m -> !m.contains(":")).toList()));
+            local.add(set("node_local_6", "ipv6_addr", "the node's own addresses", options.ownAddresses().stream().filter(m -> m.contains(":")).toList()));
         }
 
         List<NftTable.Chain> chains = new ArrayList<>();
@@ -269,8 +311,7 @@ public final class NftRuleset {
 
         if (forward) forward(chains, agent, rules, outChains.getOrDefault(agent, "w_" + hash(agent) + "_out"), options);
         if (forward && !afterDnat.isEmpty()) prerouting(chains, afterDnat, addresses);
-        NftTable table = new NftTable(preamble, "microseg " + agent + " netns " + netns, nftSets, chains);
-        return new Section(netns, workloads, table);
+        return new Frame(workloads, preamble, "microseg " + agent + " netns " + netns, List.copyOf(used), List.copyOf(local), List.copyOf(chains));
     }
 
     /**

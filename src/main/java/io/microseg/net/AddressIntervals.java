@@ -138,6 +138,7 @@ public final class AddressIntervals {
      * whose elements overlap. Text that is neither an address nor a CIDR is kept as it is.
      */
     public static List<String> uncovered(List<String> members) {
+        if (singleAddresses(members)) return distinctAddresses(members);
         record Span(int index, int width, Interval interval) {}
         List<Span> spans = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
@@ -168,6 +169,72 @@ public final class AddressIntervals {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) if (!covered.contains(i)) out.add(members.get(i));
         return out;
+    }
+
+    private static boolean singleAddresses(List<String> members) {
+        for (String m : members) if (m.indexOf('/') >= 0) return false;
+        return true;
+    }
+
+    /**
+     * {@link #uncovered} of members without a CIDR: the first of equal addresses. Without a CIDR only equal
+     * addresses cover one another; the usual dotted quad is read here without a parser (thousands of members).
+     */
+    private static List<String> distinctAddresses(List<String> members) {
+        java.util.Set<Object> seen = new java.util.HashSet<>(); // addresses that are no usual dotted quad: few
+        long[] quads = new long[Integer.highestOneBit(Math.max(members.size(), 1) * 2) * 2]; // open addressing, value + 1, 0 free
+        List<String> out = new ArrayList<>(members.size());
+        for (String m : members) {
+            long v4 = dottedQuad(m);
+            if (v4 < 0) {
+                Optional<byte[]> b = bytes(m);
+                if (b.isPresent() && b.get().length == 4) v4 = new BigInteger(1, b.get()).longValue();
+                else if (b.isPresent() && !seen.add(java.nio.ByteBuffer.wrap(b.get()))) continue;
+            }
+            if (v4 >= 0 && !addQuad(quads, v4)) continue;
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** Adds an IPv4 address's value to an open-addressing table of at least twice as many slots; false when it was there. */
+    private static boolean addQuad(long[] table, long value) {
+        int mask = table.length - 1;
+        for (int i = (int) (value * 0x9E3779B9L >>> 7) & mask; ; i = (i + 1) & mask) {
+            if (table[i] == 0) {
+                table[i] = value + 1;
+                return true;
+            }
+            if (table[i] == value + 1) return false;
+        }
+    }
+
+    /**
+     * The value of an IPv4 address written as four decimal numbers of 0 to 255 without leading zeros, else -1 (other
+     * text is left to {@link #bytes}).
+     */
+    private static long dottedQuad(String text) {
+        long value = 0;
+        int parts = 0;
+        int digits = 0;
+        int part = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= '0' && c <= '9') {
+                if (digits > 0 && part == 0) return -1; // a leading zero
+                part = part * 10 + (c - '0');
+                if (++digits > 3 || part > 255) return -1;
+            } else if (c == '.' && digits > 0 && parts < 3) {
+                value = value << 8 | part;
+                parts++;
+                digits = 0;
+                part = 0;
+            } else {
+                return -1;
+            }
+        }
+        if (parts != 3 || digits == 0) return -1;
+        return value << 8 | part;
     }
 
     /**

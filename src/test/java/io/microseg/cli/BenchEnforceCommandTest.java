@@ -20,7 +20,7 @@ class BenchEnforceCommandTest {
         assumeTrue(why == null, "skipped: " + why);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = run(out, err, "--pods", "3", "--set-members", "50", "--samples", "3", "--resyncs", "2", "--format", "json");
+        int exit = run(out, err, "--pods", "3", "--set-members", "50", "--samples", "3", "--warmup", "1", "--resyncs", "2", "--format", "json");
         assertThat(exit).as(err.toString(StandardCharsets.UTF_8)).isZero();
 
         JsonNode r = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
@@ -36,8 +36,10 @@ class BenchEnforceCommandTest {
             assertThat(d.get("p99").asDouble()).isGreaterThanOrEqualTo(d.get("p50").asDouble());
         });
         assertThat(r.get("fullResyncMs").get("samples").asInt()).isEqualTo(2);
-        // first apply 4 + 3 kinds x 3 rounds x 2 deltas (a set member: 4 namespaces, a rule: 1, a pod: 1) + 2 resyncs x 4
-        assertThat(r.get("nftRuns").asLong()).isEqualTo(4 + 3 * 2 * 4 + 3 * 2 + 3 * 2 + 2 * 4);
+        assertThat(r.get("unchangedResyncMs").get("samples").asInt()).isEqualTo(2);
+        // first apply 4 + 3 kinds x (1 + 3) rounds x 2 deltas (a set member: 4 namespaces, a rule: 1, a pod: 1) + 2 full
+        // resyncs x 4 + 2 resyncs of an unchanged node x 0
+        assertThat(r.get("nftRuns").asLong()).isEqualTo(4 + 4 * 2 * 4 + 4 * 2 + 4 * 2 + 2 * 4);
         Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
         assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).as("the namespaces are deleted")
                 .doesNotContain("msbench" + ProcessHandle.current().pid() + "-");
@@ -48,6 +50,7 @@ class BenchEnforceCommandTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertThat(run(new ByteArrayOutputStream(), err, "--pods", "0")).isEqualTo(Main.BAD_INPUT);
         assertThat(run(new ByteArrayOutputStream(), err, "--format", "xml")).isEqualTo(Main.BAD_INPUT);
+        assertThat(run(new ByteArrayOutputStream(), err, "--warmup", "-1")).isEqualTo(Main.BAD_INPUT);
     }
 
     private static int run(ByteArrayOutputStream out, ByteArrayOutputStream err, String... args) {

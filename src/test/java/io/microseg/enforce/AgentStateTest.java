@@ -71,6 +71,98 @@ class AgentStateTest {
         assertThat(s.view().addresses()).containsOnlyKeys("node/k/n");
     }
 
+    /**
+     * The views and renders kept between deltas (sorted members updated in place, rules in order kept, sets and
+     * chains taken from the last render) against fresh ones: after every random delta, the held state's view equals
+     * the view of a fresh state given the same content as one snapshot, and its render through the agent's memo
+     * equals a render from nothing, table by table.
+     */
+    @Test
+    void viewsAndRendersKeptBetweenDeltasEqualFreshOnes() {
+        String agent = "node/k/n";
+        List<String> workloads = List.of(agent, "pod/k/ns/a", "pod/k/ns/b", "pod/k/ns/c");
+        List<String> setIds = List.of("nodes:k", "s1", "s2", "s3");
+        java.util.Random random = new java.util.Random(17);
+        Map<String, io.microseg.controlplane.CompiledRule> rules = new java.util.LinkedHashMap<>();
+        Map<String, java.util.Set<String>> sets = new java.util.TreeMap<>();
+        Map<String, List<String>> placed = new java.util.TreeMap<>();
+        AgentState held = new AgentState(agent);
+        NftRuleset.SetMemo memo = new NftRuleset.SetMemo();
+        NftRuleset.Options options = new NftRuleset.Options(List.of(), List.of("10.0.0.11"));
+        int next = 0;
+        for (int step = 0; step < 400; step++) {
+            List<io.microseg.controlplane.CompiledRule> added = new ArrayList<>();
+            List<String> removed = new ArrayList<>();
+            List<io.microseg.controlplane.AddressSet> setsAdded = new ArrayList<>();
+            List<String> setsRemoved = new ArrayList<>();
+            List<io.microseg.controlplane.SetChange> members = new ArrayList<>();
+            List<io.microseg.controlplane.Workload> moved = new ArrayList<>();
+            int op = random.nextInt(10);
+            if (op < 2 || rules.isEmpty()) {
+                String w = workloads.get(random.nextInt(workloads.size()));
+                String id = "r" + next++;
+                io.microseg.controlplane.CompiledRule r = new io.microseg.controlplane.CompiledRule(id, w,
+                        random.nextBoolean() ? io.microseg.policy.Direction.INGRESS : io.microseg.policy.Direction.EGRESS,
+                        random.nextBoolean() ? io.microseg.policy.Action.ALLOW : io.microseg.policy.Action.DENY, io.microseg.net.Protocol.TCP,
+                        String.valueOf(80 + random.nextInt(3)), setIds.get(random.nextInt(setIds.size())), null, "x", "w/p",
+                        io.microseg.policy.Rank.DEFAULT, random.nextInt(50), List.of());
+                added.add(r);
+                rules.put(id, r);
+            } else if (op < 3) {
+                String id = new ArrayList<>(rules.keySet()).get(random.nextInt(rules.size()));
+                removed.add(id);
+                rules.remove(id);
+            } else if (op < 8) {
+                String id = setIds.get(random.nextInt(setIds.size()));
+                List<String> in = new ArrayList<>();
+                List<String> out = new ArrayList<>();
+                for (int k = random.nextInt(4); k > 0; k--) in.add(member(random));
+                for (int k = random.nextInt(3); k > 0; k--) out.add(member(random)); // present or not
+                members.add(new io.microseg.controlplane.SetChange(id, "d", in, out));
+                java.util.Set<String> m = sets.computeIfAbsent(id, k -> new java.util.LinkedHashSet<>());
+                m.removeAll(out);
+                m.addAll(in);
+            } else if (op < 9) {
+                String id = setIds.get(random.nextInt(setIds.size()));
+                if (random.nextBoolean()) {
+                    setsRemoved.add(id);
+                    sets.remove(id);
+                } else {
+                    List<String> whole = List.of(member(random), member(random));
+                    setsAdded.add(new io.microseg.controlplane.AddressSet(id, "d", whole));
+                    sets.put(id, new java.util.LinkedHashSet<>(whole));
+                }
+            } else {
+                String w = workloads.get(1 + random.nextInt(workloads.size() - 1));
+                io.microseg.controlplane.Workload placedNow = new io.microseg.controlplane.Workload(w, List.of(member(random)));
+                moved.add(placedNow);
+                placed.put(w, placedNow.addresses());
+            }
+            held.apply(new io.microseg.controlplane.AgentEvent.Delta(step + 2, added, removed, setsAdded, setsRemoved, members, moved, List.of()));
+
+            AgentState fresh = new AgentState(agent);
+            List<io.microseg.controlplane.AddressSet> all = new ArrayList<>();
+            sets.forEach((id, m) -> all.add(new io.microseg.controlplane.AddressSet(id, "d", List.copyOf(m))));
+            List<io.microseg.controlplane.Workload> everywhere = new ArrayList<>();
+            placed.forEach((w, a) -> everywhere.add(new io.microseg.controlplane.Workload(w, a)));
+            fresh.apply(new io.microseg.controlplane.AgentEvent.Snapshot(1, true, new ArrayList<>(rules.values()), all, everywhere));
+
+            AgentView view = held.view();
+            assertThat(view).as("step %d", step).isEqualTo(fresh.view());
+            List<NftTable> kept = NftRuleset.render(view, options, memo).stream().map(NftRuleset.Section::table).toList();
+            List<NftTable> anew = NftRuleset.render(fresh.view(), options).stream().map(NftRuleset.Section::table).toList();
+            assertThat(kept).as("step %d", step).isEqualTo(anew);
+        }
+    }
+
+    private static String member(java.util.Random random) {
+        return switch (random.nextInt(5)) {
+            case 0 -> "fd00::" + (1 + random.nextInt(6));
+            case 1 -> random.nextBoolean() ? "10.0.0.0/30" : "fd00::/126";
+            default -> "10.0.0." + random.nextInt(8);
+        };
+    }
+
     @Test
     void aRuleLimitedToLocalAddressesKeepsItsLocalSetAndTheAgentHoldsThatSet() throws Exception {
         String limited = "{\"id\":\"r3\",\"workload\":\"node/k/n\",\"direction\":\"INGRESS\",\"action\":\"ALLOW\","

@@ -97,7 +97,8 @@ class IncrementalNftTest {
                 int ops = 1 + random.nextInt(3);
                 for (int i = 0; i < ops; i++) model.change(random);
                 AgentView view = model.view();
-                Enforcer.Outcome outcome = enforcer.enforce(view, step);
+                // now and then a replacing snapshot: what differs is re-created, what does not is left
+                Enforcer.Outcome outcome = enforcer.enforce(view, step, step % 7 == 6);
                 assertThat(outcome.failed()).as("seed %d step %d: %s", seed, step, outcome.firstError()).isZero();
                 applyReference(view);
                 assertSameTables("seed " + seed + " step " + step);
@@ -112,6 +113,48 @@ class IncrementalNftTest {
         String text = logBytes.toString(StandardCharsets.UTF_8);
         assertThat(text).as("most applies are incremental").contains("incrementally (+");
         assertThat(text).doesNotContain("the incremental apply failed");
+    }
+
+    /**
+     * A replacing snapshot re-creates (whole, one transaction) only the tables whose content differs from what this
+     * agent applied; a table someone else changed is re-created too, once the drift check saw it.
+     */
+    @Test
+    void aReplacingSnapshotRecreatesOnlyTheTablesThatDiffer() throws Exception {
+        Random random = new Random(13);
+        Model model = new Model();
+        for (int i = 0; i < 12; i++) model.change(random);
+        for (String w : WORKLOADS) model.rule(random, w);
+        List<String> scripts = java.util.Collections.synchronizedList(new ArrayList<>());
+        NftTransactions oneShot = NftTransactions.oneShot(CommandRunner::exec);
+        NftTransactions recording = (ns, script) -> {
+            scripts.add(script);
+            return oneShot.run(ns, script);
+        };
+        try (Enforcer enforcer = enforcer(CommandRunner::exec, recording)) {
+            assertThat(enforcer.enforce(model.view(), 1, true).failed()).isZero();
+            assertThat(scripts).as("the first snapshot creates every table").hasSize(WORKLOADS.size());
+
+            scripts.clear();
+            assertThat(enforcer.enforce(model.view(), 2, true).failed()).isZero();
+            assertThat(scripts).as("a replacing snapshot of what is in force changes nothing").isEmpty();
+
+            scripts.clear();
+            model.rule(random, "pod/k/ns/b");
+            assertThat(enforcer.enforce(model.view(), 3, true).failed()).isZero();
+            assertThat(scripts).as("only the changed pod's table, re-created whole").singleElement()
+                    .satisfies(script -> assertThat(script).contains("delete table inet microseg").contains("# microseg netns: pod/k/ns/b"));
+            applyReference(model.view());
+            assertSameTables("after a replacing snapshot");
+
+            incremental.get("pod/k/ns/a").must("flush chain inet microseg input\n", "nft", "-f", "-");
+            assertThat(enforcer.checkDrift()).isTrue();
+            scripts.clear();
+            assertThat(enforcer.enforce(model.view(), 4, true).failed()).isZero();
+            assertThat(scripts).as("the table changed by someone else").singleElement()
+                    .satisfies(script -> assertThat(script).contains("# microseg netns: pod/k/ns/a"));
+            assertSameTables("after a replacing snapshot over a changed table");
+        }
     }
 
     @Test

@@ -82,4 +82,31 @@ class AddressIntervalsTest {
                 .containsExactly("not-an-address", "10.0.0.0/8");
         assertThat(AddressIntervals.uncovered(List.of())).isEmpty();
     }
+
+    /** Without a CIDR only equal addresses cover one another; the same answer as with one, however the address is written. */
+    @Test
+    void setsOfSingleAddressesKeepTheFirstOfEqualAddresses() {
+        assertThat(AddressIntervals.uncovered(List.of("fd00::1", "10.0.0.1", "fd00:0::1", "10.0.0.2", "10.0.0.1", "::ffff:10.0.0.1", "x", "x")))
+                .containsExactly("fd00::1", "10.0.0.1", "10.0.0.2", "::ffff:10.0.0.1", "x", "x");
+        assertThat(AddressIntervals.uncovered(List.of("255.255.255.255", "0.0.0.0", "10.0.0.1", "010.0.0.1", "1.2.3", "1.2.3.4.5", "256.0.0.1")))
+                .as("text that is no usual dotted quad is judged by the parser")
+                .isEqualTo(uncoveredWithACidr(List.of("255.255.255.255", "0.0.0.0", "10.0.0.1", "010.0.0.1", "1.2.3", "1.2.3.4.5", "256.0.0.1")));
+        java.util.Random random = new java.util.Random(3);
+        for (int round = 0; round < 200; round++) {
+            List<String> members = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                members.add(random.nextBoolean() ? "10.0." + random.nextInt(3) + "." + random.nextInt(4) : "fd00:" + (random.nextBoolean() ? "0:" : "") + ":" + random.nextInt(4));
+            }
+            assertThat(AddressIntervals.uncovered(members)).as("%s", members).isEqualTo(uncoveredWithACidr(members));
+        }
+    }
+
+    /** The general path's answer: a CIDR of another family among the members, taken out again. */
+    private static List<String> uncoveredWithACidr(List<String> members) {
+        List<String> with = new java.util.ArrayList<>(members);
+        with.add("192.0.2.0/32");
+        List<String> out = new java.util.ArrayList<>(AddressIntervals.uncovered(with));
+        out.remove("192.0.2.0/32");
+        return out;
+    }
 }
