@@ -80,6 +80,11 @@ final class ConcreteRules {
         return done;
     }
 
+    /** Forgets what the current batch did (a batch that failed part way): the facts are those after the last {@link #settle}. */
+    void abandonBatch() {
+        touched.clear();
+    }
+
     /** Every fact held (between batches). */
     void forEachFact(Consumer<FirewallRule> each) {
         byWorkload.values().forEach(fs -> {

@@ -53,7 +53,10 @@ final class IncrementalCompiler implements AutoCloseable {
 
     /** The concrete rule facts, by the workload that enforces them; ids are made only when rules are presented. */
     private final ConcreteRules concrete = new ConcreteRules();
-    private final Map<String, Integer> setUsers = new HashMap<>();
+    /** How many concrete rule facts use each set in use. */
+    private final Map<String, int[]> setUsers = new HashMap<>();
+    /** The sets whose users this batch counted, and whether they were in use before it. */
+    private Map<String, Boolean> setsUsedBefore = new TreeMap<>();
     private final Map<String, Set<String>> members = new HashMap<>();
     private final Set<Warning> warnings = new LinkedHashSet<>();
     /** Derived facts inserted (true) and deleted (false) during the last firing, in order. */
@@ -69,7 +72,8 @@ final class IncrementalCompiler implements AutoCloseable {
     private void startSession() {
         session = rules.newSession();
         session.addEventListener(progress);
-        groups = new AppliedToGroups((rule, added) -> events.add(Map.entry(added, rule)));
+        // concrete rules go straight into their store: a first batch has a million and a half
+        groups = new AppliedToGroups(this::concreteRule);
         QuerySets querySets = new QuerySets((member, added) -> events.add(Map.entry(added, member)));
         inputs = new FactStore(session, (fact, present) -> {
             groups.fact(fact, present);
@@ -168,7 +172,14 @@ final class IncrementalCompiler implements AutoCloseable {
         Map<String, Placement> placementsBefore = Map.copyOf(projection.placements());
         session.dispose();
         events.clear();
-        concrete.forEachFact(f -> events.add(Map.entry(false, f)));
+        // what the failed batch did to the rules and their sets' users is dropped: back to what subscribers hold
+        concrete.abandonBatch();
+        List<FirewallRule> held = new ArrayList<>();
+        concrete.forEachFact(held::add);
+        setUsers.clear();
+        held.forEach(f -> use(f, 1));
+        setsUsedBefore = new TreeMap<>();
+        held.forEach(f -> concreteRule(f, false));
         members.forEach((set, ips) -> ips.forEach(ip -> events.add(Map.entry(false, new SetMember(set, ip)))));
         warnings.forEach(w -> events.add(Map.entry(false, w)));
         startSession();
@@ -206,7 +217,7 @@ final class IncrementalCompiler implements AutoCloseable {
         final Set<Warning> warningsAdded = new LinkedHashSet<>();
         final Set<Warning> warningsRemoved = new LinkedHashSet<>();
         /** The sets whose users this batch counted, and whether they were in use before it. */
-        final Map<String, Boolean> usedBefore = new TreeMap<>();
+        Map<String, Boolean> usedBefore = Map.of();
         /** What the batch did to the rules of each workload it touched. */
         Map<String, ConcreteRules.Touched> rules = Map.of();
     }
@@ -261,12 +272,7 @@ final class IncrementalCompiler implements AutoCloseable {
         for (Map.Entry<Boolean, Object> event : events) {
             boolean in = event.getKey();
             Object o = event.getValue();
-            if (o instanceof FirewallRule f) {
-                if (in) concrete.add(f);
-                else concrete.remove(f);
-                // a set is in use while some rule fact uses it (counting facts, not ids: the same presence)
-                use(f, in ? 1 : -1, delta == null ? null : delta.usedBefore);
-            } else if (o instanceof SetMember m) {
+            if (o instanceof SetMember m) {
                 if (in) {
                     members.computeIfAbsent(m.set(), k -> new HashSet<>()).add(m.ip());
                     if (delta != null && !removeFrom(delta.left, m.set(), m.ip())) {
@@ -292,7 +298,11 @@ final class IncrementalCompiler implements AutoCloseable {
         }
         events.clear();
         Map<String, ConcreteRules.Touched> touched = concrete.settle();
-        if (delta != null) delta.rules = touched;
+        if (delta != null) {
+            delta.rules = touched;
+            delta.usedBefore = setsUsedBefore;
+        }
+        setsUsedBefore = new TreeMap<>();
     }
 
     /**
@@ -300,16 +310,26 @@ final class IncrementalCompiler implements AutoCloseable {
      * one id names the same sets, so any one of them stands for the rule); {@code usedBefore}, when
      * given, records for each set counted whether it was in use before the first count of the batch.
      */
-    private void use(FirewallRule rule, int use, Map<String, Boolean> usedBefore) {
-        use(rule.peerSet(), use, usedBefore);
-        use(rule.localSet(), use, usedBefore);
+    private void use(FirewallRule rule, int use) {
+        use(rule.peerSet(), use);
+        use(rule.localSet(), use);
     }
 
-    private void use(String set, int use, Map<String, Boolean> usedBefore) {
+    private void use(String set, int use) {
         if (set == null) return;
-        if (usedBefore != null) usedBefore.putIfAbsent(set, setUsers.containsKey(set));
-        int users = setUsers.merge(set, use, Integer::sum);
-        if (users == 0) setUsers.remove(set);
+        int[] users = setUsers.get(set);
+        if (!setsUsedBefore.containsKey(set)) setsUsedBefore.put(set, users != null);
+        if (users == null) setUsers.put(set, users = new int[1]);
+        users[0] += use;
+        if (users[0] == 0) setUsers.remove(set);
+    }
+
+    /** A concrete rule fact appeared or disappeared: into or out of its workload's rules, and counted as a user of its sets. */
+    private void concreteRule(FirewallRule f, boolean added) {
+        if (added) concrete.add(f);
+        else concrete.remove(f);
+        // a set is in use while some rule fact uses it (counting facts, not ids: the same presence)
+        use(f, added ? 1 : -1);
     }
 
     private static boolean removeFrom(Map<String, Set<String>> sets, String set, String ip) {
