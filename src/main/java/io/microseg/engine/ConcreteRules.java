@@ -42,8 +42,12 @@ final class ConcreteRules {
         }
     }
 
+    /**
+     * Whether nothing was held after the last {@link #settle}: the state before the current batch, whatever
+     * the batch has added since (the expansion adds facts while it fires, before the change set is made).
+     */
     boolean isEmpty() {
-        return byWorkload.isEmpty() && touched.isEmpty();
+        return byWorkload.isEmpty();
     }
 
     void add(FirewallRule f) {
