@@ -85,6 +85,10 @@ public final class Bench {
             long members = c.sets().stream().mapToLong(s -> s.members().size()).sum();
             long warnings = c.warnings().size();
             progress.accept("snapshot: " + snapshotMillis + " ms, " + ruleCount + " rules, " + setCount + " sets, " + members + " members");
+            BenchReport.Output output = OutputCost.of(snapshot);
+            progress.accept("output: compile JSON " + output.compileJsonMillis() + " ms (" + output.compileJsonBytes() / 1048576
+                    + " MB), every agent's feed snapshot " + output.agentSnapshotsMillis() + " ms (" + output.agentSnapshotBytes() / 1048576
+                    + " MB, " + output.agents() + " agents)");
 
             AgentFanout fanout = new AgentFanout(snapshot);
             snapshot = null; // the fan-out keeps what it needs; the rest is garbage before latencies are measured
@@ -142,7 +146,7 @@ public final class Bench {
             BenchReport.PodChangeFanout fan = new BenchReport.PodChangeFanout(fanSamples == 0 ? 0 : fanAgents / fanSamples,
                     fanSamples == 0 ? 0 : fanAverage / fanSamples, fanMax);
             return new BenchReport(o.shape(), o.seed(), generateMillis, compileMillis, cost, heap, snapshotMillis, ruleCount,
-                    setCount, members, warnings, latencies, perSecond, o.churnBatch(),
+                    setCount, members, warnings, output, latencies, perSecond, o.churnBatch(),
                     batches.percentileMicros(99) / 1000, fan);
         }
     }

@@ -10,7 +10,7 @@ import java.util.StringJoiner;
 
 /** The figures of one bench run, as one flat JSON object or as lines for people. */
 public record BenchReport(ClusterShape shape, long seed, long generateMillis, long compileMillis, CompileCost compileCost, long heapBytesAfterGc,
-                          long snapshotMillis, long rules, long sets, long setMembers, long warnings,
+                          long snapshotMillis, long rules, long sets, long setMembers, long warnings, Output output,
                           Map<ChangeKind, Latency> latencies, double changesPerSecond, int churnBatch, long churnBatchP99Millis,
                           PodChangeFanout fanout) {
 
@@ -19,6 +19,13 @@ public record BenchReport(ClusterShape shape, long seed, long generateMillis, lo
      * engine thread's CPU time, and the collectors' pauses (both in milliseconds).
      */
     public record CompileCost(long engineCpuMillis, long gcPauseMillis) {}
+
+    /**
+     * What writing the compiled result costs, the output's own price: the compile JSON as {@code compile}
+     * prints it (to a discarding writer), and the feed's snapshot of every agent as the watch stream
+     * encodes it (a feed initialized from the engine's snapshot, then one NDJSON line per agent).
+     */
+    public record Output(long compileJsonMillis, long compileJsonBytes, long agentSnapshotsMillis, long agentSnapshotBytes, int agents) {}
 
     /** p50 and p99 of one kind of change, in microseconds. */
     public record Latency(int samples, long p50Micros, long p99Micros) {}
@@ -41,6 +48,12 @@ public record BenchReport(ClusterShape shape, long seed, long generateMillis, lo
         f.put("compileGcPauseMillis", compileCost.gcPauseMillis());
         f.put("heapBytesAfterGc", heapBytesAfterGc);
         f.put("snapshotMillis", snapshotMillis);
+        f.put("compileJsonMillis", output.compileJsonMillis());
+        f.put("compileJsonBytes", output.compileJsonBytes());
+        f.put("compileToJsonRatio", round(output.compileJsonMillis() == 0 ? 0 : (double) compileMillis / output.compileJsonMillis()));
+        f.put("agentSnapshotsMillis", output.agentSnapshotsMillis());
+        f.put("agentSnapshotBytes", output.agentSnapshotBytes());
+        f.put("compileToAgentSnapshotsRatio", round(output.agentSnapshotsMillis() == 0 ? 0 : (double) compileMillis / output.agentSnapshotsMillis()));
         f.put("rules", rules);
         f.put("sets", sets);
         f.put("setMembers", setMembers);
@@ -74,6 +87,10 @@ public record BenchReport(ClusterShape shape, long seed, long generateMillis, lo
                 seed, generateMillis));
         out.add(String.format(Locale.ROOT, "full compile: %d ms (engine thread CPU %d ms, GC pauses %d ms); heap after GC %.0f MB; snapshot %d ms",
                 compileMillis, compileCost.engineCpuMillis(), compileCost.gcPauseMillis(), heapBytesAfterGc / 1048576.0, snapshotMillis));
+        out.add(String.format(Locale.ROOT, "output: compile JSON %d ms (%.0f MB, compile/JSON %.1f); every agent's snapshot %d ms (%.0f MB, %d agents)",
+                output.compileJsonMillis(), output.compileJsonBytes() / 1048576.0,
+                output.compileJsonMillis() == 0 ? 0 : (double) compileMillis / output.compileJsonMillis(),
+                output.agentSnapshotsMillis(), output.agentSnapshotBytes() / 1048576.0, output.agents()));
         out.add(String.format(Locale.ROOT, "compiled: %d rules, %d sets with %d members, %d warnings", rules, sets, setMembers, warnings));
         latencies.forEach((kind, l) -> out.add(String.format(Locale.ROOT, "%-18s p50 %8d us  p99 %8d us  (%d samples)",
                 kind.field(), l.p50Micros(), l.p99Micros(), l.samples())));

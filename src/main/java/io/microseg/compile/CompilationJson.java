@@ -6,6 +6,7 @@ import io.microseg.controlplane.AddressSet;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.microseg.facts.Warning;
 
@@ -25,6 +26,8 @@ import java.util.Map;
  */
 public final class CompilationJson {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** One element of a streamed document: no flush after each (a million rules). */
+    private static final ObjectWriter ELEMENT = JSON.writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
 
     private CompilationJson() {}
 
@@ -36,10 +39,28 @@ public final class CompilationJson {
         }
     }
 
-    /** Writes the JSON to {@code out} (not closed) as it is produced, rather than as one string. */
+    /**
+     * Writes the JSON to {@code out} (not closed) as it is produced, one rule, set and warning at a
+     * time (the same text as {@link #write(Compilation)}): a large compilation's rules never exist as
+     * one tree of maps.
+     */
     public static void write(Compilation c, Writer out) {
         try (JsonGenerator g = JSON.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
-            JSON.writeValue(g, root(c));
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeFieldName("rules");
+            g.writeStartArray();
+            for (CompiledRule r : c.rules()) ELEMENT.writeValue(g, rule(r));
+            g.writeEndArray();
+            g.writeFieldName("sets");
+            g.writeStartArray();
+            for (AddressSet s : c.sets()) ELEMENT.writeValue(g, set(s));
+            g.writeEndArray();
+            g.writeFieldName("warnings");
+            g.writeStartArray();
+            for (Warning w : c.warnings()) ELEMENT.writeValue(g, warning(w));
+            g.writeEndArray();
+            g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

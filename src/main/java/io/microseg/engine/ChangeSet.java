@@ -24,7 +24,8 @@ public record ChangeSet(long version, List<CompiledRule> rulesAdded, List<Compil
     public ChangeSet {
         setsOutOfUse = List.copyOf(setsOutOfUse);
         placements = List.copyOf(placements);
-        rulesAdded = List.copyOf(rulesAdded);
+        // a first change set's rules are made when read (LazyRules, immutable)
+        if (!(rulesAdded instanceof LazyRules)) rulesAdded = List.copyOf(rulesAdded);
         rulesRemoved = List.copyOf(rulesRemoved);
         sets = List.copyOf(sets);
         warningsAdded = List.copyOf(warningsAdded);

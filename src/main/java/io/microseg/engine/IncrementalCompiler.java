@@ -51,14 +51,12 @@ final class IncrementalCompiler implements AutoCloseable {
     /** A batch failed part way: the next one rebuilds from the sources. */
     private boolean broken;
 
-    /**
-     * The facts behind each rule id: almost always one, so a small immutable list rather than a set
-     * each, replaced rather than changed (so a batch's before-state is the list it found). Two groups
-     * may yield the same concrete rule (two service ports on one target port): both facts are listed,
-     * and the rule goes when both have been withdrawn.
-     */
-    private final Map<String, List<FirewallRule>> rulesById = new HashMap<>();
-    private final Map<String, Integer> setUsers = new HashMap<>();
+    /** The concrete rule facts, by the workload that enforces them; ids are made only when rules are presented. */
+    private final ConcreteRules concrete = new ConcreteRules();
+    /** How many concrete rule facts use each set in use. */
+    private final Map<String, int[]> setUsers = new HashMap<>();
+    /** The sets whose users this batch counted, and whether they were in use before it. */
+    private Map<String, Boolean> setsUsedBefore = new TreeMap<>();
     private final Map<String, Set<String>> members = new HashMap<>();
     private final Set<Warning> warnings = new LinkedHashSet<>();
     /** Derived facts inserted (true) and deleted (false) during the last firing, in order. */
@@ -74,7 +72,8 @@ final class IncrementalCompiler implements AutoCloseable {
     private void startSession() {
         session = rules.newSession();
         session.addEventListener(progress);
-        groups = new AppliedToGroups((rule, added) -> events.add(Map.entry(added, rule)));
+        // concrete rules go straight into their store: a first batch has a million and a half
+        groups = new AppliedToGroups(this::concreteRule);
         QuerySets querySets = new QuerySets((member, added) -> events.add(Map.entry(added, member)));
         inputs = new FactStore(session, (fact, present) -> {
             groups.fact(fact, present);
@@ -132,13 +131,12 @@ final class IncrementalCompiler implements AutoCloseable {
      * The compiler may go on with further batches.
      */
     Compilation compileFromEmpty(SourceState.Changes changes) {
-        if (broken || !rulesById.isEmpty() || !members.isEmpty() || !warnings.isEmpty()) {
+        if (broken || !concrete.isEmpty() || !members.isEmpty() || !warnings.isEmpty()) {
             throw new IllegalStateException("a full compile starts from an empty compiler");
         }
         try {
             fire(changes);
             fold(null);
-            rulesById.values().forEach(facts -> use(facts.get(0), 1, null));
             projection.placementChanges();
             return compilation();
         } catch (RuntimeException e) {
@@ -174,7 +172,14 @@ final class IncrementalCompiler implements AutoCloseable {
         Map<String, Placement> placementsBefore = Map.copyOf(projection.placements());
         session.dispose();
         events.clear();
-        rulesById.values().forEach(fs -> fs.forEach(f -> events.add(Map.entry(false, f))));
+        // what the failed batch did to the rules and their sets' users is dropped: back to what subscribers hold
+        concrete.abandonBatch();
+        List<FirewallRule> held = new ArrayList<>();
+        concrete.forEachFact(held::add);
+        setUsers.clear();
+        held.forEach(f -> use(f, 1));
+        setsUsedBefore = new TreeMap<>();
+        held.forEach(f -> concreteRule(f, false));
         members.forEach((set, ips) -> ips.forEach(ip -> events.add(Map.entry(false, new SetMember(set, ip)))));
         warnings.forEach(w -> events.add(Map.entry(false, w)));
         startSession();
@@ -207,55 +212,55 @@ final class IncrementalCompiler implements AutoCloseable {
      * they were before, the members that joined and left each set, the warnings that came and went.
      */
     private static final class Delta {
-        final Map<String, List<FirewallRule>> rulesBefore = new HashMap<>();
         final Map<String, Set<String>> joined = new TreeMap<>();
         final Map<String, Set<String>> left = new TreeMap<>();
         final Set<Warning> warningsAdded = new LinkedHashSet<>();
         final Set<Warning> warningsRemoved = new LinkedHashSet<>();
-        /** False when no rule was held before (the first batch): every id held afterwards is new. */
-        final boolean recordRules;
-
-        Delta(boolean recordRules) {
-            this.recordRules = recordRules;
-        }
+        /** The sets whose users this batch counted, and whether they were in use before it. */
+        Map<String, Boolean> usedBefore = Map.of();
+        /** What the batch did to the rules of each workload it touched. */
+        Map<String, ConcreteRules.Touched> rules = Map.of();
     }
 
     /** Folds the derived facts inserted and deleted by the last firing into the state and a change set. */
     private ChangeSet drain(long version, List<Placement> placementChanges) {
-        // With no rules held before (the first batch, a rebuild), every id held afterwards is new:
-        // the before-state of a million rules need not be recorded.
-        boolean nothingBefore = rulesById.isEmpty();
-        Delta d = new Delta(!nothingBefore);
+        // With no rules held before (the first batch, a rebuild from empty), every rule held afterwards
+        // is new: the change set carries them all, made into CompiledRules only if a subscriber reads them.
+        boolean nothingBefore = concrete.isEmpty();
+        Delta d = new Delta();
         fold(d);
 
         CompilationAssembler assembler = new CompilationAssembler(rules.sources(), projection.knownQueries());
-        List<CompiledRule> added = new ArrayList<>();
+        List<CompiledRule> added;
         List<CompiledRule> removed = new ArrayList<>();
-        // the sets whose users this batch counted, and whether they were in use before it
-        Map<String, Boolean> usedBefore = new TreeMap<>();
         if (nothingBefore) {
-            rulesById.forEach((id, after) -> {
-                use(after.get(0), 1, usedBefore);
-                added.add(assembler.toRule(id, after));
-            });
+            added = new LazyRules(concrete.frozen(), new CompilationAssembler(rules.sources(), Map.of()));
         } else {
-            d.rulesBefore.forEach((id, before) -> {
-                List<FirewallRule> after = rulesById.getOrDefault(id, List.of());
-                if (before.isEmpty() && !after.isEmpty()) {
-                    use(after.get(0), 1, usedBefore);
-                    added.add(assembler.toRule(id, after));
-                } else if (!before.isEmpty() && after.isEmpty()) {
-                    use(before.get(0), -1, usedBefore);
-                    removed.add(assembler.toRule(id, before));
+            added = new ArrayList<>();
+            d.rules.forEach((workload, t) -> {
+                FirewallRule[] after = null;
+                // each concrete rule the batch touched, once: present before and not after, or the reverse
+                List<FirewallRule> seen = new ArrayList<>(t.changed().size());
+                for (FirewallRule f : t.changed()) {
+                    if (seen.stream().anyMatch(s -> ConcreteRules.sameRule(s, f))) continue;
+                    seen.add(f);
+                    if (after == null) after = t.after();
+                    List<FirewallRule> before = ConcreteRules.sameAs(f, t.before());
+                    List<FirewallRule> now = ConcreteRules.sameAs(f, after);
+                    if (before.isEmpty() && !now.isEmpty()) {
+                        added.add(assembler.toRule(CompilationAssembler.idOf(f), now));
+                    } else if (!before.isEmpty() && now.isEmpty()) {
+                        removed.add(assembler.toRule(CompilationAssembler.idOf(f), before));
+                    }
                 }
             });
         }
         // In no particular order: whoever presents rules sorts its share (the feed per agent, RuleOrder).
         List<String> outOfUse = new ArrayList<>();
-        usedBefore.forEach((set, was) -> {
+        d.usedBefore.forEach((set, was) -> {
             if (was && !setUsers.containsKey(set)) outOfUse.add(set);
         });
-        return new ChangeSet(version, added, removed, setChanges(assembler, d.joined, d.left, usedBefore),
+        return new ChangeSet(version, added, removed, setChanges(assembler, d.joined, d.left, d.usedBefore),
                 List.copyOf(d.warningsAdded), List.copyOf(d.warningsRemoved), placementChanges, outOfUse);
     }
 
@@ -267,18 +272,7 @@ final class IncrementalCompiler implements AutoCloseable {
         for (Map.Entry<Boolean, Object> event : events) {
             boolean in = event.getKey();
             Object o = event.getValue();
-            if (o instanceof FirewallRule f) {
-                String id = CompilationAssembler.idOf(f);
-                if (delta != null && delta.recordRules) delta.rulesBefore.computeIfAbsent(id, k -> rulesById.getOrDefault(k, List.of()));
-                if (in) {
-                    rulesById.merge(id, List.of(f), IncrementalCompiler::concat);
-                } else {
-                    List<FirewallRule> remaining = new ArrayList<>(rulesById.get(id));
-                    remaining.remove(f);
-                    if (remaining.isEmpty()) rulesById.remove(id);
-                    else rulesById.put(id, List.copyOf(remaining));
-                }
-            } else if (o instanceof SetMember m) {
+            if (o instanceof SetMember m) {
                 if (in) {
                     members.computeIfAbsent(m.set(), k -> new HashSet<>()).add(m.ip());
                     if (delta != null && !removeFrom(delta.left, m.set(), m.ip())) {
@@ -303,6 +297,12 @@ final class IncrementalCompiler implements AutoCloseable {
             }
         }
         events.clear();
+        Map<String, ConcreteRules.Touched> touched = concrete.settle();
+        if (delta != null) {
+            delta.rules = touched;
+            delta.usedBefore = setsUsedBefore;
+        }
+        setsUsedBefore = new TreeMap<>();
     }
 
     /**
@@ -310,22 +310,26 @@ final class IncrementalCompiler implements AutoCloseable {
      * one id names the same sets, so any one of them stands for the rule); {@code usedBefore}, when
      * given, records for each set counted whether it was in use before the first count of the batch.
      */
-    private void use(FirewallRule rule, int use, Map<String, Boolean> usedBefore) {
-        use(rule.peerSet(), use, usedBefore);
-        use(rule.localSet(), use, usedBefore);
+    private void use(FirewallRule rule, int use) {
+        use(rule.peerSet(), use);
+        use(rule.localSet(), use);
     }
 
-    private void use(String set, int use, Map<String, Boolean> usedBefore) {
+    private void use(String set, int use) {
         if (set == null) return;
-        if (usedBefore != null) usedBefore.putIfAbsent(set, setUsers.containsKey(set));
-        int users = setUsers.merge(set, use, Integer::sum);
-        if (users == 0) setUsers.remove(set);
+        int[] users = setUsers.get(set);
+        if (!setsUsedBefore.containsKey(set)) setsUsedBefore.put(set, users != null);
+        if (users == null) setUsers.put(set, users = new int[1]);
+        users[0] += use;
+        if (users[0] == 0) setUsers.remove(set);
     }
 
-    private static List<FirewallRule> concat(List<FirewallRule> held, List<FirewallRule> more) {
-        List<FirewallRule> all = new ArrayList<>(held);
-        all.addAll(more);
-        return List.copyOf(all);
+    /** A concrete rule fact appeared or disappeared: into or out of its workload's rules, and counted as a user of its sets. */
+    private void concreteRule(FirewallRule f, boolean added) {
+        if (added) concrete.add(f);
+        else concrete.remove(f);
+        // a set is in use while some rule fact uses it (counting facts, not ids: the same presence)
+        use(f, added ? 1 : -1);
     }
 
     private static boolean removeFrom(Map<String, Set<String>> sets, String set, String ip) {
@@ -369,7 +373,9 @@ final class IncrementalCompiler implements AutoCloseable {
 
     /** The current rules, sets and warnings, as a full compile would present them. */
     Compilation compilation() {
-        return new CompilationAssembler(rules.sources(), projection.knownQueries()).assemble(rulesById, members, warnings);
+        Map<String, List<FirewallRule>> byId = new HashMap<>();
+        concrete.forEachRule(byId::put);
+        return new CompilationAssembler(rules.sources(), projection.knownQueries()).assemble(byId, members, warnings);
     }
 
     @Override

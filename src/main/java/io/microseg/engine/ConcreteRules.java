@@ -1,0 +1,148 @@
+package io.microseg.engine;
+
+import io.microseg.compile.CompilationAssembler;
+import io.microseg.facts.FirewallRule;
+import io.microseg.facts.GroupRule;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * The concrete rule facts the group expansion holds, by the workload whose firewall enforces them
+ * ({@link FirewallRule#workload()}), with no id and nothing per rule but the fact itself: a large
+ * cluster has a million and a half of them, and an id is a digest that only a reader of the rule
+ * needs ({@link #forEachRule}, made when a compilation or a change set is presented).
+ *
+ * <p>Facts of one workload that make the same rule ({@link #sameRule}: every field the id digests;
+ * two groups may yield one rule) are one concrete rule with several justifications, as in the output.
+ *
+ * <p>At rest each workload's facts are an immutable array, replaced rather than changed, so a copy of
+ * the map ({@link #frozen}) stays as it was whatever later batches do. During a batch a touched
+ * workload's facts are a working list; {@link #settle} turns them back into arrays and returns, per
+ * touched workload, its facts before the batch and the facts the batch added or removed.
+ */
+final class ConcreteRules {
+    private static final FirewallRule[] NONE = new FirewallRule[0];
+
+    private final Map<String, FirewallRule[]> byWorkload = new HashMap<>();
+    /** The workloads touched in this batch: their working list, and their array before the batch. */
+    private final Map<String, Touched> touched = new HashMap<>();
+
+    /** What a batch did to one workload's rules: the facts before, the facts after, and the facts added or removed. */
+    record Touched(FirewallRule[] before, List<FirewallRule> working, List<FirewallRule> changed) {
+        FirewallRule[] after() {
+            return working.toArray(NONE);
+        }
+    }
+
+    /**
+     * Whether nothing was held after the last {@link #settle}: the state before the current batch, whatever
+     * the batch has added since (the expansion adds facts while it fires, before the change set is made).
+     */
+    boolean isEmpty() {
+        return byWorkload.isEmpty();
+    }
+
+    void add(FirewallRule f) {
+        Touched t = touch(f.workload());
+        t.working.add(f);
+        t.changed.add(f);
+    }
+
+    /** Removes one equal fact (a fact reported removed was reported added before). */
+    void remove(FirewallRule f) {
+        Touched t = touch(f.workload());
+        if (!t.working.remove(f)) throw new IllegalStateException("a concrete rule removed that was never added: " + f);
+        t.changed.add(f);
+    }
+
+    private Touched touch(String workload) {
+        Touched t = touched.get(workload);
+        if (t == null) {
+            FirewallRule[] before = byWorkload.getOrDefault(workload, NONE);
+            t = new Touched(before, new ArrayList<>(Arrays.asList(before)), new ArrayList<>(2));
+            touched.put(workload, t);
+        }
+        return t;
+    }
+
+    /** Ends the batch: the touched workloads' facts become arrays again; returns what the batch did to each. */
+    Map<String, Touched> settle() {
+        Map<String, Touched> done = new HashMap<>(touched);
+        touched.forEach((workload, t) -> {
+            if (t.working.isEmpty()) byWorkload.remove(workload);
+            else byWorkload.put(workload, t.after());
+        });
+        touched.clear();
+        return done;
+    }
+
+    /** Forgets what the current batch did (a batch that failed part way): the facts are those after the last {@link #settle}. */
+    void abandonBatch() {
+        touched.clear();
+    }
+
+    /** Every fact held (between batches). */
+    void forEachFact(Consumer<FirewallRule> each) {
+        byWorkload.values().forEach(fs -> {
+            for (FirewallRule f : fs) each.accept(f);
+        });
+    }
+
+    /** A copy of the facts as they are now, which later batches leave alone (between batches). */
+    Map<String, FirewallRule[]> frozen() {
+        return new HashMap<>(byWorkload);
+    }
+
+    /** Every concrete rule held (between batches): its id and the facts that justify it. */
+    void forEachRule(BiConsumer<String, List<FirewallRule>> each) {
+        forEachRule(byWorkload, each);
+    }
+
+    /** Every concrete rule of these facts by workload: its id and the facts that justify it. */
+    static void forEachRule(Map<String, FirewallRule[]> facts, BiConsumer<String, List<FirewallRule>> each) {
+        facts.values().forEach(fs -> rules(fs, each));
+    }
+
+    /** The rules one workload's facts make: facts that are the same rule are grouped under one id. */
+    static void rules(FirewallRule[] facts, BiConsumer<String, List<FirewallRule>> each) {
+        if (facts.length == 1) {
+            each.accept(CompilationAssembler.idOf(facts[0]), List.of(facts[0]));
+            return;
+        }
+        Map<String, List<FirewallRule>> byId = new LinkedHashMap<>();
+        for (FirewallRule f : facts) byId.computeIfAbsent(CompilationAssembler.idOf(f), k -> new ArrayList<>(1)).add(f);
+        byId.forEach(each);
+    }
+
+    /** The facts of {@code facts} that are the same concrete rule as {@code like}. */
+    static List<FirewallRule> sameAs(FirewallRule like, FirewallRule[] facts) {
+        List<FirewallRule> out = new ArrayList<>(1);
+        for (FirewallRule f : facts) {
+            if (sameRule(like, f)) out.add(f);
+        }
+        return out;
+    }
+
+    /**
+     * Whether two facts are one concrete rule: the same workload and every field {@link CompilationAssembler#idOf}
+     * digests (so the same id), compared without digesting.
+     */
+    static boolean sameRule(FirewallRule a, FirewallRule b) {
+        if (!a.workload().equals(b.workload())) return false;
+        GroupRule x = a.from();
+        GroupRule y = b.from();
+        if (x == y) return true;
+        return x.direction() == y.direction() && x.action() == y.action() && x.protocol() == y.protocol()
+                && x.rank() == y.rank() && x.priority() == y.priority() && x.enforcement() == y.enforcement()
+                && x.afterDnat() == y.afterDnat() && x.ports().equals(y.ports()) && Objects.equals(x.peerSet(), y.peerSet())
+                && Objects.equals(x.localSet(), y.localSet()) && x.policy().equals(y.policy()) && x.rule().equals(y.rule());
+    }
+}
