@@ -60,13 +60,10 @@ public final class CompilationAssembler {
 
         Set<String> used = rules.stream().flatMap(r -> r.sets().stream())
                 .collect(Collectors.toCollection(TreeSet::new));
-        // Each address's sort key is computed once: parsing it at every comparison made large snapshots slow.
-        Map<String, String> keys = new HashMap<>();
         List<AddressSet> sets = new ArrayList<>(used.size());
         for (String set : used) {
             Collection<String> held = members.get(set);
-            List<String> ips = held == null ? new ArrayList<>() : new ArrayList<>(new HashSet<>(held));
-            ips.sort(Comparator.comparing(ip -> keys.computeIfAbsent(ip, Addresses::orderKey)));
+            List<String> ips = held == null ? new ArrayList<>() : Addresses.sorted(new HashSet<>(held));
             sets.add(new AddressSet(set, describe(set), ips));
         }
 

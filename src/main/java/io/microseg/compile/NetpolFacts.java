@@ -7,7 +7,6 @@ import io.microseg.facts.NetpolIngress;
 import io.microseg.facts.NetpolIsolation;
 import io.microseg.facts.NetpolNamedPort;
 import io.microseg.facts.OutsideInterval;
-import io.microseg.inventory.ContainerPort;
 import io.microseg.inventory.Inventory;
 import io.microseg.inventory.Namespace;
 import io.microseg.inventory.Pod;
@@ -170,12 +169,8 @@ public final class NetpolFacts {
         Map<Integer, Set<String>> byNumber = new TreeMap<>();
         for (Pod p : pods) {
             if (!p.cluster().equals(np.cluster()) || p.hostNetwork() || !destinations.matches(p.labels(), p.ips())) continue;
-            for (ContainerPort c : p.containerPorts()) {
-                if (port.name().equals(c.name()) && c.protocol() == port.protocol()) {
-                    byNumber.computeIfAbsent(c.port(), k -> new TreeSet<>()).add(p.namespace() + "/" + p.name());
-                    break;
-                }
-            }
+            Integer number = p.namedPort(port.name(), port.protocol());
+            if (number != null) byNumber.computeIfAbsent(number, k -> new TreeSet<>()).add(p.namespace() + "/" + p.name());
         }
         byNumber.forEach((number, names) -> {
             String id = use(uses, new NamedPortSelection(destinations, port.name(), port.protocol(), number, names));
@@ -198,12 +193,8 @@ public final class NetpolFacts {
         for (Pod p : pods) {
             if (!p.cluster().equals(np.cluster()) || !p.namespace().equals(np.namespace()) || p.hostNetwork()) continue;
             if (!np.podSelector().matches(PodSelection.kubernetesLabels(p.labels()))) continue;
-            for (ContainerPort c : p.containerPorts()) {
-                if (port.name().equals(c.name()) && c.protocol() == port.protocol()) {
-                    byNumber.computeIfAbsent(c.port(), k -> new TreeSet<>()).add(p.namespace() + "/" + p.name());
-                    break;
-                }
-            }
+            Integer number = p.namedPort(port.name(), port.protocol());
+            if (number != null) byNumber.computeIfAbsent(number, k -> new TreeSet<>()).add(p.namespace() + "/" + p.name());
         }
         byNumber.forEach((number, names) -> {
             String id = use(uses, new NamedPortSelection(subject, port.name(), port.protocol(), number, names));

@@ -128,17 +128,6 @@ public final class AgentState {
         viewed.put(c.set(), new AddressSet(c.set(), descriptions.get(c.set()), sorted));
     }
 
-    /** The members in {@link Addresses#ORDER}, each one's key computed once. */
-    private static List<String> sorted(Set<String> members) {
-        record Keyed(String key, String member) {}
-        List<Keyed> keyed = new ArrayList<>(members.size());
-        for (String m : members) keyed.add(new Keyed(Addresses.orderKey(m), m));
-        keyed.sort(java.util.Comparator.comparing(Keyed::key));
-        List<String> out = new ArrayList<>(keyed.size());
-        keyed.forEach(k -> out.add(k.member()));
-        return out;
-    }
-
     private void place(Workload w) {
         workloads.put(w.id(), w.addresses());
     }
@@ -154,7 +143,7 @@ public final class AgentState {
         }
         List<AddressSet> out = new ArrayList<>();
         new TreeMap<>(sets).forEach((id, members) -> {
-            if (used.contains(id)) out.add(viewed.computeIfAbsent(id, k -> new AddressSet(id, descriptions.get(id), sorted(members))));
+            if (used.contains(id)) out.add(viewed.computeIfAbsent(id, k -> new AddressSet(id, descriptions.get(id), Addresses.sorted(members))));
         });
         return new AgentView(agent, ordered, out, workloads);
     }

@@ -2,7 +2,6 @@ package io.microseg.explain;
 
 import io.microseg.compile.NetpolFacts;
 import io.microseg.controlplane.CompiledRule;
-import io.microseg.inventory.ContainerPort;
 import io.microseg.inventory.NetworkPolicy;
 import io.microseg.inventory.Pod;
 import io.microseg.net.AddressIntervals;
@@ -127,15 +126,13 @@ final class NetpolWhyNot {
         List<String> allowed = new ArrayList<>();
         for (NetworkPolicy.Port p : ports) {
             if (p.name() != null) {
-                Integer number = destination == null ? null : destination.containerPorts().stream()
-                        .filter(c -> c.name().equals(p.name()) && c.protocol() == p.protocol()).map(ContainerPort::port).findFirst().orElse(null);
+                Integer number = destination == null ? null : destination.namedPort(p.name(), p.protocol());
                 if (number != null && p.protocol() == protocol && number == port) return null;
                 allowed.add(p.protocol() + " " + p.name() + (number != null ? " (" + number + " on " + destination.id() + ")"
                         : destination == null ? " (a named port, and the other end is no pod)" : " (not declared on " + destination.id() + ")"));
                 continue;
             }
-            boolean covers = p.protocol() == protocol && (p.port() == 0 || (port >= p.port() && port <= Math.max(p.port(), p.endPort())));
-            if (covers) return null;
+            if (p.covers(protocol, port)) return null;
             allowed.add(p.protocol() + (p.port() == 0 ? " (every port)" : " " + p.ports()));
         }
         return "it allows " + String.join(", ", allowed) + ", the flow is " + (protocol.hasPorts() ? protocol + " " + port : protocol.name());

@@ -97,13 +97,7 @@ public final class FeedStore implements Consumer<ChangeSet> {
         private List<String> sorted;
 
         List<String> sorted() {
-            if (sorted == null) {
-                Map<String, String> keys = new HashMap<>(members.size() * 2);
-                for (String ip : members) keys.put(ip, Addresses.orderKey(ip));
-                List<String> ips = new ArrayList<>(members);
-                ips.sort(Comparator.comparing(keys::get));
-                sorted = List.copyOf(ips);
-            }
+            if (sorted == null) sorted = List.copyOf(Addresses.sorted(members));
             return sorted;
         }
 

@@ -14,7 +14,7 @@ import java.util.List;
  * ingress and egress rules, each in the order written, to the pods {@code subject} selects.
  */
 public record ClusterNetworkPolicy(String cluster, String name, Rank tier, int priority, Selection subject,
-                                   List<Rule> ingress, List<Rule> egress) implements InventoryObject {
+                                   List<Rule> ingress, List<Rule> egress) implements KubernetesPolicy {
     public ClusterNetworkPolicy {
         if (!tier.tier()) throw new IllegalArgumentException("a ClusterNetworkPolicy's tier is ADMIN or BASELINE, not " + tier);
         ingress = List.copyOf(ingress);
@@ -27,8 +27,14 @@ public record ClusterNetworkPolicy(String cluster, String name, Rank tier, int p
     }
 
     /** The id rules derived from this policy carry: {@code cnp/<cluster>/<name>}. */
+    @Override
     public String id() {
         return "cnp/" + cluster + "/" + name;
+    }
+
+    @Override
+    public String title() {
+        return "ClusterNetworkPolicy " + name;
     }
 
     /**

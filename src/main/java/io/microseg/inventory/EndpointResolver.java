@@ -100,11 +100,7 @@ public final class EndpointResolver {
     /** The container port a named target port means on this pod (same name and protocol), as Kubernetes' FindPort does. */
     private static Integer targetPort(ServicePort port, Pod pod) {
         TargetPort target = port.targetPort();
-        if (!target.isNamed()) return target.number();
-        for (ContainerPort c : pod.containerPorts()) {
-            if (target.name().equals(c.name()) && c.protocol() == port.protocol()) return c.port();
-        }
-        return null;
+        return target.isNamed() ? pod.namedPort(target.name(), port.protocol()) : target.number();
     }
 
     /**

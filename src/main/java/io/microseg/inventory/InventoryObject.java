@@ -5,7 +5,7 @@ package io.microseg.inventory;
  * document or a Kubernetes watch event translates to. {@link #key()} is its identity (cluster, kind,
  * namespace, name), e.g. {@code pod/demo/web/web-0} or {@code endpointslice/demo/data/db-x1z}.
  */
-public sealed interface InventoryObject permits Host, Node, Pod, Service, SliceEndpoints, Namespace, NetworkPolicy,
-        ClusterNetworkPolicy {
+public sealed interface InventoryObject permits Host, Node, Pod, Service, SliceEndpoints, Namespace,
+        KubernetesPolicy {
     String key();
 }

@@ -13,7 +13,7 @@ import java.util.List;
  */
 public record NetworkPolicy(String cluster, String namespace, String name, LabelSelector podSelector,
                             boolean isolatesIngress, List<IngressRule> ingress, boolean isolatesEgress,
-                            List<EgressRule> egress) implements InventoryObject {
+                            List<EgressRule> egress) implements KubernetesPolicy {
     public NetworkPolicy {
         ingress = List.copyOf(ingress);
         egress = List.copyOf(egress);
@@ -31,8 +31,14 @@ public record NetworkPolicy(String cluster, String namespace, String name, Label
     }
 
     /** The id rules derived from this policy carry: {@code netpol/<cluster>/<namespace>/<name>}. */
+    @Override
     public String id() {
         return "netpol/" + cluster + "/" + namespace + "/" + name;
+    }
+
+    @Override
+    public String title() {
+        return "NetworkPolicy " + namespace + "/" + name;
     }
 
     /** One ingress rule: traffic from any of {@code from} (empty: from anywhere) to any of {@code ports} (empty: every port). */
@@ -80,6 +86,11 @@ public record NetworkPolicy(String cluster, String namespace, String name, Label
     public record Port(Protocol protocol, int port, int endPort, String name) {
         public Port(Protocol protocol, int port) {
             this(protocol, port, 0, null);
+        }
+
+        /** Whether this numbered entry (not a named one) takes a connection on {@code protocol} to {@code number}. */
+        public boolean covers(Protocol connection, int number) {
+            return protocol == connection && (port == 0 || (number >= port && number <= Math.max(port, endPort)));
         }
 
         /** The compile JSON's spelling of a numbered entry: "80", "8000-8080", "" (every port). */

@@ -1,5 +1,7 @@
 package io.microseg.inventory;
 
+import io.microseg.net.Protocol;
+
 import java.util.List;
 
 /**
@@ -28,5 +30,17 @@ public record Pod(String cluster, String namespace, String name, String nodeName
     @Override
     public String key() {
         return id();
+    }
+
+    /**
+     * The port a named port means on this pod, as Kubernetes resolves it (a Service's named targetPort, a
+     * NetworkPolicy's named port): that of its first container port with this name and protocol; null
+     * when none of its containers declares it.
+     */
+    public Integer namedPort(String portName, Protocol protocol) {
+        for (ContainerPort c : containerPorts) {
+            if (portName.equals(c.name()) && c.protocol() == protocol) return c.port();
+        }
+        return null;
     }
 }

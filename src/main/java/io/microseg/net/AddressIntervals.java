@@ -181,32 +181,16 @@ public final class AddressIntervals {
      * addresses cover one another; the usual dotted quad is read here without a parser (thousands of members).
      */
     private static List<String> distinctAddresses(List<String> members) {
-        java.util.Set<Object> seen = new java.util.HashSet<>(); // addresses that are no usual dotted quad: few
-        long[] quads = new long[Integer.highestOneBit(Math.max(members.size(), 1) * 2) * 2]; // open addressing, value + 1, 0 free
+        // an IPv4 address by its value (a Long), an IPv6 one by its bytes; text that is no address is always kept
+        java.util.Set<Object> seen = new java.util.HashSet<>(members.size() * 2);
         List<String> out = new ArrayList<>(members.size());
         for (String m : members) {
             long v4 = dottedQuad(m);
-            if (v4 < 0) {
-                Optional<byte[]> b = bytes(m);
-                if (b.isPresent() && b.get().length == 4) v4 = new BigInteger(1, b.get()).longValue();
-                else if (b.isPresent() && !seen.add(java.nio.ByteBuffer.wrap(b.get()))) continue;
-            }
-            if (v4 >= 0 && !addQuad(quads, v4)) continue;
-            out.add(m);
+            Object key = v4 >= 0 ? (Object) v4 : bytes(m).map(b -> b.length == 4 ? (Object) new BigInteger(1, b).longValue()
+                    : java.nio.ByteBuffer.wrap(b)).orElse(null);
+            if (key == null || seen.add(key)) out.add(m);
         }
         return out;
-    }
-
-    /** Adds an IPv4 address's value to an open-addressing table of at least twice as many slots; false when it was there. */
-    private static boolean addQuad(long[] table, long value) {
-        int mask = table.length - 1;
-        for (int i = (int) (value * 0x9E3779B9L >>> 7) & mask; ; i = (i + 1) & mask) {
-            if (table[i] == 0) {
-                table[i] = value + 1;
-                return true;
-            }
-            if (table[i] == value + 1) return false;
-        }
     }
 
     /**

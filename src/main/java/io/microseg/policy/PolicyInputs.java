@@ -9,6 +9,7 @@ import io.microseg.inventory.ClusterNetworkPolicy;
 import io.microseg.inventory.Inventory;
 import io.microseg.inventory.InventoryObject;
 import io.microseg.inventory.InventoryReader;
+import io.microseg.inventory.KubernetesPolicy;
 import io.microseg.inventory.NetworkPolicy;
 import io.microseg.inventory.NetworkPolicyDocument;
 import io.microseg.netpol.CnpReader;
@@ -47,7 +48,7 @@ public record PolicyInputs(List<Workspace> workspaces, List<Located<NetworkPolic
     }
 
     /** A NetworkPolicy or ClusterNetworkPolicy and the document it was read from. */
-    public record Located<T extends InventoryObject>(T policy, Document document) {
+    public record Located<T extends KubernetesPolicy>(T policy, Document document) {
         InputException error(String field, String expected) {
             return document.error(field, expected);
         }
@@ -55,11 +56,6 @@ public record PolicyInputs(List<Workspace> workspaces, List<Located<NetworkPolic
         /** What names it in messages: "NetworkPolicy x/np", "ClusterNetworkPolicy deny-all". */
         public String describe() {
             return document.describe();
-        }
-
-        /** Its cluster. */
-        public String cluster() {
-            return policy instanceof ClusterNetworkPolicy c ? c.cluster() : ((NetworkPolicy) policy).cluster();
         }
     }
 
@@ -125,8 +121,8 @@ public record PolicyInputs(List<Workspace> workspaces, List<Located<NetworkPolic
     }
 
     /** The NetworkPolicies and ClusterNetworkPolicies, as the engine takes them (inventory objects of their clusters). */
-    public List<InventoryObject> objects() {
-        List<InventoryObject> all = new ArrayList<>(policies());
+    public List<KubernetesPolicy> objects() {
+        List<KubernetesPolicy> all = new ArrayList<>(policies());
         clusterNetworkPolicies.forEach(l -> all.add(l.policy()));
         return all;
     }
@@ -153,9 +149,8 @@ public record PolicyInputs(List<Workspace> workspaces, List<Located<NetworkPolic
         List<ClusterNetworkPolicy> allCluster = new ArrayList<>(read.inventory().clusterNetworkPolicies());
         for (Located<?> l : located()) {
             if (inInventory.contains(l.policy().key())) {
-                String name = l.policy() instanceof NetworkPolicy np ? np.namespace() + "/" + np.name() : ((ClusterNetworkPolicy) l.policy()).name();
                 throw l.error("metadata.name", "expected a " + l.document().kind() + " the inventory does not define too, found "
-                        + name + " in the inventory of cluster " + l.cluster());
+                        + l.policy().title().substring(l.document().kind().length() + 1) + " in the inventory of cluster " + l.policy().cluster());
             }
             objects.add(l.policy());
             if (l.policy() instanceof NetworkPolicy np) all.add(np);
@@ -178,11 +173,10 @@ public record PolicyInputs(List<Workspace> workspaces, List<Located<NetworkPolic
         Set<String> known = new HashSet<>(inventory.clusters());
         List<Warning> warnings = new ArrayList<>();
         for (Located<?> l : located()) {
-            if (known.contains(l.cluster())) continue;
+            if (known.contains(l.policy().cluster())) continue;
             Document d = l.document();
-            String id = l.policy() instanceof NetworkPolicy np ? np.id() : ((ClusterNetworkPolicy) l.policy()).id();
-            warnings.add(new Warning(id, d.file() + ":" + d.lineOf(CLUSTER_FIELD) + ": " + l.describe()
-                    + " names cluster " + l.cluster() + ", which the inventory does not have: it applies to no pod"));
+            warnings.add(new Warning(l.policy().id(), d.file() + ":" + d.lineOf(CLUSTER_FIELD) + ": " + l.describe()
+                    + " names cluster " + l.policy().cluster() + ", which the inventory does not have: it applies to no pod"));
         }
         return warnings;
     }

@@ -4,9 +4,9 @@ import io.microseg.engine.Change;
 import io.microseg.input.Document;
 import io.microseg.input.InputException;
 import io.microseg.input.YamlDocuments;
-import io.microseg.inventory.ClusterNetworkPolicy;
 import io.microseg.inventory.InventoryObject;
 import io.microseg.inventory.InventoryReader;
+import io.microseg.inventory.KubernetesPolicy;
 import io.microseg.inventory.NetworkPolicy;
 import io.microseg.policy.PolicyInputs;
 import io.microseg.policy.Workspace;
@@ -399,7 +399,7 @@ public final class FolderSource implements AutoCloseable {
         /** What the sink has from this file; null when nothing was ever delivered. */
         List<Workspace> delivered;
         /** The NetworkPolicies and ClusterNetworkPolicies the sink has from this file. */
-        List<InventoryObject> deliveredPolicies = List.of();
+        List<KubernetesPolicy> deliveredPolicies = List.of();
         /** The last problem reported for this file, so that each is reported once. */
         String reported;
 
@@ -414,7 +414,7 @@ public final class FolderSource implements AutoCloseable {
         }
 
         /** The NetworkPolicies and ClusterNetworkPolicies the sink should have from this file: none once deleted; null while broken. */
-        List<InventoryObject> wantedPolicies() {
+        List<KubernetesPolicy> wantedPolicies() {
             return digest == null ? List.of() : read == null ? null : read.objects();
         }
 
@@ -457,10 +457,8 @@ public final class FolderSource implements AutoCloseable {
         return "workspace " + name;
     }
 
-    private static String policyName(InventoryObject policy) {
-        if (policy instanceof ClusterNetworkPolicy cnp) return "ClusterNetworkPolicy " + cnp.name() + " in cluster " + cnp.cluster();
-        NetworkPolicy np = (NetworkPolicy) policy;
-        return "NetworkPolicy " + np.namespace() + "/" + np.name() + " in cluster " + np.cluster();
+    private static String policyName(KubernetesPolicy policy) {
+        return policy.title() + " in cluster " + policy.cluster();
     }
 
     private final class PolicyRoot extends Root {
@@ -576,10 +574,10 @@ public final class FolderSource implements AutoCloseable {
                 f.delivered = wanted;
                 emit(new Change.Workspaces(f.source, f.delivered));
             }
-            List<InventoryObject> policies = f.wantedPolicies();
+            List<KubernetesPolicy> policies = f.wantedPolicies();
             if (!f.deliveredPolicies.equals(policies)) {
                 f.deliveredPolicies = policies;
-                emit(new Change.Replace(f.source, List.copyOf(policies)));
+                emit(new Change.Replace(f.source, List.<InventoryObject>copyOf(policies)));
             }
         }
         refused.forEach((f, r) -> report(f, new InputException(f.path.toString(), f.lines.getOrDefault(r.name(), 0),
