@@ -17,7 +17,8 @@ import java.util.Map;
  *       the addresses it covers);</li>
  *   <li>chains that are new are declared (empty) before any rule is written, as rules jump between chains;</li>
  *   <li>a chain whose rules differ is flushed and its rules added again; a new chain gets its rules;</li>
- *   <li>chains, then sets, no longer wanted are deleted (nothing refers to them any more).</li>
+ *   <li>chains no longer wanted are flushed, all of them, then deleted (they may jump to one another), then sets
+ *       no longer wanted are deleted (nothing refers to them any more).</li>
  * </ol>
  *
  * A change the kernel cannot make in place (the table's comment, a set's type or comment, a set that gains its
@@ -111,6 +112,11 @@ public sealed interface NftPlan {
         }
         for (NftTable.Chain c : write) {
             for (String rule : c.rules()) b.append("add rule ").append(t).append(c.name()).append(' ').append(rule).append('\n');
+        }
+        // chains no longer wanted may jump to one another (prerouting to a pod's after-DNAT chain): all are
+        // flushed first, so that none is still referenced when it is deleted
+        for (NftTable.Chain c : before.chains()) {
+            if (oldChains.containsKey(c.name())) b.append("flush chain ").append(t).append(c.name()).append('\n');
         }
         for (NftTable.Chain c : before.chains()) {
             if (oldChains.containsKey(c.name())) b.append("delete chain ").append(t).append(c.name()).append('\n');
