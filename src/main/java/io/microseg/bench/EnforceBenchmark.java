@@ -52,7 +52,7 @@ public final class EnforceBenchmark {
     public enum Nft { session, process, none }
 
     /**
-     * What to build and how many samples of each kind to take, after {@code warmup} untimed rounds of that kind (the
+     * What to build and how many samples of each kind to take, after {@code warmup} untimed rounds of every kind (the
      * JIT compiles the agent's code during the first rounds: a running agent has done that long before).
      */
     public record Settings(int pods, int setMembers, int samples, int warmup, int resyncs, int threads, Nft nft, Consumer<String> progress) {
@@ -262,21 +262,33 @@ public final class EnforceBenchmark {
         check(enforcer.enforce(state.view(), version, true));
         double first = (System.nanoTime() - t0) / 1e6;
 
-        Map<String, Figures> deltas = new LinkedHashMap<>();
-        sample("a member of " + NODES + " added, then removed", "setMemberAdded", "setMemberRemoved", deltas, state, enforcer,
+        List<Kind> kinds = new ArrayList<>();
+        kinds.add(new Kind("a member of " + NODES + " added, then removed", "setMemberAdded", "setMemberRemoved",
                 i -> delta(List.of(), List.of(), List.of(new SetChange(NODES, null, List.of(member(i)), List.of())), List.of(), List.of()),
-                i -> delta(List.of(), List.of(), List.of(new SetChange(NODES, null, List.of(), List.of(member(i)))), List.of(), List.of()));
+                i -> delta(List.of(), List.of(), List.of(new SetChange(NODES, null, List.of(), List.of(member(i)))), List.of(), List.of())));
         List<CompiledRule> extra = new ArrayList<>();
-        sample("a rule of one pod added, then removed", "podRuleAdded", "podRuleRemoved", deltas, state, enforcer, i -> {
+        kinds.add(new Kind("a rule of one pod added, then removed", "podRuleAdded", "podRuleRemoved", i -> {
             CompiledRule r = rule(pod(i % pods), Direction.INGRESS, Action.ALLOW, Protocol.TCP, String.valueOf(9000 + i % 100), "consumers:" + i % 10);
             extra.add(r);
             return delta(List.of(r), List.of(), List.of(), List.of(), List.of());
-        }, i -> delta(List.of(), List.of(extra.remove(extra.size() - 1).id()), List.of(), List.of(), List.of()));
+        }, i -> delta(List.of(), List.of(extra.remove(extra.size() - 1).id()), List.of(), List.of(), List.of())));
         List<CompiledRule> spare = podRules(pods);
         Workload spareWorkload = new Workload(pod(pods), List.of(podAddress(pods)));
-        sample("a pod added, then removed", "podAdded", "podRemoved", deltas, state, enforcer,
+        kinds.add(new Kind("a pod added, then removed", "podAdded", "podRemoved",
                 i -> delta(spare, List.of(), List.of(), List.of(spareWorkload), List.of()),
-                i -> delta(List.of(), spare.stream().map(CompiledRule::id).toList(), List.of(), List.of(), List.of(spareWorkload.id())));
+                i -> delta(List.of(), spare.stream().map(CompiledRule::id).toList(), List.of(), List.of(), List.of(spareWorkload.id()))));
+
+        // every kind is warmed up before any is measured, as in a running agent, whose compiled code has seen them all
+        // (code compiled for one kind only is compiled again when the next one takes other branches)
+        settings.progress().accept("bench-enforce: " + settings.warmup() + " untimed rounds of every kind of delta");
+        for (int i = 0; i < settings.warmup(); i++) {
+            for (Kind k : kinds) {
+                apply(state, enforcer, k.forward().make(settings.samples() + i));
+                apply(state, enforcer, k.back().make(settings.samples() + i));
+            }
+        }
+        Map<String, Figures> deltas = new LinkedHashMap<>();
+        for (Kind k : kinds) sample(k, deltas, state, enforcer);
 
         settings.progress().accept("bench-enforce: " + settings.resyncs() + " full resyncs, then " + settings.resyncs() + " of an unchanged node");
         long[] resync = new long[settings.resyncs()];
@@ -309,32 +321,27 @@ public final class EnforceBenchmark {
         AgentEvent.Delta make(int i);
     }
 
-    /**
-     * Takes {@code samples} rounds of a pair of deltas: {@code forward} then {@code back}, which returns the state
-     * to where it was; each is timed on its own, under {@code forwardName} and {@code backName}.
-     */
-    private void sample(String what, String forwardName, String backName, Map<String, Figures> into, AgentState state, Enforcer enforcer,
-                        DeltaOf forward, DeltaOf back) {
-        settings.progress().accept("bench-enforce: " + settings.samples() + " samples (after " + settings.warmup() + " untimed): " + what);
-        for (int i = 0; i < settings.warmup(); i++) {
-            apply(state, enforcer, forward.make(settings.samples() + i));
-            apply(state, enforcer, back.make(settings.samples() + i));
-        }
+    /** A kind of delta: {@code forward}, then {@code back}, which returns the state to where it was. */
+    private record Kind(String what, String forwardName, String backName, DeltaOf forward, DeltaOf back) {}
+
+    /** Takes {@code samples} rounds of a kind's pair of deltas; each is timed on its own, under its name. */
+    private void sample(Kind kind, Map<String, Figures> into, AgentState state, Enforcer enforcer) {
+        settings.progress().accept("bench-enforce: " + settings.samples() + " samples: " + kind.what());
         long[] there = new long[settings.samples()];
         long[] home = new long[settings.samples()];
         Cpu cpuThere = Cpu.ZERO;
         Cpu cpuHome = Cpu.ZERO;
         for (int i = 0; i < there.length; i++) {
             Cpu c = Cpu.now();
-            there[i] = apply(state, enforcer, forward.make(i));
+            there[i] = apply(state, enforcer, kind.forward().make(i));
             Cpu d = Cpu.now();
-            home[i] = apply(state, enforcer, back.make(i));
+            home[i] = apply(state, enforcer, kind.back().make(i));
             Cpu e = Cpu.now();
             cpuThere = cpuThere.plus(d.minus(c));
             cpuHome = cpuHome.plus(e.minus(d));
         }
-        into.put(forwardName, Figures.of(there, cpuThere));
-        into.put(backName, Figures.of(home, cpuHome));
+        into.put(kind.forwardName(), Figures.of(there, cpuThere));
+        into.put(kind.backName(), Figures.of(home, cpuHome));
     }
 
     /** CPU time this benchmark spent reading CPU times, in nanoseconds: left out of the figures. */
