@@ -166,7 +166,7 @@ final class NftSession implements AutoCloseable {
     /**
      * {@code script} as one line of {@code nft -i} input, its commands joined by {@code ;}, or null when it cannot be
      * sent so: longer than {@link #ONE_LINE_MAX}, or a line that is not one whole command (a block that spans lines,
-     * a comment, a backslash, a quote left open, a control character).
+     * a comment, a backslash, a quote left open, a control character), or a character that is not ASCII.
      */
     static String oneLine(String script) {
         if (script.length() > ONE_LINE_MAX) return null;
@@ -182,7 +182,7 @@ final class NftSession implements AutoCloseable {
                 empty = true;
                 continue;
             }
-            if (c < 0x20 && c != '\t' || c == '\\' || c == 0x7f) return null;
+            if (c < 0x20 && c != '\t' || c == '\\' || c >= 0x7f) return null; // the line editor decodes by the locale; a file is read as is
             if (c == '"') {
                 quoted = !quoted;
             } else if (!quoted) {

@@ -29,6 +29,7 @@ class NftSessionOneLineTest {
                 .as("a quote left open").isNull();
         assertThat(NftSession.oneLine("add element inet microseg s_4 { 10.0.0.1 } \\\n")).as("a backslash").isNull();
         assertThat(NftSession.oneLine("add element inet microseg s_4 { 10.0.0.1 }\r\n")).as("a control character").isNull();
+        assertThat(NftSession.oneLine("add rule inet microseg c accept comment \"café\"\n")).as("not ASCII").isNull();
         assertThat(NftSession.oneLine("add element inet microseg s_4 { 10.0.0.1 } }\n")).as("a brace closed twice").isNull();
         assertThat(NftSession.oneLine("\n\n")).as("nothing").isNull();
         String longer = "add element inet microseg s_4 { " + "10.0.0.1, ".repeat(NftSession.ONE_LINE_MAX / 10) + "10.0.0.2 }\n";
