@@ -52,7 +52,7 @@ public final class EnforceBenchmark {
     public enum Nft { session, process, none }
 
     /**
-     * What to build and how many samples of each kind to take, after {@code warmup} untimed rounds of that kind (the
+     * What to build and how many samples of each kind to take, after {@code warmup} untimed rounds of every kind (the
      * JIT compiles the agent's code during the first rounds: a running agent has done that long before).
      */
     public record Settings(int pods, int setMembers, int samples, int warmup, int resyncs, int threads, Nft nft, Consumer<String> progress) {
@@ -68,17 +68,21 @@ public final class EnforceBenchmark {
         }
     }
 
-    /** Latencies of one kind, in milliseconds. */
     /**
      * Latencies of one kind, in milliseconds, and {@code cpuMs}: the CPU time the agent and its nft processes spent per
-     * sample on average (what the figures would be with the CPU to itself, on one core; -1 when it cannot be read).
+     * sample on average (what the figures would be with the CPU to itself, on one core; -1 when it cannot be read), of
+     * which {@code nftCpuMs} the nft processes'.
      */
-    public record Figures(int samples, double p50, double p99, double max, double cpuMs) {
-        static Figures of(long[] nanos, long cpuMillis) {
+    public record Figures(int samples, double p50, double p99, double max, double cpuMs, double nftCpuMs) {
+        static Figures of(long[] nanos, Cpu cpu) {
             long[] s = nanos.clone();
             Arrays.sort(s);
-            double cpu = cpuMillis < 0 ? -1 : Math.round(cpuMillis * 100.0 / s.length) / 100.0;
-            return new Figures(s.length, ms(Latencies.nearestRank(s, 50)), ms(Latencies.nearestRank(s, 99)), ms(s[s.length - 1]), cpu);
+            return new Figures(s.length, ms(Latencies.nearestRank(s, 50)), ms(Latencies.nearestRank(s, 99)), ms(s[s.length - 1]),
+                    perSample(cpu, cpu.totalMs(), s.length), perSample(cpu, cpu.nftMs(), s.length));
+        }
+
+        private static double perSample(Cpu cpu, long millis, int samples) {
+            return cpu.known() ? Math.round(millis * 100.0 / samples) / 100.0 : -1;
         }
 
         private static double ms(long nanos) {
@@ -92,6 +96,7 @@ public final class EnforceBenchmark {
             m.put("p99", p99);
             m.put("max", max);
             m.put("cpuMs", cpuMs);
+            m.put("nftCpuMs", nftCpuMs);
             return m;
         }
     }
@@ -124,15 +129,17 @@ public final class EnforceBenchmark {
             StringBuilder b = new StringBuilder();
             b.append(String.format("bench-enforce: %d pod namespaces + the node's, nodes set of %d members, %d rules, %d apply threads, nft %s%n",
                     pods, setMembers, rules, threads, nft));
-            b.append(String.format("  %-22s %8s %9s %9s %9s %9s%n", "delta -> nft applied", "samples", "p50 ms", "p99 ms", "max ms", "cpu ms"));
-            deltas.forEach((k, f) -> b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f %9.2f%n", k, f.samples(), f.p50(), f.p99(), f.max(),
-                    f.cpuMs())));
-            b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f %9.2f%n", "full resync (replace)", fullResync.samples(), fullResync.p50(),
-                    fullResync.p99(), fullResync.max(), fullResync.cpuMs()));
-            b.append(String.format("  %-22s %8d %9.2f %9.2f %9.2f %9.2f%n", "resync, unchanged", unchangedResync.samples(), unchangedResync.p50(),
-                    unchangedResync.p99(), unchangedResync.max(), unchangedResync.cpuMs()));
+            b.append(String.format("  %-22s %8s %9s %9s %9s %9s %9s%n", "delta -> nft applied", "samples", "p50 ms", "p99 ms", "max ms", "cpu ms",
+                    "nft cpu"));
+            deltas.forEach((k, f) -> b.append(line(k, f)));
+            b.append(line("full resync (replace)", fullResync));
+            b.append(line("resync, unchanged", unchangedResync));
             b.append(String.format("  first apply %.2f ms; %d nft transactions in all%n", firstApplyMs, nftRuns));
             return b.toString();
+        }
+
+        private static String line(String kind, Figures f) {
+            return String.format("  %-22s %8d %9.2f %9.2f %9.2f %9.2f %9.2f%n", kind, f.samples(), f.p50(), f.p99(), f.max(), f.cpuMs(), f.nftCpuMs());
         }
     }
 
@@ -255,25 +262,37 @@ public final class EnforceBenchmark {
         check(enforcer.enforce(state.view(), version, true));
         double first = (System.nanoTime() - t0) / 1e6;
 
-        Map<String, Figures> deltas = new LinkedHashMap<>();
-        sample("a member of " + NODES + " added, then removed", "setMemberAdded", "setMemberRemoved", deltas, state, enforcer,
+        List<Kind> kinds = new ArrayList<>();
+        kinds.add(new Kind("a member of " + NODES + " added, then removed", "setMemberAdded", "setMemberRemoved",
                 i -> delta(List.of(), List.of(), List.of(new SetChange(NODES, null, List.of(member(i)), List.of())), List.of(), List.of()),
-                i -> delta(List.of(), List.of(), List.of(new SetChange(NODES, null, List.of(), List.of(member(i)))), List.of(), List.of()));
+                i -> delta(List.of(), List.of(), List.of(new SetChange(NODES, null, List.of(), List.of(member(i)))), List.of(), List.of())));
         List<CompiledRule> extra = new ArrayList<>();
-        sample("a rule of one pod added, then removed", "podRuleAdded", "podRuleRemoved", deltas, state, enforcer, i -> {
+        kinds.add(new Kind("a rule of one pod added, then removed", "podRuleAdded", "podRuleRemoved", i -> {
             CompiledRule r = rule(pod(i % pods), Direction.INGRESS, Action.ALLOW, Protocol.TCP, String.valueOf(9000 + i % 100), "consumers:" + i % 10);
             extra.add(r);
             return delta(List.of(r), List.of(), List.of(), List.of(), List.of());
-        }, i -> delta(List.of(), List.of(extra.remove(extra.size() - 1).id()), List.of(), List.of(), List.of()));
+        }, i -> delta(List.of(), List.of(extra.remove(extra.size() - 1).id()), List.of(), List.of(), List.of())));
         List<CompiledRule> spare = podRules(pods);
         Workload spareWorkload = new Workload(pod(pods), List.of(podAddress(pods)));
-        sample("a pod added, then removed", "podAdded", "podRemoved", deltas, state, enforcer,
+        kinds.add(new Kind("a pod added, then removed", "podAdded", "podRemoved",
                 i -> delta(spare, List.of(), List.of(), List.of(spareWorkload), List.of()),
-                i -> delta(List.of(), spare.stream().map(CompiledRule::id).toList(), List.of(), List.of(), List.of(spareWorkload.id())));
+                i -> delta(List.of(), spare.stream().map(CompiledRule::id).toList(), List.of(), List.of(), List.of(spareWorkload.id()))));
+
+        // every kind is warmed up before any is measured, as in a running agent, whose compiled code has seen them all
+        // (code compiled for one kind only is compiled again when the next one takes other branches)
+        settings.progress().accept("bench-enforce: " + settings.warmup() + " untimed rounds of every kind of delta");
+        for (int i = 0; i < settings.warmup(); i++) {
+            for (Kind k : kinds) {
+                apply(state, enforcer, k.forward().make(settings.samples() + i));
+                apply(state, enforcer, k.back().make(settings.samples() + i));
+            }
+        }
+        Map<String, Figures> deltas = new LinkedHashMap<>();
+        for (Kind k : kinds) sample(k, deltas, state, enforcer);
 
         settings.progress().accept("bench-enforce: " + settings.resyncs() + " full resyncs, then " + settings.resyncs() + " of an unchanged node");
         long[] resync = new long[settings.resyncs()];
-        long cpu = cpuMillis();
+        Cpu cpu = Cpu.now();
         List<AddressSet> resynced = sets;
         for (int i = 0; i < resync.length; i++) {
             // every table differs from the one in force: the big set has another member each time
@@ -283,12 +302,12 @@ public final class EnforceBenchmark {
             resynced.set(0, new AddressSet(NODES, "the nodes", nodes));
             resync[i] = resync(state, enforcer, new AgentEvent.Snapshot(++version, true, rules, resynced, workloads));
         }
-        Figures full = Figures.of(resync, since(cpu));
+        Figures full = Figures.of(resync, Cpu.now().minus(cpu));
         long[] same = new long[settings.resyncs()];
-        cpu = cpuMillis();
+        cpu = Cpu.now();
         for (int i = 0; i < same.length; i++) same[i] = resync(state, enforcer, new AgentEvent.Snapshot(++version, true, rules, resynced, workloads));
         return new Result(pods, settings.setMembers(), settings.threads(), settings.nft(), pods + 1, rules.size(), deltas, Math.round(first * 100) / 100.0,
-                full, Figures.of(same, since(cpu)), nftRuns.get());
+                full, Figures.of(same, Cpu.now().minus(cpu)), nftRuns.get());
     }
 
     private long resync(AgentState state, Enforcer enforcer, AgentEvent.Snapshot snapshot) {
@@ -302,60 +321,74 @@ public final class EnforceBenchmark {
         AgentEvent.Delta make(int i);
     }
 
-    /**
-     * Takes {@code samples} rounds of a pair of deltas: {@code forward} then {@code back}, which returns the state
-     * to where it was; each is timed on its own, under {@code forwardName} and {@code backName}.
-     */
-    private void sample(String what, String forwardName, String backName, Map<String, Figures> into, AgentState state, Enforcer enforcer,
-                        DeltaOf forward, DeltaOf back) {
-        settings.progress().accept("bench-enforce: " + settings.samples() + " samples (after " + settings.warmup() + " untimed): " + what);
-        for (int i = 0; i < settings.warmup(); i++) {
-            apply(state, enforcer, forward.make(settings.samples() + i));
-            apply(state, enforcer, back.make(settings.samples() + i));
-        }
+    /** A kind of delta: {@code forward}, then {@code back}, which returns the state to where it was. */
+    private record Kind(String what, String forwardName, String backName, DeltaOf forward, DeltaOf back) {}
+
+    /** Takes {@code samples} rounds of a kind's pair of deltas; each is timed on its own, under its name. */
+    private void sample(Kind kind, Map<String, Figures> into, AgentState state, Enforcer enforcer) {
+        settings.progress().accept("bench-enforce: " + settings.samples() + " samples: " + kind.what());
         long[] there = new long[settings.samples()];
         long[] home = new long[settings.samples()];
-        long cpuThere = 0;
-        long cpuHome = 0;
+        Cpu cpuThere = Cpu.ZERO;
+        Cpu cpuHome = Cpu.ZERO;
         for (int i = 0; i < there.length; i++) {
-            long c = cpuMillis();
-            there[i] = apply(state, enforcer, forward.make(i));
-            long d = cpuMillis();
-            home[i] = apply(state, enforcer, back.make(i));
-            long e = cpuMillis();
-            cpuThere = c < 0 || cpuThere < 0 ? -1 : cpuThere + d - c;
-            cpuHome = c < 0 || cpuHome < 0 ? -1 : cpuHome + e - d;
+            Cpu c = Cpu.now();
+            there[i] = apply(state, enforcer, kind.forward().make(i));
+            Cpu d = Cpu.now();
+            home[i] = apply(state, enforcer, kind.back().make(i));
+            Cpu e = Cpu.now();
+            cpuThere = cpuThere.plus(d.minus(c));
+            cpuHome = cpuHome.plus(e.minus(d));
         }
-        into.put(forwardName, Figures.of(there, cpuThere));
-        into.put(backName, Figures.of(home, cpuHome));
+        into.put(kind.forwardName(), Figures.of(there, cpuThere));
+        into.put(kind.backName(), Figures.of(home, cpuHome));
     }
 
     /** CPU time this benchmark spent reading CPU times, in nanoseconds: left out of the figures. */
     private static long measuring;
 
     /**
-     * CPU time so far, in milliseconds, of this JVM, the child processes it waited for (one-shot nft) and its live
-     * descendants (nft sessions), from /proc, less what reading it cost; -1 where /proc cannot be read. Descendants
-     * are found through {@code /proc/PID/task/TID/children}, not by scanning every process of the machine (which
-     * costs milliseconds a time with a few hundred processes).
+     * CPU time in milliseconds: in all, and of it the nft processes' (the JVM's children and descendants); -1 where
+     * /proc cannot be read.
      */
-    private static long cpuMillis() {
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        long start = threads.getCurrentThreadCpuTime();
-        try {
-            long ticks = 0;
-            for (long pid : descendants(ProcessHandle.current().pid())) {
-                try {
-                    ticks += ticks(Path.of("/proc/" + pid + "/stat"), false);
-                } catch (IOException gone) {
-                    // ended meanwhile: counted in its parent's children time once waited for
+    private record Cpu(boolean known, long totalMs, long nftMs) {
+        static final Cpu ZERO = new Cpu(true, 0, 0);
+        static final Cpu UNKNOWN = new Cpu(false, 0, 0);
+
+        /** The difference; it can be negative over a short span (an nft process that ended and is not yet waited for). */
+        Cpu minus(Cpu earlier) {
+            return known && earlier.known ? new Cpu(true, totalMs - earlier.totalMs, nftMs - earlier.nftMs) : UNKNOWN;
+        }
+
+        Cpu plus(Cpu more) {
+            return known && more.known ? new Cpu(true, totalMs + more.totalMs, nftMs + more.nftMs) : UNKNOWN;
+        }
+
+        /**
+         * CPU time so far of this JVM, the child processes it waited for (one-shot nft) and its live descendants (nft
+         * sessions), from /proc, less what reading it cost. Descendants are found through
+         * {@code /proc/PID/task/TID/children}, not by scanning every process of the machine (which costs milliseconds a
+         * time with a few hundred processes).
+         */
+        static Cpu now() {
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long start = threads.getCurrentThreadCpuTime();
+            try {
+                long ticks = 0;
+                for (long pid : descendants(ProcessHandle.current().pid())) {
+                    try {
+                        ticks += ticks(Path.of("/proc/" + pid + "/stat"));
+                    } catch (IOException gone) {
+                        // ended meanwhile: counted in its parent's children time once waited for
+                    }
                 }
+                long[] self = selfAndChildren(Path.of("/proc/self/stat"));
+                measuring += threads.getCurrentThreadCpuTime() - start;
+                // USER_HZ is 100 on Linux
+                return new Cpu(true, (self[0] + self[1] + ticks) * 10 - measuring / 1_000_000, (self[1] + ticks) * 10);
+            } catch (IOException | RuntimeException e) {
+                return UNKNOWN;
             }
-            long self = ticks(Path.of("/proc/self/stat"), true);
-            measuring += threads.getCurrentThreadCpuTime() - start;
-            return (self + ticks) * 10 - measuring / 1_000_000; // USER_HZ is 100 on Linux
-        } catch (IOException | RuntimeException e) {
-            return -1;
         }
     }
 
@@ -379,24 +412,23 @@ public final class EnforceBenchmark {
                         todo.add(Long.parseLong(c));
                     }
                 }
-            } catch (java.nio.file.NoSuchFileException gone) {
+            } catch (IOException | java.io.UncheckedIOException gone) { // a descendant that ended meanwhile
                 if (p == pid) throw gone;
             }
         }
         return out;
     }
 
-    private static long since(long cpu) {
-        long now = cpuMillis();
-        return cpu < 0 || now < 0 ? -1 : now - cpu;
+    /** utime + stime of one /proc/PID/stat, in clock ticks. */
+    private static long ticks(Path stat) throws IOException {
+        return selfAndChildren(stat)[0];
     }
 
-    /** utime + stime (and cutime + cstime when {@code children}) of one /proc/PID/stat, in clock ticks. */
-    private static long ticks(Path stat, boolean children) throws IOException {
+    /** utime + stime, and cutime + cstime (the children waited for), of one /proc/PID/stat, in clock ticks. */
+    private static long[] selfAndChildren(Path stat) throws IOException {
         String text = java.nio.file.Files.readString(stat);
         String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ");
-        long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        return children ? t + Long.parseLong(f[13]) + Long.parseLong(f[14]) : t;
+        return new long[] {Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14])};
     }
 
     private long apply(AgentState state, Enforcer enforcer, AgentEvent.Delta delta) {

@@ -29,8 +29,8 @@ final class BenchEnforceCommand implements java.util.concurrent.Callable<Integer
     int samples;
 
     @Option(names = "--warmup", defaultValue = "10",
-            description = "Untimed rounds of each kind before its samples, so that the figures are those of a running agent, not of the JIT "
-                    + "compiling it (default ${DEFAULT-VALUE}).")
+            description = "Untimed rounds of every kind of delta before the samples of any, so that the figures are those of a running agent, "
+                    + "not of the JIT compiling it (default ${DEFAULT-VALUE}; 0: a cold agent).")
     int warmup;
 
     @Option(names = "--resyncs", defaultValue = "10", description = "Full resyncs measured, and as many of an unchanged node (default ${DEFAULT-VALUE}).")

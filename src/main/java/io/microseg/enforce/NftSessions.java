@@ -51,6 +51,7 @@ public final class NftSessions implements NftTransactions {
     private final int maxTransactions;
     private final Duration timeout;
     private final Map<NetnsRef, Slot> slots = new ConcurrentHashMap<>();
+    private final NftWatchdog watchdog;
     private final AtomicLong ids = new AtomicLong();
     private final ExecutorService starter = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "microseg-nft-session-start");
@@ -72,6 +73,7 @@ public final class NftSessions implements NftTransactions {
         this.oneShot = NftTransactions.oneShot(runner);
         this.maxTransactions = maxTransactions;
         this.timeout = timeout;
+        this.watchdog = new NftWatchdog(timeout);
     }
 
     public NftSessions(CommandRunner runner, PrintStream log) throws IOException {
@@ -107,6 +109,7 @@ public final class NftSessions implements NftTransactions {
         slots.values().forEach(Slot::close);
         slots.clear();
         starter.shutdownNow();
+        watchdog.close();
         try (var files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) Files.deleteIfExists(f);
             Files.deleteIfExists(dir);
@@ -120,7 +123,7 @@ public final class NftSessions implements NftTransactions {
     }
 
     private NftSession start(NetnsRef ns) throws IOException {
-        return NftSession.start(ns, dir.resolve(ids.incrementAndGet() + ".nft"), dir.resolve("no-home"), timeout);
+        return NftSession.start(ns, dir.resolve(ids.incrementAndGet() + ".nft"), dir.resolve("no-home"), timeout, watchdog);
     }
 
     /** One namespace's session, and its replacement while that starts; one transaction at a time. */

@@ -63,6 +63,7 @@ class NftSessionsTest {
     @Test
     void aTransactionCommitsWholeOrNotAtAllAndTheSessionGoesOnAfterAnError() throws Exception {
         try (NftSessions sessions = new NftSessions(CommandRunner::exec, log)) {
+            assertThat(NftSession.oneLine(TABLE)).as("sent through a file").isNull();
             assertThat(sessions.run(ref, TABLE).exit()).isZero();
             long pid = sessions.pid(ref);
             assertThat(pid).isPositive();
@@ -70,7 +71,9 @@ class NftSessionsTest {
             String before = list();
             assertThat(before).contains("10.0.0.3").doesNotContain("10.1.0.0/16");
 
-            CommandRunner.Result failed = sessions.run(ref, "add element inet microseg a_4 { 10.0.0.4 }\nadd rule inet microseg no_such_chain accept\n");
+            String failing = "add element inet microseg a_4 { 10.0.0.4 }\nadd rule inet microseg no_such_chain accept\n";
+            assertThat(NftSession.oneLine(failing)).as("sent as one line, not through a file").isNotNull();
+            CommandRunner.Result failed = sessions.run(ref, failing);
             assertThat(failed.exit()).isNotZero();
             assertThat(failed.output()).contains("No such file or directory").contains("no_such_chain");
             assertThat(list()).as("the element of the failed transaction was not added").isEqualTo(before);
