@@ -57,8 +57,17 @@ public final class Bench {
             // The engine thread's CPU time so far, read on that thread at the end of each batch: it does
             // nothing before the compile, so after the compile's last batch this is the compile's CPU.
             AtomicLong engineCpuNanos = new AtomicLong();
+            // The engine thread's CPU time for the last batch: from the end of the previous batch's
+            // publishing (the mark, set by the last subscriber) to the end of this one's compile, so that a
+            // batch pays for its own subscribers' work, not its predecessor's.
+            AtomicLong batchCpuNanos = new AtomicLong();
+            AtomicLong mark = new AtomicLong();
             ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-            engine.timeBatches(took -> engineCpuNanos.set(threads.getCurrentThreadCpuTime()));
+            engine.timeBatches(took -> {
+                long now = threads.getCurrentThreadCpuTime();
+                engineCpuNanos.set(now);
+                batchCpuNanos.set(now - mark.getAndSet(now));
+            });
             engine.start();
             long gcBefore = gcPauseMillis();
             t = System.nanoTime();
@@ -85,8 +94,8 @@ public final class Bench {
             long members = c.sets().stream().mapToLong(s -> s.members().size()).sum();
             long warnings = c.warnings().size();
             progress.accept("snapshot: " + snapshotMillis + " ms, " + ruleCount + " rules, " + setCount + " sets, " + members + " members");
-            BenchReport.Output output = OutputCost.of(snapshot);
-            progress.accept("output: compile JSON " + output.compileJsonMillis() + " ms (" + output.compileJsonBytes() / 1048576
+            BenchReport.Output output = o.measureOutput() ? OutputCost.of(snapshot) : new BenchReport.Output(0, 0, 0, 0, 0);
+            if (o.measureOutput()) progress.accept("output: compile JSON " + output.compileJsonMillis() + " ms (" + output.compileJsonBytes() / 1048576
                     + " MB), every agent's feed snapshot " + output.agentSnapshotsMillis() + " ms (" + output.agentSnapshotBytes() / 1048576
                     + " MB, " + output.agents() + " agents)");
 
@@ -94,6 +103,11 @@ public final class Bench {
             snapshot = null; // the fan-out keeps what it needs; the rest is garbage before latencies are measured
             c = null;
             engine.subscribe(fanout);
+            engine.subscribe(changeSet -> {
+                long now = threads.getCurrentThreadCpuTime();
+                engineCpuNanos.set(now);
+                mark.set(now);
+            });
             Map<ChangeKind, BenchReport.Latency> latencies = new EnumMap<>(ChangeKind.class);
             double fanAgents = 0;
             double fanAverage = 0;
@@ -102,15 +116,18 @@ public final class Bench {
             for (ChangeKind kind : ChangeKind.values()) {
                 if (!changes.supports(kind)) continue;
                 Latencies l = new Latencies();
+                Latencies cpu = new Latencies();
                 for (int i = 0; i < o.warmup() + o.samples(); i++) {
                     Change change = changes.next(kind);
                     long start = System.nanoTime();
                     engine.submit(change);
                     sync(engine);
                     long took = System.nanoTime() - start;
+                    long tookCpu = batchCpuNanos.get();
                     AgentFanout.Fanout f = fanout.process();
                     if (i < o.warmup()) continue;
                     l.add(took);
+                    cpu.add(tookCpu);
                     if (kind.isPodChange()) {
                         fanAgents += f.agents();
                         fanAverage += f.perAgent();
@@ -118,14 +135,17 @@ public final class Bench {
                         fanSamples++;
                     }
                 }
-                BenchReport.Latency latency = new BenchReport.Latency(l.count(), l.percentileMicros(50), l.percentileMicros(99));
+                BenchReport.Latency latency = new BenchReport.Latency(l.count(), l.percentileMicros(50), l.percentileMicros(99),
+                        cpu.percentileMicros(50), cpu.percentileMicros(99));
                 latencies.put(kind, latency);
-                progress.accept(kind.field() + ": p50 " + latency.p50Micros() + " us, p99 " + latency.p99Micros() + " us");
+                progress.accept(kind.field() + ": p50 " + latency.p50Micros() + " us, p99 " + latency.p99Micros() + " us (engine CPU p50 "
+                        + latency.cpuP50Micros() + " us, p99 " + latency.cpuP99Micros() + " us)");
             }
 
             Random pick = new Random(o.seed() + 2);
             Latencies batches = new Latencies();
             long churned = 0;
+            long churnCpuStart = engineCpuNanos.get();
             long churnStart = System.nanoTime();
             long churnEnd = churnStart + (long) (o.churnSeconds() * 1e9);
             while (System.nanoTime() < churnEnd || churned == 0) {
@@ -141,13 +161,14 @@ public final class Bench {
                 churned += o.churnBatch();
             }
             double perSecond = churned / ((System.nanoTime() - churnStart) / 1e9);
-            progress.accept("churn: " + Math.round(perSecond) + " changes/s");
+            long churnCpuMillis = (engineCpuNanos.get() - churnCpuStart) / 1_000_000;
+            progress.accept("churn: " + Math.round(perSecond) + " changes/s (engine thread CPU " + churnCpuMillis + " ms for " + churned + " changes)");
 
             BenchReport.PodChangeFanout fan = new BenchReport.PodChangeFanout(fanSamples == 0 ? 0 : fanAgents / fanSamples,
                     fanSamples == 0 ? 0 : fanAverage / fanSamples, fanMax);
             return new BenchReport(o.shape(), o.seed(), generateMillis, compileMillis, cost, heap, snapshotMillis, ruleCount,
                     setCount, members, warnings, output, latencies, perSecond, o.churnBatch(),
-                    batches.percentileMicros(99) / 1000, fan);
+                    batches.percentileMicros(99) / 1000, churnCpuMillis, churned, fan);
         }
     }
 

@@ -52,6 +52,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--churn-batch", defaultValue = "200", description = "Changes submitted per batch during churn (default: ${DEFAULT-VALUE}).")
     int churnBatch;
 
+    @Option(names = "--skip-output", description = "Do not measure the output's cost (compile JSON, every agent's snapshot): "
+            + "for runs after changes and churn only.")
+    boolean skipOutput;
+
     @Option(names = "--format", defaultValue = "text", description = "text or json (one object on one line). Default: ${DEFAULT-VALUE}.")
     BenchFormat format;
 
@@ -68,7 +72,7 @@ final class BenchCommand implements Callable<Integer> {
         BenchReport report = new Bench(RuleBase.packaged(), line -> {
             err.println("bench: " + line);
             err.flush();
-        }).run(new BenchOptions(shape, seed, samples, warmup, churnSeconds, churnBatch));
+        }).run(new BenchOptions(shape, seed, samples, warmup, churnSeconds, churnBatch, !skipOutput));
         out.println(format == BenchFormat.json ? report.json() : report.text());
         out.flush();
         return 0;

@@ -30,8 +30,11 @@ import java.util.Set;
  * is applied to it. A concrete rule reported as removed is always one reported as added before.
  *
  * <p>The members of a group are found from its smallest index (a query's selection, a cluster's
- * nodes, a service port's backends) rather than by scanning its scope; a changed workload is
- * re-judged only against the groups of the scopes it is or was in.
+ * nodes, a service port's backends) rather than by scanning its scope. A changed workload is re-judged
+ * against the groups it is a member of (it can only leave those) and the groups it may have joined:
+ * those of a scope, query or backend key it joined in the batch, or of every scope it is in when its
+ * {@code Workload} fact came or changed kind or cluster (which the other memberships test). So a
+ * change costs the groups it touches, not every group of its scopes.
  */
 public final class AppliedToGroups {
     /** Told of each concrete rule that appears ({@code added}) or disappears. */
@@ -60,10 +63,19 @@ public final class AppliedToGroups {
 
     private final Map<AppliedTo, Group> groups = new HashMap<>();
     private final Map<String, List<Group>> groupsByScope = new HashMap<>();
+    /** The groups of queries ({@code SELECTED}, {@code SELECTED_IN_CLUSTER}) and of backend keys, by that key. */
+    private final Map<String, List<Group>> groupsBySelector = new HashMap<>();
+    private final Map<String, List<Group>> groupsByBackends = new HashMap<>();
+    /** The groups each workload is a member of. */
+    private final Map<String, List<Group>> memberOf = new HashMap<>();
 
     private Set<String> dirty = new HashSet<>();
-    /** Scopes each dirty workload left during this batch: their groups may still hold it. */
-    private Map<String, Set<String>> leftScopes = new HashMap<>();
+    /** What each dirty workload joined during this batch: scopes, queries, backend keys. */
+    private Map<String, List<String>> joinedScopes = new HashMap<>();
+    private Map<String, List<String>> joinedSelectors = new HashMap<>();
+    private Map<String, List<String>> joinedBackends = new HashMap<>();
+    /** The {@code Workload} fact of each workload whose fact changed in this batch, as it was before the batch (null: none). */
+    private Map<String, Workload> workloadsBefore = new HashMap<>();
     private Set<GroupRule> rulesAdded = new LinkedHashSet<>();
     private Set<GroupRule> rulesRemoved = new LinkedHashSet<>();
 
@@ -74,19 +86,20 @@ public final class AppliedToGroups {
     /** A membership fact came ({@code present}) or went; any other fact is ignored. */
     public void fact(Object fact, boolean present) {
         if (fact instanceof Workload w) {
+            if (!workloadsBefore.containsKey(w.id())) workloadsBefore.put(w.id(), workloads.get(w.id()));
             if (present) workloads.put(w.id(), w);
             else workloads.remove(w.id(), w);
             if (w.kind() == WorkloadKind.NODE) nodesOfCluster.update(w.cluster(), w.id(), present);
             dirty.add(w.id());
         } else if (fact instanceof InScope s) {
-            scopes.update(s.scope(), s.item(), present);
-            if (!present) leftScopes.computeIfAbsent(s.item(), k -> new HashSet<>()).add(s.scope());
+            if (scopes.update(s.scope(), s.item(), present) && present) joined(joinedScopes, s.item(), s.scope());
             dirty.add(s.item());
         } else if (fact instanceof Selected s) {
-            selections.update(s.selector(), s.item(), present);
+            if (selections.update(s.selector(), s.item(), present) && present) joined(joinedSelectors, s.item(), s.selector());
             dirty.add(s.item());
         } else if (fact instanceof Backend b && b.pod() != null) {
-            backends.update(AppliedTo.backendKey(b.service(), b.portKey(), b.targetPort()), b.pod(), present);
+            String key = AppliedTo.backendKey(b.service(), b.portKey(), b.targetPort());
+            if (backends.update(key, b.pod(), present) && present) joined(joinedBackends, b.pod(), key);
             dirty.add(b.pod());
         }
     }
@@ -119,47 +132,93 @@ public final class AppliedToGroups {
         }
         emptied.forEach(this::close);
         dirty = new HashSet<>();
-        leftScopes = new HashMap<>();
+        joinedScopes = new HashMap<>();
+        joinedSelectors = new HashMap<>();
+        joinedBackends = new HashMap<>();
+        workloadsBefore = new HashMap<>();
         rulesAdded = new LinkedHashSet<>();
         rulesRemoved = new LinkedHashSet<>();
     }
 
-    /** Moves a changed workload into or out of every group it may belong to, or has belonged to. */
+    private static void joined(Map<String, List<String>> joined, String item, String key) {
+        joined.computeIfAbsent(item, k -> new ArrayList<>(2)).add(key);
+    }
+
+    /**
+     * Moves a changed workload into or out of every group it may belong to, or has belonged to: the
+     * groups it is a member of, and those whose membership it may have gained (see the class comment).
+     */
     private void rejudge(String item) {
-        Set<String> candidates = new HashSet<>(scopes.keysOf(item));
-        candidates.addAll(leftScopes.getOrDefault(item, Set.of()));
-        for (String scope : candidates) {
-            for (Group g : groupsByScope.getOrDefault(scope, List.of())) {
-                Workload now = isMember(item, g.to) ? workloads.get(item) : null;
-                Workload before = g.members.get(item);
-                if (Objects.equals(before, now)) continue;
-                if (before != null) {
-                    g.members.remove(item);
-                    for (GroupRule r : g.rules) listener.changed(r.on(before), false);
-                }
-                if (now != null) {
-                    g.members.put(item, now);
-                    for (GroupRule r : g.rules) listener.changed(r.on(now), true);
-                }
+        Set<Group> candidates = new LinkedHashSet<>(memberOf.getOrDefault(item, List.of()));
+        Workload was = workloadsBefore.getOrDefault(item, null);
+        Workload is = workloads.get(item);
+        boolean workloadChanged = workloadsBefore.containsKey(item) && is != null
+                && (was == null || was.kind() != is.kind() || !Objects.equals(was.cluster(), is.cluster()));
+        if (workloadChanged) {
+            for (String scope : scopes.keysOf(item)) candidates.addAll(groupsByScope.getOrDefault(scope, List.of()));
+        } else {
+            for (String scope : joinedScopes.getOrDefault(item, List.of())) candidates.addAll(groupsByScope.getOrDefault(scope, List.of()));
+            for (String selector : joinedSelectors.getOrDefault(item, List.of())) candidates.addAll(groupsBySelector.getOrDefault(selector, List.of()));
+            for (String key : joinedBackends.getOrDefault(item, List.of())) candidates.addAll(groupsByBackends.getOrDefault(key, List.of()));
+        }
+        for (Group g : candidates) {
+            Workload now = isMember(item, g.to) ? workloads.get(item) : null;
+            Workload before = g.members.get(item);
+            if (Objects.equals(before, now)) continue;
+            if (before != null) {
+                g.members.remove(item);
+                if (now == null) leave(item, g);
+                for (GroupRule r : g.rules) listener.changed(r.on(before), false);
+            }
+            if (now != null) {
+                if (g.members.put(item, now) == null) memberOf.computeIfAbsent(item, k -> new ArrayList<>(2)).add(g);
+                for (GroupRule r : g.rules) listener.changed(r.on(now), true);
             }
         }
+    }
+
+    private void leave(String item, Group g) {
+        List<Group> of = memberOf.get(item);
+        of.remove(g);
+        if (of.isEmpty()) memberOf.remove(item);
     }
 
     private Group open(AppliedTo to) {
         Group g = new Group(to);
         for (String item : candidates(to)) {
-            if (isMember(item, to)) g.members.put(item, workloads.get(item));
+            if (isMember(item, to)) {
+                g.members.put(item, workloads.get(item));
+                memberOf.computeIfAbsent(item, k -> new ArrayList<>(2)).add(g);
+            }
         }
         groups.put(to, g);
         groupsByScope.computeIfAbsent(to.scope(), k -> new ArrayList<>()).add(g);
+        Map<String, List<Group>> byKey = byKey(to);
+        if (byKey != null) byKey.computeIfAbsent(to.key(), k -> new ArrayList<>()).add(g);
         return g;
     }
 
     private void close(Group g) {
         groups.remove(g.to);
-        List<Group> inScope = groupsByScope.get(g.to.scope());
-        inScope.remove(g);
-        if (inScope.isEmpty()) groupsByScope.remove(g.to.scope());
+        remove(groupsByScope, g.to.scope(), g);
+        Map<String, List<Group>> byKey = byKey(g.to);
+        if (byKey != null) remove(byKey, g.to.key(), g);
+        g.members.keySet().forEach(item -> leave(item, g));
+    }
+
+    private static void remove(Map<String, List<Group>> index, String key, Group g) {
+        List<Group> list = index.get(key);
+        list.remove(g);
+        if (list.isEmpty()) index.remove(key);
+    }
+
+    /** The index of groups by key that a group of this kind is in; null for kinds found by scope alone. */
+    private Map<String, List<Group>> byKey(AppliedTo to) {
+        return switch (to.members()) {
+            case SELECTED, SELECTED_IN_CLUSTER -> groupsBySelector;
+            case BACKENDS -> groupsByBackends;
+            case SCOPE, NODES -> null;
+        };
     }
 
     /** The items that may be members: the smaller index the group is defined by. */

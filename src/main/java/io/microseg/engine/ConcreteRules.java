@@ -33,7 +33,7 @@ final class ConcreteRules {
 
     private final Map<String, FirewallRule[]> byWorkload = new HashMap<>();
     /** The workloads touched in this batch: their working list, and their array before the batch. */
-    private final Map<String, Touched> touched = new HashMap<>();
+    private Map<String, Touched> touched = new HashMap<>();
 
     /** What a batch did to one workload's rules: the facts before, the facts after, and the facts added or removed. */
     record Touched(FirewallRule[] before, List<FirewallRule> working, List<FirewallRule> changed) {
@@ -75,18 +75,20 @@ final class ConcreteRules {
 
     /** Ends the batch: the touched workloads' facts become arrays again; returns what the batch did to each. */
     Map<String, Touched> settle() {
-        Map<String, Touched> done = new HashMap<>(touched);
-        touched.forEach((workload, t) -> {
+        Map<String, Touched> done = touched;
+        done.forEach((workload, t) -> {
             if (t.working.isEmpty()) byWorkload.remove(workload);
             else byWorkload.put(workload, t.after());
         });
-        touched.clear();
+        // replaced, not copied and cleared: the first batch grows it to every workload, and copying,
+        // iterating or clearing a map costs its capacity, which every later batch would pay
+        touched = new HashMap<>();
         return done;
     }
 
     /** Forgets what the current batch did (a batch that failed part way): the facts are those after the last {@link #settle}. */
     void abandonBatch() {
-        touched.clear();
+        touched = new HashMap<>();
     }
 
     /** Every fact held (between batches). */

@@ -68,8 +68,8 @@ final class IncrementalProjection {
         LiveInventory.Delta delta = inventory.apply(changes.objects());
         delta.items().forEach(this::item);
         for (LiveInventory.EndpointChange e : delta.endpoints()) {
-            store.removeAll(ObjectFacts.endpoints(e.before().endpoints(), e.before().namedPortMisses()));
-            store.addAll(ObjectFacts.endpoints(e.after().endpoints(), e.after().namedPortMisses()));
+            store.removeAll(ObjectFacts.endpoints(e.gone().endpoints(), e.gone().namedPortMisses()));
+            store.addAll(ObjectFacts.endpoints(e.came().endpoints(), e.came().namedPortMisses()));
         }
         networkPolicies(changes.objects());
         clusterNetworkPolicies(changes.objects());

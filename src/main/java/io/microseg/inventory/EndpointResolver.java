@@ -63,7 +63,8 @@ public final class EndpointResolver {
         return fromSelector(service, pods);
     }
 
-    private static Resolution fromSelector(Service service, Collection<Pod> pods) {
+    /** The endpoints the service's selector gives among {@code pods}: the union of each pod's own, which depend on the service and that pod only. */
+    static Resolution fromSelector(Service service, Collection<Pod> pods) {
         List<Endpoint> endpoints = new ArrayList<>();
         List<NamedPortMiss> misses = new ArrayList<>();
         for (Pod pod : pods) {

@@ -13,16 +13,21 @@ import java.util.TreeMap;
 /**
  * The live counterpart of {@link InventoryAssembly}: the same assembly (hosts merged into nodes,
  * endpoints resolved), kept up to date one changed object at a time. It says which items (hosts,
- * nodes, pods, services) changed and which services' endpoints changed, so that only their facts are
- * recomputed. Endpoints are re-resolved only for services whose own object, slices, or selected pods
- * changed; hosts and nodes are re-merged only when a host or node changed.
+ * nodes, pods, services) changed and which endpoints of which services came and went, so that only
+ * their facts are recomputed. A service whose own object or slices changed is resolved again whole;
+ * a pod change alone changes only that pod's endpoints of the services selecting it before or after
+ * (a selector's endpoints are the union of each selected pod's own), at the cost of those endpoints,
+ * not of the service's. Hosts and nodes are re-merged only when a host or node changed.
  */
 public final class LiveInventory {
     /** An item before and after a change; either may be null (added, removed). */
     public record ItemChange(String id, InventoryItem before, InventoryItem after) {}
 
-    /** A service's endpoints before and after a change. */
-    public record EndpointChange(String serviceId, EndpointResolver.Resolution before, EndpointResolver.Resolution after) {}
+    /**
+     * The endpoints and named-port misses of a service that went ({@code gone}) and came ({@code came})
+     * with a batch; the rest of the service's endpoints stayed. Each appears in at most one of the two.
+     */
+    public record EndpointChange(String serviceId, EndpointResolver.Resolution gone, EndpointResolver.Resolution came) {}
 
     /** What one batch of object changes did to the assembled inventory. */
     public record Delta(List<ItemChange> items, List<EndpointChange> endpoints) {}
@@ -37,12 +42,27 @@ public final class LiveInventory {
     private final Map<String, Map<String, Pod>> podsByNamespace = new HashMap<>();
     private final Map<String, Map<String, Service>> servicesByNamespace = new HashMap<>();
     private final Map<String, Map<String, SliceEndpoints>> slicesByService = new HashMap<>();
-    private final Map<String, EndpointResolver.Resolution> endpoints = new HashMap<>();
+    /** The current endpoints and misses of each service that has some. */
+    private final Map<String, Resolved> endpoints = new HashMap<>();
+
+    /** A service's endpoints and named-port misses as sets, so that one pod's share comes and goes at its own cost. */
+    private static final class Resolved {
+        final Set<Endpoint> endpoints = new HashSet<>();
+        final Set<NamedPortMiss> misses = new HashSet<>();
+
+        boolean isEmpty() {
+            return endpoints.isEmpty() && misses.isEmpty();
+        }
+    }
+
+    /** A pod that changed in a batch (before, after; either may be null) and a service that may select it. */
+    private record PodChange(Service service, Pod before, Pod after) {}
 
     /** Applies changed objects (before, after; null for none) and returns what changed downstream. */
     public Delta apply(Collection<? extends Map.Entry<InventoryObject, InventoryObject>> changes) {
         List<ItemChange> items = new ArrayList<>();
         Set<String> dirtyServices = new HashSet<>();
+        List<PodChange> podChanges = new ArrayList<>();
         boolean machinesChanged = false;
         for (Map.Entry<InventoryObject, InventoryObject> c : changes) {
             InventoryObject before = c.getKey();
@@ -55,7 +75,7 @@ public final class LiveInventory {
                 if (after instanceof Node n) nodes.put(n.key(), n);
                 machinesChanged = true;
             } else if (any instanceof Pod) {
-                pod((Pod) before, (Pod) after, dirtyServices);
+                pod((Pod) before, (Pod) after, dirtyServices, podChanges);
                 items.add(new ItemChange(any.key(), (Pod) before, (Pod) after));
             } else if (any instanceof Service) {
                 service((Service) before, (Service) after);
@@ -75,29 +95,53 @@ public final class LiveInventory {
             // Namespaces carry nothing the rules use yet.
         }
         if (machinesChanged) items.addAll(remerge());
-        return new Delta(items, resolve(dirtyServices));
+        List<EndpointChange> endpointChanges = resolve(dirtyServices);
+        endpointChanges.addAll(podEndpoints(podChanges, dirtyServices));
+        return new Delta(items, endpointChanges);
     }
 
-    private void pod(Pod before, Pod after, Set<String> dirtyServices) {
+    private void pod(Pod before, Pod after, Set<String> dirtyServices, List<PodChange> podChanges) {
         if (before != null) {
             Map<String, Pod> ns = podsByNamespace.get(namespaceKey(before.cluster(), before.namespace()));
             ns.remove(before.key());
             if (ns.isEmpty()) podsByNamespace.remove(namespaceKey(before.cluster(), before.namespace()));
-            selecting(before, dirtyServices);
         }
         if (after != null) {
             podsByNamespace.computeIfAbsent(namespaceKey(after.cluster(), after.namespace()), k -> new LinkedHashMap<>())
                     .put(after.key(), after);
-            selecting(after, dirtyServices);
+        }
+        // The services whose selector picks the pod before or after, in its namespace(s) then and now.
+        Set<String> namespaces = new HashSet<>(2);
+        if (before != null) namespaces.add(namespaceKey(before.cluster(), before.namespace()));
+        if (after != null) namespaces.add(namespaceKey(after.cluster(), after.namespace()));
+        for (String ns : namespaces) {
+            for (Service s : servicesByNamespace.getOrDefault(ns, Map.of()).values()) {
+                // a service resolved whole in this batch need not be tried (on a first load, every one is)
+                if (s.selector() == null || dirtyServices.contains(s.id())) continue;
+                if ((before != null && EndpointResolver.selects(s.selector(), before)) || (after != null && EndpointResolver.selects(s.selector(), after))) {
+                    podChanges.add(new PodChange(s, before, after));
+                }
+            }
         }
     }
 
-    /** The services of the pod's namespace whose selector picks it: their endpoints may change with it. */
-    private void selecting(Pod pod, Set<String> dirtyServices) {
-        for (Service s : servicesByNamespace.getOrDefault(namespaceKey(pod.cluster(), pod.namespace()), Map.of()).values()) {
-            // a service already to be resolved need not be tried (on a first load, every one is)
-            if (s.selector() != null && !dirtyServices.contains(s.id()) && EndpointResolver.selects(s.selector(), pod)) dirtyServices.add(s.id());
+    /**
+     * The endpoints each changed pod took away from and brought to the services selecting it, for the
+     * services not resolved whole in this batch ({@code resolved}) that take their endpoints from their
+     * selector (no slices; slices of a service not resolved whole did not change in this batch, nor did
+     * the service). A pod's share of a service's endpoints depends on the service and the pod only.
+     */
+    private List<EndpointChange> podEndpoints(List<PodChange> podChanges, Set<String> resolved) {
+        List<EndpointChange> changes = new ArrayList<>();
+        for (PodChange c : podChanges) {
+            Service s = c.service();
+            if (resolved.contains(s.id()) || s.type() == ServiceType.ExternalName || slicesByService.containsKey(s.id())) continue;
+            EndpointResolver.Resolution before = c.before() == null ? NONE : EndpointResolver.fromSelector(s, List.of(c.before()));
+            EndpointResolver.Resolution after = c.after() == null ? NONE : EndpointResolver.fromSelector(s, List.of(c.after()));
+            EndpointChange change = difference(s.id(), before, after);
+            if (change != null) changes.add(change);
         }
+        return changes;
     }
 
     private void service(Service before, Service after) {
@@ -127,12 +171,39 @@ public final class LiveInventory {
             Service s = services.get(id);
             EndpointResolver.Resolution now = s == null ? NONE : EndpointResolver.resolve(s, candidates(s, perNamespace, indexed),
                     slicesByService.getOrDefault(id, Map.of()).values());
-            EndpointResolver.Resolution before = endpoints.getOrDefault(id, NONE);
-            if (now.endpoints().isEmpty() && now.namedPortMisses().isEmpty()) endpoints.remove(id);
-            else endpoints.put(id, now);
-            if (!sameFacts(before, now)) changes.add(new EndpointChange(id, before, now));
+            Resolved held = endpoints.get(id);
+            EndpointResolver.Resolution before = held == null ? NONE
+                    : new EndpointResolver.Resolution(List.copyOf(held.endpoints), List.copyOf(held.misses));
+            EndpointChange change = difference(id, before, now);
+            if (change != null) changes.add(change);
         }
         return changes;
+    }
+
+    /**
+     * What went from {@code before} to {@code after} of one service's endpoints, applied to what the
+     * service holds; null when nothing changed. Endpoints are facts by value: one in both stayed.
+     */
+    private EndpointChange difference(String serviceId, EndpointResolver.Resolution before, EndpointResolver.Resolution after) {
+        Set<Endpoint> endpointsAfter = new HashSet<>(after.endpoints());
+        Set<NamedPortMiss> missesAfter = new HashSet<>(after.namedPortMisses());
+        List<Endpoint> goneEndpoints = new ArrayList<>();
+        List<NamedPortMiss> goneMisses = new ArrayList<>();
+        for (Endpoint e : new HashSet<>(before.endpoints())) {
+            if (!endpointsAfter.remove(e)) goneEndpoints.add(e);
+        }
+        for (NamedPortMiss m : new HashSet<>(before.namedPortMisses())) {
+            if (!missesAfter.remove(m)) goneMisses.add(m);
+        }
+        if (goneEndpoints.isEmpty() && goneMisses.isEmpty() && endpointsAfter.isEmpty() && missesAfter.isEmpty()) return null;
+        Resolved held = endpoints.computeIfAbsent(serviceId, k -> new Resolved());
+        held.endpoints.removeAll(goneEndpoints);
+        held.misses.removeAll(goneMisses);
+        held.endpoints.addAll(endpointsAfter);
+        held.misses.addAll(missesAfter);
+        if (held.isEmpty()) endpoints.remove(serviceId);
+        return new EndpointChange(serviceId, new EndpointResolver.Resolution(goneEndpoints, goneMisses),
+                new EndpointResolver.Resolution(List.copyOf(endpointsAfter), List.copyOf(missesAfter)));
     }
 
     /** The pods of the service's namespace its selector may pick: all of them, or when many services of the namespace are resolved at once, those its first term picks. */
@@ -141,11 +212,6 @@ public final class LiveInventory {
         Collection<Pod> pods = podsByNamespace.getOrDefault(ns, Map.of()).values();
         if (s.selector() == null || perNamespace.getOrDefault(ns, 0) < INDEX_FROM) return pods;
         return indexed.computeIfAbsent(ns, k -> new SelectorCandidates(pods)).of(s.selector());
-    }
-
-    private static boolean sameFacts(EndpointResolver.Resolution a, EndpointResolver.Resolution b) {
-        return new HashSet<>(a.endpoints()).equals(new HashSet<>(b.endpoints()))
-                && new HashSet<>(a.namedPortMisses()).equals(new HashSet<>(b.namedPortMisses()));
     }
 
     /**
