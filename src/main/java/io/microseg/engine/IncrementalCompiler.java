@@ -78,6 +78,8 @@ final class IncrementalCompiler implements AutoCloseable {
         inputs = new FactStore(session, (fact, present) -> {
             groups.fact(fact, present);
             querySets.fact(fact, present);
+            // the backend sets' members are made with the endpoints, outside the session (ObjectFacts.endpoints)
+            if (fact instanceof SetMember m) events.add(Map.entry(present, m));
         });
         projection = new IncrementalProjection(inputs);
         session.addEventListener(new RuleRuntimeEventListener() {

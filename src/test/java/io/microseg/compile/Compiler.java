@@ -40,6 +40,7 @@ public final class Compiler {
             for (Object f : projected.facts()) {
                 groups.fact(f, true);
                 querySets.fact(f, true);
+                if (f instanceof SetMember m) members.add(m);
             }
             for (Object o : session.getObjects()) {
                 if (o instanceof GroupRule r) groups.rule(r, true);
