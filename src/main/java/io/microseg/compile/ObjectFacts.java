@@ -63,13 +63,12 @@ public final class ObjectFacts {
     /**
      * Whether a fact goes into the session: only what some rule joins on. Workload selections
      * ({@link io.microseg.facts.Selected}), {@link Backend}s and the backend sets' {@link SetMember}s do
-     * not: they decide group members and set members, outside it. A scope's selection ({@link InScope})
-     * enters only for a node, the one kind of workload a rule asks about (rules/warnings.drl); for the
-     * others it only decides group members.
+     * not: they decide group members and set members, outside it; nor do the scopes' selections
+     * ({@link InScope}), which decide group members and which scopes hold every node ({@link NodeCoverage}).
      */
     public static boolean entersSession(Object fact) {
-        if (fact instanceof InScope s) return Node.isNodeId(s.item());
-        return !(fact instanceof io.microseg.facts.Selected || fact instanceof Backend || fact instanceof SetMember);
+        return !(fact instanceof io.microseg.facts.Selected || fact instanceof InScope || fact instanceof Backend
+                || fact instanceof SetMember);
     }
 
     /** Whether the item is a workload the rules see (a {@link Workload} fact): a host, node or pod with an address. */
