@@ -3,12 +3,16 @@ package io.microseg.compile;
 import io.microseg.facts.Address;
 import io.microseg.facts.Backend;
 import io.microseg.facts.CatchAll;
+import io.microseg.facts.InScope;
 import io.microseg.facts.KubeService;
 import io.microseg.facts.KubeServicePort;
 import io.microseg.facts.NamedPortMiss;
 import io.microseg.facts.OutsideInterval;
 import io.microseg.facts.PolicyPort;
 import io.microseg.facts.ServiceAddress;
+import io.microseg.facts.SetMember;
+import io.microseg.facts.Sets;
+import io.microseg.facts.TargetPort;
 import io.microseg.facts.Workload;
 import io.microseg.facts.WorkloadKind;
 import io.microseg.inventory.Endpoint;
@@ -57,11 +61,14 @@ public final class ObjectFacts {
     }
 
     /**
-     * Whether a fact goes into the session. Workload selections ({@link io.microseg.facts.Selected})
-     * do not: they only decide group members and query sets, outside it.
+     * Whether a fact goes into the session: only what some rule joins on. Workload selections
+     * ({@link io.microseg.facts.Selected}), {@link Backend}s and the backend sets' {@link SetMember}s do
+     * not: they decide group members and set members, outside it; nor do the scopes' selections
+     * ({@link InScope}), which decide group members and which scopes hold every node ({@link NodeCoverage}).
      */
     public static boolean entersSession(Object fact) {
-        return !(fact instanceof io.microseg.facts.Selected);
+        return !(fact instanceof io.microseg.facts.Selected || fact instanceof InScope || fact instanceof Backend
+                || fact instanceof SetMember);
     }
 
     /** Whether the item is a workload the rules see (a {@link Workload} fact): a host, node or pod with an address. */
@@ -86,11 +93,22 @@ public final class ObjectFacts {
         s.loadBalancerIps().forEach(ip -> facts.add(new ServiceAddress(s.id(), ServiceAddress.Role.LOAD_BALANCER, ip)));
     }
 
-    /** The facts of resolved endpoints and of pods a named target port could not be resolved on. */
+    /**
+     * The facts of resolved endpoints and of pods a named target port could not be resolved on. Each
+     * backend of a service port is also a member of the set of the backends that receive that port's
+     * traffic on the same target port ({@link Sets#backends}), and that target port is a
+     * {@link TargetPort} of the service port: a named targetPort may resolve to different numbers on
+     * different pods, so the provider pods are grouped by the port they actually listen on, one set
+     * per target port. Both depend on the endpoints alone, so they are made here, as the query sets
+     * are made beside query evaluation, rather than derived in the session once per backend.
+     */
     public static Set<Object> endpoints(Collection<Endpoint> endpoints, Collection<io.microseg.inventory.NamedPortMiss> misses) {
         Set<Object> facts = new LinkedHashSet<>();
         for (Endpoint e : endpoints) {
             facts.add(new Backend(e.serviceId(), e.portKey(), e.protocol(), e.targetPort(), e.ip(), e.podId()));
+            String set = Sets.backends(e.serviceId(), e.protocol(), e.targetPort());
+            facts.add(new TargetPort(e.serviceId(), e.portKey(), e.protocol(), e.targetPort(), set));
+            facts.add(new SetMember(set, e.ip()));
         }
         for (io.microseg.inventory.NamedPortMiss m : misses) {
             facts.add(new NamedPortMiss(m.serviceId(), m.portKey(), m.podId(), m.name()));

@@ -14,7 +14,8 @@ import java.util.Map;
  * This is the last step of evaluating a query, so it lives beside query evaluation rather
  * than in the session, where deriving half a million members with truth maintenance was half of
  * the rules' work on a large cluster. The sets the service translation defines (nodes, ClusterIPs,
- * load balancers, backends) stay in {@code rules/sets.drl}.
+ * load balancers) stay in {@code rules/sets.drl}; the backend sets are made with the endpoints
+ * ({@link ObjectFacts#endpoints}).
  *
  * <p>Contract: tell it every presence change of {@link Selected}, {@link Address} and
  * {@link OutsideInterval} facts, in any order; it reports each member as it appears and disappears.

@@ -17,7 +17,7 @@ import java.util.function.BiConsumer;
  * that one object drops and another adds in the same batch is never retracted and re-derived.
  */
 final class FactStore {
-    /** A fact, its handle in the session (null for a fact kept outside it), and how many contributions hold it. */
+    /** A fact in the session held by more than one contribution. */
     private static final class Slot {
         final FactHandle handle;
         int refs;
@@ -31,7 +31,12 @@ final class FactStore {
     private final KieSession session;
     /** Told of every fact that enters ({@code true}) or leaves the session, deletions first. */
     private final BiConsumer<Object, Boolean> presence;
-    private final Map<Object, Slot> facts = new HashMap<>();
+    /**
+     * What holds each fact, in the smallest form that says it (a large cluster has a million facts, most
+     * held once): its {@link FactHandle} for a session fact held once, a {@link Slot} for a session fact
+     * held more often, an {@link Integer} count for a fact kept outside the session.
+     */
+    private final Map<Object, Object> facts = new HashMap<>();
     /** Replaced, not cleared, after each flush: clearing a map sized by the initial load costs its whole capacity. */
     private Map<Object, Integer> pending = new HashMap<>();
 
@@ -62,26 +67,45 @@ final class FactStore {
         for (Map.Entry<Object, Integer> e : pending.entrySet()) {
             int delta = e.getValue();
             if (delta == 0) continue;
-            Slot slot = facts.get(e.getKey());
-            int before = slot == null ? 0 : slot.refs;
-            int after = before + delta;
+            Object held = facts.get(e.getKey());
+            int after = refs(held) + delta;
             if (after < 0) throw new IllegalStateException("fact removed more often than added: " + e.getKey());
-            if (slot == null) {
+            if (held == null) {
                 inserts.add(e);
             } else if (after == 0) {
-                if (slot.handle != null) session.delete(slot.handle);
+                FactHandle handle = handle(held);
+                if (handle != null) session.delete(handle);
                 facts.remove(e.getKey());
                 presence.accept(e.getKey(), false);
-            } else {
+            } else if (held instanceof Slot slot && after > 1) {
                 slot.refs = after;
+            } else {
+                facts.put(e.getKey(), holding(handle(held), after));
             }
         }
         for (Map.Entry<Object, Integer> e : inserts) {
             Object fact = e.getKey();
-            facts.put(fact, new Slot(ObjectFacts.entersSession(fact) ? session.insert(fact) : null, e.getValue()));
+            facts.put(fact, holding(ObjectFacts.entersSession(fact) ? session.insert(fact) : null, e.getValue()));
             presence.accept(e.getKey(), true);
         }
         pending = new HashMap<>();
+    }
+
+    private static int refs(Object held) {
+        if (held == null) return 0;
+        if (held instanceof FactHandle) return 1;
+        if (held instanceof Slot slot) return slot.refs;
+        return (Integer) held;
+    }
+
+    private static FactHandle handle(Object held) {
+        if (held instanceof FactHandle handle) return handle;
+        return held instanceof Slot slot ? slot.handle : null;
+    }
+
+    private static Object holding(FactHandle handle, int refs) {
+        if (handle == null) return refs;
+        return refs == 1 ? handle : new Slot(handle, refs);
     }
 
     int size() {

@@ -3,6 +3,7 @@ package io.microseg.engine;
 import io.microseg.controlplane.SetChange;
 import io.microseg.compile.AppliedToGroups;
 import io.microseg.compile.CompilationAssembler;
+import io.microseg.compile.NodeCoverage;
 import io.microseg.compile.Compilation;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.compile.QuerySets;
@@ -48,6 +49,8 @@ final class IncrementalCompiler implements AutoCloseable {
     private AppliedToGroups groups;
     private FactStore inputs;
     private IncrementalProjection projection;
+    /** Which scopes hold every node of a cluster: an input the store's presence decides. */
+    private NodeCoverage coverage;
     /** A batch failed part way: the next one rebuilds from the sources. */
     private boolean broken;
 
@@ -74,10 +77,15 @@ final class IncrementalCompiler implements AutoCloseable {
         session.addEventListener(progress);
         // concrete rules go straight into their store: a first batch has a million and a half
         groups = new AppliedToGroups(this::concreteRule);
+        NodeCoverage coverage = new NodeCoverage();
+        this.coverage = coverage;
         QuerySets querySets = new QuerySets((member, added) -> events.add(Map.entry(added, member)));
         inputs = new FactStore(session, (fact, present) -> {
             groups.fact(fact, present);
             querySets.fact(fact, present);
+            coverage.fact(fact, present);
+            // the backend sets' members are made with the endpoints, outside the session (ObjectFacts.endpoints)
+            if (fact instanceof SetMember m) events.add(Map.entry(present, m));
         });
         projection = new IncrementalProjection(inputs);
         session.addEventListener(new RuleRuntimeEventListener() {
@@ -150,6 +158,11 @@ final class IncrementalCompiler implements AutoCloseable {
         long start = System.nanoTime();
         projection.apply(changes);
         long projected = System.nanoTime();
+        inputs.flush();
+        coverage.settle((fact, present) -> {
+            if (present) inputs.add(fact);
+            else inputs.remove(fact);
+        });
         inputs.flush();
         long inserted = System.nanoTime();
         session.fireAllRules();

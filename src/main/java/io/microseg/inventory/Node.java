@@ -17,4 +17,9 @@ public record Node(String cluster, String name, Labels labels, List<String> ips)
     public String key() {
         return id();
     }
+
+    /** Whether an inventory item id names a node. */
+    public static boolean isNodeId(String itemId) {
+        return itemId.startsWith("node/");
+    }
 }

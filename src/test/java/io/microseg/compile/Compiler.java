@@ -28,9 +28,12 @@ public final class Compiler {
         FactProjection.Projected projected = FactProjection.project(inventory, workspaces);
         KieSession session = rules.newSession();
         try {
+            NodeCoverage coverage = new NodeCoverage();
             for (Object f : projected.facts()) {
                 if (ObjectFacts.entersSession(f)) session.insert(f);
+                coverage.fact(f, true);
             }
+            coverage.settle((f, present) -> session.insert(f));
             session.fireAllRules();
             List<FirewallRule> derived = new ArrayList<>();
             List<SetMember> members = new ArrayList<>();
@@ -40,6 +43,7 @@ public final class Compiler {
             for (Object f : projected.facts()) {
                 groups.fact(f, true);
                 querySets.fact(f, true);
+                if (f instanceof SetMember m) members.add(m);
             }
             for (Object o : session.getObjects()) {
                 if (o instanceof GroupRule r) groups.rule(r, true);
