@@ -101,9 +101,14 @@ public final class ObjectFacts {
      * different pods, so the provider pods are grouped by the port they actually listen on, one set
      * per target port. Both depend on the endpoints alone, so they are made here, as the query sets
      * are made beside query evaluation, rather than derived in the session once per backend.
+     *
+     * <p>Contract: the facts are contributions, one of each per endpoint (a {@link TargetPort} or a
+     * {@link SetMember} that several endpoints share comes once for each), so that the facts of any part
+     * of a service's endpoints can be added or removed on their own (a pod's, when only that pod changed)
+     * and a shared fact stays while one endpoint still contributes it.
      */
-    public static Set<Object> endpoints(Collection<Endpoint> endpoints, Collection<io.microseg.inventory.NamedPortMiss> misses) {
-        Set<Object> facts = new LinkedHashSet<>();
+    public static List<Object> endpoints(Collection<Endpoint> endpoints, Collection<io.microseg.inventory.NamedPortMiss> misses) {
+        List<Object> facts = new ArrayList<>(endpoints.size() * 3 + misses.size());
         for (Endpoint e : endpoints) {
             facts.add(new Backend(e.serviceId(), e.portKey(), e.protocol(), e.targetPort(), e.ip(), e.podId()));
             String set = Sets.backends(e.serviceId(), e.protocol(), e.targetPort());
