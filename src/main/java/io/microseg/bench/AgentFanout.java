@@ -39,7 +39,7 @@ final class AgentFanout implements Consumer<ChangeSet> {
 
     AgentFanout(Snapshot start) {
         placements.putAll(start.placements());
-        start.compilation().rules().forEach(r -> use(r, 1));
+        start.compilation().workloads().values().forEach(w -> w.rules().forEach(r -> use(r, 1)));
         start.compilation().sets().forEach(s -> setSizes.put(s.id(), s.members().size()));
     }
 

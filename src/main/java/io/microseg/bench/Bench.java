@@ -89,7 +89,7 @@ public final class Bench {
             Snapshot snapshot = engine.snapshot();
             long snapshotMillis = millisSince(t);
             Compilation c = snapshot.compilation();
-            long ruleCount = c.rules().size();
+            long ruleCount = c.ruleCount();
             long setCount = c.sets().size();
             long members = c.sets().stream().mapToLong(s -> s.members().size()).sum();
             long warnings = c.warnings().size();

@@ -6,6 +6,7 @@ import io.microseg.controlplane.RuleOrder;
 import io.microseg.controlplane.RuleSource;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.facts.FirewallRule;
+import io.microseg.facts.GroupRule;
 import io.microseg.facts.SetMember;
 import io.microseg.facts.Warning;
 import io.microseg.net.Addresses;
@@ -23,6 +24,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -60,16 +63,74 @@ public final class CompilationAssembler {
 
         Set<String> used = rules.stream().flatMap(r -> r.sets().stream())
                 .collect(Collectors.toCollection(TreeSet::new));
+        return new Compilation(rules, setsOf(used, members), sortedWarnings(warnings));
+    }
+
+    /**
+     * A compilation of the concrete rule facts held per workload (arrays nobody changes any more): each
+     * workload's rules are made by this assembler when read ({@link WorkloadRules}), the sets their facts
+     * use are kept with their members, the warnings sorted. The same compilation as {@link #assemble(Map, Map, Collection)}
+     * of the same facts grouped by id.
+     */
+    public Compilation assembleByWorkload(Map<String, FirewallRule[]> facts, Map<String, ? extends Collection<String>> members,
+                                          Collection<Warning> warnings) {
+        List<WorkloadRules> rules = new ArrayList<>(facts.size());
+        Set<String> used = new HashSet<>();
+        // the rules are made later, on any thread: by an assembler that reads only the rules' sources
+        CompilationAssembler maker = new CompilationAssembler(sources, Map.of());
+        facts.forEach((workload, fs) -> {
+            if (fs.length == 0) return;
+            rules.add(WorkloadRules.of(workload, fs, maker));
+            for (FirewallRule f : fs) {
+                if (f.peerSet() != null) used.add(f.peerSet());
+                if (f.localSet() != null) used.add(f.localSet());
+            }
+        });
+        return Compilation.ofWorkloads(rules, setsOf(new TreeSet<>(used), members), sortedWarnings(warnings));
+    }
+
+    private List<AddressSet> setsOf(Set<String> used, Map<String, ? extends Collection<String>> members) {
         List<AddressSet> sets = new ArrayList<>(used.size());
         for (String set : used) {
             Collection<String> held = members.get(set);
             List<String> ips = held == null ? new ArrayList<>() : Addresses.sorted(new HashSet<>(held));
             sets.add(new AddressSet(set, describe(set), ips));
         }
+        return sets;
+    }
 
-        List<Warning> sortedWarnings = warnings.stream().distinct()
+    private static List<Warning> sortedWarnings(Collection<Warning> warnings) {
+        return warnings.stream().distinct()
                 .sorted(Comparator.comparing(Warning::policy).thenComparing(Warning::message)).toList();
-        return new Compilation(rules, sets, sortedWarnings);
+    }
+
+    /**
+     * The concrete rules one workload's facts make: facts that are the same rule ({@link #sameRule}, so the
+     * same {@link #idOf id}) are grouped under one id, in the order of their first fact.
+     */
+    public static void forEachRule(FirewallRule[] facts, BiConsumer<String, List<FirewallRule>> each) {
+        if (facts.length == 1) {
+            each.accept(idOf(facts[0]), List.of(facts[0]));
+            return;
+        }
+        Map<String, List<FirewallRule>> byId = new LinkedHashMap<>();
+        for (FirewallRule f : facts) byId.computeIfAbsent(idOf(f), k -> new ArrayList<>(1)).add(f);
+        byId.forEach(each);
+    }
+
+    /**
+     * Whether two facts are one concrete rule: the same workload and every field {@link #idOf} digests
+     * (so the same id), compared without digesting.
+     */
+    public static boolean sameRule(FirewallRule a, FirewallRule b) {
+        if (!a.workload().equals(b.workload())) return false;
+        GroupRule x = a.from();
+        GroupRule y = b.from();
+        if (x == y) return true;
+        return x.direction() == y.direction() && x.action() == y.action() && x.protocol() == y.protocol()
+                && x.rank() == y.rank() && x.priority() == y.priority() && x.enforcement() == y.enforcement()
+                && x.afterDnat() == y.afterDnat() && x.ports().equals(y.ports()) && Objects.equals(x.peerSet(), y.peerSet())
+                && Objects.equals(x.localSet(), y.localSet()) && x.policy().equals(y.policy()) && x.rule().equals(y.rule());
     }
 
     /** One concrete rule from the facts that justify it (all with the same {@link #idOf id}; the same justification twice counts once). */

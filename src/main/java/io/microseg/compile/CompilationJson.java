@@ -42,7 +42,7 @@ public final class CompilationJson {
     /**
      * Writes the JSON to {@code out} (not closed) as it is produced, one rule, set and warning at a
      * time (the same text as {@link #write(Compilation)}): a large compilation's rules never exist as
-     * one tree of maps.
+     * one tree of maps, nor all at once.
      */
     public static void write(Compilation c, Writer out) {
         try (JsonGenerator g = JSON.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
@@ -50,7 +50,10 @@ public final class CompilationJson {
             g.writeStartObject();
             g.writeFieldName("rules");
             g.writeStartArray();
-            for (CompiledRule r : c.rules()) ELEMENT.writeValue(g, rule(r));
+            // one workload's rules made at a time: a large compilation's rules never exist all at once
+            for (WorkloadRules w : c.workloads().values()) {
+                for (CompiledRule r : w.rules()) ELEMENT.writeValue(g, rule(r));
+            }
             g.writeEndArray();
             g.writeFieldName("sets");
             g.writeStartArray();

@@ -3,8 +3,10 @@ package io.microseg.engine;
 import io.microseg.controlplane.SetChange;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.facts.Warning;
+import io.microseg.compile.WorkloadRules;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one batch of changes did to the compiled rules, under a version that only grows. Set changes
@@ -17,11 +19,17 @@ import java.util.List;
  * <p>Rules come in no particular order: whoever presents them sorts its share by
  * {@link io.microseg.controlplane.RuleOrder} (the feed, per agent), so the engine does not sort a
  * first change set of a million rules that nobody reads whole.
+ *
+ * <p>{@code workloadRules} holds, for workloads whose rules the batch changed, all their rules as they
+ * are after it ({@link WorkloadRules}, made when read; none when a workload has no rule left), so that a
+ * reader that keeps rules per workload replaces its own without holding any rule made. A change set
+ * made from rule lists alone carries none: its reader applies the rules added and removed to what it holds.
  */
 public record ChangeSet(long version, List<CompiledRule> rulesAdded, List<CompiledRule> rulesRemoved,
                         List<SetChange> sets, List<Warning> warningsAdded, List<Warning> warningsRemoved,
-                        List<Placement> placements, List<String> setsOutOfUse) {
+                        List<Placement> placements, List<String> setsOutOfUse, Map<String, WorkloadRules> workloadRules) {
     public ChangeSet {
+        workloadRules = Map.copyOf(workloadRules);
         setsOutOfUse = List.copyOf(setsOutOfUse);
         placements = List.copyOf(placements);
         // a first change set's rules are made when read (LazyRules, immutable)
@@ -30,6 +38,12 @@ public record ChangeSet(long version, List<CompiledRule> rulesAdded, List<Compil
         sets = List.copyOf(sets);
         warningsAdded = List.copyOf(warningsAdded);
         warningsRemoved = List.copyOf(warningsRemoved);
+    }
+
+    /** A change set of rule lists alone, without each touched workload's rules after it. */
+    public ChangeSet(long version, List<CompiledRule> rulesAdded, List<CompiledRule> rulesRemoved, List<SetChange> sets,
+                     List<Warning> warningsAdded, List<Warning> warningsRemoved, List<Placement> placements, List<String> setsOutOfUse) {
+        this(version, rulesAdded, rulesRemoved, sets, warningsAdded, warningsRemoved, placements, setsOutOfUse, Map.of());
     }
 
     public boolean isEmpty() {

@@ -3,10 +3,12 @@ package io.microseg.engine;
 import io.microseg.controlplane.SetChange;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
+import io.microseg.compile.WorkloadRules;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.facts.Warning;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,10 +27,19 @@ final class CompilationDiff {
     private CompilationDiff() {}
 
     static ChangeSet between(Compilation before, Compilation after, long version) {
-        Map<String, CompiledRule> old = byId(before);
-        Map<String, CompiledRule> now = byId(after);
-        List<CompiledRule> added = now.values().stream().filter(r -> !old.containsKey(r.id())).toList();
-        List<CompiledRule> removed = old.values().stream().filter(r -> !now.containsKey(r.id())).toList();
+        // one workload's rules made at a time; each workload's rules after it go with the change set
+        List<CompiledRule> added = new ArrayList<>();
+        List<CompiledRule> removed = new ArrayList<>();
+        Map<String, WorkloadRules> rulesAfter = new HashMap<>();
+        Set<String> workloads = new TreeSet<>(before.workloads().keySet());
+        workloads.addAll(after.workloads().keySet());
+        for (String w : workloads) {
+            Map<String, CompiledRule> old = byId(before.rulesOf(w));
+            Map<String, CompiledRule> now = byId(after.rulesOf(w));
+            now.values().stream().filter(r -> !old.containsKey(r.id())).forEach(added::add);
+            old.values().stream().filter(r -> !now.containsKey(r.id())).forEach(removed::add);
+            rulesAfter.put(w, after.workloads().getOrDefault(w, WorkloadRules.none(w)));
+        }
 
         Map<String, AddressSet> oldSets = before.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
         Map<String, AddressSet> newSets = after.sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity()));
@@ -51,12 +62,12 @@ final class CompilationDiff {
         return new ChangeSet(version, added, removed, sets,
                 newWarnings.stream().filter(w -> !oldWarnings.contains(w)).toList(),
                 oldWarnings.stream().filter(w -> !newWarnings.contains(w)).toList(), List.of(),
-                oldSets.keySet().stream().filter(id -> !newSets.containsKey(id)).sorted().toList());
+                oldSets.keySet().stream().filter(id -> !newSets.containsKey(id)).sorted().toList(), rulesAfter);
     }
 
-    private static Map<String, CompiledRule> byId(Compilation c) {
+    private static Map<String, CompiledRule> byId(List<CompiledRule> rules) {
         Map<String, CompiledRule> m = new TreeMap<>();
-        c.rules().forEach(r -> m.put(r.id(), r));
+        rules.forEach(r -> m.put(r.id(), r));
         return m;
     }
 }

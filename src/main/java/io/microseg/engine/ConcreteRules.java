@@ -2,15 +2,12 @@ package io.microseg.engine;
 
 import io.microseg.compile.CompilationAssembler;
 import io.microseg.facts.FirewallRule;
-import io.microseg.facts.GroupRule;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -98,6 +95,14 @@ final class ConcreteRules {
         });
     }
 
+    /**
+     * The workload's facts as held after the last {@link #settle}: the array itself, never changed
+     * afterwards (a later batch replaces it), so it may be handed to other threads.
+     */
+    FirewallRule[] factsOf(String workload) {
+        return byWorkload.getOrDefault(workload, NONE);
+    }
+
     /** A copy of the facts as they are now, which later batches leave alone (between batches). */
     Map<String, FirewallRule[]> frozen() {
         return new HashMap<>(byWorkload);
@@ -115,13 +120,7 @@ final class ConcreteRules {
 
     /** The rules one workload's facts make: facts that are the same rule are grouped under one id. */
     static void rules(FirewallRule[] facts, BiConsumer<String, List<FirewallRule>> each) {
-        if (facts.length == 1) {
-            each.accept(CompilationAssembler.idOf(facts[0]), List.of(facts[0]));
-            return;
-        }
-        Map<String, List<FirewallRule>> byId = new LinkedHashMap<>();
-        for (FirewallRule f : facts) byId.computeIfAbsent(CompilationAssembler.idOf(f), k -> new ArrayList<>(1)).add(f);
-        byId.forEach(each);
+        CompilationAssembler.forEachRule(facts, each);
     }
 
     /** The facts of {@code facts} that are the same concrete rule as {@code like}. */
@@ -133,18 +132,8 @@ final class ConcreteRules {
         return out;
     }
 
-    /**
-     * Whether two facts are one concrete rule: the same workload and every field {@link CompilationAssembler#idOf}
-     * digests (so the same id), compared without digesting.
-     */
+    /** Whether two facts are one concrete rule ({@link CompilationAssembler#sameRule}). */
     static boolean sameRule(FirewallRule a, FirewallRule b) {
-        if (!a.workload().equals(b.workload())) return false;
-        GroupRule x = a.from();
-        GroupRule y = b.from();
-        if (x == y) return true;
-        return x.direction() == y.direction() && x.action() == y.action() && x.protocol() == y.protocol()
-                && x.rank() == y.rank() && x.priority() == y.priority() && x.enforcement() == y.enforcement()
-                && x.afterDnat() == y.afterDnat() && x.ports().equals(y.ports()) && Objects.equals(x.peerSet(), y.peerSet())
-                && Objects.equals(x.localSet(), y.localSet()) && x.policy().equals(y.policy()) && x.rule().equals(y.rule());
+        return CompilationAssembler.sameRule(a, b);
     }
 }

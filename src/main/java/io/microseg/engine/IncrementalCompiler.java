@@ -8,6 +8,7 @@ import io.microseg.compile.Compilation;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.compile.QuerySets;
 import io.microseg.compile.RuleBase;
+import io.microseg.compile.WorkloadRules;
 import io.microseg.facts.FirewallRule;
 import io.microseg.facts.GroupRule;
 import io.microseg.facts.SetMember;
@@ -246,23 +247,29 @@ final class IncrementalCompiler implements AutoCloseable {
         CompilationAssembler assembler = new CompilationAssembler(rules.sources(), projection.knownQueries());
         List<CompiledRule> added;
         List<CompiledRule> removed = new ArrayList<>();
+        // each touched workload's rules as they are now, made when read (the engine's array: never changed)
+        CompilationAssembler ruleMaker = new CompilationAssembler(rules.sources(), Map.of());
+        Map<String, WorkloadRules> now = new HashMap<>();
         if (nothingBefore) {
-            added = new LazyRules(concrete.frozen(), new CompilationAssembler(rules.sources(), Map.of()));
+            Map<String, FirewallRule[]> frozen = concrete.frozen();
+            added = new LazyRules(frozen, ruleMaker);
+            frozen.forEach((workload, facts) -> now.put(workload, WorkloadRules.of(workload, facts, ruleMaker)));
         } else {
             added = new ArrayList<>();
             d.rules.forEach((workload, t) -> {
+                now.put(workload, WorkloadRules.of(workload, concrete.factsOf(workload), ruleMaker));
                 FirewallRule[] after = null;
                 // each concrete rule the batch touched, once: present before and not after, or the reverse
                 List<FirewallRule> seen = new ArrayList<>(t.changed().size());
                 for (FirewallRule f : t.changed()) {
                     if (seen.stream().anyMatch(s -> ConcreteRules.sameRule(s, f))) continue;
                     seen.add(f);
-                    if (after == null) after = t.after();
+                    if (after == null) after = concrete.factsOf(workload);
                     List<FirewallRule> before = ConcreteRules.sameAs(f, t.before());
-                    List<FirewallRule> now = ConcreteRules.sameAs(f, after);
-                    if (before.isEmpty() && !now.isEmpty()) {
-                        added.add(assembler.toRule(CompilationAssembler.idOf(f), now));
-                    } else if (!before.isEmpty() && now.isEmpty()) {
+                    List<FirewallRule> held = ConcreteRules.sameAs(f, after);
+                    if (before.isEmpty() && !held.isEmpty()) {
+                        added.add(assembler.toRule(CompilationAssembler.idOf(f), held));
+                    } else if (!before.isEmpty() && held.isEmpty()) {
                         removed.add(assembler.toRule(CompilationAssembler.idOf(f), before));
                     }
                 }
@@ -274,7 +281,7 @@ final class IncrementalCompiler implements AutoCloseable {
             if (was && !setUsers.containsKey(set)) outOfUse.add(set);
         });
         return new ChangeSet(version, added, removed, setChanges(assembler, d.joined, d.left, d.usedBefore),
-                List.copyOf(d.warningsAdded), List.copyOf(d.warningsRemoved), placementChanges, outOfUse);
+                List.copyOf(d.warningsAdded), List.copyOf(d.warningsRemoved), placementChanges, outOfUse, now);
     }
 
     /**
@@ -386,9 +393,9 @@ final class IncrementalCompiler implements AutoCloseable {
 
     /** The current rules, sets and warnings, as a full compile would present them. */
     Compilation compilation() {
-        Map<String, List<FirewallRule>> byId = new HashMap<>();
-        concrete.forEachRule(byId::put);
-        return new CompilationAssembler(rules.sources(), projection.knownQueries()).assemble(byId, members, warnings);
+        // each workload's rules are made when read, from the engine's own arrays (replaced, never changed)
+        return new CompilationAssembler(rules.sources(), projection.knownQueries())
+                .assembleByWorkload(concrete.frozen(), members, warnings);
     }
 
     @Override

@@ -9,8 +9,8 @@ import io.microseg.policy.Direction;
 import io.microseg.policy.Rank;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 
 /**
@@ -29,13 +29,13 @@ import java.util.Map;
  * node's DNAT when the hop has one (the backend and its target port), and the destination as sent otherwise.
  */
 final class RuleEvaluator {
-    private final Map<String, List<CompiledRule>> rulesByWorkload = new HashMap<>();
+    private final Compilation compilation;
+    /** Each workload's rules, made the first time a hop asks for them: a trace reads a few workloads of thousands. */
+    private final Map<String, List<CompiledRule>> rulesByWorkload = new ConcurrentHashMap<>();
     private final SetIndex sets;
 
     RuleEvaluator(Compilation compilation) {
-        for (CompiledRule r : compilation.rules()) {
-            rulesByWorkload.computeIfAbsent(r.workload(), k -> new ArrayList<>()).add(r);
-        }
+        this.compilation = compilation;
         sets = new SetIndex(compilation.sets());
     }
 
@@ -51,7 +51,7 @@ final class RuleEvaluator {
 
     /** A workload's rules, both directions, in evaluation order. */
     List<CompiledRule> rulesOf(String workload) {
-        return rulesByWorkload.getOrDefault(workload, List.of());
+        return rulesByWorkload.computeIfAbsent(workload, compilation::rulesOf);
     }
 
     /** The workload whose firewall enforces an end's rules: a hostNetwork pod's are on its node. */

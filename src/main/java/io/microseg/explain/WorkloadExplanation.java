@@ -41,7 +41,8 @@ public final class WorkloadExplanation {
     public static String explainRule(Compilation compilation, List<Workspace> workspaces, String ruleId) {
         Map<String, AddressSet> sets = compilation.sets().stream().collect(Collectors.toMap(AddressSet::id, s -> s));
         StringBuilder out = new StringBuilder();
-        compilation.rules().stream().filter(r -> r.id().equals(ruleId)).findFirst().ifPresentOrElse(
+        // one workload's rules made at a time, until the rule is found
+        compilation.workloads().values().stream().flatMap(w -> w.rules().stream()).filter(r -> r.id().equals(ruleId)).findFirst().ifPresentOrElse(
                 r -> rule(out.append(r.workload()).append("\n  "), r, sets, new Policies(workspaces), true),
                 () -> out.append("no rule ").append(ruleId).append(" in this compile\n"));
         return out.toString();

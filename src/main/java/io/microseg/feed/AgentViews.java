@@ -25,10 +25,10 @@ public final class AgentViews {
     /** The compilation narrowed to the workloads the inventory places on {@code agent}, with their addresses. */
     public static AgentView of(Compilation c, Inventory inventory, String agent) {
         Map<String, Placement> placed = placements(inventory);
-        List<CompiledRule> mine = c.rules().stream().filter(r -> {
-            Placement p = placed.get(r.workload());
-            return p != null && agent.equals(p.agent());
-        }).toList();
+        List<CompiledRule> mine = new java.util.ArrayList<>();
+        new java.util.TreeSet<>(placed.keySet()).forEach(w -> {
+            if (agent.equals(placed.get(w).agent())) mine.addAll(c.rulesOf(w));
+        });
         Set<String> used = mine.stream().flatMap(r -> r.sets().stream()).collect(Collectors.toSet());
         Map<String, List<String>> addresses = new HashMap<>();
         placed.values().stream().filter(p -> agent.equals(p.agent())).forEach(p -> addresses.put(p.workload(), p.addresses()));

@@ -9,6 +9,7 @@ import io.microseg.engine.ChangeSet;
 import io.microseg.engine.Placement;
 import io.microseg.controlplane.SetChange;
 import io.microseg.controlplane.Workload;
+import io.microseg.compile.WorkloadRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,8 +65,12 @@ public final class FeedStore implements Consumer<ChangeSet> {
      */
     private long unknownHorizon;
 
-    /** Every rule, placed or not, by workload then id. */
-    private final Map<String, Map<String, CompiledRule>> rulesByWorkload = new HashMap<>();
+    /**
+     * Every workload's rules, placed or not, as the engine hands them out: made into {@link CompiledRule}s
+     * only when an agent's snapshot or a workload's move to another agent needs them, so the feed holds
+     * nothing per rule (a large cluster has a million and a half).
+     */
+    private final Map<String, WorkloadRules> rulesByWorkload = new HashMap<>();
     private final Map<String, String> placements = new HashMap<>();
     /** The addresses of each placed workload (the same keys as {@link #placements}). */
     private final Map<String, List<String>> addresses = new HashMap<>();
@@ -112,7 +117,7 @@ public final class FeedStore implements Consumer<ChangeSet> {
     private static final class AgentState {
         final String name;
         final Set<String> workloads = new HashSet<>();
-        /** How many of the agent's rules use each set. */
+        /** How many of the agent's workloads have rules that use each set. */
         final Map<String, Integer> setRefs = new HashMap<>();
         final ArrayDeque<AgentEvent.Delta> history = new ArrayDeque<>();
         /** Deltas after this version are all in {@link #history}. */
@@ -176,11 +181,11 @@ public final class FeedStore implements Consumer<ChangeSet> {
                 st.change(List.of(), s.members());
                 sets.put(s.id(), st);
             }
-            for (CompiledRule r : snapshot.compilation().rules()) {
-                rulesByWorkload.computeIfAbsent(r.workload(), k -> new HashMap<>()).put(r.id(), r);
-                String agent = placements.get(r.workload());
-                if (agent != null) r.sets().forEach(set -> reference(agentState(agent), set, +1));
-            }
+            snapshot.compilation().workloads().forEach((workload, rules) -> {
+                rulesByWorkload.put(workload, rules);
+                String agent = placements.get(workload);
+                if (agent != null) rules.sets().forEach(set -> reference(agentState(agent), set, +1));
+            });
             initialized = true;
             List<ChangeSet> held = List.copyOf(early);
             early.clear();
@@ -327,7 +332,10 @@ public final class FeedStore implements Consumer<ChangeSet> {
     private AgentEvent.Snapshot snapshotOf(AgentState a, boolean replace) {
         if (a == null) return new AgentEvent.Snapshot(version, replace, List.of(), List.of(), List.of());
         List<CompiledRule> rules = new ArrayList<>();
-        for (String w : a.workloads) rules.addAll(rulesByWorkload.getOrDefault(w, Map.of()).values());
+        for (String w : a.workloads) {
+            WorkloadRules own = rulesByWorkload.get(w);
+            if (own != null) rules.addAll(own.rules());
+        }
         rules.sort(ORDER);
         List<AddressSet> used = new TreeSet<>(a.setRefs.keySet()).stream().map(this::fullSet).toList();
         List<Workload> workloads = new TreeSet<>(a.workloads).stream().map(w -> new Workload(w, addresses.get(w))).toList();
@@ -374,19 +382,20 @@ public final class FeedStore implements Consumer<ChangeSet> {
 
     private void apply(ChangeSet c) {
         Map<String, Builder> builders = new TreeMap<>();
+        Map<String, WorkloadRules> rulesAfter = rulesAfter(c);
+        // the workloads whose rules or agent may change, with their agent and rules before this change set
+        Map<String, String> agentBefore = new HashMap<>();
+        Map<String, WorkloadRules> rulesBefore = new HashMap<>();
+        for (String w : rulesAfter.keySet()) before(w, agentBefore, rulesBefore);
+        for (Placement p : c.placements()) before(p.workload(), agentBefore, rulesBefore);
 
         for (CompiledRule r : c.rulesRemoved()) {
-            Map<String, CompiledRule> mine = rulesByWorkload.get(r.workload());
-            CompiledRule held = mine == null ? null : mine.remove(r.id());
-            if (held == null) {
-                LOG.warn("version {} removes rule {} of {}, which is not held", c.version(), r.id(), r.workload());
-                continue;
-            }
-            if (mine.isEmpty()) rulesByWorkload.remove(r.workload());
-            String agent = placements.get(held.workload());
-            if (agent != null) leaveSpan(builder(builders, agent), held);
+            String agent = placements.get(r.workload());
+            if (agent != null) leaveSpan(builder(builders, agent), r);
         }
 
+        Map<String, Set<String>> addedIds = new HashMap<>();
+        for (CompiledRule r : c.rulesAdded()) addedIds.computeIfAbsent(r.workload(), k -> new HashSet<>()).add(r.id());
         for (Placement p : c.placements()) {
             String before = p.agent() == null ? placements.remove(p.workload()) : placements.put(p.workload(), p.agent());
             List<String> addressesBefore = p.agent() == null ? addresses.remove(p.workload()) : addresses.put(p.workload(), p.addresses());
@@ -397,7 +406,10 @@ public final class FeedStore implements Consumer<ChangeSet> {
                 }
                 continue;
             }
-            Collection<CompiledRule> rules = rulesByWorkload.getOrDefault(p.workload(), Map.of()).values();
+            // the rules the workload keeps through this change set move with it (those it gains or loses are added or removed)
+            Set<String> gained = addedIds.getOrDefault(p.workload(), Set.of());
+            WorkloadRules now = rulesAfter.getOrDefault(p.workload(), rulesByWorkload.get(p.workload()));
+            List<CompiledRule> rules = now == null ? List.of() : now.rules().stream().filter(r -> !gained.contains(r.id())).toList();
             if (before != null) {
                 Builder b = builder(builders, before);
                 b.agent.workloads.remove(p.workload());
@@ -415,14 +427,29 @@ public final class FeedStore implements Consumer<ChangeSet> {
         }
 
         for (CompiledRule r : c.rulesAdded()) {
-            CompiledRule previous = rulesByWorkload.computeIfAbsent(r.workload(), k -> new HashMap<>()).put(r.id(), r);
             String agent = placements.get(r.workload());
-            if (previous != null) {
-                LOG.warn("version {} adds rule {} of {}, which is already held: replaced", c.version(), r.id(), r.workload());
-                if (agent != null) leaveSpan(builder(builders, agent), previous);
-            }
             if (agent != null) enterSpan(builder(builders, agent), r);
         }
+
+        rulesAfter.forEach((w, rules) -> {
+            if (rules.isEmpty()) rulesByWorkload.remove(w);
+            else rulesByWorkload.put(w, rules);
+        });
+        // the sets each agent uses: its workloads' sets before this change set leave, their sets after it come
+        agentBefore.forEach((w, was) -> {
+            String is = placements.get(w);
+            WorkloadRules old = rulesBefore.get(w);
+            WorkloadRules now = rulesByWorkload.get(w);
+            if (Objects.equals(was, is) && old == now) return;
+            if (was != null && old != null) {
+                Builder b = builder(builders, was);
+                old.sets().forEach(set -> reference(b, set, -1));
+            }
+            if (is != null && now != null) {
+                Builder b = builder(builders, is);
+                now.sets().forEach(set -> reference(b, set, +1));
+            }
+        });
 
         for (SetChange s : c.sets()) {
             SetState st = sets.computeIfAbsent(s.set(), k -> new SetState());
@@ -450,6 +477,42 @@ public final class FeedStore implements Consumer<ChangeSet> {
         for (Builder b : builders.values()) forgetIfIdle(b.agent);
     }
 
+    /** Records a workload's agent and rules before the change set, the first time it is named. */
+    private void before(String workload, Map<String, String> agentBefore, Map<String, WorkloadRules> rulesBefore) {
+        if (agentBefore.containsKey(workload)) return;
+        agentBefore.put(workload, placements.get(workload));
+        WorkloadRules rules = rulesByWorkload.get(workload);
+        if (rules != null) rulesBefore.put(workload, rules);
+    }
+
+    /**
+     * Each workload whose rules the change set changes, with all its rules after it: as the change set
+     * gives them, or else (a change set of rule lists alone) the rules held with those removed and added applied.
+     */
+    private Map<String, WorkloadRules> rulesAfter(ChangeSet c) {
+        Map<String, WorkloadRules> given = c.workloadRules();
+        Map<String, Map<String, CompiledRule>> patched = new HashMap<>();
+        for (CompiledRule r : c.rulesRemoved()) {
+            if (!given.containsKey(r.workload())) held(patched, r.workload()).remove(r.id());
+        }
+        for (CompiledRule r : c.rulesAdded()) {
+            if (!given.containsKey(r.workload())) held(patched, r.workload()).put(r.id(), r);
+        }
+        if (patched.isEmpty()) return given;
+        Map<String, WorkloadRules> after = new HashMap<>(given);
+        patched.forEach((w, rules) -> after.put(w, WorkloadRules.of(w, List.copyOf(rules.values()))));
+        return after;
+    }
+
+    private Map<String, CompiledRule> held(Map<String, Map<String, CompiledRule>> patched, String workload) {
+        return patched.computeIfAbsent(workload, w -> {
+            Map<String, CompiledRule> byId = new HashMap<>();
+            WorkloadRules rules = rulesByWorkload.get(w);
+            if (rules != null) rules.rules().forEach(r -> byId.put(r.id(), r));
+            return byId;
+        });
+    }
+
     private Builder builder(Map<String, Builder> builders, String agent) {
         return builders.computeIfAbsent(agent, a -> new Builder(agentState(a)));
     }
@@ -462,16 +525,14 @@ public final class FeedStore implements Consumer<ChangeSet> {
         CompiledRule gone = b.removed.get(r.id());
         if (gone != null && gone.equals(r)) b.removed.remove(r.id());
         else b.added.put(r.id(), r);
-        for (String set : r.sets()) reference(b, set, +1);
     }
 
     /** The rule leaves the agent's span: a rule that joined it earlier in the same change set leaves nothing to say. */
     private void leaveSpan(Builder b, CompiledRule r) {
         if (b.added.remove(r.id()) == null || b.removed.containsKey(r.id())) b.removed.putIfAbsent(r.id(), r);
-        for (String set : r.sets()) reference(b, set, -1);
     }
 
-    /** Counts the agent's rules that use the set, remembering whether it used the set before this change set. */
+    /** Counts the agent's workloads whose rules use the set, remembering whether it used the set before this change set. */
     private void reference(Builder b, String set, int delta) {
         b.usedBefore.putIfAbsent(set, b.agent.setRefs.containsKey(set));
         reference(b.agent, set, delta);

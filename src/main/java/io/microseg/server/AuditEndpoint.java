@@ -29,7 +29,9 @@ final class AuditEndpoint {
     }
 
     Answer answer(CompiledReads.Reads reads) {
-        List<CompiledRule> audited = reads.snapshot().compilation().rules().stream().filter(CompiledRule::audited).toList();
+        // one workload's rules made at a time, the audited ones kept
+        List<CompiledRule> audited = reads.snapshot().compilation().workloads().values().stream()
+                .flatMap(w -> w.rules().stream()).filter(CompiledRule::audited).toList();
         Map<String, AuditBook.Totals> totals = book.totals(audited.stream().map(CompiledRule::id).collect(Collectors.toSet()));
         Map<String, Map<String, List<CompiledRule>>> byWorkspace = new TreeMap<>();
         for (CompiledRule r : audited) {

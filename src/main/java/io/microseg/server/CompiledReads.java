@@ -24,8 +24,13 @@ import java.util.stream.Collectors;
  */
 final class CompiledReads {
     /** A snapshot and its indexes. */
-    record Reads(Snapshot snapshot, Inputs inputs, Map<String, CompiledRule> rules, Map<String, AddressSet> sets,
-                 java.util.function.Supplier<List<Warning>> warnings) {
+    record Reads(Snapshot snapshot, Inputs inputs, java.util.function.Supplier<Map<String, CompiledRule>> rulesById,
+                 Map<String, AddressSet> sets, java.util.function.Supplier<List<Warning>> warnings) {
+        /** Every rule by id: made (every rule of the cluster) the first time a rule is asked for by id, then kept with this state. */
+        Map<String, CompiledRule> rules() {
+            return rulesById.get();
+        }
+
         boolean knows(String workload) {
             return snapshot.placements().containsKey(workload) || !snapshot.compilation().rulesOf(workload).isEmpty();
         }
@@ -57,7 +62,7 @@ final class CompiledReads {
         java.util.function.Supplier<List<Warning>> warnings = memoize(() -> compilation.withWarnings(
                 ClusterSafety.warnings(compilation, inputs.inventory(), inputs.workspaces())).warnings());
         Reads fresh = new Reads(s, inputs,
-                s.compilation().rules().stream().collect(Collectors.toMap(CompiledRule::id, Function.identity(), (a, b) -> a, LinkedHashMap::new)),
+                memoize(() -> compilation.rules().stream().collect(Collectors.toMap(CompiledRule::id, Function.identity(), (a, b) -> a, LinkedHashMap::new))),
                 s.compilation().sets().stream().collect(Collectors.toMap(AddressSet::id, Function.identity(), (a, b) -> a, LinkedHashMap::new)),
                 warnings);
         cached = fresh;

@@ -43,7 +43,7 @@ final class FeedPump {
     void initialize(Snapshot snapshot) {
         synchronized (this) {
             feed.initialize(snapshot);
-            metrics.rules.set(snapshot.compilation().rules().size());
+            metrics.rules.set(snapshot.compilation().ruleCount());
             metrics.sets.set(feed.setsInUse());
             metrics.version.set(snapshot.version());
             delivered = snapshot.version();

@@ -118,7 +118,10 @@ public final class WorkspaceStatusWriter implements AutoCloseable {
             Map<String, Workspace> inForce = new HashMap<>();
             inputs.workspaces().forEach(w -> inForce.put(w.name(), w));
             Map<String, Integer> rules = new HashMap<>();
-            for (CompiledRule r : snapshot.compilation().rules()) rules.merge(workspaceOf(r.policy()), 1, Integer::sum);
+            // one workload's rules made at a time: the cluster's rules never all at once
+            for (var own : snapshot.compilation().workloads().values()) {
+                for (CompiledRule r : own.rules()) rules.merge(workspaceOf(r.policy()), 1, Integer::sum);
+            }
             Map<String, List<Warning>> warnings = new LinkedHashMap<>();
             for (Warning w : snapshot.compilation().warnings()) {
                 warnings.computeIfAbsent(workspaceOf(w.policy()), k -> new ArrayList<>()).add(w);
