@@ -24,7 +24,10 @@ import java.util.Set;
  *       from outside the reviewed vocabulary; so are {@code import function|static|accumulate} and any
  *       dialect but {@code "java"};</li>
  *   <li>{@code drools} and {@code kcontext} give access to the session: only {@code drools.getRule()} is allowed;</li>
- *   <li>a Unicode escape or a text block, which javac reads differently from how they look, is refused.</li>
+ *   <li>a Unicode escape or a text block, which javac reads differently from how they look, is refused;</li>
+ *   <li>a pattern on a fact the engine keeps beside the session ({@code Selected}, {@code InScope},
+ *       {@code Backend}) is refused: it would never match, and a rule that silently never fires (a DENY
+ *       among them) is not what its author wrote.</li>
  * </ul>
  */
 public final class DrlCodeCheck {
@@ -95,11 +98,31 @@ public final class DrlCodeCheck {
                     refuse(i, t, "dialect \"" + tokens.get(i + 1).text() + "\" is refused: expected dialect \"java\", the one the check reads");
                 }
             }
+            patternsBesideSession();
             imports();
             List<Name> names = DrlTokens.names(tokens);
             for (Name n : names) name(n);
             problems.sort(java.util.Comparator.comparingInt(DrlProblem::line).thenComparingInt(DrlProblem::column));
             return List.copyOf(problems);
+        }
+
+        /** A pattern ({@code Type(} in a rule's conditions) on a fact that never enters the session. */
+        private void patternsBesideSession() {
+            boolean conditions = false;
+            for (int i = 0; i < tokens.size(); i++) {
+                Token t = tokens.get(i);
+                boolean member = i > 0 && tokens.get(i - 1).isSymbol(".");
+                if (member || t.kind() != Kind.NAME) continue;
+                if (t.isName("when")) conditions = ruleAt[i] != null;
+                else if (t.isName("then") || t.isName("end")) conditions = false;
+                else if (conditions && i + 1 < tokens.size() && tokens.get(i + 1).isSymbol("(")) {
+                    for (Map.Entry<Class<?>, String> kept : ObjectFacts.KEPT_BESIDE_SESSION.entrySet()) {
+                        if (t.text().equals(kept.getKey().getSimpleName())) {
+                            refuse(i, t, t.text() + " is not a fact of the session, so this pattern would never match: " + kept.getValue());
+                        }
+                    }
+                }
+            }
         }
 
         /** {@code import a.b.C;}, {@code import a.b.*;} and {@code package a.b;}: their names are checked here, not as code. */

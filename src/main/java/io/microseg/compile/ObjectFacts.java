@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -67,9 +68,21 @@ public final class ObjectFacts {
      * ({@link InScope}), which decide group members and which scopes hold every node ({@link NodeCoverage}).
      */
     public static boolean entersSession(Object fact) {
-        return !(fact instanceof io.microseg.facts.Selected || fact instanceof InScope || fact instanceof Backend
-                || fact instanceof SetMember);
+        return !(fact instanceof SetMember) && !KEPT_BESIDE_SESSION.containsKey(fact.getClass());
     }
+
+    /**
+     * The input facts kept beside the session rather than in it, with what a rule uses instead: a DRL
+     * pattern on one of them would never match, so {@link DrlCodeCheck} refuses it. (The members of the
+     * backend sets, {@link SetMember}s made here, are kept beside it too; the sets the DRL derives are in it.)
+     */
+    static final Map<Class<?>, String> KEPT_BESIDE_SESSION = Map.of(
+            io.microseg.facts.Selected.class, "which workloads a query selects is kept beside the session (the applied-to "
+                    + "groups and the query's address set); apply a GroupRule to AppliedTo.selected(query, scope) instead",
+            InScope.class, "which items a workspace scope selects is kept beside the session (the applied-to groups, "
+                    + "ScopeHoldsAllNodes); apply a GroupRule to AppliedTo.scope(scope) instead",
+            Backend.class, "a service's backends are kept beside the session (the applied-to groups and the backend sets); "
+                    + "join TargetPort (one per service port and target port) and apply a GroupRule to AppliedTo.backends(...) instead");
 
     /** Whether the item is a workload the rules see (a {@link Workload} fact): a host, node or pod with an address. */
     public static boolean isWorkload(InventoryItem item) {

@@ -196,4 +196,29 @@ class DrlCodeCheckTest {
         assertThat(text.split("\n", -1)[LINE - 1]).as("fixture").isEqualTo(consequence.split("\n")[0]);
         return text;
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"InScope, AppliedTo.scope", "Selected, AppliedTo.selected", "Backend, TargetPort"})
+    void aPatternOnAFactKeptBesideTheSessionIsRefusedWhereItIsWritten(String type, String instead) {
+        String drl = """
+                package rules;
+
+                import io.microseg.facts.*;
+
+                rule "Deny the scope's pods from the outside"
+                when
+                    $p : PolicyPort()
+                    %s(%s)
+                then
+                    insertLogical(new Warning("never", $p.policy(), "never"));
+                end
+                """.formatted(type, type.equals("Backend") ? "$ip : ip" : "$i : item");
+        List<DrlProblem> problems = DrlCodeCheck.check("rules/kept.drl", drl);
+        assertThat(problems).extracting(DrlProblem::toString).containsExactly("rules/kept.drl:8:5: rule \"Deny the scope's pods from the outside\": "
+                + type + " is not a fact of the session, so this pattern would never match: "
+                + ObjectFacts.KEPT_BESIDE_SESSION.entrySet().stream().filter(e -> e.getKey().getSimpleName().equals(type)).findFirst().orElseThrow().getValue());
+        assertThat(problems.get(0).message()).contains(instead);
+        // the same names outside a rule's conditions are not patterns: a consequence may make such a fact
+        assertThat(DrlCodeCheck.check("rules/kept.drl", drl.replace("    " + type + "(", "    Workload(").replace("never\"));", "never\")); new " + type + "();"))).isEmpty();
+    }
 }
