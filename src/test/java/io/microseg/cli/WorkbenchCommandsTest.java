@@ -20,13 +20,13 @@ class WorkbenchCommandsTest {
         assertThat(ok.out()).startsWith("rules OK: ").containsPattern("\\(sha256:[0-9a-f]{64}\\)");
 
         Path rules = TestFiles.copy(Path.of("rules"), dir.resolve("rules"));
-        int line = TestFiles.lineOf(rules.resolve("sets.drl"), "Backend($svc : service, $key : portKey");
-        TestFiles.edit(rules.resolve("sets.drl"), "Backend($svc : service, $key : portKey", "Backend($svc : service, $key : portName");
+        int line = TestFiles.lineOf(rules.resolve("sets.drl"), "ServiceAddress(role == Role.CLUSTER_IP, $svc : service");
+        TestFiles.edit(rules.resolve("sets.drl"), "ServiceAddress(role == Role.CLUSTER_IP, $svc : service", "ServiceAddress(role == Role.CLUSTER_IP, $svc : serviceName");
 
         CliRun broken = run("check-rules", rules.toString());
         assertThat(broken.exit()).isEqualTo(2);
         assertThat(broken.err()).contains("rules/sets.drl:" + line + ":")
-                .contains("rule \"The backends of a service port on one target port form a set\"");
+                .contains("rule \"A service's ClusterIPs form its ClusterIP set\"");
     }
 
     @Test
