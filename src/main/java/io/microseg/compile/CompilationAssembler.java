@@ -81,12 +81,17 @@ public final class CompilationAssembler {
         facts.forEach((workload, fs) -> {
             if (fs.length == 0) return;
             rules.add(WorkloadRules.of(workload, fs, maker));
-            for (FirewallRule f : fs) {
-                if (f.peerSet() != null) used.add(f.peerSet());
-                if (f.localSet() != null) used.add(f.localSet());
-            }
+            addSets(fs, used);
         });
         return Compilation.ofWorkloads(rules, setsOf(new TreeSet<>(used), members), sortedWarnings(warnings));
+    }
+
+    /** Adds the sets these facts' rules use (peer and local sets) to {@code into}. */
+    static void addSets(FirewallRule[] facts, Collection<String> into) {
+        for (FirewallRule f : facts) {
+            if (f.peerSet() != null) into.add(f.peerSet());
+            if (f.localSet() != null) into.add(f.localSet());
+        }
     }
 
     private List<AddressSet> setsOf(Set<String> used, Map<String, ? extends Collection<String>> members) {

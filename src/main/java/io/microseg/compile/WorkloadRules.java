@@ -84,10 +84,7 @@ public sealed interface WorkloadRules {
         @Override
         public Set<String> sets() {
             Set<String> used = new TreeSet<>();
-            for (FirewallRule f : facts) {
-                if (f.peerSet() != null) used.add(f.peerSet());
-                if (f.localSet() != null) used.add(f.localSet());
-            }
+            CompilationAssembler.addSets(facts, used);
             return used;
         }
 

@@ -8,14 +8,13 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
  * The concrete rule facts the group expansion holds, by the workload whose firewall enforces them
  * ({@link FirewallRule#workload()}), with no id and nothing per rule but the fact itself: a large
  * cluster has a million and a half of them, and an id is a digest that only a reader of the rule
- * needs ({@link #forEachRule}, made when a compilation or a change set is presented).
+ * needs (made when a compilation or a change set is presented: {@link CompilationAssembler#forEachRule}).
  *
  * <p>Facts of one workload that make the same rule ({@link #sameRule}: every field the id digests;
  * two groups may yield one rule) are one concrete rule with several justifications, as in the output.
@@ -108,32 +107,12 @@ final class ConcreteRules {
         return new HashMap<>(byWorkload);
     }
 
-    /** Every concrete rule held (between batches): its id and the facts that justify it. */
-    void forEachRule(BiConsumer<String, List<FirewallRule>> each) {
-        forEachRule(byWorkload, each);
-    }
-
-    /** Every concrete rule of these facts by workload: its id and the facts that justify it. */
-    static void forEachRule(Map<String, FirewallRule[]> facts, BiConsumer<String, List<FirewallRule>> each) {
-        facts.values().forEach(fs -> rules(fs, each));
-    }
-
-    /** The rules one workload's facts make: facts that are the same rule are grouped under one id. */
-    static void rules(FirewallRule[] facts, BiConsumer<String, List<FirewallRule>> each) {
-        CompilationAssembler.forEachRule(facts, each);
-    }
-
     /** The facts of {@code facts} that are the same concrete rule as {@code like}. */
     static List<FirewallRule> sameAs(FirewallRule like, FirewallRule[] facts) {
         List<FirewallRule> out = new ArrayList<>(1);
         for (FirewallRule f : facts) {
-            if (sameRule(like, f)) out.add(f);
+            if (CompilationAssembler.sameRule(like, f)) out.add(f);
         }
         return out;
-    }
-
-    /** Whether two facts are one concrete rule ({@link CompilationAssembler#sameRule}). */
-    static boolean sameRule(FirewallRule a, FirewallRule b) {
-        return CompilationAssembler.sameRule(a, b);
     }
 }

@@ -262,7 +262,7 @@ final class IncrementalCompiler implements AutoCloseable {
                 // each concrete rule the batch touched, once: present before and not after, or the reverse
                 List<FirewallRule> seen = new ArrayList<>(t.changed().size());
                 for (FirewallRule f : t.changed()) {
-                    if (seen.stream().anyMatch(s -> ConcreteRules.sameRule(s, f))) continue;
+                    if (seen.stream().anyMatch(s -> CompilationAssembler.sameRule(s, f))) continue;
                     seen.add(f);
                     if (after == null) after = concrete.factsOf(workload);
                     List<FirewallRule> before = ConcreteRules.sameAs(f, t.before());

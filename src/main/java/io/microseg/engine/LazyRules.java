@@ -29,7 +29,7 @@ final class LazyRules extends AbstractList<CompiledRule> implements RandomAccess
     private synchronized List<CompiledRule> made() {
         if (made == null) {
             List<CompiledRule> rules = new ArrayList<>();
-            ConcreteRules.forEachRule(facts, (id, fs) -> rules.add(assembler.toRule(id, fs)));
+            facts.values().forEach(fs -> CompilationAssembler.forEachRule(fs, (id, f) -> rules.add(assembler.toRule(id, f))));
             made = List.copyOf(rules);
         }
         return made;
