@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
                 + "policy add, delete), sustained churn, and how many rules and set members each agent receives per pod change.",
                 "Give the JVM room for large clusters: java -Xmx4g -jar target/microseg.jar bench --pods 150000 ...",
                 "-XX:+UseStringDeduplication (G1) lowers the heap after the compile by about 14%% at 150k pods: "
-                        + "inventory ids and labels repeat as distinct strings (docs/scale-session5-compile.md)."})
+                        + "inventory ids and labels repeat as distinct strings (docs/scale.md)."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -72,7 +72,7 @@ final class AgentEndpoints {
     }
 
     private void report(RoutingContext ctx, String agent) {
-        Principal who = ctx.get("principal");
+        Principal who = Admission.principal(ctx);
         if (who.kind() == Principal.Kind.OPERATOR) {
             MicrosegServer.error(ctx, 403, "operator " + who.name() + " may read agents' status (GET /v1/agents) but not report it for " + agent);
             return;

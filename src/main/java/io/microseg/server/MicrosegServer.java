@@ -1,30 +1,20 @@
 package io.microseg.server;
 
 import io.microseg.auth.Authenticator;
-import io.microseg.auth.Principal;
 import io.microseg.auth.RequestAuthenticator;
-import io.microseg.auth.Verdict;
 import io.microseg.deploy.DeployOutcome;
 import io.microseg.deploy.RefusedDeploy;
 import io.microseg.deploy.RuleSetInForce;
 import io.microseg.deploy.RulesReloader;
-import io.microseg.explain.FlowTrace;
-import io.microseg.explain.Trace;
-import io.microseg.explain.TraceText;
-import io.microseg.input.InputException;
 
-import io.microseg.controlplane.AddressSet;
-import io.microseg.compile.CompilationJson;
-import io.microseg.controlplane.CompiledRule;
-import io.microseg.controlplane.Justification;
 import io.microseg.compile.RuleBase;
 import io.microseg.config.MicrosegConfig;
 import io.microseg.engine.Engine;
 import io.microseg.engine.StallWatch;
-import io.microseg.controlplane.AgentEvent;
 import io.microseg.feed.FeedStore;
 import io.microseg.source.Sources;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
@@ -45,26 +35,27 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
  * {@code microseg serve}: the engine on the configured sources, the per-agent feed, and the HTTP API.
+ * This class builds the parts and wires the routes; each group of routes lives in its own class, and
+ * every {@code /v1} request passes {@link Admission} first.
  *
  * <pre>
  * GET /healthz                                   200 while the engine thread runs and is not stalled (rules.stallAfter)
  * GET /readyz                                    200 once the first compile is done, 503 before
  * GET /metrics                                   Prometheus text
  * GET /v1/nodes/{cluster}/{node}/rules           {"version","rules","sets"} of agent node/{cluster}/{node}
- * GET /v1/hosts/{name}/rules                     the same for host/{name}
+ * GET /v1/hosts/{name}/rules                     the same for host/{name} ({@link FeedEndpoints})
  * GET /v1/nodes/{cluster}/{node}/watch[?since=V&epoch=E] NDJSON: snapshot (or deltas since V), then deltas, bookmarks
  * GET /v1/hosts/{name}/watch[?since=V&epoch=E]
  * GET /v1/workloads/{id}/rules                   (operators) one workload's labels, rules in evaluation order, sets and warnings
  * GET /v1/rules/{id}/explain                     (operators) a rule with its provenance
  * GET /v1/warnings                               (operators) the policies' warnings
- * GET /v1/trace?from=X&to=Y&port=P               (operators) a flow hop by hop
+ * GET /v1/trace?from=X&to=Y&port=P               (operators) a flow hop by hop ({@link ExplainEndpoints})
  * GET /v1/rules                                  (operators) the rule set in force (digest), the last refused deploy
  * POST /v1/rules/reload [{"remove":[names]}]     (operators) deploy the rules folder now ({@link RulesEndpoints})
  * POST /v1/preview {"workspaces","rules",...}    (operators) what candidates would flip, applying nothing ({@link PreviewEndpoint})
@@ -125,6 +116,7 @@ public final class MicrosegServer implements AutoCloseable {
     private final AgentEndpoints agentEndpoints;
     private final AuditEndpoint auditEndpoint;
     private final WorkbenchSession workbenchSession;
+    private final Admission admission;
     private final ChangeStream changeStream;
     private final WorkbenchAssets assets = new WorkbenchAssets();
     private final WorkloadSearch workloadSearch = new WorkloadSearch(this::withReads);
@@ -230,6 +222,7 @@ public final class MicrosegServer implements AutoCloseable {
             throw new IllegalArgumentException("server.auth.kubernetes: cannot set up the Kubernetes client: " + e.getMessage(), e);
         }
         this.workbenchSession = new WorkbenchSession(authenticator, settings.workbench(), settings.auth().insecureNoAuth(), clock);
+        this.admission = new Admission(authenticator, workbenchSession, () -> ready, guard, errors);
         this.changeStream = new ChangeStream(vertx, engine::version, epoch, settings.bookmarkInterval().toMillis(),
                 ctx -> guard.watching(ctx.request().connection()));
         engine.subscribe(changes -> changeStream.changed(changes.version()));
@@ -405,25 +398,20 @@ public final class MicrosegServer implements AutoCloseable {
             ctx.next();
         });
         workbenchSession.mountSignIn(router);
-        router.route("/v1/*").handler(this::authenticate);
+        router.route("/v1/*").handler(admission::authenticate);
         workbenchSession.mount(router);
-        router.get("/v1/nodes/:cluster/:node/rules").handler(ctx -> agentRules(ctx, nodeAgent(ctx)));
-        router.get("/v1/hosts/:name/rules").handler(ctx -> agentRules(ctx, "host/" + ctx.pathParam("name")));
-        router.get("/v1/nodes/:cluster/:node/watch").handler(ctx -> watch(ctx, nodeAgent(ctx)));
-        router.get("/v1/hosts/:name/watch").handler(ctx -> watch(ctx, "host/" + ctx.pathParam("name")));
-        router.get("/v1/workloads/:id/rules").handler(this::operatorsOnly).handler(this::workloadRules);
-        router.get("/v1/rules/:id/explain").handler(this::operatorsOnly).handler(this::explain);
-        router.get("/v1/warnings").handler(this::operatorsOnly).handler(this::warnings);
-        router.get("/v1/trace").handler(this::operatorsOnly).handler(this::trace);
-        rulesEndpoints.mount(router, this::operatorsOnly);
-        previewEndpoint.mount(router, this::operatorsOnly);
-        agentEndpoints.mount(router, this::operatorsOnly);
-        router.get("/v1/audit").handler(this::operatorsOnly).handler(ctx -> withReads(ctx, auditEndpoint::answer));
-        workloadSearch.mount(router, this::operatorsOnly);
-        sourceFiles.mount(router, this::operatorsOnly);
-        checkEndpoint.mount(router, this::operatorsOnly);
-        matrixEndpoint.mount(router, this::operatorsOnly);
-        changeStream.mount(router, this::operatorsOnly);
+        Handler<RoutingContext> operatorsOnly = admission::operatorsOnly;
+        new FeedEndpoints(vertx, feed, pump, metrics, settings, epoch, guard, admission).mount(router);
+        new ExplainEndpoints(this::withReads).mount(router, operatorsOnly);
+        rulesEndpoints.mount(router, operatorsOnly);
+        previewEndpoint.mount(router, operatorsOnly);
+        agentEndpoints.mount(router, operatorsOnly);
+        router.get("/v1/audit").handler(operatorsOnly).handler(ctx -> withReads(ctx, auditEndpoint::answer));
+        workloadSearch.mount(router, operatorsOnly);
+        sourceFiles.mount(router, operatorsOnly);
+        checkEndpoint.mount(router, operatorsOnly);
+        matrixEndpoint.mount(router, operatorsOnly);
+        changeStream.mount(router, operatorsOnly);
 
         router.route().last().handler(ctx -> error(ctx, 404, "no such resource: " + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(413, ctx -> error(ctx, 413, "request body too large for " + ctx.request().method() + " "
@@ -469,196 +457,6 @@ public final class MicrosegServer implements AutoCloseable {
             if (found != null) startingFiles = known; // not found: looked for again next time (the folder may be restored)
         }
         return new io.microseg.deploy.RulesReloader.Running(r.rules(), known[0]);
-    }
-
-    private static String nodeAgent(RoutingContext ctx) {
-        return "node/" + ctx.pathParam("cluster") + "/" + ctx.pathParam("node");
-    }
-
-    /**
-     * Lets the request in as its principal, or answers 401, 403 or 503 ({@link Verdict}). A verdict that
-     * needs the Kubernetes API arrives later, from a worker: meanwhile the request is paused, so that a
-     * body handler further on still gets the body, and the verdict is handled back on this event loop.
-     */
-    private void authenticate(RoutingContext ctx) {
-        if (ctx.request().getHeader("Authorization") == null) {
-            // the workbench's pages: a session cookie instead of a bearer token
-            var session = workbenchSession.principal(ctx);
-            if (session.isPresent()) {
-                admit(ctx, session.get());
-                return;
-            }
-        }
-        var verdict = authenticator.authenticate(ctx.request().getHeader("Authorization")).toCompletableFuture();
-        if (verdict.isDone()) {
-            admit(ctx, verdict.getNow(null));
-            return;
-        }
-        ctx.request().pause();
-        Future.fromCompletionStage(verdict, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
-            admit(ctx, ar.succeeded() ? ar.result()
-                    : new Verdict.Unverifiable("the token could not be verified", String.valueOf(ar.cause())));
-            // a body handler on the route has taken the body by now; for any other route the rest is read and dropped
-            ctx.request().resume();
-        });
-    }
-
-    private void admit(RoutingContext ctx, Verdict verdict) {
-        if (verdict instanceof Verdict.Accepted a) {
-            if (!ready) {
-                error(ctx, 503, "starting: the first compile has not finished");
-                return;
-            }
-            ctx.put("principal", a.principal());
-            guard.authenticated(ctx.request().connection());
-            ctx.next();
-        } else if (verdict instanceof Verdict.Refused r) {
-            if (r.status() == 401) ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"microseg\"");
-            error(ctx, r.status(), r.message());
-        } else if (verdict instanceof Verdict.Unverifiable u) {
-            errors.warn("unverified token", u.detail() + " (" + ctx.request().method() + " " + printable(ctx.request().path())
-                    + " from " + ctx.request().remoteAddress() + ")", null);
-            error(ctx, 503, u.message());
-        }
-    }
-
-    private static Principal principal(RoutingContext ctx) {
-        return ctx.get("principal");
-    }
-
-    private void operatorsOnly(RoutingContext ctx) {
-        if (principal(ctx).readsEverything()) ctx.next();
-        else error(ctx, 403, principal(ctx).name() + " is an agent: this endpoint needs an operator token");
-    }
-
-    private boolean mayRead(RoutingContext ctx, String agent) {
-        if (principal(ctx).mayRead(agent)) return true;
-        error(ctx, 403, principal(ctx).name() + " may read its own rules only, not those of " + agent);
-        return false;
-    }
-
-    private void agentRules(RoutingContext ctx, String agent) {
-        if (!mayRead(ctx, agent)) return;
-        if (!feed.agents().contains(agent)) {
-            error(ctx, 404, "no agent " + agent + ": no such node or host in the inventory");
-            return;
-        }
-        AgentEvent.Snapshot s = feed.snapshot(agent);
-        json(ctx, 200, Json.agentRules(s, epoch));
-    }
-
-    private void watch(RoutingContext ctx, String agent) {
-        if (!mayRead(ctx, agent)) return;
-        OptionalLong since = OptionalLong.empty();
-        String text = ctx.request().getParam("since");
-        if (text != null) {
-            try {
-                since = OptionalLong.of(Long.parseLong(text.trim()));
-            } catch (NumberFormatException e) {
-                error(ctx, 400, "expected since=<version>, a whole number from an earlier event, found \"" + text + "\"");
-                return;
-            }
-        }
-        // a cursor is only meaningful to the instance that issued it: from another epoch (a restart, whose
-        // clock may have gone back) or without one (an older agent), the agent's state is replaced
-        boolean foreign = since.isPresent() && !epoch.equals(ctx.request().getParam("epoch"));
-        guard.watching(ctx.request().connection());
-        new WatchStream(vertx, ctx.response(), agent, pump, metrics, settings.slowConsumer(), epoch)
-                .start(feed, since, foreign, settings.bookmarkInterval().toMillis());
-    }
-
-    private void workloadRules(RoutingContext ctx) {
-        String workload = ctx.pathParam("id");
-        withReads(ctx, r -> {
-            if (!r.knows(workload)) {
-                return Answer.error(404, "no workload " + workload + " (ids: host/<name>, node/<cluster>/<name>, pod/<cluster>/<namespace>/<name>, URL-encoded)");
-            }
-            var only = r.snapshot().compilation().only(workload);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("version", r.snapshot().version());
-            m.put("workload", workload);
-            m.put("agent", r.snapshot().placements().get(workload));
-            var item = WorkloadSearch.find(r.inputs().inventory(), workload);
-            if (item != null) {
-                m.put("labels", new java.util.TreeMap<>(item.labels().values()));
-                m.put("ips", item.ips());
-            }
-            // evaluation order (first match wins), as the agent applies them
-            List<CompiledRule> ordered = new ArrayList<>(only.rules());
-            ordered.sort(io.microseg.controlplane.RuleOrder.EVALUATION);
-            m.put("rules", Json.rules(ordered));
-            m.put("sets", Json.sets(only.sets()));
-            m.put("warnings", r.snapshot().compilation().withWarnings(r.allWarnings()).only(workload).warnings().stream()
-                    .map(CompilationJson::warning).toList());
-            return Answer.json(200, m);
-        });
-    }
-
-    private void explain(RoutingContext ctx) {
-        String id = ctx.pathParam("id");
-        withReads(ctx, r -> {
-            CompiledRule rule = r.rules().get(id);
-            if (rule == null) return Answer.error(404, "no rule " + id + " at version " + r.snapshot().version());
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("version", r.snapshot().version());
-            m.put("rule", CompilationJson.rule(rule));
-            AddressSet peer = rule.peerSet() == null ? null : r.sets().get(rule.peerSet());
-            m.put("peerSet", peer == null ? null : CompilationJson.set(peer));
-            m.put("policy", rule.policy());
-            int slash = rule.policy().indexOf('/');
-            m.put("workspace", slash < 0 ? null : rule.policy().substring(0, slash));
-            m.put("policyDetails", Json.policy(r.inputs().workspaces(), rule.policy()));
-            m.put("agent", r.snapshot().placements().get(rule.workload()));
-            List<Map<String, Object>> why = new ArrayList<>();
-            for (Justification j : rule.justifications()) {
-                Map<String, Object> jm = new LinkedHashMap<>();
-                jm.put("drlRule", j.source().name());
-                jm.put("location", j.source().location());
-                jm.put("source", j.source().text());
-                jm.put("matched", j.matched());
-                why.add(jm);
-            }
-            m.put("justifications", why);
-            return Answer.json(200, m);
-        });
-    }
-
-    private void warnings(RoutingContext ctx) {
-        withReads(ctx, r -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("version", r.snapshot().version());
-            m.put("warnings", r.allWarnings().stream().map(CompilationJson::warning).toList());
-            return Answer.json(200, m);
-        });
-    }
-
-    /**
-     * {@code GET /v1/trace?from=X&to=Y&port=tcp/27017[&via=NODE]}: the flow hop by hop, as the {@code trace}
-     * command prints it; {@code via} is the entry node of node-port and load-balancer traffic ({@code --via}).
-     */
-    private void trace(RoutingContext ctx) {
-        String from = ctx.queryParams().get("from");
-        String to = ctx.queryParams().get("to");
-        String port = ctx.queryParams().get("port");
-        String via = ctx.queryParams().get("via");
-        if (from == null || to == null || port == null) {
-            error(ctx, 400, "expected the query parameters from, to and port (e.g. ?from=host/backup-prod&to=node/demo/node-1&port=tcp/30017)");
-            return;
-        }
-        withReads(ctx, r -> {
-            try {
-                Trace.Port p = Trace.Port.parse(port);
-                FlowTrace t = r.tracer().trace(from, to, p.protocol(), p.port(), via);
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("version", r.snapshot().version());
-                m.put("verdict", t.verdict());
-                m.put("text", TraceText.write(t, r.sets()));
-                m.putAll(TraceJson.fields(t));
-                return Answer.json(200, m);
-            } catch (InputException e) {
-                return Answer.error(400, e.getMessage());
-            }
-        });
     }
 
     /** Reads the compiled state (it may wait for the engine) and computes the answer on a worker, then sends it on the event loop. */
@@ -707,9 +505,7 @@ public final class MicrosegServer implements AutoCloseable {
 
     /** Client-chosen text for a log line: printable ASCII only, at most 200 characters. */
     private static String printable(String text) {
-        if (text == null) return "";
-        String t = text.length() > 200 ? text.substring(0, 200) + "..." : text;
-        return t.replaceAll("[^\\x20-\\x7e]", "?");
+        return ClientText.printable(text, 200);
     }
 
     static void json(RoutingContext ctx, int status, Object body) {

@@ -68,7 +68,7 @@ final class RequestGate {
         }
         String origin = request.headers().get("Origin");
         if (origin != null && !sameOrigin(origin, request.headers().get("Host"))) {
-            return new Refusal(403, "cross-site request refused: Origin " + printable(origin) + " is not this server", false);
+            return new Refusal(403, "cross-site request refused: Origin " + ClientText.printable(origin, 100) + " is not this server", false);
         }
         if ("cross-site".equalsIgnoreCase(request.headers().get("Sec-Fetch-Site")) && request.path() != null && request.path().startsWith("/v1/")) {
             return new Refusal(403, "cross-site request refused: the API answers this server's own pages only (Sec-Fetch-Site: cross-site)", false);
@@ -86,11 +86,6 @@ final class RequestGate {
         String o = origin.trim().toLowerCase(Locale.ROOT);
         String h = host.trim().toLowerCase(Locale.ROOT);
         return o.equals("http://" + h) || o.equals("https://" + h);
-    }
-
-    private static String printable(String text) {
-        String t = text.length() > 100 ? text.substring(0, 100) + "..." : text;
-        return t.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     /** {@code localhost}, {@code 127.x.y.z} or {@code [::1]}, each with an optional port; no name is resolved. */

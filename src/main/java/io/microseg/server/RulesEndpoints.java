@@ -91,7 +91,7 @@ final class RulesEndpoints {
             MicrosegServer.error(ctx, 400, e.getMessage());
             return;
         }
-        String who = "operator " + ctx.<io.microseg.auth.Principal>get("principal").name();
+        String who = "operator " + Admission.principal(ctx).name();
         offLoop.accept(ctx, () -> answer(reloader.reload(remove, who)));
     }
 

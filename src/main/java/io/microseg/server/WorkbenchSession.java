@@ -131,7 +131,7 @@ final class WorkbenchSession {
     }
 
     private void whoAmI(RoutingContext ctx) {
-        Principal p = ctx.get("principal");
+        Principal p = Admission.principal(ctx);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("authentication", !open);
         m.put("principal", p.name());
