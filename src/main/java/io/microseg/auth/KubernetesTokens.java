@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.microseg.config.KubernetesAuth;
-import io.microseg.source.KubernetesSource;
+import io.microseg.source.KubeApi;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -72,7 +72,7 @@ public final class KubernetesTokens implements AutoCloseable {
 
     /** A client to the configured cluster's API server whose calls give up after the timeout and are not retried. */
     static KubernetesClient connect(KubernetesAuth settings) {
-        Config config = KubernetesSource.config(settings.context().orElse(null), settings.kubeconfig().map(Path::toString).orElse(null));
+        Config config = KubeApi.config(settings.context().orElse(null), settings.kubeconfig().map(Path::toString).orElse(null));
         int millis = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
         config.setConnectionTimeout(millis);
         config.setRequestTimeout(millis);

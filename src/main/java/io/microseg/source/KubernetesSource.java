@@ -1,28 +1,20 @@
 package io.microseg.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.Informable;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.microseg.engine.Change;
-import io.microseg.input.Document;
-import io.microseg.input.InputException;
 import io.microseg.inventory.InventoryObject;
 import io.microseg.inventory.KubeTranslator;
-import io.microseg.policy.PolicyReader;
 import io.microseg.policy.Workspace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.File;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -69,60 +61,13 @@ import java.util.function.Supplier;
  * its first version was never in force and stays out.
  *
  * <h2>Workspaces</h2>
- * Workspace custom resources are <b>cluster-scoped</b> (like ClusterRoles): a workspace's scope is a
- * query over the whole inventory, across namespaces and clusters, and its name must be unique, which
- * a cluster-scoped name is. See {@code config/crd/workspaces.microseg.io.yaml}. Each resource is read
- * with {@link PolicyReader} as a document named {@code kubernetes:<cluster>/workspaces/<name>} and
- * emitted as {@code Workspaces("kubernetes:<cluster>/workspaces/<name>", ...)}; a deleted one as
- * {@code Workspaces(source, [])}. A resource {@link PolicyReader} refuses is logged with the reason
- * and not emitted, so its last good version stays in force.
+ * With {@code workspaces}, the cluster's Workspace custom resources too, followed by a {@link WorkspaceFollower}
+ * (its contract: a refused resource's last good version stays in force) under the same lock.
  * <p>
  * Event handlers do no long work: they translate and hand over to the sink, which must not block.
  */
 public final class KubernetesSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesSource.class);
-
-    /** The Workspace custom resource: {@code workspaces.microseg.io}, v1, cluster-scoped. */
-    public static final ResourceDefinitionContext WORKSPACE_RESOURCE = new ResourceDefinitionContext.Builder()
-            .withGroup("microseg.io")
-            .withVersion("v1")
-            .withKind(PolicyReader.KIND)
-            .withPlural("workspaces")
-            .withNamespaced(false)
-            .build();
-
-    /**
-     * The ClusterNetworkPolicy custom resource of kubernetes-sigs/network-policy-api:
-     * {@code clusternetworkpolicies.policy.networking.k8s.io}, v1alpha2, cluster-scoped.
-     */
-    public static final ResourceDefinitionContext CLUSTER_NETWORK_POLICY_RESOURCE = new ResourceDefinitionContext.Builder()
-            .withGroup("policy.networking.k8s.io")
-            .withVersion("v1alpha2")
-            .withKind(io.microseg.netpol.CnpReader.KIND)
-            .withPlural("clusternetworkpolicies")
-            .withNamespaced(false)
-            .build();
-
-    private static final ApiResource NODES = new ApiResource("", "nodes");
-    private static final ApiResource PODS = new ApiResource("", "pods");
-    private static final ApiResource SERVICES = new ApiResource("", "services");
-    private static final ApiResource ENDPOINT_SLICES = new ApiResource("discovery.k8s.io", "endpointslices");
-    private static final ApiResource NAMESPACES = new ApiResource("", "namespaces");
-    private static final ApiResource NETWORK_POLICIES = new ApiResource("networking.k8s.io", "networkpolicies");
-    private static final ApiResource CLUSTER_NETWORK_POLICIES =
-            new ApiResource(CLUSTER_NETWORK_POLICY_RESOURCE.getGroup(), CLUSTER_NETWORK_POLICY_RESOURCE.getPlural());
-    private static final ApiResource WORKSPACES = new ApiResource(WORKSPACE_RESOURCE.getGroup(), WORKSPACE_RESOURCE.getPlural());
-
-    /**
-     * Every resource this source lists and watches (Workspaces only when asked to), in all namespaces;
-     * it never reads one object by name, nor writes. The informers below are started from these
-     * constants, and the install's ClusterRole grants list and watch on exactly these.
-     */
-    public static final java.util.List<ApiResource> READS = java.util.List.of(NODES, PODS, SERVICES, ENDPOINT_SLICES, NAMESPACES, NETWORK_POLICIES,
-            CLUSTER_NETWORK_POLICIES, WORKSPACES);
-
-    // Our documents are Jackson 2 trees; fabric8 8 runs on Jackson 3. Plain maps and lists cross over.
-    private static final ObjectMapper TREES = new ObjectMapper();
 
     private final String cluster;
     private final String source;
@@ -140,12 +85,8 @@ public final class KubernetesSource implements AutoCloseable {
     /** Completes with the first {@code Replace}, after every informer's initial list. */
     private final CompletableFuture<Void> listed = new CompletableFuture<>();
     private final List<CompletableFuture<Void>> watching = new ArrayList<>();
-    private WorkspaceHandler workspaceHandler;
-    private SharedIndexInformer<GenericKubernetesResource> workspaceInformer;
-    /** Why each Workspace resource whose spec was refused was refused, by name; guarded by lock. */
-    private final Map<String, String> refusedWorkspaces = new HashMap<>();
-    /** Told after any Workspace resource was added, changed, refused or deleted. */
-    private volatile Runnable workspaceEvents = () -> {};
+    /** The Workspace resources, when this source reads them; null otherwise. */
+    private final WorkspaceFollower workspaceFollower;
     private boolean inventorySynced;
     private boolean started;
     private boolean closed;
@@ -163,25 +104,27 @@ public final class KubernetesSource implements AutoCloseable {
         this.client = Objects.requireNonNull(client, "client");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.workspaces = workspaces;
-    }
+        this.workspaceFollower = !workspaces ? null : new WorkspaceFollower(source, new WorkspaceFollower.Emitter() {
+            @Override
+            public Object lock() {
+                return lock;
+            }
 
-    /** The client for a kubeconfig context, or the in-cluster service account when {@code context} is null. */
-    public static KubernetesClient connect(String context, String kubeconfigPath) {
-        return new KubernetesClientBuilder().withConfig(config(context, kubeconfigPath)).build();
-    }
+            @Override
+            public boolean closed() {
+                return closed;
+            }
 
-    /** The client configuration {@link #connect} uses, for a caller that sets its own timeouts before building. */
-    public static Config config(String context, String kubeconfigPath) {
-        Config config;
-        if (kubeconfigPath != null) {
-            // The given file, at the given context (null: the file's current-context).
-            config = Config.fromKubeconfig(context, new File(kubeconfigPath));
-        } else {
-            // The default kubeconfig ($KUBECONFIG, ~/.kube/config) at the given context; with a null context
-            // and no kubeconfig, as inside a pod, the mounted service account token and the in-cluster API address.
-            config = Config.autoConfigure(context);
-        }
-        return config;
+            @Override
+            public void emit(Change change) {
+                KubernetesSource.this.emit(change);
+            }
+
+            @Override
+            public void listed() {
+                completeSyncIfReady();
+            }
+        }, this::tree);
     }
 
     public String cluster() {
@@ -208,33 +151,17 @@ public final class KubernetesSource implements AutoCloseable {
      * empty when this source does not read them or has not started.
      */
     public List<WorkspaceResource> workspaceResources() {
-        SharedIndexInformer<GenericKubernetesResource> informer;
-        Map<String, String> refused;
-        synchronized (lock) {
-            informer = workspaceInformer;
-            refused = Map.copyOf(refusedWorkspaces);
-        }
-        if (informer == null) return List.of();
-        List<WorkspaceResource> out = new ArrayList<>();
-        for (GenericKubernetesResource r : informer.getStore().list()) {
-            String name = r.getMetadata().getName();
-            Long generation = r.getMetadata().getGeneration();
-            Object status = r.getAdditionalProperties().get("status");
-            @SuppressWarnings("unchecked")
-            Map<String, Object> statusMap = status instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-            out.add(new WorkspaceResource(name, generation == null ? 0 : generation, statusMap, refused.get(name)));
-        }
-        return out;
+        return workspaceFollower == null ? List.of() : workspaceFollower.resources();
     }
 
     /** Runs {@code listener} (on an informer thread; it must not block) after every Workspace resource event. */
     public void onWorkspaceEvents(Runnable listener) {
-        workspaceEvents = Objects.requireNonNull(listener, "listener");
+        if (workspaceFollower != null) workspaceFollower.onEvents(listener);
     }
 
     /** The source name of one Workspace resource's changes. */
     public String workspaceSource(String name) {
-        return source + "/workspaces/" + name;
+        return WorkspaceFollower.sourceOf(source, name);
     }
 
     /**
@@ -246,24 +173,22 @@ public final class KubernetesSource implements AutoCloseable {
             if (started) throw new IllegalStateException("already started");
             if (closed) throw new IllegalStateException("closed");
             started = true;
-            watch(NODES, "Node", () -> client.nodes(), translator::node, false);
-            watch(PODS, "Pod", () -> client.pods().inAnyNamespace(), translator::pod, false);
-            watch(SERVICES, "Service", () -> client.services().inAnyNamespace(), translator::service, false);
-            watch(ENDPOINT_SLICES, "EndpointSlice", () -> client.discovery().v1().endpointSlices().inAnyNamespace(),
+            watch(KubeApi.NODES, "Node", () -> client.nodes(), translator::node, false);
+            watch(KubeApi.PODS, "Pod", () -> client.pods().inAnyNamespace(), translator::pod, false);
+            watch(KubeApi.SERVICES, "Service", () -> client.services().inAnyNamespace(), translator::service, false);
+            watch(KubeApi.ENDPOINT_SLICES, "EndpointSlice", () -> client.discovery().v1().endpointSlices().inAnyNamespace(),
                     translator::endpointSlice, false);
-            watch(NAMESPACES, "Namespace", () -> client.namespaces(), translator::namespace, false);
-            watch(NETWORK_POLICIES, "NetworkPolicy", () -> client.network().v1().networkPolicies().inAnyNamespace(),
+            watch(KubeApi.NAMESPACES, "Namespace", () -> client.namespaces(), translator::namespace, false);
+            watch(KubeApi.NETWORK_POLICIES, "NetworkPolicy", () -> client.network().v1().networkPolicies().inAnyNamespace(),
                     translator::networkPolicy, true);
-            watch(CLUSTER_NETWORK_POLICIES, "ClusterNetworkPolicy",
-                    () -> client.genericKubernetesResources(CLUSTER_NETWORK_POLICY_RESOURCE),
+            watch(KubeApi.CLUSTER_NETWORK_POLICIES, "ClusterNetworkPolicy",
+                    () -> client.genericKubernetesResources(KubeApi.CLUSTER_NETWORK_POLICY_RESOURCE),
                     (GenericKubernetesResource r) -> translator.clusterNetworkPolicy(tree(r)), true);
-            if (workspaces) {
-                workspaceHandler = new WorkspaceHandler();
+            if (workspaceFollower != null) {
                 SharedIndexInformer<GenericKubernetesResource> informer =
-                        client.genericKubernetesResources(WORKSPACE_RESOURCE).runnableInformer(0);
-                informer.addEventHandler(workspaceHandler);
-                workspaceInformer = informer;
-                begin(WORKSPACES, "Workspace", informer);
+                        client.genericKubernetesResources(KubeApi.WORKSPACE_RESOURCE).runnableInformer(0);
+                workspaceFollower.follow(informer);
+                begin(KubeApi.WORKSPACES, "Workspace", informer);
             }
         }
     }
@@ -320,7 +245,7 @@ public final class KubernetesSource implements AutoCloseable {
         handler.informer = informer;
         informer.addEventHandler(handler);
         inventory.add(handler);
-        if (resource == CLUSTER_NETWORK_POLICIES) beginOptional(handler, informer);
+        if (resource == KubeApi.CLUSTER_NETWORK_POLICIES) beginOptional(handler, informer);
         else begin(resource, kind, informer);
     }
 
@@ -336,16 +261,16 @@ public final class KubernetesSource implements AutoCloseable {
         CompletableFuture<Void> start = informer.start().toCompletableFuture();
         watching.add(start.handle((v, failure) -> {
             if (failure == null) return null;
-            if (!notServed(failure)) {
+            if (!KubeApi.notServed(failure)) {
                 LOG.error("{}: the ClusterNetworkPolicy informer could not start (may microseg list {}?): {}",
-                        source, CLUSTER_NETWORK_POLICIES, failure.toString());
-                throw new java.util.concurrent.CompletionException(new IllegalStateException(source + ": cannot list " + CLUSTER_NETWORK_POLICIES
-                        + " (" + describe(failure) + "): microseg needs list and watch on them (config/kubernetes/server-rbac.yaml grants"
+                        source, KubeApi.CLUSTER_NETWORK_POLICIES, failure.toString());
+                throw new java.util.concurrent.CompletionException(new IllegalStateException(source + ": cannot list " + KubeApi.CLUSTER_NETWORK_POLICIES
+                        + " (" + KubeApi.describe(failure) + "): microseg needs list and watch on them (config/kubernetes/server-rbac.yaml grants"
                         + " them) and puts nothing of this cluster in force without them, since they may close traffic", failure));
             }
             LOG.error("{}: ClusterNetworkPolicies are not followed: the cluster does not serve {} ({}); "
                     + "is the CRD of kubernetes-sigs/network-policy-api installed?",
-                    source, CLUSTER_NETWORK_POLICIES, failure.toString());
+                    source, KubeApi.CLUSTER_NETWORK_POLICIES, failure.toString());
             listed(handler, "none (not served)");
             return null;
         }));
@@ -356,35 +281,13 @@ public final class KubernetesSource implements AutoCloseable {
         });
     }
 
-    /** The API server's answer in a failure: "HTTP 403: <its message>", or the failure itself. */
-    private static String describe(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() > 0) {
-                String message = k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage();
-                return "HTTP " + k.getCode() + ": " + message;
-            }
-        }
-        return failure.toString();
-    }
-
-    /** Whether an informer's start failed because the API server does not serve the resource at all (404). */
-    private static boolean notServed(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k) return k.getCode() == 404;
-        }
-        return false;
-    }
-
-    /** A custom resource as the Jackson tree our readers take (fabric8 8 runs on Jackson 3; plain maps cross over). */
     private JsonNode tree(GenericKubernetesResource resource) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> plain = client.getKubernetesSerialization().convertValue(resource, Map.class);
-        return TREES.valueToTree(plain);
+        return KubeApi.tree(client, resource);
     }
 
-    /** Starts one informer; {@code resource} must be in {@link #READS}, which is what the install lets it read. */
+    /** Starts one informer; {@code resource} must be in {@link KubeApi#READS}, which is what the install lets it read. */
     private void begin(ApiResource resource, String kind, SharedIndexInformer<?> informer) {
-        if (!READS.contains(resource)) throw new IllegalStateException(resource + " is not in KubernetesSource.READS");
+        if (!KubeApi.READS.contains(resource)) throw new IllegalStateException(resource + " is not in KubeApi.READS");
         informers.add(informer);
         // start() completes when the initial list is in the cache and the watch is established.
         CompletableFuture<Void> start = informer.start().toCompletableFuture();
@@ -559,75 +462,6 @@ public final class KubernetesSource implements AutoCloseable {
     }
 
     private void completeSyncIfReady() {
-        if (inventorySynced && (workspaceHandler == null || workspaceHandler.listed)) listed.complete(null);
-    }
-
-    // ---- workspaces
-
-    private final class WorkspaceHandler implements ResourceEventHandler<GenericKubernetesResource> {
-        boolean listed; // guarded by lock
-
-        @Override
-        public void onAdd(GenericKubernetesResource resource) {
-            read(resource);
-        }
-
-        @Override
-        public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource resource) {
-            // a write of the status alone (microseg's own, through the status subresource) leaves the
-            // generation as it was: the spec is the same, read and judged already
-            Long before = old == null ? null : old.getMetadata().getGeneration();
-            if (before != null && before.equals(resource.getMetadata().getGeneration())) return;
-            read(resource);
-        }
-
-        @Override
-        public void onDelete(GenericKubernetesResource resource, boolean deletedFinalStateUnknown) {
-            String name = resource.getMetadata().getName();
-            synchronized (lock) {
-                if (closed) return;
-                refusedWorkspaces.remove(name);
-                emit(new Change.Workspaces(workspaceSource(name), List.of()));
-            }
-            workspaceEvents.run();
-        }
-
-        @Override
-        public void onList(String resourceVersion, boolean empty) {
-            synchronized (lock) {
-                listed = true;
-                completeSyncIfReady();
-            }
-        }
-
-        private void read(GenericKubernetesResource resource) {
-            String name = resource.getMetadata().getName();
-            String where = workspaceSource(name);
-            List<Workspace> read;
-            try {
-                read = PolicyReader.read(List.of(new Document(where, 0, tree(resource))));
-            } catch (InputException e) {
-                LOG.warn("{}: Workspace {} refused, its last good version stays in force: {}", source, name, e.getMessage());
-                refused(name, e.getMessage());
-                return;
-            } catch (RuntimeException e) {
-                LOG.warn("{}: Workspace {} could not be read, its last good version stays in force: {}", source, name, e.toString());
-                refused(name, e.toString());
-                return;
-            }
-            synchronized (lock) {
-                if (closed) return;
-                refusedWorkspaces.remove(name);
-                emit(new Change.Workspaces(where, read));
-            }
-            workspaceEvents.run();
-        }
-
-        private void refused(String name, String why) {
-            synchronized (lock) {
-                refusedWorkspaces.put(name, why);
-            }
-            workspaceEvents.run();
-        }
+        if (inventorySynced && (workspaceFollower == null || workspaceFollower.hasListed())) listed.complete(null);
     }
 }

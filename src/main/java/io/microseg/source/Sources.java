@@ -42,7 +42,7 @@ public final class Sources implements AutoCloseable {
         config.inventory().folders().forEach(folders::watchInventory);
         folders.start();
         for (MicrosegConfig.KubernetesCluster c : config.inventory().kubernetes()) {
-            KubernetesClient client = KubernetesSource.connect(c.context().orElse(null),
+            KubernetesClient client = KubeApi.connect(c.context().orElse(null),
                     c.kubeconfig().map(Path::toString).orElse(null));
             clients.add(client);
             KubernetesSource source = new KubernetesSource(c.cluster(), client, sink, c.workspaces());

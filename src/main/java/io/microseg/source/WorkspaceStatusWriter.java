@@ -145,7 +145,7 @@ public final class WorkspaceStatusWriter implements AutoCloseable {
     /** Whether the status was written. */
     private boolean write(KubernetesSource cluster, WorkspaceResource resource, Map<String, Object> status) {
         try {
-            var workspaces = cluster.client().genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE);
+            var workspaces = cluster.client().genericKubernetesResources(KubeApi.WORKSPACE_RESOURCE);
             GenericKubernetesResource current = workspaces.withName(resource.name()).get();
             if (current == null) return false; // deleted meanwhile
             // the whole status replaced, at the resourceVersion just read: a concurrent writer's change is

@@ -31,6 +31,7 @@ import io.microseg.config.KubernetesAuth;
 import io.microseg.config.MicrosegConfig;
 import io.microseg.config.MicrosegConfigReader;
 import io.microseg.source.ApiResource;
+import io.microseg.source.KubeApi;
 import io.microseg.source.KubernetesSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -235,7 +236,7 @@ class ManifestsTest {
     void theWorkspaceCrdHasAStatusSubresourceForTheLeader() {
         CustomResourceDefinition crd = one(CustomResourceDefinition.class, "workspaces.microseg.io");
         assertThat(crd.getSpec().getGroup() + "/" + crd.getSpec().getNames().getPlural())
-                .isEqualTo(KubernetesSource.WORKSPACE_RESOURCE.getGroup() + "/" + KubernetesSource.WORKSPACE_RESOURCE.getPlural());
+                .isEqualTo(KubeApi.WORKSPACE_RESOURCE.getGroup() + "/" + KubeApi.WORKSPACE_RESOURCE.getPlural());
         var version = crd.getSpec().getVersions().get(0);
         assertThat(version.getSubresources().getStatus()).isNotNull();
         assertThat(version.getSchema().getOpenAPIV3Schema().getProperties().get("status").getProperties()).containsKey("conditions");
@@ -260,7 +261,7 @@ class ManifestsTest {
     @Test
     void theServerMayDoExactlyWhatItsCodeCalls() {
         Set<String> reads = new TreeSet<>();
-        for (ApiResource r : KubernetesSource.READS) for (String verb : List.of("get", "list", "watch")) reads.add(verb + " " + r);
+        for (ApiResource r : KubeApi.READS) for (String verb : List.of("get", "list", "watch")) reads.add(verb + " " + r);
         Set<String> expected = new TreeSet<>(reads);
         expected.addAll(SERVER_CALLS_BEYOND_READS);
 

@@ -104,7 +104,7 @@ class KubernetesEngineTest {
         pod("web", "web-prod-0", "node-1", "10.244.1.20", "{app: web, environment: production}");
         pod("web", "web-dev-0", "node-2", "10.244.2.20", "{app: web, environment: development}");
         seed.workspaceCrd();
-        client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE).resource(workspace(100)).create();
+        client.genericKubernetesResources(KubeApi.WORKSPACE_RESOURCE).resource(workspace(100)).create();
 
         engine = new Engine(rules);
         engine.subscribe(c -> {
@@ -249,7 +249,7 @@ class KubernetesEngineTest {
 
         // 4. Editing the Workspace resource through the API changes the rules: a new priority for the policy.
         mark = mark();
-        client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE).withName("seed").edit(r -> workspace(50));
+        client.genericKubernetesResources(KubeApi.WORKSPACE_RESOURCE).withName("seed").edit(r -> workspace(50));
         Delta edited = after(mark, c -> c instanceof Change.Workspaces w && w.source().equals("kubernetes:demo/workspaces/seed"));
         assertThat(edited.removed()).filteredOn(r -> POLICY.equals(r.policy())).isNotEmpty()
                 .allSatisfy(r -> assertThat(r.priority()).isEqualTo(100));

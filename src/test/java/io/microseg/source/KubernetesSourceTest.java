@@ -471,7 +471,7 @@ class KubernetesSourceTest {
     // ---- ClusterNetworkPolicies
 
     private MixedOperation<GenericKubernetesResource, ?, Resource<GenericKubernetesResource>> cnps() {
-        return client.genericKubernetesResources(KubernetesSource.CLUSTER_NETWORK_POLICY_RESOURCE);
+        return client.genericKubernetesResources(KubeApi.CLUSTER_NETWORK_POLICY_RESOURCE);
     }
 
     /** An Admin Deny on app=db's ingress from app=web on TCP {@code port}; {@code portField} lets a test write a field the schema lacks. */
@@ -587,7 +587,7 @@ class KubernetesSourceTest {
     // ---- workspaces
 
     private MixedOperation<GenericKubernetesResource, ?, Resource<GenericKubernetesResource>> workspaces() {
-        return client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE);
+        return client.genericKubernetesResources(KubeApi.WORKSPACE_RESOURCE);
     }
 
     private GenericKubernetesResource workspace(String name, String consumer, String catchAllIngress) {
@@ -676,10 +676,10 @@ class KubernetesSourceTest {
                 Files.readString(Path.of("config/crd/workspaces.microseg.io.yaml")),
                 io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class);
         assertThat(crd.getMetadata().getName()).isEqualTo("workspaces.microseg.io");
-        assertThat(crd.getSpec().getGroup()).isEqualTo(KubernetesSource.WORKSPACE_RESOURCE.getGroup());
+        assertThat(crd.getSpec().getGroup()).isEqualTo(KubeApi.WORKSPACE_RESOURCE.getGroup());
         assertThat(crd.getSpec().getScope()).isEqualTo("Cluster");
         assertThat(crd.getSpec().getNames().getKind()).isEqualTo("Workspace");
-        assertThat(crd.getSpec().getNames().getPlural()).isEqualTo(KubernetesSource.WORKSPACE_RESOURCE.getPlural());
+        assertThat(crd.getSpec().getNames().getPlural()).isEqualTo(KubeApi.WORKSPACE_RESOURCE.getPlural());
         var version = crd.getSpec().getVersions().get(0);
         assertThat(version.getName()).isEqualTo("v1");
         var spec = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
@@ -718,12 +718,12 @@ class KubernetesSourceTest {
                     user: {token: secret}
                 """.formatted(url));
         node("n1", "10.0.0.11");
-        try (KubernetesClient connected = KubernetesSource.connect("mock", kubeconfig.toString())) {
+        try (KubernetesClient connected = KubeApi.connect("mock", kubeconfig.toString())) {
             assertThat(connected.getConfiguration().getMasterUrl()).isEqualTo(url);
             assertThat(connected.getConfiguration().getNamespace()).isEqualTo("data");
             assertThat(connected.nodes().list().getItems()).extracting(n -> n.getMetadata().getName()).containsExactly("n1");
         }
-        try (KubernetesClient current = KubernetesSource.connect(null, kubeconfig.toString())) {
+        try (KubernetesClient current = KubeApi.connect(null, kubeconfig.toString())) {
             assertThat(current.getConfiguration().getMasterUrl()).startsWith("https://nowhere.invalid:6443");
         }
     }
@@ -751,8 +751,8 @@ class KubernetesSourceTest {
             assertThat(r.getPath()).as("a read of one object by name, or in one namespace: %s", r.getPath())
                     .doesNotContainPattern("/namespaces/[^/?]+/");
         }
-        assertThat(resources).containsExactlyInAnyOrderElementsOf(KubernetesSource.READS);
-        assertThat(calls).hasSize(2 * KubernetesSource.READS.size());
+        assertThat(resources).containsExactlyInAnyOrderElementsOf(KubeApi.READS);
+        assertThat(calls).hasSize(2 * KubeApi.READS.size());
     }
 
     /** {@code /api/v1/pods?watch=true} is ("", pods); {@code /apis/discovery.k8s.io/v1/endpointslices} is (discovery.k8s.io, endpointslices). */

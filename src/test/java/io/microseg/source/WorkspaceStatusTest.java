@@ -127,14 +127,14 @@ class WorkspaceStatusTest {
         seed.pod("data", "db-0", "node-1", "10.244.1.10", "{app: db}");
         seed.pod("web", "web-prod-0", "node-1", "10.244.1.20", "{app: web, environment: production}");
         seed.workspaceCrd();
-        client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE)
+        client.genericKubernetesResources(KubeApi.WORKSPACE_RESOURCE)
                 .resource(workspace("seed", "orchestrator_system/cluster_name = demo", PRODUCTION, 100)).create();
-        client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE)
+        client.genericKubernetesResources(KubeApi.WORKSPACE_RESOURCE)
                 .resource(workspace("narrow", PRODUCTION + " OR app = db", PRODUCTION, 100)).create();
     }
 
     private GenericKubernetesResource read(String name) {
-        return client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE).withName(name).get();
+        return client.genericKubernetesResources(KubeApi.WORKSPACE_RESOURCE).withName(name).get();
     }
 
     @SuppressWarnings("unchecked")
@@ -181,7 +181,7 @@ class WorkspaceStatusTest {
 
         // a spec edit of one workspace: that one is written again (its generation), the other is not
         String narrowVersion = read("narrow").getMetadata().getResourceVersion();
-        client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE).withName("seed")
+        client.genericKubernetesResources(KubeApi.WORKSPACE_RESOURCE).withName("seed")
                 .edit(r -> workspace("seed", "orchestrator_system/cluster_name = demo", PRODUCTION, 90));
         Await.value("seed's status at generation 2", WAIT, () -> {
             Map<String, Object> c = condition("seed", "Compiled");
@@ -196,7 +196,7 @@ class WorkspaceStatusTest {
         assertThat(read("narrow").getMetadata().getResourceVersion()).isEqualTo(narrowVersion);
 
         // a refused spec: Compiled False with the reader's first error
-        client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE).withName("narrow")
+        client.genericKubernetesResources(KubeApi.WORKSPACE_RESOURCE).withName("narrow")
                 .edit(r -> workspace("narrow", PRODUCTION + " OR app = db", "environment = = production", 100));
         Map<String, Object> refused = awaitCondition("narrow", "Compiled", "False", "spec.policies[0].consumer");
         assertThat(refused.get("reason")).isEqualTo("Refused");
@@ -207,7 +207,7 @@ class WorkspaceStatusTest {
         open.remove(leader);
         long leaderWrites = leader.writer.writes();
         Await.until("the follower to lead", WAIT, follower.election::leading);
-        client.genericKubernetesResources(KubernetesSource.WORKSPACE_RESOURCE).withName("narrow")
+        client.genericKubernetesResources(KubeApi.WORKSPACE_RESOURCE).withName("narrow")
                 .edit(r -> workspace("narrow", PRODUCTION + " OR app = db", PRODUCTION, 100));
         awaitCondition("narrow", "Compiled", "True", " rules at engine version ");
         // the writer counts a write once the API server answered it, which may be after the test reads it
