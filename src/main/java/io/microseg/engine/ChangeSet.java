@@ -22,8 +22,9 @@ import java.util.Map;
  *
  * <p>{@code workloadRules} holds, for workloads whose rules the batch changed, all their rules as they
  * are after it ({@link WorkloadRules}, made when read; none when a workload has no rule left), so that a
- * reader that keeps rules per workload replaces its own without holding any rule made. A change set
- * made from rule lists alone carries none: its reader applies the rules added and removed to what it holds.
+ * reader that keeps rules per workload replaces its own without holding any rule made. Contract: every
+ * workload of a rule added or removed is among them (the constructor refuses a change set that breaks it),
+ * so that a reader never has to patch rules it holds from the lists.
  */
 public record ChangeSet(long version, List<CompiledRule> rulesAdded, List<CompiledRule> rulesRemoved,
                         List<SetChange> sets, List<Warning> warningsAdded, List<Warning> warningsRemoved,
@@ -38,12 +39,18 @@ public record ChangeSet(long version, List<CompiledRule> rulesAdded, List<Compil
         sets = List.copyOf(sets);
         warningsAdded = List.copyOf(warningsAdded);
         warningsRemoved = List.copyOf(warningsRemoved);
+        // a first change set's lazy rules are not made here to be checked: the engine gives every workload's rules with them
+        if (!(rulesAdded instanceof LazyRules)) requireRulesAfter(rulesAdded, workloadRules);
+        requireRulesAfter(rulesRemoved, workloadRules);
     }
 
-    /** A change set of rule lists alone, without each touched workload's rules after it. */
-    public ChangeSet(long version, List<CompiledRule> rulesAdded, List<CompiledRule> rulesRemoved, List<SetChange> sets,
-                     List<Warning> warningsAdded, List<Warning> warningsRemoved, List<Placement> placements, List<String> setsOutOfUse) {
-        this(version, rulesAdded, rulesRemoved, sets, warningsAdded, warningsRemoved, placements, setsOutOfUse, Map.of());
+    private static void requireRulesAfter(List<CompiledRule> rules, Map<String, WorkloadRules> workloadRules) {
+        for (CompiledRule r : rules) {
+            if (!workloadRules.containsKey(r.workload())) {
+                throw new IllegalArgumentException("rule " + r.id() + " changes, but the change set does not give the rules of its workload "
+                        + r.workload() + " after it");
+            }
+        }
     }
 
     public boolean isEmpty() {

@@ -382,7 +382,7 @@ public final class FeedStore implements Consumer<ChangeSet> {
 
     private void apply(ChangeSet c) {
         Map<String, Builder> builders = new TreeMap<>();
-        Map<String, WorkloadRules> rulesAfter = rulesAfter(c);
+        Map<String, WorkloadRules> rulesAfter = c.workloadRules();
         // the workloads whose rules or agent may change, with their agent and rules before this change set
         Map<String, String> agentBefore = new HashMap<>();
         Map<String, WorkloadRules> rulesBefore = new HashMap<>();
@@ -485,32 +485,12 @@ public final class FeedStore implements Consumer<ChangeSet> {
         if (rules != null) rulesBefore.put(workload, rules);
     }
 
-    /**
-     * Each workload whose rules the change set changes, with all its rules after it: as the change set
-     * gives them, or else (a change set of rule lists alone) the rules held with those removed and added applied.
-     */
-    private Map<String, WorkloadRules> rulesAfter(ChangeSet c) {
-        Map<String, WorkloadRules> given = c.workloadRules();
-        Map<String, Map<String, CompiledRule>> patched = new HashMap<>();
-        for (CompiledRule r : c.rulesRemoved()) {
-            if (!given.containsKey(r.workload())) held(patched, r.workload()).remove(r.id());
+    /** The rules this feed holds for {@code workload} (none when it has none), as a change set's reader sees them before it. */
+    WorkloadRules rulesOf(String workload) {
+        synchronized (lock) {
+            WorkloadRules rules = rulesByWorkload.get(workload);
+            return rules == null ? WorkloadRules.none(workload) : rules;
         }
-        for (CompiledRule r : c.rulesAdded()) {
-            if (!given.containsKey(r.workload())) held(patched, r.workload()).put(r.id(), r);
-        }
-        if (patched.isEmpty()) return given;
-        Map<String, WorkloadRules> after = new HashMap<>(given);
-        patched.forEach((w, rules) -> after.put(w, WorkloadRules.of(w, List.copyOf(rules.values()))));
-        return after;
-    }
-
-    private Map<String, CompiledRule> held(Map<String, Map<String, CompiledRule>> patched, String workload) {
-        return patched.computeIfAbsent(workload, w -> {
-            Map<String, CompiledRule> byId = new HashMap<>();
-            WorkloadRules rules = rulesByWorkload.get(w);
-            if (rules != null) rules.rules().forEach(r -> byId.put(r.id(), r));
-            return byId;
-        });
     }
 
     private Builder builder(Map<String, Builder> builders, String agent) {

@@ -3,6 +3,7 @@ package io.microseg.feed;
 import io.microseg.controlplane.AgentEvent;
 import io.microseg.controlplane.AddressSet;
 import io.microseg.compile.Compilation;
+import io.microseg.compile.WorkloadRules;
 import io.microseg.controlplane.CompiledRule;
 import io.microseg.engine.ChangeSet;
 import io.microseg.engine.Placement;
@@ -76,9 +77,28 @@ class FeedStoreTest {
         return new Placement(w.id(), agent, w.addresses());
     }
 
-    static ChangeSet changes(long version, List<CompiledRule> added, List<CompiledRule> removed, List<SetChange> sets,
+    /** A change set as the engine makes it: with each touched workload's rules after it, from those {@code store} holds. */
+    static ChangeSet changes(FeedStore store, long version, List<CompiledRule> added, List<CompiledRule> removed, List<SetChange> sets,
                              List<Placement> placements) {
-        return new ChangeSet(version, added, removed, sets, List.of(), List.of(), placements, List.of());
+        return changes(store, version, added, removed, sets, placements, List.of());
+    }
+
+    static ChangeSet changes(FeedStore store, long version, List<CompiledRule> added, List<CompiledRule> removed, List<SetChange> sets,
+                             List<Placement> placements, List<String> setsOutOfUse) {
+        Map<String, Map<String, CompiledRule>> after = new java.util.TreeMap<>();
+        for (CompiledRule r : removed) held(store, after, r.workload()).remove(r.id());
+        for (CompiledRule r : added) held(store, after, r.workload()).put(r.id(), r);
+        Map<String, WorkloadRules> rules = new java.util.HashMap<>();
+        after.forEach((w, byId) -> rules.put(w, WorkloadRules.of(w, List.copyOf(byId.values()))));
+        return new ChangeSet(version, added, removed, sets, List.of(), List.of(), placements, setsOutOfUse, rules);
+    }
+
+    private static Map<String, CompiledRule> held(FeedStore store, Map<String, Map<String, CompiledRule>> after, String workload) {
+        return after.computeIfAbsent(workload, w -> {
+            Map<String, CompiledRule> byId = new java.util.LinkedHashMap<>();
+            store.rulesOf(w).rules().forEach(r -> byId.put(r.id(), r));
+            return byId;
+        });
     }
 
     static FeedStore store(int history) {
@@ -94,14 +114,25 @@ class FeedStoreTest {
     }
 
     /** A change set that gives agent A one new rule (on p1, peer s1), whose id is the version. */
-    static ChangeSet touchA(long version) {
-        return changes(version, List.of(rule("x" + version, P1, "s1")), List.of(), List.of(), List.of());
+    static ChangeSet touchA(FeedStore store, long version) {
+        return changes(store, version, List.of(rule("x" + version, P1, "s1")), List.of(), List.of(), List.of());
     }
 
     static List<AgentEvent> subscribe(FeedStore store, String agent, OptionalLong since) {
         List<AgentEvent> events = new ArrayList<>();
         store.subscribe(agent, since, events::add);
         return events;
+    }
+
+    @Test
+    void aChangeSetThatDoesNotGiveTheRulesAfterItOfAWorkloadItChangesIsRefused() {
+        // the feed replaces a workload's rules by those the change set gives: without them it would keep stale rules
+        assertThatThrownBy(() -> new ChangeSet(101, List.of(rule("x", P1, "s1")), List.of(), List.of(), List.of(), List.of(), List.of(),
+                List.of(), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rule x changes").hasMessageContaining(P1);
+        assertThatThrownBy(() -> new ChangeSet(101, List.of(), List.of(R1), List.of(), List.of(), List.of(), List.of(),
+                List.of(), Map.of(P2, WorkloadRules.none(P2))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rule r1 changes");
     }
 
     @Test
@@ -124,9 +155,9 @@ class FeedStoreTest {
         List<AgentEvent> a = subscribe(store, A, OptionalLong.of(100));
         CompiledRule limited = new CompiledRule("r9", A, Direction.INGRESS, Action.ALLOW, Protocol.TCP, "443", null,
                 "lb", "rule r9", "ws/r9", Rank.DEFAULT, 100, List.of());
-        store.accept(changes(101, List.of(limited), List.of(), List.of(members("lb", List.of("203.0.113.10"), List.of())), List.of()));
+        store.accept(changes(store, 101, List.of(limited), List.of(), List.of(members("lb", List.of("203.0.113.10"), List.of())), List.of()));
         assertThat(store.snapshot(A).sets()).contains(set("lb", "203.0.113.10"));
-        store.accept(changes(102, List.of(), List.of(limited), List.of(), List.of()));
+        store.accept(changes(store, 102, List.of(), List.of(limited), List.of(), List.of()));
         assertThat(a).containsExactly(
                 delta(101, List.of(limited), List.of(), List.of(set("lb", "203.0.113.10")), List.of(), List.of()),
                 delta(102, List.of(), List.of("r9"), List.of(), List.of("lb"), List.of()));
@@ -140,7 +171,7 @@ class FeedStoreTest {
         List<AgentEvent> b = subscribe(store, B, OptionalLong.of(100));
         List<AgentEvent> h = subscribe(store, H, OptionalLong.of(100));
         CompiledRule r6 = rule("r6", P2, "s2");
-        store.accept(changes(101, List.of(r6), List.of(), List.of(members("s2", List.of("10.0.0.4"), List.of())), List.of()));
+        store.accept(changes(store, 101, List.of(r6), List.of(), List.of(members("s2", List.of("10.0.0.4"), List.of())), List.of()));
 
         assertThat(b).as("s2 comes into use on B: whole, with the members of this very change set")
                 .containsExactly(delta(101, List.of(r6), List.of(), List.of(set("s2", "10.0.0.3", "10.0.0.4")), List.of(), List.of()));
@@ -156,9 +187,9 @@ class FeedStoreTest {
         FeedStore store = store(8);
         List<AgentEvent> a = subscribe(store, A, OptionalLong.of(100));
         CompiledRule r7 = rule("r7", A, "s1");
-        store.accept(changes(101, List.of(r7), List.of(), List.of(), List.of()));
-        store.accept(changes(102, List.of(), List.of(R1), List.of(), List.of()));
-        store.accept(changes(103, List.of(), List.of(r7), List.of(), List.of()));
+        store.accept(changes(store, 101, List.of(r7), List.of(), List.of(), List.of()));
+        store.accept(changes(store, 102, List.of(), List.of(R1), List.of(), List.of()));
+        store.accept(changes(store, 103, List.of(), List.of(r7), List.of(), List.of()));
         assertThat(a).containsExactly(
                 delta(101, List.of(r7), List.of(), List.of(), List.of(), List.of()),
                 delta(102, List.of(), List.of("r1"), List.of(), List.of(), List.of()),
@@ -171,15 +202,15 @@ class FeedStoreTest {
         FeedStore store = store(8);
         assertThat(store.setsInUse()).isEqualTo(3);
         // H's only rule goes, and with it s3, which the engine says is out of use
-        store.accept(new ChangeSet(101, List.of(), List.of(R5), List.of(), List.of(), List.of(), List.of(), List.of("s3")));
+        store.accept(changes(store, 101, List.of(), List.of(R5), List.of(), List.of(), List.of("s3")));
         assertThat(store.setsInUse()).isEqualTo(2);
         // s3 comes back into use with its members, on a rule of a workload no agent holds yet
         CompiledRule r9 = rule("r9", "pod/k/ns/p3", "s3");
-        store.accept(changes(102, List.of(r9), List.of(), List.of(members("s3", List.of("10.0.0.9"), List.of())), List.of()));
+        store.accept(changes(store, 102, List.of(r9), List.of(), List.of(members("s3", List.of("10.0.0.9"), List.of())), List.of()));
         assertThat(store.setsInUse()).isEqualTo(3);
         List<AgentEvent> b = subscribe(store, B, OptionalLong.of(102));
         Workload w3 = new Workload("pod/k/ns/p3", List.of("10.244.2.3"));
-        store.accept(changes(103, List.of(), List.of(), List.of(), List.of(placed(w3, B))));
+        store.accept(changes(store, 103, List.of(), List.of(), List.of(), List.of(placed(w3, B))));
         assertThat(b).as("the set was held for the unplaced workload's rule, members and all")
                 .containsExactly(delta(103, List.of(r9), List.of(), List.of(set("s3", "10.0.0.9")),
                         List.of(), List.of(), List.of(w3), List.of()));
@@ -192,7 +223,7 @@ class FeedStoreTest {
         List<AgentEvent> b = subscribe(store, B, OptionalLong.of(100));
         CompiledRule r8 = rule("r8", P1, "s3");
         // p1 moves to B, loses r2 and gains r8 in the same change set
-        store.accept(changes(101, List.of(r8), List.of(R2), List.of(), List.of(placed(WP1, B))));
+        store.accept(changes(store, 101, List.of(r8), List.of(R2), List.of(), List.of(placed(WP1, B))));
         assertThat(a).containsExactly(delta(101, List.of(), List.of("r1", "r2"), List.of(), List.of("s1", "s2"), List.of(),
                 List.of(), List.of(P1)));
         assertThat(b).containsExactly(delta(101, List.of(R1, r8), List.of(), List.of(set("s3")), List.of(), List.of(), List.of(WP1), List.of()));
@@ -207,14 +238,14 @@ class FeedStoreTest {
         String p3 = "pod/k/ns/p3";
         CompiledRule r9 = rule("r9", p3, "s2");
         List<AgentEvent> b = subscribe(store, B, OptionalLong.of(100));
-        store.accept(changes(101, List.of(r9), List.of(), List.of(), List.of()));
+        store.accept(changes(store, 101, List.of(r9), List.of(), List.of(), List.of()));
         assertThat(b).isEmpty();
         Workload w3 = new Workload(p3, List.of("10.244.2.3"));
-        store.accept(changes(102, List.of(), List.of(), List.of(), List.of(placed(w3, B))));
+        store.accept(changes(store, 102, List.of(), List.of(), List.of(), List.of(placed(w3, B))));
         assertThat(b).containsExactly(delta(102, List.of(r9), List.of(), List.of(set("s2", "10.0.0.3")), List.of(), List.of(),
                 List.of(w3), List.of()));
         // the workload goes away together with its rules
-        store.accept(changes(103, List.of(), List.of(r9), List.of(), List.of(Placement.none(p3))));
+        store.accept(changes(store, 103, List.of(), List.of(r9), List.of(), List.of(Placement.none(p3))));
         assertThat(b).last().isEqualTo(delta(103, List.of(), List.of("r9"), List.of(), List.of("s2"), List.of(), List.of(), List.of(p3)));
     }
 
@@ -224,7 +255,7 @@ class FeedStoreTest {
         List<AgentEvent> a = subscribe(store, A, OptionalLong.of(100));
         List<AgentEvent> b = subscribe(store, B, OptionalLong.of(100));
         Workload moved = new Workload(P1, List.of("10.244.1.77"));
-        store.accept(changes(101, List.of(), List.of(), List.of(), List.of(placed(moved, A))));
+        store.accept(changes(store, 101, List.of(), List.of(), List.of(), List.of(placed(moved, A))));
         assertThat(a).containsExactly(delta(101, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(moved), List.of()));
         assertThat(b).isEmpty();
         assertThat(store.snapshot(A).workloads()).containsExactly(WA, moved);
@@ -237,14 +268,14 @@ class FeedStoreTest {
         List<AgentEvent> b = subscribe(store, B, OptionalLong.of(100));
         Workload bare = new Workload("pod/k/ns/bare", List.of("10.244.2.9"));
         Workload pending = new Workload("pod/k/ns/pending", List.of());
-        store.accept(changes(101, List.of(), List.of(), List.of(), List.of(placed(bare, B), placed(pending, B))));
+        store.accept(changes(store, 101, List.of(), List.of(), List.of(), List.of(placed(bare, B), placed(pending, B))));
         assertThat(b).containsExactly(delta(101, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(bare, pending), List.of()));
         assertThat(store.snapshot(B).workloads()).as("by id").containsExactly(bare, WP2, pending);
         assertThat(store.snapshot(B).rules()).containsExactly(R3);
-        store.accept(changes(102, List.of(), List.of(), List.of(), List.of(Placement.none(bare.id()))));
+        store.accept(changes(store, 102, List.of(), List.of(), List.of(), List.of(Placement.none(bare.id()))));
         assertThat(b).last().isEqualTo(delta(102, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(bare.id())));
         // a placement that says what the store already holds makes no delta
-        store.accept(changes(103, List.of(), List.of(), List.of(), List.of(placed(WP2, B))));
+        store.accept(changes(store, 103, List.of(), List.of(), List.of(), List.of(placed(WP2, B))));
         assertThat(b).hasSize(2);
     }
 
@@ -252,8 +283,8 @@ class FeedStoreTest {
     void withoutSinceAStreamStartsWithASnapshotThenEveryLaterDelta() {
         FeedStore store = store(8);
         List<AgentEvent> a = subscribe(store, A, OptionalLong.empty());
-        store.accept(touchA(101));
-        store.accept(touchA(102));
+        store.accept(touchA(store, 101));
+        store.accept(touchA(store, 102));
         assertThat(a).extracting(AgentEvent::version).containsExactly(100L, 101L, 102L);
         assertThat(a.get(0)).isEqualTo(new AgentEvent.Snapshot(100, false, List.of(R4, R1, R2),
                 List.of(set("s1", "10.0.0.1", "10.0.0.2"), set("s2", "10.0.0.3")), List.of(WA, WP1)));
@@ -263,7 +294,7 @@ class FeedStoreTest {
     @Test
     void sinceResumesWithTheRetainedDeltasOrReplacesWhenTheyAreNotAll() {
         FeedStore store = store(3);
-        for (long v = 101; v <= 106; v++) store.accept(touchA(v));
+        for (long v = 101; v <= 106; v++) store.accept(touchA(store, v));
         // deltas 104..106 are retained: a resumption from 103 or later is served from history
         assertThat(subscribe(store, A, OptionalLong.of(103))).extracting(AgentEvent::version).containsExactly(104L, 105L, 106L);
         assertThat(subscribe(store, A, OptionalLong.of(105))).extracting(AgentEvent::version).containsExactly(106L);
@@ -287,10 +318,10 @@ class FeedStoreTest {
     @Test
     void theCatchUpIsFollowedByLiveDeltasWithNothingLostOrRepeated() {
         FeedStore store = store(4);
-        store.accept(touchA(101));
-        store.accept(touchA(102));
+        store.accept(touchA(store, 101));
+        store.accept(touchA(store, 102));
         List<AgentEvent> a = subscribe(store, A, OptionalLong.of(101));
-        store.accept(touchA(103));
+        store.accept(touchA(store, 103));
         assertThat(a).extracting(AgentEvent::version).containsExactly(102L, 103L);
     }
 
@@ -298,14 +329,14 @@ class FeedStoreTest {
     void anUnknownAgentHasAnEmptyHistoryFromTheInitialVersion() {
         FeedStore store = store(4);
         String c = "node/k/c";
-        store.accept(touchA(101));
+        store.accept(touchA(store, 101));
         List<AgentEvent> fromStart = subscribe(store, c, OptionalLong.of(100));
         assertThat(fromStart).isEmpty();
         assertThat(subscribe(store, c, OptionalLong.of(99))).containsExactly(new AgentEvent.Snapshot(101, true, List.of(), List.of(), List.of()));
         assertThat(store.agents()).doesNotContain(c);
         assertThat(store.connectedCount()).isEqualTo(2);
         // it gets workloads later: its stream carries them
-        store.accept(changes(102, List.of(), List.of(), List.of(), List.of(placed(WP2, c))));
+        store.accept(changes(store, 102, List.of(), List.of(), List.of(), List.of(placed(WP2, c))));
         assertThat(fromStart).containsExactly(delta(102, List.of(R3), List.of(), List.of(set("s1", "10.0.0.1", "10.0.0.2")),
                 List.of(), List.of(), List.of(WP2), List.of()));
         assertThat(store.agents()).contains(c).doesNotContain(B);
@@ -317,11 +348,11 @@ class FeedStoreTest {
         List<AgentEvent> a = new ArrayList<>();
         FeedStore.Subscription s = store.subscribe(A, OptionalLong.of(100), a::add);
         assertThat(store.connectedCount()).isEqualTo(1);
-        store.accept(touchA(101));
+        store.accept(touchA(store, 101));
         s.close();
         s.close();
         assertThat(store.connectedCount()).isZero();
-        store.accept(touchA(102));
+        store.accept(touchA(store, 102));
         assertThat(a).extracting(AgentEvent::version).containsExactly(101L);
     }
 
@@ -333,8 +364,8 @@ class FeedStoreTest {
             throw new IllegalStateException("client gone");
         });
         assertThat(store.connectedCount()).isEqualTo(2);
-        store.accept(touchA(101));
-        store.accept(touchA(102));
+        store.accept(touchA(store, 101));
+        store.accept(touchA(store, 102));
         assertThat(good).hasSize(2);
         assertThat(store.connectedCount()).isEqualTo(1);
     }
@@ -343,14 +374,16 @@ class FeedStoreTest {
     void changeSetsBeforeInitializeAreAppliedAfterItWhenNewerThanTheSnapshot() {
         FeedStore store = new FeedStore(4);
         assertThatThrownBy(() -> store.snapshot(A)).isInstanceOf(IllegalStateException.class);
-        store.accept(touchA(99)); // already in the snapshot
-        store.accept(touchA(100));
-        store.accept(touchA(101));
+        // the engine's rules after each change set are those of the snapshot's state: a store initialized with it says them
+        FeedStore engineView = store(4);
+        store.accept(touchA(engineView, 99)); // already in the snapshot
+        store.accept(touchA(engineView, 100));
+        store.accept(touchA(engineView, 101));
         store.initialize(initial());
         assertThat(store.version()).isEqualTo(101);
         assertThat(store.snapshot(A).rules()).extracting(CompiledRule::id).containsExactly("r4", "r1", "r2", "x101");
         assertThat(subscribe(store, A, OptionalLong.of(100))).extracting(AgentEvent::version).containsExactly(101L);
-        store.accept(touchA(101)); // a repeat is ignored
+        store.accept(touchA(store, 101)); // a repeat is ignored
         assertThat(store.version()).isEqualTo(101);
         assertThatThrownBy(() -> store.initialize(initial())).isInstanceOf(IllegalStateException.class);
     }
@@ -359,13 +392,13 @@ class FeedStoreTest {
     void historyIsBoundedPerAgent() {
         FeedStore store = store(2);
         List<AgentEvent> all = subscribe(store, A, OptionalLong.of(100));
-        for (long v = 101; v <= 1000; v++) store.accept(touchA(v));
+        for (long v = 101; v <= 1000; v++) store.accept(touchA(store, v));
         assertThat(all).hasSize(900);
         assertThat(subscribe(store, A, OptionalLong.of(998))).extracting(AgentEvent::version).containsExactly(999L, 1000L);
         assertThat(subscribe(store, A, OptionalLong.of(997))).singleElement().isInstanceOf(AgentEvent.Snapshot.class);
 
         FeedStore none = store(0);
-        none.accept(touchA(101));
+        none.accept(touchA(none, 101));
         assertThat(subscribe(none, A, OptionalLong.of(101))).isEmpty();
         assertThat(subscribe(none, A, OptionalLong.of(100))).singleElement().isInstanceOf(AgentEvent.Snapshot.class);
     }
