@@ -67,7 +67,11 @@ final class SelectionIndex<K> {
 
     /** An item was added or changed. */
     void put(InventoryItem item) {
-        String id = item.id();
+        put(item.id(), item);
+    }
+
+    /** An item whose id the caller holds ({@code id} equals {@code item.id()}) was added or changed. */
+    void put(String id, InventoryItem item) {
         Member<K> before = members.get(id);
         Group<K> group = groupOf(item.labels());
         Set<K> byAddress = byAddress(item);
