@@ -75,8 +75,10 @@ public final class LiveInventory {
                 if (after instanceof Node n) nodes.put(n.key(), n);
                 machinesChanged = true;
             } else if (any instanceof Pod) {
-                pod((Pod) before, (Pod) after, dirtyServices, podChanges);
-                items.add(new ItemChange(any.key(), (Pod) before, (Pod) after));
+                // one copy of the id for the index and the change (and so for the facts made from it)
+                String id = any.key();
+                pod(id, (Pod) before, (Pod) after, dirtyServices, podChanges);
+                items.add(new ItemChange(id, (Pod) before, (Pod) after));
             } else if (any instanceof Service) {
                 service((Service) before, (Service) after);
                 dirtyServices.add(any.key());
@@ -100,16 +102,16 @@ public final class LiveInventory {
         return new Delta(items, endpointChanges);
     }
 
-    private void pod(Pod before, Pod after, Set<String> dirtyServices, List<PodChange> podChanges) {
+    private void pod(String id, Pod before, Pod after, Set<String> dirtyServices, List<PodChange> podChanges) {
         if (before != null) {
             String key = namespaceKey(before.cluster(), before.namespace());
             Map<String, Pod> ns = podsByNamespace.get(key);
-            ns.remove(before.key());
+            ns.remove(id);
             if (ns.isEmpty()) podsByNamespace.remove(key);
         }
         if (after != null) {
             podsByNamespace.computeIfAbsent(namespaceKey(after.cluster(), after.namespace()), k -> new LinkedHashMap<>())
-                    .put(after.key(), after);
+                    .put(id, after);
         }
         // The services whose selector picks the pod before or after, in its namespace(s) then and now.
         String nsBefore = before == null ? null : namespaceKey(before.cluster(), before.namespace());
