@@ -47,16 +47,25 @@ public final class ObjectFacts {
 
     /** The facts of a host, node, pod or service. */
     public static Set<Object> of(InventoryItem item) {
+        return of(item.id(), item);
+    }
+
+    /**
+     * The facts of a host, node, pod or service whose id the caller holds already ({@code id} equals
+     * {@code item.id()}): every fact then shares the caller's one copy of the id, as do the caller's
+     * indexes, rather than each holding a string made anew (an id is made on each call).
+     */
+    public static Set<Object> of(String id, InventoryItem item) {
         Set<Object> facts = new LinkedHashSet<>();
         if (item instanceof Host h) {
-            workload(facts, h.id(), WorkloadKind.HOST, null, h.id(), h.ips());
+            workload(facts, id, WorkloadKind.HOST, null, id, h.ips());
         } else if (item instanceof Node n) {
-            workload(facts, n.id(), WorkloadKind.NODE, n.cluster(), n.id(), n.ips());
+            workload(facts, id, WorkloadKind.NODE, n.cluster(), id, n.ips());
         } else if (item instanceof Pod p) {
-            boolean onNode = p.hostNetwork() && p.nodeId() != null;
-            workload(facts, p.id(), WorkloadKind.POD, p.cluster(), onNode ? p.nodeId() : p.id(), p.ips());
+            String node = p.hostNetwork() ? p.nodeId() : null;
+            workload(facts, id, WorkloadKind.POD, p.cluster(), node != null ? node : id, p.ips());
         } else if (item instanceof Service s) {
-            service(facts, s);
+            service(facts, id, s);
         }
         return facts;
     }
@@ -96,14 +105,14 @@ public final class ObjectFacts {
         ips.forEach(ip -> facts.add(new Address(id, ip)));
     }
 
-    private static void service(Set<Object> facts, Service s) {
-        facts.add(new KubeService(s.id(), s.cluster(), s.type(), !s.clusterIps().isEmpty(),
+    private static void service(Set<Object> facts, String id, Service s) {
+        facts.add(new KubeService(id, s.cluster(), s.type(), !s.clusterIps().isEmpty(),
                 !s.loadBalancerIps().isEmpty(), s.externalTrafficLocal()));
         for (ServicePort sp : s.ports()) {
-            facts.add(new KubeServicePort(s.id(), sp.key(), sp.protocol(), sp.port(), sp.nodePort(), sp.nodePort() != null));
+            facts.add(new KubeServicePort(id, sp.key(), sp.protocol(), sp.port(), sp.nodePort(), sp.nodePort() != null));
         }
-        s.clusterIps().forEach(ip -> facts.add(new ServiceAddress(s.id(), ServiceAddress.Role.CLUSTER_IP, ip)));
-        s.loadBalancerIps().forEach(ip -> facts.add(new ServiceAddress(s.id(), ServiceAddress.Role.LOAD_BALANCER, ip)));
+        s.clusterIps().forEach(ip -> facts.add(new ServiceAddress(id, ServiceAddress.Role.CLUSTER_IP, ip)));
+        s.loadBalancerIps().forEach(ip -> facts.add(new ServiceAddress(id, ServiceAddress.Role.LOAD_BALANCER, ip)));
     }
 
     /**
@@ -122,16 +131,32 @@ public final class ObjectFacts {
      */
     public static List<Object> endpoints(Collection<Endpoint> endpoints, Collection<io.microseg.inventory.NamedPortMiss> misses) {
         List<Object> facts = new ArrayList<>(endpoints.size() * 3 + misses.size());
+        // A service's endpoints come together: its id and backend set's name are made once for the run
+        // of its endpoints and shared by their facts, rather than made (and hashed) for each fact.
+        Endpoint previous = null;
+        String serviceId = null;
+        String set = null;
         for (Endpoint e : endpoints) {
-            facts.add(new Backend(e.serviceId(), e.portKey(), e.protocol(), e.targetPort(), e.ip(), e.podId()));
-            String set = Sets.backends(e.serviceId(), e.protocol(), e.targetPort());
-            facts.add(new TargetPort(e.serviceId(), e.portKey(), e.protocol(), e.targetPort(), set));
+            if (previous == null || !sameService(previous, e)) {
+                serviceId = e.serviceId();
+                set = null;
+            }
+            if (set == null || previous.protocol() != e.protocol() || previous.targetPort() != e.targetPort()) {
+                set = Sets.backends(serviceId, e.protocol(), e.targetPort());
+            }
+            previous = e;
+            facts.add(new Backend(serviceId, e.portKey(), e.protocol(), e.targetPort(), e.ip(), e.podId()));
+            facts.add(new TargetPort(serviceId, e.portKey(), e.protocol(), e.targetPort(), set));
             facts.add(new SetMember(set, e.ip()));
         }
         for (io.microseg.inventory.NamedPortMiss m : misses) {
             facts.add(new NamedPortMiss(m.serviceId(), m.portKey(), m.podId(), m.name()));
         }
         return facts;
+    }
+
+    private static boolean sameService(Endpoint a, Endpoint b) {
+        return a.service().equals(b.service()) && a.namespace().equals(b.namespace()) && a.cluster().equals(b.cluster());
     }
 
     /**

@@ -164,7 +164,8 @@ final class IncrementalProjection {
 
     /** An item's own facts, its selections, whether it counts as a selected workload, and its placement. */
     private void item(LiveInventory.ItemChange c) {
-        if (c.before() != null) store.removeAll(ObjectFacts.of(c.before()));
+        // c.id() is made once for the change and shared by the item's facts and indexes
+        if (c.before() != null) store.removeAll(ObjectFacts.of(c.id(), c.before()));
         boolean was = workloads.contains(c.id());
         boolean now = c.after() != null && ObjectFacts.isWorkload(c.after());
         if (was && !now) {
@@ -175,8 +176,8 @@ final class IncrementalProjection {
             workloads.remove(c.id());
         }
         if (c.after() != null) {
-            store.addAll(ObjectFacts.of(c.after()));
-            selection.put(c.after());
+            store.addAll(ObjectFacts.of(c.id(), c.after()));
+            selection.put(c.id(), c.after());
         } else {
             selection.remove(c.id());
         }

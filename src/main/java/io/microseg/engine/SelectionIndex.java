@@ -8,6 +8,7 @@ import io.microseg.policy.query.QueryTerms;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -47,7 +48,7 @@ final class SelectionIndex<K> {
         }
     }
 
-    /** An item, its group, and the address-reading queries that select it. */
+    /** An item, its group, and the address-reading queries that select it (an immutable empty set while none does, as for most items). */
     private record Member<K>(InventoryItem item, Group<K> group, Set<K> byAddress) {}
 
     private final Sink<K> sink;
@@ -66,34 +67,42 @@ final class SelectionIndex<K> {
 
     /** An item was added or changed. */
     void put(InventoryItem item) {
-        Member<K> before = members.get(item.id());
+        put(item.id(), item);
+    }
+
+    /** An item whose id the caller holds ({@code id} equals {@code item.id()}) was added or changed. */
+    void put(String id, InventoryItem item) {
+        Member<K> before = members.get(id);
         Group<K> group = groupOf(item.labels());
         Set<K> byAddress = byAddress(item);
         if (before != null) {
             if (before.group() == group && before.byAddress().equals(byAddress)) {
-                members.put(item.id(), new Member<>(item, group, byAddress));
+                members.put(id, new Member<>(item, group, byAddress));
                 return;
             }
             Set<K> was = selection(before.group(), before.byAddress());
             Set<K> now = selection(group, byAddress);
             was.forEach(s -> {
-                if (!now.contains(s)) sink.selected(s, item.id(), false);
+                if (!now.contains(s)) sink.selected(s, id, false);
             });
             now.forEach(s -> {
-                if (!was.contains(s)) sink.selected(s, item.id(), true);
+                if (!was.contains(s)) sink.selected(s, id, true);
             });
-            if (before.group() != group) leave(before.group(), item.id());
+            if (before.group() != group) leave(before.group(), id);
         } else {
-            selection(group, byAddress).forEach(s -> sink.selected(s, item.id(), true));
+            // the sink does not change the index, so the group's selectors are read as they are
+            group.selectors.forEach(s -> sink.selected(s, id, true));
+            byAddress.forEach(s -> sink.selected(s, id, true));
         }
-        group.items.add(item.id());
-        members.put(item.id(), new Member<>(item, group, byAddress));
+        group.items.add(id);
+        members.put(id, new Member<>(item, group, byAddress));
     }
 
-    /** The queries that select this item now (empty when it is unknown). */
+    /** The queries that select this item now (empty when it is unknown); a view, to read before the index changes again. */
     Set<K> selectionOf(String id) {
         Member<K> m = members.get(id);
-        return m == null ? Set.of() : selection(m.group(), m.byAddress());
+        if (m == null) return Set.of();
+        return m.byAddress().isEmpty() ? Collections.unmodifiableSet(m.group().selectors) : selection(m.group(), m.byAddress());
     }
 
     void remove(String id) {
@@ -150,9 +159,14 @@ final class SelectionIndex<K> {
     private void addAddressQuery(K id, Query q) {
         addressQueries.put(id, q);
         for (Map.Entry<String, Member<K>> e : members.entrySet()) {
-            InventoryItem item = e.getValue().item();
-            if (q.matches(item.labels(), item.ips())) {
-                e.getValue().byAddress().add(id);
+            Member<K> m = e.getValue();
+            if (q.matches(m.item().labels(), m.item().ips())) {
+                Set<K> byAddress = m.byAddress();
+                if (byAddress.isEmpty()) {
+                    byAddress = new HashSet<>(4);
+                    e.setValue(new Member<>(m.item(), m.group(), byAddress));
+                }
+                byAddress.add(id);
                 sink.selected(id, e.getKey(), true);
             }
         }
@@ -161,7 +175,8 @@ final class SelectionIndex<K> {
     private void removeAddressQuery(K id) {
         addressQueries.remove(id);
         for (Map.Entry<String, Member<K>> e : members.entrySet()) {
-            if (e.getValue().byAddress().remove(id)) sink.selected(id, e.getKey(), false);
+            Set<K> byAddress = e.getValue().byAddress();
+            if (!byAddress.isEmpty() && byAddress.remove(id)) sink.selected(id, e.getKey(), false);
         }
     }
 
@@ -228,11 +243,14 @@ final class SelectionIndex<K> {
     }
 
     private Set<K> byAddress(InventoryItem item) {
-        Set<K> result = new HashSet<>();
-        addressQueries.forEach((id, q) -> {
-            if (q.matches(item.labels(), item.ips())) result.add(id);
-        });
-        return result;
+        Set<K> result = null;
+        for (Map.Entry<K, Query> q : addressQueries.entrySet()) {
+            if (q.getValue().matches(item.labels(), item.ips())) {
+                if (result == null) result = new HashSet<>(4);
+                result.add(q.getKey());
+            }
+        }
+        return result == null ? Set.of() : result;
     }
 
     private static <K> Set<K> selection(Group<K> g, Set<K> byAddress) {

@@ -1,7 +1,5 @@
 package io.microseg.inventory;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -15,11 +13,12 @@ public record Labels(Map<String, String> values) {
     public static final Labels EMPTY = new Labels(Map.of());
 
     public Labels {
-        TreeMap<String, String> normalised = new TreeMap<>();
-        values.forEach((k, v) -> normalised.put(k.toLowerCase(Locale.ROOT), v == null ? "" : v));
-        // Sorted for display, hashed for lookup: queries and endpoint selection look labels up millions
-        // of times on a large cluster, and a tree compares the long shared "orchestrator_" prefixes.
-        values = Collections.unmodifiableMap(new LinkedHashMap<>(normalised));
+        if (!(values instanceof LabelMap)) {
+            TreeMap<String, String> normalised = new TreeMap<>();
+            values.forEach((k, v) -> normalised.put(k.toLowerCase(Locale.ROOT), v == null ? "" : v));
+            // Sorted for display, compact for a large cluster, cheap to look up (see LabelMap).
+            values = LabelMap.of(normalised);
+        }
     }
 
     public Optional<String> get(String key) {

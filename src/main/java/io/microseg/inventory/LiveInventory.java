@@ -75,8 +75,10 @@ public final class LiveInventory {
                 if (after instanceof Node n) nodes.put(n.key(), n);
                 machinesChanged = true;
             } else if (any instanceof Pod) {
-                pod((Pod) before, (Pod) after, dirtyServices, podChanges);
-                items.add(new ItemChange(any.key(), (Pod) before, (Pod) after));
+                // one copy of the id for the index and the change (and so for the facts made from it)
+                String id = any.key();
+                pod(id, (Pod) before, (Pod) after, dirtyServices, podChanges);
+                items.add(new ItemChange(id, (Pod) before, (Pod) after));
             } else if (any instanceof Service) {
                 service((Service) before, (Service) after);
                 dirtyServices.add(any.key());
@@ -100,27 +102,34 @@ public final class LiveInventory {
         return new Delta(items, endpointChanges);
     }
 
-    private void pod(Pod before, Pod after, Set<String> dirtyServices, List<PodChange> podChanges) {
+    private void pod(String id, Pod before, Pod after, Set<String> dirtyServices, List<PodChange> podChanges) {
         if (before != null) {
-            Map<String, Pod> ns = podsByNamespace.get(namespaceKey(before.cluster(), before.namespace()));
-            ns.remove(before.key());
-            if (ns.isEmpty()) podsByNamespace.remove(namespaceKey(before.cluster(), before.namespace()));
+            String key = namespaceKey(before.cluster(), before.namespace());
+            Map<String, Pod> ns = podsByNamespace.get(key);
+            ns.remove(id);
+            if (ns.isEmpty()) podsByNamespace.remove(key);
         }
         if (after != null) {
             podsByNamespace.computeIfAbsent(namespaceKey(after.cluster(), after.namespace()), k -> new LinkedHashMap<>())
-                    .put(after.key(), after);
+                    .put(id, after);
         }
         // The services whose selector picks the pod before or after, in its namespace(s) then and now.
-        Set<String> namespaces = new HashSet<>(2);
-        if (before != null) namespaces.add(namespaceKey(before.cluster(), before.namespace()));
-        if (after != null) namespaces.add(namespaceKey(after.cluster(), after.namespace()));
-        for (String ns : namespaces) {
-            for (Service s : servicesByNamespace.getOrDefault(ns, Map.of()).values()) {
-                // a service resolved whole in this batch need not be tried (on a first load, every one is)
-                if (s.selector() == null || dirtyServices.contains(s.id())) continue;
-                if ((before != null && EndpointResolver.selects(s.selector(), before)) || (after != null && EndpointResolver.selects(s.selector(), after))) {
-                    podChanges.add(new PodChange(s, before, after));
-                }
+        String nsBefore = before == null ? null : namespaceKey(before.cluster(), before.namespace());
+        String nsAfter = after == null ? null : namespaceKey(after.cluster(), after.namespace());
+        if (nsBefore != null) podChanges(nsBefore, before, after, dirtyServices, podChanges);
+        if (nsAfter != null && !nsAfter.equals(nsBefore)) podChanges(nsAfter, before, after, dirtyServices, podChanges);
+    }
+
+    private void podChanges(String ns, Pod before, Pod after, Set<String> dirtyServices, List<PodChange> podChanges) {
+        Map<String, Service> inNamespace = servicesByNamespace.get(ns);
+        if (inNamespace == null) return;
+        for (Map.Entry<String, Service> e : inNamespace.entrySet()) {
+            Service s = e.getValue();
+            // a service resolved whole in this batch need not be tried (on a first load, every one is);
+            // the map's key is the service's id, made and hashed once
+            if (s.selector() == null || dirtyServices.contains(e.getKey())) continue;
+            if ((before != null && EndpointResolver.selects(s.selector(), before)) || (after != null && EndpointResolver.selects(s.selector(), after))) {
+                podChanges.add(new PodChange(s, before, after));
             }
         }
     }
