@@ -32,9 +32,11 @@ import java.util.Set;
  * <p>The members of a group are found from its smallest index (a query's selection, a cluster's
  * nodes, a service port's backends) rather than by scanning its scope. A changed workload is re-judged
  * against the groups it is a member of (it can only leave those) and the groups it may have joined:
- * those of a scope, query or backend key it joined in the batch, or of every scope it is in when its
- * {@code Workload} fact came or changed kind or cluster (which the other memberships test). So a
- * change costs the groups it touches, not every group of its scopes.
+ * those of a query or backend key it joined in the batch, and, for each scope it joined in the batch
+ * (or every scope it is in when its {@code Workload} fact came or changed kind or cluster, which the
+ * other memberships test), the whole-scope groups of that scope and the groups of every query and
+ * backend key it is in (a group of a key it is not in cannot hold it). So a pod that comes costs the
+ * groups of the queries selecting it, not every group of its scopes.
  */
 public final class AppliedToGroups {
     /** Told of each concrete rule that appears ({@code added}) or disappears. */
@@ -57,12 +59,14 @@ public final class AppliedToGroups {
 
     private final Map<String, Workload> workloads = new HashMap<>();
     private final Relation scopes = new Relation(true);
-    private final Relation selections = new Relation(false);
-    private final Relation backends = new Relation(false);
+    /** Kept both ways: a workload's queries and backend keys are where the groups it may join are found. */
+    private final Relation selections = new Relation(true);
+    private final Relation backends = new Relation(true);
     private final Relation nodesOfCluster = new Relation(false);
 
     private final Map<AppliedTo, Group> groups = new HashMap<>();
-    private final Map<String, List<Group>> groupsByScope = new HashMap<>();
+    /** The groups of the kinds found by scope alone ({@code SCOPE}, {@code NODES}), by scope. */
+    private final Map<String, List<Group>> wholeScopeGroups = new HashMap<>();
     /** The groups of queries ({@code SELECTED}, {@code SELECTED_IN_CLUSTER}) and of backend keys, by that key. */
     private final Map<String, List<Group>> groupsBySelector = new HashMap<>();
     private final Map<String, List<Group>> groupsByBackends = new HashMap<>();
@@ -154,13 +158,13 @@ public final class AppliedToGroups {
         Workload is = workloads.get(item);
         boolean workloadChanged = workloadsBefore.containsKey(item) && is != null
                 && (was == null || was.kind() != is.kind() || !Objects.equals(was.cluster(), is.cluster()));
-        if (workloadChanged) {
-            for (String scope : scopes.keysOf(item)) candidates.addAll(groupsByScope.getOrDefault(scope, List.of()));
-        } else {
-            for (String scope : joinedScopes.getOrDefault(item, List.of())) candidates.addAll(groupsByScope.getOrDefault(scope, List.of()));
-            for (String selector : joinedSelectors.getOrDefault(item, List.of())) candidates.addAll(groupsBySelector.getOrDefault(selector, List.of()));
-            for (String key : joinedBackends.getOrDefault(item, List.of())) candidates.addAll(groupsByBackends.getOrDefault(key, List.of()));
-        }
+        Collection<String> newScopes = workloadChanged ? scopes.keysOf(item) : joinedScopes.getOrDefault(item, List.of());
+        for (String scope : newScopes) candidates.addAll(wholeScopeGroups.getOrDefault(scope, List.of()));
+        // a keyed group holds only items of its key: in a scope new to it, the item can join only the groups of its own keys
+        Collection<String> selectors = newScopes.isEmpty() ? joinedSelectors.getOrDefault(item, List.of()) : selections.keysOf(item);
+        for (String selector : selectors) candidates.addAll(groupsBySelector.getOrDefault(selector, List.of()));
+        Collection<String> keys = newScopes.isEmpty() ? joinedBackends.getOrDefault(item, List.of()) : backends.keysOf(item);
+        for (String key : keys) candidates.addAll(groupsByBackends.getOrDefault(key, List.of()));
         for (Group g : candidates) {
             Workload now = isMember(item, g.to) ? workloads.get(item) : null;
             Workload before = g.members.get(item);
@@ -192,17 +196,17 @@ public final class AppliedToGroups {
             }
         }
         groups.put(to, g);
-        groupsByScope.computeIfAbsent(to.scope(), k -> new ArrayList<>()).add(g);
         Map<String, List<Group>> byKey = byKey(to);
         if (byKey != null) byKey.computeIfAbsent(to.key(), k -> new ArrayList<>()).add(g);
+        else wholeScopeGroups.computeIfAbsent(to.scope(), k -> new ArrayList<>()).add(g);
         return g;
     }
 
     private void close(Group g) {
         groups.remove(g.to);
-        remove(groupsByScope, g.to.scope(), g);
         Map<String, List<Group>> byKey = byKey(g.to);
         if (byKey != null) remove(byKey, g.to.key(), g);
+        else remove(wholeScopeGroups, g.to.scope(), g);
         g.members.keySet().forEach(item -> leave(item, g));
     }
 
@@ -212,7 +216,7 @@ public final class AppliedToGroups {
         if (list.isEmpty()) index.remove(key);
     }
 
-    /** The index of groups by key that a group of this kind is in; null for kinds found by scope alone. */
+    /** The index of groups by key that a group of this kind is in; null for kinds found by scope alone ({@link #wholeScopeGroups}). */
     private Map<String, List<Group>> byKey(AppliedTo to) {
         return switch (to.members()) {
             case SELECTED, SELECTED_IN_CLUSTER -> groupsBySelector;
