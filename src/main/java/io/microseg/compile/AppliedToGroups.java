@@ -153,31 +153,39 @@ public final class AppliedToGroups {
      * groups it is a member of, and those whose membership it may have gained (see the class comment).
      */
     private void rejudge(String item) {
-        Set<Group> candidates = new LinkedHashSet<>(memberOf.getOrDefault(item, List.of()));
+        List<Group> of = memberOf.get(item);
+        // judging a group may change the list: a copy
+        if (of != null) for (Group g : of.toArray(new Group[0])) judge(item, g);
         Workload was = workloadsBefore.getOrDefault(item, null);
         Workload is = workloads.get(item);
         boolean workloadChanged = workloadsBefore.containsKey(item) && is != null
                 && (was == null || was.kind() != is.kind() || !Objects.equals(was.cluster(), is.cluster()));
         Collection<String> newScopes = workloadChanged ? scopes.keysOf(item) : joinedScopes.getOrDefault(item, List.of());
-        for (String scope : newScopes) candidates.addAll(wholeScopeGroups.getOrDefault(scope, List.of()));
+        for (String scope : newScopes) judge(item, wholeScopeGroups.get(scope));
         // a keyed group holds only items of its key: in a scope new to it, the item can join only the groups of its own keys
         Collection<String> selectors = newScopes.isEmpty() ? joinedSelectors.getOrDefault(item, List.of()) : selections.keysOf(item);
-        for (String selector : selectors) candidates.addAll(groupsBySelector.getOrDefault(selector, List.of()));
+        for (String selector : selectors) judge(item, groupsBySelector.get(selector));
         Collection<String> keys = newScopes.isEmpty() ? joinedBackends.getOrDefault(item, List.of()) : backends.keysOf(item);
-        for (String key : keys) candidates.addAll(groupsByBackends.getOrDefault(key, List.of()));
-        for (Group g : candidates) {
-            Workload now = isMember(item, g.to) ? workloads.get(item) : null;
-            Workload before = g.members.get(item);
-            if (Objects.equals(before, now)) continue;
-            if (before != null) {
-                g.members.remove(item);
-                if (now == null) leave(item, g);
-                for (GroupRule r : g.rules) listener.changed(r.on(before), false);
-            }
-            if (now != null) {
-                if (g.members.put(item, now) == null) memberOf.computeIfAbsent(item, k -> new ArrayList<>(2)).add(g);
-                for (GroupRule r : g.rules) listener.changed(r.on(now), true);
-            }
+        for (String key : keys) judge(item, groupsByBackends.get(key));
+    }
+
+    private void judge(String item, List<Group> candidates) {
+        if (candidates != null) for (Group g : candidates) judge(item, g);
+    }
+
+    /** Moves the item into or out of the group as it is now; judging a group twice does nothing the second time. */
+    private void judge(String item, Group g) {
+        Workload now = isMember(item, g.to) ? workloads.get(item) : null;
+        Workload before = g.members.get(item);
+        if (Objects.equals(before, now)) return;
+        if (before != null) {
+            g.members.remove(item);
+            if (now == null) leave(item, g);
+            for (GroupRule r : g.rules) listener.changed(r.on(before), false);
+        }
+        if (now != null) {
+            if (g.members.put(item, now) == null) memberOf.computeIfAbsent(item, k -> new ArrayList<>(2)).add(g);
+            for (GroupRule r : g.rules) listener.changed(r.on(now), true);
         }
     }
 
