@@ -108,6 +108,11 @@ public final class AppliedToGroups {
         }
     }
 
+    /** The queries that select the item, as told so far (read by {@link QuerySets}). */
+    Set<String> selectorsOf(String item) {
+        return selections.keysOf(item);
+    }
+
     /** A group rule was derived ({@code present}) or retracted. */
     public void rule(GroupRule r, boolean present) {
         if (present) {

@@ -80,10 +80,10 @@ final class IncrementalCompiler implements AutoCloseable {
         groups = new AppliedToGroups(this::concreteRule);
         NodeCoverage coverage = new NodeCoverage();
         this.coverage = coverage;
-        QuerySets querySets = new QuerySets((member, added) -> events.add(Map.entry(added, member)));
+        QuerySets querySets = new QuerySets((member, added) -> events.add(Map.entry(added, member)), groups);
         inputs = new FactStore(session, (fact, present) -> {
             groups.fact(fact, present);
-            querySets.fact(fact, present);
+            querySets.fact(fact, present); // after the groups: it reads their selections
             coverage.fact(fact, present);
             // the backend sets' members are made with the endpoints, outside the session (ObjectFacts.endpoints)
             if (fact instanceof SetMember m) events.add(Map.entry(present, m));
