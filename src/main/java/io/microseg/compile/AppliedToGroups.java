@@ -32,9 +32,11 @@ import java.util.Set;
  * <p>The members of a group are found from its smallest index (a query's selection, a cluster's
  * nodes, a service port's backends) rather than by scanning its scope. A changed workload is re-judged
  * against the groups it is a member of (it can only leave those) and the groups it may have joined:
- * those of a scope, query or backend key it joined in the batch, or of every scope it is in when its
- * {@code Workload} fact came or changed kind or cluster (which the other memberships test). So a
- * change costs the groups it touches, not every group of its scopes.
+ * those of a query or backend key it joined in the batch, and, for each scope it joined in the batch
+ * (or every scope it is in when its {@code Workload} fact came or changed kind or cluster, which the
+ * other memberships test), the whole-scope groups of that scope and the groups of every query and
+ * backend key it is in (a group of a key it is not in cannot hold it). So a pod that comes costs the
+ * groups of the queries selecting it, not every group of its scopes.
  */
 public final class AppliedToGroups {
     /** Told of each concrete rule that appears ({@code added}) or disappears. */
@@ -57,12 +59,14 @@ public final class AppliedToGroups {
 
     private final Map<String, Workload> workloads = new HashMap<>();
     private final Relation scopes = new Relation(true);
-    private final Relation selections = new Relation(false);
-    private final Relation backends = new Relation(false);
+    /** Kept both ways: a workload's queries and backend keys are where the groups it may join are found. */
+    private final Relation selections = new Relation(true);
+    private final Relation backends = new Relation(true);
     private final Relation nodesOfCluster = new Relation(false);
 
     private final Map<AppliedTo, Group> groups = new HashMap<>();
-    private final Map<String, List<Group>> groupsByScope = new HashMap<>();
+    /** The groups of the kinds found by scope alone ({@code SCOPE}, {@code NODES}), by scope. */
+    private final Map<String, List<Group>> wholeScopeGroups = new HashMap<>();
     /** The groups of queries ({@code SELECTED}, {@code SELECTED_IN_CLUSTER}) and of backend keys, by that key. */
     private final Map<String, List<Group>> groupsBySelector = new HashMap<>();
     private final Map<String, List<Group>> groupsByBackends = new HashMap<>();
@@ -102,6 +106,11 @@ public final class AppliedToGroups {
             if (backends.update(key, b.pod(), present) && present) joined(joinedBackends, b.pod(), key);
             dirty.add(b.pod());
         }
+    }
+
+    /** The queries that select the item, as told so far (read by {@link QuerySets}). */
+    Set<String> selectorsOf(String item) {
+        return selections.keysOf(item);
     }
 
     /** A group rule was derived ({@code present}) or retracted. */
@@ -149,31 +158,39 @@ public final class AppliedToGroups {
      * groups it is a member of, and those whose membership it may have gained (see the class comment).
      */
     private void rejudge(String item) {
-        Set<Group> candidates = new LinkedHashSet<>(memberOf.getOrDefault(item, List.of()));
+        List<Group> of = memberOf.get(item);
+        // judging a group may change the list: a copy
+        if (of != null) for (Group g : of.toArray(new Group[0])) judge(item, g);
         Workload was = workloadsBefore.getOrDefault(item, null);
         Workload is = workloads.get(item);
         boolean workloadChanged = workloadsBefore.containsKey(item) && is != null
                 && (was == null || was.kind() != is.kind() || !Objects.equals(was.cluster(), is.cluster()));
-        if (workloadChanged) {
-            for (String scope : scopes.keysOf(item)) candidates.addAll(groupsByScope.getOrDefault(scope, List.of()));
-        } else {
-            for (String scope : joinedScopes.getOrDefault(item, List.of())) candidates.addAll(groupsByScope.getOrDefault(scope, List.of()));
-            for (String selector : joinedSelectors.getOrDefault(item, List.of())) candidates.addAll(groupsBySelector.getOrDefault(selector, List.of()));
-            for (String key : joinedBackends.getOrDefault(item, List.of())) candidates.addAll(groupsByBackends.getOrDefault(key, List.of()));
+        Collection<String> newScopes = workloadChanged ? scopes.keysOf(item) : joinedScopes.getOrDefault(item, List.of());
+        for (String scope : newScopes) judge(item, wholeScopeGroups.get(scope));
+        // a keyed group holds only items of its key: in a scope new to it, the item can join only the groups of its own keys
+        Collection<String> selectors = newScopes.isEmpty() ? joinedSelectors.getOrDefault(item, List.of()) : selections.keysOf(item);
+        for (String selector : selectors) judge(item, groupsBySelector.get(selector));
+        Collection<String> keys = newScopes.isEmpty() ? joinedBackends.getOrDefault(item, List.of()) : backends.keysOf(item);
+        for (String key : keys) judge(item, groupsByBackends.get(key));
+    }
+
+    private void judge(String item, List<Group> candidates) {
+        if (candidates != null) for (Group g : candidates) judge(item, g);
+    }
+
+    /** Moves the item into or out of the group as it is now; judging a group twice does nothing the second time. */
+    private void judge(String item, Group g) {
+        Workload now = isMember(item, g.to) ? workloads.get(item) : null;
+        Workload before = g.members.get(item);
+        if (Objects.equals(before, now)) return;
+        if (before != null) {
+            g.members.remove(item);
+            if (now == null) leave(item, g);
+            for (GroupRule r : g.rules) listener.changed(r.on(before), false);
         }
-        for (Group g : candidates) {
-            Workload now = isMember(item, g.to) ? workloads.get(item) : null;
-            Workload before = g.members.get(item);
-            if (Objects.equals(before, now)) continue;
-            if (before != null) {
-                g.members.remove(item);
-                if (now == null) leave(item, g);
-                for (GroupRule r : g.rules) listener.changed(r.on(before), false);
-            }
-            if (now != null) {
-                if (g.members.put(item, now) == null) memberOf.computeIfAbsent(item, k -> new ArrayList<>(2)).add(g);
-                for (GroupRule r : g.rules) listener.changed(r.on(now), true);
-            }
+        if (now != null) {
+            if (g.members.put(item, now) == null) memberOf.computeIfAbsent(item, k -> new ArrayList<>(2)).add(g);
+            for (GroupRule r : g.rules) listener.changed(r.on(now), true);
         }
     }
 
@@ -192,17 +209,17 @@ public final class AppliedToGroups {
             }
         }
         groups.put(to, g);
-        groupsByScope.computeIfAbsent(to.scope(), k -> new ArrayList<>()).add(g);
         Map<String, List<Group>> byKey = byKey(to);
         if (byKey != null) byKey.computeIfAbsent(to.key(), k -> new ArrayList<>()).add(g);
+        else wholeScopeGroups.computeIfAbsent(to.scope(), k -> new ArrayList<>()).add(g);
         return g;
     }
 
     private void close(Group g) {
         groups.remove(g.to);
-        remove(groupsByScope, g.to.scope(), g);
         Map<String, List<Group>> byKey = byKey(g.to);
         if (byKey != null) remove(byKey, g.to.key(), g);
+        else remove(wholeScopeGroups, g.to.scope(), g);
         g.members.keySet().forEach(item -> leave(item, g));
     }
 
@@ -212,7 +229,7 @@ public final class AppliedToGroups {
         if (list.isEmpty()) index.remove(key);
     }
 
-    /** The index of groups by key that a group of this kind is in; null for kinds found by scope alone. */
+    /** The index of groups by key that a group of this kind is in; null for kinds found by scope alone ({@link #wholeScopeGroups}). */
     private Map<String, List<Group>> byKey(AppliedTo to) {
         return switch (to.members()) {
             case SELECTED, SELECTED_IN_CLUSTER -> groupsBySelector;

@@ -18,7 +18,9 @@ import java.util.Map;
  * ({@link ObjectFacts#endpoints}).
  *
  * <p>Contract: tell it every presence change of {@link Selected}, {@link Address} and
- * {@link OutsideInterval} facts, in any order; it reports each member as it appears and disappears.
+ * {@link OutsideInterval} facts, in any order, each after the {@link AppliedToGroups} it reads the
+ * selections from was told of it (the groups keep which queries select each item: one copy of that
+ * relation, the largest of the expansion); it reports each member as it appears and disappears.
  * One address may come from two workloads (a hostNetwork pod has its node's addresses), so members
  * are counted.
  */
@@ -29,23 +31,26 @@ public final class QuerySets {
     }
 
     private final Listener listener;
-    /** Workload → its addresses, and item → the queries selecting it. */
+    /** Which queries select each item, as of the fact being told. */
+    private final AppliedToGroups selections;
+    /** Workload → its addresses. */
     private final Relation addressesOf = new Relation(false);
-    private final Relation selectorsOf = new Relation(false);
     private final Map<SetMember, Integer> members = new HashMap<>();
 
-    public QuerySets(Listener listener) {
+    /** @param selections the groups told of each fact before this is (see the class comment) */
+    public QuerySets(Listener listener, AppliedToGroups selections) {
         this.listener = listener;
+        this.selections = selections;
     }
 
     /** A {@link Selected}, {@link Address} or {@link OutsideInterval} fact came ({@code present}) or went; any other fact is ignored. */
     public void fact(Object fact, boolean present) {
         if (fact instanceof Selected s) {
-            if (!selectorsOf.update(s.item(), s.selector(), present)) return;
+            // a presence change of a Selected fact is the pair's: one fact per query and item
             for (String ip : addressesOf.members(s.item())) count(new SetMember(s.selector(), ip), present);
         } else if (fact instanceof Address a) {
             if (!addressesOf.update(a.workload(), a.ip(), present)) return;
-            for (String selector : selectorsOf.members(a.workload())) count(new SetMember(selector, a.ip()), present);
+            for (String selector : selections.selectorsOf(a.workload())) count(new SetMember(selector, a.ip()), present);
         } else if (fact instanceof OutsideInterval o) {
             count(new SetMember(o.selector(), o.cidr()), present);
         }

@@ -80,10 +80,10 @@ final class IncrementalCompiler implements AutoCloseable {
         groups = new AppliedToGroups(this::concreteRule);
         NodeCoverage coverage = new NodeCoverage();
         this.coverage = coverage;
-        QuerySets querySets = new QuerySets((member, added) -> events.add(Map.entry(added, member)));
+        QuerySets querySets = new QuerySets((member, added) -> events.add(Map.entry(added, member)), groups);
         inputs = new FactStore(session, (fact, present) -> {
             groups.fact(fact, present);
-            querySets.fact(fact, present);
+            querySets.fact(fact, present); // after the groups: it reads their selections
             coverage.fact(fact, present);
             // the backend sets' members are made with the endpoints, outside the session (ObjectFacts.endpoints)
             if (fact instanceof SetMember m) events.add(Map.entry(present, m));
@@ -262,7 +262,7 @@ final class IncrementalCompiler implements AutoCloseable {
                 // each concrete rule the batch touched, once: present before and not after, or the reverse
                 List<FirewallRule> seen = new ArrayList<>(t.changed().size());
                 for (FirewallRule f : t.changed()) {
-                    if (seen.stream().anyMatch(s -> CompilationAssembler.sameRule(s, f))) continue;
+                    if (anySameRule(seen, f)) continue;
                     seen.add(f);
                     if (after == null) after = concrete.factsOf(workload);
                     List<FirewallRule> before = ConcreteRules.sameAs(f, t.before());
@@ -350,6 +350,13 @@ final class IncrementalCompiler implements AutoCloseable {
         else concrete.remove(f);
         // a set is in use while some rule fact uses it (counting facts, not ids: the same presence)
         use(f, added ? 1 : -1);
+    }
+
+    private static boolean anySameRule(List<FirewallRule> facts, FirewallRule f) {
+        for (FirewallRule s : facts) {
+            if (CompilationAssembler.sameRule(s, f)) return true;
+        }
+        return false;
     }
 
     private static boolean removeFrom(Map<String, Set<String>> sets, String set, String ip) {

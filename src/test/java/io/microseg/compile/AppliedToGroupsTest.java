@@ -162,6 +162,62 @@ class AppliedToGroupsTest {
         assertThat(present.values()).containsOnly(1);
     }
 
+    // A workload joins the groups of the queries and backend keys it is in (their index by item), not
+    // only those it joined in the batch: in each case below the other membership came in an earlier batch.
+
+    @Test
+    void aPodAlreadySelectedJoinsTheGroupWhenItsWorkloadFactComes() {
+        Workload pending = pod("pod/k/web-8");
+        groups.fact(new InScope(SCOPE, pending.id()), true);
+        groups.fact(new Selected(CONSUMERS, pending.id()), true);
+        groups.fact(new Selected("match:other", pending.id()), true);
+        groups.rule(toDb, true);
+        groups.settle();
+        assertThat(workloadsWithRules()).doesNotContain(pending.id());
+
+        groups.fact(pending, true);
+        groups.settle();
+
+        assertThat(workloadsWithRules()).containsExactlyInAnyOrder(WEB_0.id(), WEB_1.id(), pending.id());
+    }
+
+    @Test
+    void aPodSelectedBeforeItJoinsTheScopeJoinsTheGroupWhenItDoes() {
+        Workload outside = pod("pod/k/web-7");
+        groups.fact(outside, true);
+        groups.fact(new Selected("match:other", outside.id()), true);
+        groups.fact(new Selected(CONSUMERS, outside.id()), true);
+        groups.rule(toDb, true);
+        groups.settle();
+        assertThat(workloadsWithRules()).doesNotContain(outside.id());
+
+        groups.fact(new InScope(SCOPE, outside.id()), true);
+        groups.settle();
+
+        assertThat(workloadsWithRules()).containsExactlyInAnyOrder(WEB_0.id(), WEB_1.id(), outside.id());
+    }
+
+    @Test
+    void aBackendThatJoinsTheScopeOrGetsItsWorkloadFactJoinsItsBackendGroup() {
+        TargetPort onHttp = new TargetPort("service/k/web", "tcp/80", Protocol.TCP, 8080, "backends:k/web:tcp/8080");
+        Workload backend = pod("pod/k/web-6");
+        Workload pending = pod("pod/k/web-5");
+        groups.fact(backend, true);
+        groups.fact(new Backend("service/k/web", "tcp/80", Protocol.TCP, 8080, "10.0.0.6", backend.id()), true);
+        groups.fact(new InScope(SCOPE, pending.id()), true);
+        groups.fact(new Backend("service/k/web", "tcp/80", Protocol.TCP, 8080, "10.0.0.5", pending.id()), true);
+        groups.rule(GroupRule.ingress(AppliedTo.backends(onHttp, SCOPE), grant(), "8080", CONSUMERS,
+                "Provider pods accept the consumers on the target port", "policy:ws/p"), true);
+        groups.settle();
+        assertThat(workloadsWithRules()).isEmpty();
+
+        groups.fact(new InScope(SCOPE, backend.id()), true);
+        groups.fact(pending, true);
+        groups.settle();
+
+        assertThat(workloadsWithRules()).containsExactlyInAnyOrder(backend.id(), pending.id());
+    }
+
     private List<String> workloadsWithRules() {
         return present.keySet().stream().map(said -> said.substring(0, said.indexOf(' '))).distinct().toList();
     }

@@ -39,7 +39,7 @@ public final class Compiler {
             List<SetMember> members = new ArrayList<>();
             List<Warning> warnings = new ArrayList<>();
             AppliedToGroups groups = new AppliedToGroups((rule, added) -> derived.add(rule));
-            QuerySets querySets = new QuerySets((member, added) -> members.add(member));
+            QuerySets querySets = new QuerySets((member, added) -> members.add(member), groups);
             for (Object f : projected.facts()) {
                 groups.fact(f, true);
                 querySets.fact(f, true);
