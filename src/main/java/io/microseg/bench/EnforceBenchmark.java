@@ -71,14 +71,15 @@ public final class EnforceBenchmark {
     /**
      * Latencies of one kind, in milliseconds, and {@code cpuMs}: the CPU time the agent and its nft processes spent per
      * sample on average (what the figures would be with the CPU to itself, on one core; -1 when it cannot be read), of
-     * which {@code nftCpuMs} the nft processes'.
+     * which {@code nftCpuMs} the nft processes' and {@code jitCpuMs} the JIT compiler threads' (code still being
+     * compiled: a running agent pays it once, and again for code a new kind of delta makes the JIT compile anew).
      */
-    public record Figures(int samples, double p50, double p99, double max, double cpuMs, double nftCpuMs) {
+    public record Figures(int samples, double p50, double p99, double max, double cpuMs, double nftCpuMs, double jitCpuMs) {
         static Figures of(long[] nanos, Cpu cpu) {
             long[] s = nanos.clone();
             Arrays.sort(s);
             return new Figures(s.length, ms(Latencies.nearestRank(s, 50)), ms(Latencies.nearestRank(s, 99)), ms(s[s.length - 1]),
-                    perSample(cpu, cpu.totalMs(), s.length), perSample(cpu, cpu.nftMs(), s.length));
+                    perSample(cpu, cpu.totalMs(), s.length), perSample(cpu, cpu.nftMs(), s.length), perSample(cpu, cpu.jitMs(), s.length));
         }
 
         private static double perSample(Cpu cpu, long millis, int samples) {
@@ -97,6 +98,7 @@ public final class EnforceBenchmark {
             m.put("max", max);
             m.put("cpuMs", cpuMs);
             m.put("nftCpuMs", nftCpuMs);
+            m.put("jitCpuMs", jitCpuMs);
             return m;
         }
     }
@@ -129,8 +131,8 @@ public final class EnforceBenchmark {
             StringBuilder b = new StringBuilder();
             b.append(String.format("bench-enforce: %d pod namespaces + the node's, nodes set of %d members, %d rules, %d apply threads, nft %s%n",
                     pods, setMembers, rules, threads, nft));
-            b.append(String.format("  %-22s %8s %9s %9s %9s %9s %9s%n", "delta -> nft applied", "samples", "p50 ms", "p99 ms", "max ms", "cpu ms",
-                    "nft cpu"));
+            b.append(String.format("  %-22s %8s %9s %9s %9s %9s %9s %9s%n", "delta -> nft applied", "samples", "p50 ms", "p99 ms", "max ms", "cpu ms",
+                    "nft cpu", "jit cpu"));
             deltas.forEach((k, f) -> b.append(line(k, f)));
             b.append(line("full resync (replace)", fullResync));
             b.append(line("resync, unchanged", unchangedResync));
@@ -139,7 +141,8 @@ public final class EnforceBenchmark {
         }
 
         private static String line(String kind, Figures f) {
-            return String.format("  %-22s %8d %9.2f %9.2f %9.2f %9.2f %9.2f%n", kind, f.samples(), f.p50(), f.p99(), f.max(), f.cpuMs(), f.nftCpuMs());
+            return String.format("  %-22s %8d %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f%n", kind, f.samples(), f.p50(), f.p99(), f.max(), f.cpuMs(), f.nftCpuMs(),
+                    f.jitCpuMs());
         }
     }
 
@@ -281,10 +284,15 @@ public final class EnforceBenchmark {
         // every kind is warmed up before any is measured, as in a running agent, whose compiled code has seen them all
         // (code compiled for one kind only is compiled again when the next one takes other branches)
         settings.progress().accept("bench-enforce: " + settings.warmup() + " untimed rounds of every kind of delta");
+        // the benchmark's own CPU readings are taken as in the samples, so that their code is compiled before any is
+        // sampled too (what they cost is left out of cpuMs, what the JIT spends on them would not be)
         for (int i = 0; i < settings.warmup(); i++) {
             for (Kind k : kinds) {
+                Cpu.now();
                 apply(state, enforcer, k.forward().make(settings.samples() + i));
+                Cpu.now();
                 apply(state, enforcer, k.back().make(settings.samples() + i));
+                Cpu.now();
             }
         }
         Map<String, Figures> deltas = new LinkedHashMap<>();
@@ -351,17 +359,17 @@ public final class EnforceBenchmark {
      * CPU time in milliseconds: in all, and of it the nft processes' (the JVM's children and descendants); -1 where
      * /proc cannot be read.
      */
-    private record Cpu(boolean known, long totalMs, long nftMs) {
-        static final Cpu ZERO = new Cpu(true, 0, 0);
-        static final Cpu UNKNOWN = new Cpu(false, 0, 0);
+    private record Cpu(boolean known, long totalMs, long nftMs, long jitMs) {
+        static final Cpu ZERO = new Cpu(true, 0, 0, 0);
+        static final Cpu UNKNOWN = new Cpu(false, 0, 0, 0);
 
         /** The difference; it can be negative over a short span (an nft process that ended and is not yet waited for). */
         Cpu minus(Cpu earlier) {
-            return known && earlier.known ? new Cpu(true, totalMs - earlier.totalMs, nftMs - earlier.nftMs) : UNKNOWN;
+            return known && earlier.known ? new Cpu(true, totalMs - earlier.totalMs, nftMs - earlier.nftMs, jitMs - earlier.jitMs) : UNKNOWN;
         }
 
         Cpu plus(Cpu more) {
-            return known && more.known ? new Cpu(true, totalMs + more.totalMs, nftMs + more.nftMs) : UNKNOWN;
+            return known && more.known ? new Cpu(true, totalMs + more.totalMs, nftMs + more.nftMs, jitMs + more.jitMs) : UNKNOWN;
         }
 
         /**
@@ -382,14 +390,35 @@ public final class EnforceBenchmark {
                         // ended meanwhile: counted in its parent's children time once waited for
                     }
                 }
+                long jit = compilerTicks();
                 long[] self = selfAndChildren(Path.of("/proc/self/stat"));
                 measuring += threads.getCurrentThreadCpuTime() - start;
                 // USER_HZ is 100 on Linux
-                return new Cpu(true, (self[0] + self[1] + ticks) * 10 - measuring / 1_000_000, (self[1] + ticks) * 10);
+                return new Cpu(true, (self[0] + self[1] + ticks) * 10 - measuring / 1_000_000, (self[1] + ticks) * 10, jit * 10);
             } catch (IOException | RuntimeException e) {
                 return UNKNOWN;
             }
         }
+    }
+
+    /**
+     * CPU time so far of this JVM's JIT compiler threads ({@code C1 CompilerThre}, {@code C2 CompilerThre} as /proc
+     * names them), in clock ticks; they come and go, so all threads are looked at each time.
+     */
+    private static long compilerTicks() throws IOException {
+        long ticks = 0;
+        try (var tasks = java.nio.file.Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (java.nio.file.Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                        ticks += ticks(task.resolve("stat"));
+                    }
+                } catch (IOException gone) {
+                    // a compiler thread that ended: its time is no longer counted, a difference may be briefly off
+                }
+            }
+        }
+        return ticks;
     }
 
     /** The processes below {@code pid}, from each of its threads' {@code children} file. */

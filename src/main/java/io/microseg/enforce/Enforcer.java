@@ -152,92 +152,179 @@ public final class Enforcer implements AutoCloseable {
      * transaction changed nothing, and the whole table is tried at once.
      */
     public synchronized Outcome enforce(AgentView view, long version, boolean recreate) {
+        // Each step is a method of its own, and the loops' bodies too: this runs once per delta and its loops once per
+        // namespace, so the JIT compiles it on its back-edges with everything it calls inlined; kept small, that
+        // compile costs milliseconds instead of seconds, and so does each recompile when a new kind of delta arrives.
         NetnsRef ownNs = pods.resolver().own(agent);
-        NftRuleset.Options options;
-        if (discovered == null) {
-            options = new NftRuleset.Options(servers, fixedOwnAddresses);
-        } else {
-            discovered.refresh(ownNs);
-            options = new NftRuleset.Options(servers, discovered.addresses(), discovered.known());
-            if (!discovered.known()) {
-                log.println("microseg enforce: version " + version + ": the node's own addresses are not known: its forward chain"
-                        + " judges every DNATed connection by the node's rules until they are");
-            }
+        List<NftRuleset.Section> sections = NftRuleset.render(view, options(ownNs, version), memo);
+        Map<String, NetnsResolver.Resolution> where = pods.lookup(wanted(view, sections));
+        Map<String, Integer> rulesPerWorkload = rulesPerWorkload(view);
+        Map<String, String> pending = new TreeMap<>();
+        List<Job> jobs = new ArrayList<>(sections.size());
+        NftPlan.ElementDiffs diffs = memo.elementDiffs(); // each changed set's, computed once for every namespace
+        for (NftRuleset.Section s : sections) {
+            Job j = job(s, ownNs, where, pending, rulesPerWorkload, diffs, recreate);
+            if (j != null) jobs.add(j);
         }
-        var sections = NftRuleset.render(view, options, memo);
+        List<Done> done = runAll(jobs, version);
+        List<AgentStatus.NamespaceStatus> statuses = new ArrayList<>(done.size());
+        Patched patched = new Patched();
+        for (Done d : done) statuses.add(record(d, version, patched));
+        patched.log(log, version);
+        removeLeft(sections);
+        // what is held for a namespace no longer applied into goes (a session holds its namespace alive)
+        List<NetnsRef> refs = new ArrayList<>(applied.size());
+        for (InForce f : applied.values()) refs.add(f.ref());
+        transactions.retain(refs);
+        return new Outcome(statuses, pending);
+    }
+
+    /** The render's options: the servers and the node's own addresses (listed again when they are discovered). */
+    private NftRuleset.Options options(NetnsRef ownNs, long version) {
+        if (discovered == null) return new NftRuleset.Options(servers, fixedOwnAddresses);
+        discovered.refresh(ownNs);
+        if (!discovered.known()) {
+            log.println("microseg enforce: version " + version + ": the node's own addresses are not known: its forward chain"
+                    + " judges every DNATed connection by the node's rules until they are");
+        }
+        return new NftRuleset.Options(servers, discovered.addresses(), discovered.known());
+    }
+
+    /** The pods' sections to find namespaces for, with their addresses. */
+    private static Map<String, List<String>> wanted(AgentView view, List<NftRuleset.Section> sections) {
+        Map<String, List<String>> wanted = new TreeMap<>();
+        for (NftRuleset.Section s : sections) if (!s.own()) wanted.put(s.netns(), view.addresses().getOrDefault(s.netns(), List.of()));
+        return wanted;
+    }
+
+    private static Map<String, Integer> rulesPerWorkload(AgentView view) {
         Map<String, Integer> rulesPerWorkload = new HashMap<>();
         for (var r : view.rules()) rulesPerWorkload.merge(r.workload(), 1, Integer::sum);
-        Map<String, List<String>> wanted = new TreeMap<>();
-        for (var s : sections) if (!s.own()) wanted.put(s.netns(), view.addresses().getOrDefault(s.netns(), List.of()));
-        Map<String, NetnsResolver.Resolution> where = pods.lookup(wanted);
-        List<AgentStatus.NamespaceStatus> statuses = new ArrayList<>();
-        Map<String, String> pending = new TreeMap<>();
-        List<Job> jobs = new ArrayList<>();
-        NftPlan.ElementDiffs diffs = new NftPlan.ElementDiffs();
-        for (var s : sections) {
-            NetnsRef ns;
-            if (s.own()) {
-                ns = ownNs;
-            } else if (where.get(s.netns()) instanceof NetnsResolver.Resolution.Found f) {
-                ns = f.ref();
-            } else {
-                NetnsResolver.Resolution r = where.get(s.netns());
-                pending.put(s.netns(), r instanceof NetnsResolver.Resolution.Pending p ? p.reason() : "not resolved");
-                continue;
-            }
-            InForce before = applied.get(s.netns());
-            NftPlan plan;
-            if (before == null) {
-                plan = new NftPlan.Recreate(recreate ? "a replacing snapshot" : "first apply in this namespace");
-            } else if (!before.ref().equals(ns)) {
-                plan = new NftPlan.Recreate("the pod's namespace changed");
-            } else if (drifted.remove(s.netns())) {
-                plan = new NftPlan.Recreate("the table was changed by someone else");
-            } else if (recreate) {
-                // a replacing snapshot: the table this agent applied here is trusted (the drift check looks at it),
-                // and only a table whose content differs is re-created, whole
-                plan = before.table().equals(s.table()) ? new NftPlan.Unchanged() : new NftPlan.Recreate("a replacing snapshot");
-            } else {
-                plan = NftPlan.between(before.table(), s.table(), diffs);
-            }
-            jobs.add(new Job(s, ns, plan, count(rulesPerWorkload, s)));
-        }
-        List<Done> done = new ArrayList<>();
-        if (parallelism <= 1 || jobs.stream().filter(j -> !(j.plan() instanceof NftPlan.Unchanged)).count() <= 1) {
-            for (Job j : jobs) done.add(run(j, version));
+        return rulesPerWorkload;
+    }
+
+    /**
+     * One section's job: where its table goes and the plan that gets it there; null when the pod's namespace is not
+     * found (it goes to {@code pending}, with the reason).
+     */
+    private Job job(NftRuleset.Section s, NetnsRef ownNs, Map<String, NetnsResolver.Resolution> where, Map<String, String> pending,
+                    Map<String, Integer> rulesPerWorkload, NftPlan.ElementDiffs diffs, boolean recreate) {
+        NetnsRef ns;
+        if (s.own()) {
+            ns = ownNs;
+        } else if (where.get(s.netns()) instanceof NetnsResolver.Resolution.Found f) {
+            ns = f.ref();
         } else {
-            List<java.util.concurrent.Future<Done>> futures = new ArrayList<>();
-            for (Job j : jobs) futures.add(pool().submit(() -> run(j, version)));
-            for (var f : futures) {
-                try {
-                    done.add(f.get());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while applying", e);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw new IllegalStateException("applying failed", e.getCause());
+            NetnsResolver.Resolution r = where.get(s.netns());
+            pending.put(s.netns(), r instanceof NetnsResolver.Resolution.Pending p ? p.reason() : "not resolved");
+            return null;
+        }
+        return new Job(s, ns, plan(s, ns, diffs, recreate), count(rulesPerWorkload, s));
+    }
+
+    /** What to run in the section's namespace (docs/incremental-nft.md, "When the table is re-created"). */
+    private NftPlan plan(NftRuleset.Section s, NetnsRef ns, NftPlan.ElementDiffs diffs, boolean recreate) {
+        InForce before = applied.get(s.netns());
+        if (before == null) return new NftPlan.Recreate(recreate ? "a replacing snapshot" : "first apply in this namespace");
+        if (!before.ref().equals(ns)) return new NftPlan.Recreate("the pod's namespace changed");
+        if (drifted.remove(s.netns())) return new NftPlan.Recreate("the table was changed by someone else");
+        if (recreate) {
+            // a replacing snapshot: the table this agent applied here is trusted (the drift check looks at it), and only
+            // a table whose content differs is re-created, whole
+            return before.table().equals(s.table()) ? new NftPlan.Unchanged() : new NftPlan.Recreate("a replacing snapshot");
+        }
+        return NftPlan.between(before.table(), s.table(), diffs);
+    }
+
+    /** Runs the jobs' transactions, {@link #parallelism} at a time when more than one changes anything. */
+    private List<Done> runAll(List<Job> jobs, long version) {
+        List<Done> done = new ArrayList<>(jobs.size());
+        if (parallelism <= 1 || changing(jobs) <= 1) {
+            for (Job j : jobs) done.add(run(j, version));
+            return done;
+        }
+        List<java.util.concurrent.Future<Done>> futures = new ArrayList<>(jobs.size());
+        for (Job j : jobs) futures.add(j.plan() instanceof NftPlan.Unchanged ? null : pool().submit(() -> run(j, version)));
+        for (int i = 0; i < jobs.size(); i++) done.add(futures.get(i) == null ? unchanged(jobs.get(i)) : await(futures.get(i)));
+        return done;
+    }
+
+    private static int changing(List<Job> jobs) {
+        int n = 0;
+        for (Job j : jobs) if (!(j.plan() instanceof NftPlan.Unchanged)) n++;
+        return n;
+    }
+
+    private static Done await(java.util.concurrent.Future<Done> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while applying", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("applying failed", e.getCause());
+        }
+    }
+
+    /** What a job's result leaves in force: its status, and what this agent holds as applied there. */
+    private AgentStatus.NamespaceStatus record(Done d, long version, Patched patched) {
+        Job j = d.job();
+        CommandRunner.Result r = d.result();
+        boolean ok = r.exit() == 0;
+        String section = j.section().netns();
+        if (d.how() != How.UNCHANGED) {
+            if (ok) {
+                applied.put(section, new InForce(j.ns(), j.section().table()));
+                if (d.how() == How.PATCHED) {
+                    patched.add((NftPlan.Patch) j.plan());
+                } else {
+                    drifted.remove(section); // re-created anyway
+                    logApplied(j, d, version);
                 }
-            }
-        }
-        for (Done d : done) {
-            Job j = d.job();
-            CommandRunner.Result r = d.result();
-            statuses.add(new AgentStatus.NamespaceStatus(j.section().netns(), j.ns().label(), r.exit() == 0, j.rules(),
-                    r.exit() == 0 ? null : r.output().trim()));
-            if (d.how() == null) continue; // unchanged
-            if (r.exit() == 0) {
-                applied.put(j.section().netns(), new InForce(j.ns(), j.section().table()));
-                if (!(j.plan() instanceof NftPlan.Patch)) drifted.remove(j.section().netns()); // re-created anyway
-                log.println("microseg enforce: version " + version + ": applied " + j.section().netns()
-                        + (j.ns() instanceof NetnsRef.Own ? "" : " (netns " + j.ns().label() + ")") + ": " + j.rules() + " rules, " + d.how());
             } else {
-                applied.remove(j.section().netns());
-                log.println("microseg enforce: version " + version + ": nft failed for " + j.section().netns() + ": " + r.output().trim());
+                applied.remove(section);
+                log.println("microseg enforce: version " + version + ": nft failed for " + section + ": " + r.output().trim());
             }
         }
-        // a pod that left this node: its table goes, if its namespace is still the one it was applied into
+        return new AgentStatus.NamespaceStatus(section, j.ns().label(), ok, j.rules(), ok ? null : r.output().trim());
+    }
+
+    private void logApplied(Job j, Done d, long version) {
+        String how = d.how() == How.RECREATED_AFTER_PATCH ? "re-created (the incremental apply failed)"
+                : "re-created (" + ((NftPlan.Recreate) j.plan()).why() + ")";
+        log.println("microseg enforce: version " + version + ": applied " + j.section().netns()
+                + (j.ns() instanceof NetnsRef.Own ? "" : " (netns " + j.ns().label() + ")") + ": " + j.rules() + " rules, " + how);
+    }
+
+    /**
+     * The namespaces one apply patched, logged as one line: a change of a set every pod uses patches every namespace
+     * of the node, the same way in each (re-created and failed namespaces get a line each).
+     */
+    private static final class Patched {
+        private int namespaces;
+        private long added;
+        private long removed;
+        private long chains;
+
+        void add(NftPlan.Patch p) {
+            namespaces++;
+            added += p.elementsAdded();
+            removed += p.elementsRemoved();
+            chains += p.chainsReplaced();
+        }
+
+        void log(PrintStream log, long version) {
+            if (namespaces == 0) return;
+            log.println("microseg enforce: version " + version + ": applied incrementally in " + namespaces + (namespaces == 1 ? " namespace" : " namespaces")
+                    + " (+" + added + "/-" + removed + " elements, " + chains + " chains replaced, in all)");
+        }
+    }
+
+    /** A pod that left this node: its table goes, if its namespace is still the one it was applied into. */
+    private void removeLeft(List<NftRuleset.Section> sections) {
+        if (applied.size() <= sections.size() && sameSections(sections)) return;
         java.util.Set<String> rendered = new java.util.HashSet<>();
-        sections.forEach(s -> rendered.add(s.netns()));
+        for (NftRuleset.Section s : sections) rendered.add(s.netns());
         for (var e : List.copyOf(applied.entrySet())) {
             String section = e.getKey();
             if (rendered.contains(section)) continue;
@@ -248,9 +335,13 @@ public final class Enforcer implements AutoCloseable {
             CommandRunner.Result r = nft(ref, "table inet " + NftRuleset.TABLE + " {}\ndelete table inet " + NftRuleset.TABLE + "\n");
             log.println("microseg enforce: " + section + " left: removed table inet microseg from netns " + ref.label() + (r.exit() == 0 ? "" : ": " + r.output().trim()));
         }
-        // what is held for a namespace no longer applied into goes (a session holds its namespace alive)
-        transactions.retain(applied.values().stream().map(InForce::ref).toList());
-        return new Outcome(statuses, pending);
+    }
+
+    /** Whether every section applied is one of {@code sections} (no pod left). */
+    private boolean sameSections(List<NftRuleset.Section> sections) {
+        int found = 0;
+        for (NftRuleset.Section s : sections) if (applied.containsKey(s.netns())) found++;
+        return found == applied.size();
     }
 
     /** What the audited DENY rules of {@code view} counted, read where their namespaces were applied ({@link AuditCounters}). */
@@ -294,26 +385,36 @@ public final class Enforcer implements AutoCloseable {
     /** One namespace's work in an apply: its section, where it goes, the plan. */
     private record Job(NftRuleset.Section section, NetnsRef ns, NftPlan plan, int rules) {}
 
-    /** A job's result: {@code how} the table was applied, null when nothing was run. */
-    private record Done(Job job, CommandRunner.Result result, String how) {}
+    /** How a job's table was applied (or tried). */
+    private enum How { UNCHANGED, PATCHED, RECREATED, RECREATED_AFTER_PATCH }
+
+    /** A job's result and how it was applied. */
+    private record Done(Job job, CommandRunner.Result result, How how) {}
+
+    private static final CommandRunner.Result NOTHING_RUN = new CommandRunner.Result(0, "");
+
+    private static Done unchanged(Job j) {
+        return new Done(j, NOTHING_RUN, How.UNCHANGED);
+    }
 
     /**
      * Runs one job's transaction; a failed incremental one changed nothing, and the whole table is tried at once.
-     * Touches no field but the runner and the log, so that jobs of different namespaces can run at once.
+     * Touches no field but the transactions and the log, so that jobs of different namespaces can run at once.
      */
     private Done run(Job j, long version) {
-        if (j.plan() instanceof NftPlan.Unchanged) return new Done(j, new CommandRunner.Result(0, ""), null);
+        if (j.plan() instanceof NftPlan.Unchanged) return unchanged(j);
         if (j.plan() instanceof NftPlan.Patch p) {
             CommandRunner.Result r = nft(j.ns(), p.script());
-            if (r.exit() == 0) {
-                return new Done(j, r, "incrementally (+" + p.elementsAdded() + "/-" + p.elementsRemoved() + " elements, " + p.chainsReplaced()
-                        + " chains replaced)");
-            }
-            log.println("microseg enforce: version " + version + ": the incremental apply failed for " + j.section().netns() + " ("
-                    + r.output().trim() + "): re-creating its table");
-            return new Done(j, nft(j.ns(), full(j)), "re-created (the incremental apply failed)");
+            if (r.exit() == 0) return new Done(j, r, How.PATCHED);
+            logPatchFailed(j, r, version);
+            return new Done(j, nft(j.ns(), full(j)), How.RECREATED_AFTER_PATCH);
         }
-        return new Done(j, nft(j.ns(), full(j)), "re-created (" + ((NftPlan.Recreate) j.plan()).why() + ")");
+        return new Done(j, nft(j.ns(), full(j)), How.RECREATED);
+    }
+
+    private void logPatchFailed(Job j, CommandRunner.Result r, long version) {
+        log.println("microseg enforce: version " + version + ": the incremental apply failed for " + j.section().netns() + " ("
+                + r.output().trim() + "): re-creating its table");
     }
 
     /** The job's whole table: its full script, after {@code flush ruleset} in the own namespace of a dedicated host. */

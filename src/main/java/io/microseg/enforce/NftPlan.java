@@ -45,6 +45,21 @@ public sealed interface NftPlan {
 
         private final Map<NftTable.Set, Map<NftTable.Set, Diff>> memo = new IdentityHashMap<>();
 
+        /**
+         * Records the difference from {@code old} to {@code now} as computed by whoever made {@code now} from {@code old}
+         * ({@link NftRuleset.SetMemo}): {@code gone} the elements of {@code old} not in {@code now}, {@code come} those
+         * of {@code now} not in {@code old}. {@code AgentStateTest} holds it to the one computed here.
+         */
+        void know(NftTable.Set old, NftTable.Set now, List<String> gone, List<String> come) {
+            memo.computeIfAbsent(old, k -> new IdentityHashMap<>()).put(now, new Diff(List.copyOf(gone), List.copyOf(come)));
+        }
+
+        /** Whether the difference from {@code old} to {@code now} is known already (recorded, or computed once). */
+        boolean knows(NftTable.Set old, NftTable.Set now) {
+            Map<NftTable.Set, Diff> from = memo.get(old);
+            return from != null && from.containsKey(now);
+        }
+
         Diff of(NftTable.Set old, NftTable.Set now) {
             return memo.computeIfAbsent(old, k -> new IdentityHashMap<>()).computeIfAbsent(now, k -> {
                 if (old.elements().equals(now.elements())) return new Diff(List.of(), List.of());

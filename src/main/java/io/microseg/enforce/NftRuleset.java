@@ -141,10 +141,39 @@ public final class NftRuleset {
      * For one agent, on one thread at a time.
      */
     public static final class SetMemo {
-        private record Entry(List<String> members, List<String> own, List<NftTable.Set> sets) {}
+        /**
+         * An address set's nft sets as one render computed them. {@code plain}, when every member is an IPv4 address
+         * in canonical text (then the IPv4 set's elements are the members, in order, and the node's own IPv4 addresses
+         * that are not members): each member's stamp of the last render that held it, handed on to the next entry of
+         * the set, which finds the members that joined and left by text in one pass instead of computing the set again.
+         */
+        private static final class Entry {
+            final List<String> members;
+            final List<String> own;
+            final List<NftTable.Set> sets;
+            Plain plain;
+
+            Entry(List<String> members, List<String> own, List<NftTable.Set> sets, Plain plain) {
+                this.members = members;
+                this.own = own;
+                this.sets = sets;
+                this.plain = plain;
+            }
+        }
+
+        private static final class Plain {
+            final Map<String, Integer> stamps;
+            int stamp;
+
+            Plain(List<String> members) {
+                stamps = new HashMap<>(members.size() * 2);
+                for (String m : members) stamps.put(m, 0);
+            }
+        }
 
         private Map<String, Entry> last = new HashMap<>();
         private Map<String, Entry> now = new HashMap<>();
+        private NftPlan.ElementDiffs diffs = new NftPlan.ElementDiffs();
         private record Keyed(FrameKey key, Frame frame) {}
 
         private Map<String, Keyed> lastFrames = new HashMap<>(); // by namespace
@@ -152,20 +181,98 @@ public final class NftRuleset {
 
         /**
          * The two nft sets (IPv4, IPv6) of address set {@code s}, with {@code own} (the node's own addresses) added when
-         * not empty; computed once per render, and taken from the last render when its members are the same.
+         * not empty; computed once per render, and taken from the last render when its members are the same. A set of
+         * IPv4 addresses in canonical text whose members changed is patched from the last render's: its new IPv4 set is
+         * the members and the own addresses that are not members, and what joined and left is kept as that set's
+         * element difference ({@link #elementDiffs}), so that the plan of each namespace need not compute it.
          */
         List<NftTable.Set> of(AddressSet s, List<String> own) {
-            return now.computeIfAbsent(s.id(), id -> {
-                Entry before = last.get(id);
-                if (before != null && before.own().equals(own) && before.members().equals(s.members())) return before;
-                List<String> members = new ArrayList<>(s.members());
-                members.addAll(own);
-                String comment = own.isEmpty() ? id : id + " and this node's own addresses";
-                String name = setName(id);
-                return new Entry(s.members(), own, List.of(
-                        set(name + "_4", "ipv4_addr", comment, members.stream().filter(m -> !m.contains(":")).toList()),
-                        set(name + "_6", "ipv6_addr", comment, members.stream().filter(m -> m.contains(":")).toList())));
-            }).sets();
+            Entry e = now.get(s.id());
+            if (e == null) {
+                e = entry(s, own, last.get(s.id()));
+                now.put(s.id(), e);
+            }
+            return e.sets;
+        }
+
+        /**
+         * The element differences this memo's last render knows (a plain set patched from the one before it), for
+         * the plans of that render's tables; any other pair is computed by the plan, once per render.
+         */
+        public NftPlan.ElementDiffs elementDiffs() {
+            return diffs;
+        }
+
+        private Entry entry(AddressSet s, List<String> own, Entry before) {
+            if (before != null && before.own.equals(own)) {
+                if (before.members.equals(s.members())) return before;
+                if (before.plain != null) {
+                    Entry patched = patched(s, own, before);
+                    if (patched != null) return patched;
+                }
+            }
+            List<String> members = new ArrayList<>(s.members());
+            members.addAll(own);
+            String comment = comment(s.id(), own);
+            String name = setName(s.id());
+            List<NftTable.Set> sets = List.of(
+                    set(name + "_4", "ipv4_addr", comment, members.stream().filter(m -> !m.contains(":")).toList()),
+                    set(name + "_6", "ipv6_addr", comment, members.stream().filter(m -> m.contains(":")).toList()));
+            return new Entry(s.members(), own, sets, plain(s.members()) ? new Plain(s.members()) : null);
+        }
+
+        /**
+         * {@code s}'s sets patched from {@code before}'s, which was plain; null when they cannot be (a member joined
+         * that is not an IPv4 address in canonical text, a member is listed twice, an own IPv4 address is not in
+         * canonical text): then they are computed whole. Takes {@code before}'s stamps over.
+         */
+        private Entry patched(AddressSet s, List<String> own, Entry before) {
+            Plain plain = before.plain;
+            before.plain = null; // handed on, or dropped when this fails half-way: no later entry trusts it then
+            Integer stamp = ++plain.stamp;
+            List<String> come = new ArrayList<>();
+            for (String m : s.members()) {
+                if (plain.stamps.put(m, stamp) == null) {
+                    if (!AddressIntervals.isDottedQuad(m)) return null;
+                    come.add(m);
+                }
+            }
+            // the members stamped now are the new members; the others left (a pass without hashing)
+            List<String> gone = new ArrayList<>();
+            for (var it = plain.stamps.entrySet().iterator(); it.hasNext(); ) {
+                var m = it.next();
+                if (m.getValue().intValue() != stamp) {
+                    gone.add(m.getKey());
+                    it.remove();
+                }
+            }
+            if (plain.stamps.size() != s.members().size()) return null; // a member listed twice
+            // the node's own IPv4 addresses that are not members follow the members, as in the set computed whole
+            List<String> elements = new ArrayList<>(s.members().size() + own.size());
+            elements.addAll(s.members());
+            java.util.Set<String> ownV4 = new java.util.HashSet<>();
+            for (String o : own) {
+                if (o.contains(":")) continue;
+                if (!AddressIntervals.isDottedQuad(o)) return null;
+                if (ownV4.add(o) && !plain.stamps.containsKey(o)) elements.add(o);
+            }
+            NftTable.Set v4Before = before.sets.get(0);
+            NftTable.Set v4 = new NftTable.Set(v4Before.name(), v4Before.type(), v4Before.comment(), elements);
+            // an own address stays an element whether or not it is a member
+            gone.removeIf(ownV4::contains);
+            come.removeIf(ownV4::contains);
+            diffs.know(v4Before, v4, gone, come);
+            // the IPv6 set holds the own IPv6 addresses only, which are the same: the same set
+            return new Entry(s.members(), own, List.of(v4, before.sets.get(1)), plain);
+        }
+
+        private static boolean plain(List<String> members) {
+            for (String m : members) if (!AddressIntervals.isDottedQuad(m)) return false;
+            return true;
+        }
+
+        private static String comment(String id, List<String> own) {
+            return own.isEmpty() ? id : id + " and this node's own addresses";
         }
 
         /** The frame rendered from {@code key} (everything it depends on), from the last render when it had the same key. */
@@ -176,6 +283,12 @@ public final class NftRuleset {
             return now.frame();
         }
 
+        /** Starts a render: the element differences it knows are its own. */
+        void begin() {
+            diffs = new NftPlan.ElementDiffs();
+        }
+
+        /** Ends a render: what it computed is what the next one starts from. */
         void done() {
             last = now;
             now = new HashMap<>();
@@ -197,37 +310,62 @@ public final class NftRuleset {
 
     /** {@link #render(AgentView, Options)}, reusing the sets of the last render through {@code memo}. */
     public static List<Section> render(AgentView view, Options options, SetMemo memo) {
+        memo.begin();
         String own = sectionOf(view.agent(), view.agent());
+        Map<String, List<CompiledRule>> byNetns = byNetns(view, own);
+        Map<String, List<CompiledRule>> afterDnat = own.equals("node") ? afterDnat(view.rules()) : Map.of();
+        Map<String, AddressSet> sets = byId(view.sets());
+        String nodesOfMyCluster = view.agent().startsWith("node/") ? AddressSet.nodesOf(view.agent().split("/")[1]) : null;
+        List<Section> out = new ArrayList<>(byNetns.size());
+        for (var e : byNetns.entrySet()) {
+            out.add(section(view, options, memo, own, e.getKey(), e.getValue(), afterDnat, sets, nodesOfMyCluster));
+        }
+        memo.done();
+        return out;
+    }
+
+    /** The rules by the section that holds them, the agent's own section first (also without rules). */
+    private static Map<String, List<CompiledRule>> byNetns(AgentView view, String own) {
         Map<String, List<CompiledRule>> byNetns = new LinkedHashMap<>();
         byNetns.put(own, new ArrayList<>());
         for (CompiledRule r : view.rules()) {
             String ns = sectionOf(view.agent(), r.workload());
-            byNetns.computeIfAbsent(ns, k -> new ArrayList<>()).add(r);
+            List<CompiledRule> rules = byNetns.get(ns);
+            if (rules == null) byNetns.put(ns, rules = new ArrayList<>());
+            rules.add(r);
         }
-        Map<String, List<CompiledRule>> afterDnat = own.equals("node") ? afterDnat(view.rules()) : Map.of();
-        Map<String, AddressSet> sets = new LinkedHashMap<>();
-        view.sets().forEach(s -> sets.put(s.id(), s));
-        String nodesOfMyCluster = view.agent().startsWith("node/") ? AddressSet.nodesOf(view.agent().split("/")[1]) : null;
-        List<Section> out = new ArrayList<>();
-        for (var e : byNetns.entrySet()) {
-            boolean isOwn = e.getKey().equals(own);
-            boolean forward = own.equals("node") && isOwn;
-            // the own namespace's table also depends on the servers, the node's own addresses and, on a node, on the
-            // pods' rules judged there after DNAT and their addresses
-            Object ownInputs = isOwn ? List.of(options, forward ? afterDnat : Map.of(), forward && !afterDnat.isEmpty() ? view.addresses() : Map.of())
-                    : null;
-            Frame frame = memo.frame(new FrameKey(view.agent(), e.getKey(), e.getValue(), ownInputs),
-                    () -> frame(view.agent(), e.getKey(), isOwn, forward, e.getValue(), afterDnat, view.addresses(), options));
-            List<NftTable.Set> nftSets = new ArrayList<>();
-            for (String id : frame.used()) {
-                AddressSet s = sets.getOrDefault(id, new AddressSet(id, "", List.of()));
-                nftSets.addAll(memo.of(s, id.equals(nodesOfMyCluster) ? options.ownAddresses() : List.of()));
-            }
-            nftSets.addAll(frame.local());
-            out.add(new Section(e.getKey(), frame.workloads(), new NftTable(frame.preamble(), frame.comment(), nftSets, frame.chains())));
-        }
-        memo.done();
+        return byNetns;
+    }
+
+    private static Map<String, AddressSet> byId(List<AddressSet> sets) {
+        Map<String, AddressSet> out = new HashMap<>();
+        for (AddressSet s : sets) out.put(s.id(), s);
         return out;
+    }
+
+    /**
+     * One namespace's section: its frame (from the memo while its rules are the same) and the nft sets its rules use
+     * (from the memo, the same objects in every namespace). A method of its own, not the loop's body in
+     * {@link #render}: the JIT compiles that loop with what it calls inlined, and a small loop compiles fast.
+     */
+    private static Section section(AgentView view, Options options, SetMemo memo, String own, String netns, List<CompiledRule> rules,
+                                   Map<String, List<CompiledRule>> afterDnat, Map<String, AddressSet> sets, String nodesOfMyCluster) {
+        boolean isOwn = netns.equals(own);
+        boolean forward = own.equals("node") && isOwn;
+        // the own namespace's table also depends on the servers, the node's own addresses and, on a node, on the
+        // pods' rules judged there after DNAT and their addresses
+        Object ownInputs = isOwn ? List.of(options, forward ? afterDnat : Map.of(), forward && !afterDnat.isEmpty() ? view.addresses() : Map.of())
+                : null;
+        Frame frame = memo.frame(new FrameKey(view.agent(), netns, rules, ownInputs),
+                () -> frame(view.agent(), netns, isOwn, forward, rules, afterDnat, view.addresses(), options));
+        List<NftTable.Set> nftSets = new ArrayList<>(frame.used().size() * 2 + frame.local().size());
+        for (String id : frame.used()) {
+            AddressSet s = sets.get(id);
+            if (s == null) s = new AddressSet(id, "", List.of());
+            nftSets.addAll(memo.of(s, id.equals(nodesOfMyCluster) ? options.ownAddresses() : List.of()));
+        }
+        nftSets.addAll(frame.local());
+        return new Section(netns, frame.workloads(), new NftTable(frame.preamble(), frame.comment(), nftSets, frame.chains()));
     }
 
     /**

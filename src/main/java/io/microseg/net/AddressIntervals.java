@@ -194,6 +194,14 @@ public final class AddressIntervals {
     }
 
     /**
+     * Whether {@code text} is an IPv4 address in its one canonical text (four decimal numbers of 0 to 255 without leading
+     * zeros): two such texts are the same address exactly when they are equal, so sets of them compare by text.
+     */
+    public static boolean isDottedQuad(String text) {
+        return dottedQuad(text) >= 0;
+    }
+
+    /**
      * The value of an IPv4 address written as four decimal numbers of 0 to 255 without leading zeros, else -1 (other
      * text is left to {@link #bytes}).
      */

@@ -35,6 +35,7 @@ class BenchEnforceCommandTest {
             assertThat(d.get("p50").asDouble()).isPositive();
             assertThat(d.get("p99").asDouble()).isGreaterThanOrEqualTo(d.get("p50").asDouble());
             assertThat(d.get("nftCpuMs").isNumber()).as("the nft processes' share of cpuMs").isTrue();
+            assertThat(d.get("jitCpuMs").isNumber()).as("the JIT compiler threads' share of cpuMs").isTrue();
         });
         assertThat(r.get("fullResyncMs").get("samples").asInt()).isEqualTo(2);
         assertThat(r.get("unchangedResyncMs").get("samples").asInt()).isEqualTo(2);

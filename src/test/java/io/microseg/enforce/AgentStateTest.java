@@ -88,8 +88,11 @@ class AgentStateTest {
         Map<String, List<String>> placed = new java.util.TreeMap<>();
         AgentState held = new AgentState(agent);
         NftRuleset.SetMemo memo = new NftRuleset.SetMemo();
-        NftRuleset.Options options = new NftRuleset.Options(List.of(), List.of("10.0.0.11"));
+        // the node's own addresses: one that is never a member, one that is now and then (then it is one element), IPv6
+        NftRuleset.Options options = new NftRuleset.Options(List.of(), List.of("10.0.0.11", "10.0.0.3", "fd00::9"));
         int next = 0;
+        List<NftTable> previous = List.of();
+        int known = 0;
         for (int step = 0; step < 400; step++) {
             List<io.microseg.controlplane.CompiledRule> added = new ArrayList<>();
             List<String> removed = new ArrayList<>();
@@ -152,7 +155,27 @@ class AgentStateTest {
             List<NftTable> kept = NftRuleset.render(view, options, memo).stream().map(NftRuleset.Section::table).toList();
             List<NftTable> anew = NftRuleset.render(fresh.view(), options).stream().map(NftRuleset.Section::table).toList();
             assertThat(kept).as("step %d", step).isEqualTo(anew);
+            // the element differences the memo knows (a set patched from the last render's) are the ones a plan computes
+            List<NftTable.Set[]> pairs = new ArrayList<>();
+            for (NftTable before : previous) {
+                for (NftTable after : kept) {
+                    for (NftTable.Set was : before.sets()) {
+                        NftTable.Set is = after.set(was.name());
+                        if (is != null && is != was && !was.interval() && !is.interval()) pairs.add(new NftTable.Set[] {was, is});
+                    }
+                }
+            }
+            for (NftTable.Set[] p : pairs) if (memo.elementDiffs().knows(p[0], p[1])) known++;
+            NftPlan.ElementDiffs computed = new NftPlan.ElementDiffs();
+            for (NftTable.Set[] p : pairs) {
+                NftPlan.ElementDiffs.Diff d = computed.of(p[0], p[1]);
+                NftPlan.ElementDiffs.Diff k = memo.elementDiffs().of(p[0], p[1]);
+                assertThat(new java.util.HashSet<>(k.gone())).as("step %d, %s: gone", step, p[0].name()).isEqualTo(new java.util.HashSet<>(d.gone()));
+                assertThat(new java.util.HashSet<>(k.come())).as("step %d, %s: come", step, p[0].name()).isEqualTo(new java.util.HashSet<>(d.come()));
+            }
+            previous = kept;
         }
+        assertThat(known).as("pairs whose difference the memo knew").isPositive();
     }
 
     private static String member(java.util.Random random) {

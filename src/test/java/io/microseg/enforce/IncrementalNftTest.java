@@ -113,6 +113,48 @@ class IncrementalNftTest {
         });
     }
 
+    /**
+     * A set of IPv4 addresses that changes by a few members at a time is patched from the last render's, its element
+     * difference computed once for every namespace that uses it ({@code NftRuleset.SetMemo}), also when the node's own
+     * address (one element whether or not it is a member) joins and leaves it: after every change the tables list as
+     * the full render, and every namespace was patched, not re-created.
+     */
+    @Test
+    void aSetOfAddressesPatchedFromTheLastRenderListsAsTheFullRender() throws Exception {
+        Model model = new Model();
+        for (String w : WORKLOADS) model.allowFrom(w, "nodes:k");
+        Set<String> nodes = model.sets.computeIfAbsent("nodes:k", k -> new LinkedHashSet<>());
+        for (int i = 0; i < 300; i++) nodes.add("10.1." + (i >> 8) + "." + (i & 255));
+        nodes.add("10.0.0.11"); // the node's own address is a member too
+        Random random = new Random(5);
+        try (Enforcer enforcer = enforcer(CommandRunner::exec, new NftSessions(CommandRunner::exec, log))) {
+            for (int step = 0; step < 16; step++) {
+                switch (step % 4) {
+                    case 1 -> { // members join
+                        for (int k = 1 + random.nextInt(3); k > 0; k--) nodes.add("10.2.0." + random.nextInt(250));
+                    }
+                    case 2 -> { // members leave, one joins
+                        List<String> all = new ArrayList<>(nodes);
+                        for (int k = 1 + random.nextInt(2); k > 0; k--) nodes.remove(all.get(random.nextInt(all.size())));
+                        nodes.add("10.3.0." + random.nextInt(250));
+                    }
+                    case 3 -> { // the node's own address leaves the members, or joins them again
+                        if (!nodes.remove("10.0.0.11")) nodes.add("10.0.0.11");
+                    }
+                    default -> { }
+                }
+                AgentView view = model.view();
+                Enforcer.Outcome outcome = enforcer.enforce(view, step);
+                assertThat(outcome.failed()).as("step %d: %s", step, outcome.firstError()).isZero();
+                applyReference(view);
+                assertSameTables("step " + step);
+            }
+        }
+        String text = logBytes.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("applied incrementally in 3 namespaces (+").doesNotContain("the incremental apply failed");
+        assertThat(text.split("re-created", -1).length - 1).as("only the first apply re-creates").isEqualTo(3);
+    }
+
     /** Two seeds, each from nothing with an agent of its own. */
     private void randomSequence(java.util.function.Supplier<Enforcer> agent) throws Exception {
         for (long seed : new long[] {1, 2}) {
@@ -137,7 +179,12 @@ class IncrementalNftTest {
             }
         }
         String text = logBytes.toString(StandardCharsets.UTF_8);
-        assertThat(text).as("most applies are incremental").contains("incrementally (+");
+        assertThat(text).as("most applies are incremental").contains("applied incrementally in ");
+        // the namespaces an apply patched are logged on one line, not one line each
+        for (long version = 0; version < 40; version++) {
+            String line = "microseg enforce: version " + version + ": applied incrementally in ";
+            assertThat(text.split(java.util.regex.Pattern.quote(line), -1).length - 1).as("patch lines of version %d", version).isLessThanOrEqualTo(2);
+        }
         assertThat(text).doesNotContain("the incremental apply failed");
     }
 
@@ -422,6 +469,13 @@ class IncrementalNftTest {
             } else {
                 sets.remove(pick(random, SET_IDS));
             }
+        }
+
+        /** A rule of {@code workload} that accepts TCP port 80 from the members of {@code set}. */
+        void allowFrom(String workload, String set) {
+            String id = "r" + next++;
+            rules.put(id, new CompiledRule(id, workload, Direction.INGRESS, Action.ALLOW, Protocol.TCP, "80", set, null, "x", "w/p",
+                    Rank.DEFAULT, 100, List.of()));
         }
 
         void rule(Random random, String workload) {
