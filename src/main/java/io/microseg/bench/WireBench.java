@@ -85,6 +85,7 @@ public final class WireBench {
                 feedCpu.set(threads.getCurrentThreadCpuTime() - t);
             });
             feed.initialize(engine.snapshot());
+            long heapFeed = heapAfterGc();
             List<String> all = new ArrayList<>(feed.agents());
             List<String> agents = sample(all, o.agents());
             report.put("agents", all.size());
@@ -95,7 +96,7 @@ public final class WireBench {
             Map<String, Map<String, GroupsDeltas.Member>> index = new HashMap<>();
             report.put("snapshot", snapshots(feed, agents, names, held, index));
             report.put("distinctTemplates", names.size());
-            report.put("memory", memory(feed, agents, held, heapEngine));
+            report.put("memory", memory(feed, all, names, heapEngine, heapFeed));
             report.put("deltas", deltas(engine, feed, feedCpu, changes, agents, names, held, index, o));
         }
         return report;
@@ -185,34 +186,36 @@ public final class WireBench {
     }
 
     /**
-     * The heap each form takes when the server holds it for every measured agent, after GC: the expanded
-     * rules as the wire carries them (no justifications) and the grouped rules; sets and workloads are the
-     * same in both (the feed's own lists) and not counted. Also what the feed itself holds today (it makes
-     * snapshots when asked and holds neither form).
+     * The heap each form takes when the server holds it for every agent (not only the measured ones), after
+     * GC: the expanded rules as the wire carries them (no justifications), then the grouped rules (template
+     * names shared, as a server names each template once); each made anew from the feed, held, measured and
+     * dropped. Sets and workloads are the same in both forms (the feed's own lists) and not counted. Also
+     * the heap the feed itself holds today ({@code feedHeldBytes}): it makes snapshots when asked and holds
+     * neither form.
      */
-    private Map<String, Object> memory(FeedStore feed, List<String> agents, Map<String, GroupedRules> held, long heapEngine) {
+    private Map<String, Object> memory(FeedStore feed, List<String> agents, Map<RuleTemplate, String> names, long heapEngine,
+                                       long heapFeed) {
         Map<String, Object> m = new LinkedHashMap<>();
-        long base = heapAfterGc();
         m.put("engineHeapBytes", heapEngine);
-        m.put("feedAndGroupsHeldBytes", base - heapEngine);
+        m.put("feedHeldBytes", heapFeed - heapEngine);
+        m.put("agents", agents.size());
+        long base = heapAfterGc();
         List<List<CompiledRule>> expanded = new ArrayList<>(agents.size());
         for (String agent : agents) {
             List<CompiledRule> rules = new ArrayList<>();
             for (CompiledRule r : feed.snapshot(agent).rules()) rules.add(withoutJustifications(r));
             expanded.add(rules);
         }
-        long withExpanded = heapAfterGc();
-        m.put("expandedHeldBytes", withExpanded - base);
+        long expandedBytes = heapAfterGc() - base;
+        m.put("expandedHeldBytes", expandedBytes);
         expanded = null;
-        // the grouped rules held since the snapshots: the heap without them
-        Map<String, GroupedRules> away = new HashMap<>(held);
-        held.clear();
-        long withoutGroups = heapAfterGc();
-        held.putAll(away);
-        away = null;
-        m.put("groupsHeldBytes", base - withoutGroups);
-        progress.accept("heap held for " + agents.size() + " agents: expanded " + (withExpanded - base) / 1048576 + " MB, groups "
-                + (base - withoutGroups) / 1048576 + " MB");
+        base = heapAfterGc();
+        List<GroupedRules> grouped = new ArrayList<>(agents.size());
+        for (String agent : agents) grouped.add(GroupedRules.group(feed.snapshot(agent).rules(), names));
+        long groupsBytes = heapAfterGc() - base;
+        m.put("groupsHeldBytes", groupsBytes);
+        progress.accept("heap held for " + grouped.size() + " agents: expanded " + expandedBytes / 1048576 + " MB, groups "
+                + groupsBytes / 1048576 + " MB");
         return m;
     }
 

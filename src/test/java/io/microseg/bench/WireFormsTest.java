@@ -162,7 +162,7 @@ class WireFormsTest {
             assertThat(s.get(form).get("agentDecodeCpuMicros").get("total").asLong()).as(form).isPositive();
         }
         assertThat(s.get("groups").get("agentExpandCpuMicros").get("total").asLong()).isPositive();
-        for (String field : List.of("engineHeapBytes", "expandedHeldBytes", "groupsHeldBytes")) assertThat(json.get("memory").has(field)).as(field).isTrue();
+        for (String field : List.of("engineHeapBytes", "feedHeldBytes", "expandedHeldBytes", "groupsHeldBytes")) assertThat(json.get("memory").has(field)).as(field).isTrue();
 
         JsonNode deltas = json.get("deltas");
         for (ChangeKind kind : List.of(ChangeKind.POD_ADD, ChangeKind.POD_DELETE, ChangeKind.POD_RELABEL, ChangeKind.SERVICE_TYPE,
