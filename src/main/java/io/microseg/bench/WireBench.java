@@ -246,6 +246,10 @@ public final class WireBench {
                 int n = 0;
                 for (Received r = received.poll(); r != null; r = received.poll()) {
                     n++;
+                    // untimed first: the delta was made on the engine thread, and whichever form touched it first
+                    // would pay for bringing it into this core's cache (measured: about twice the CPU)
+                    GroupsWire.line(GroupsDeltas.of(r.delta(), held.get(r.agent()).copy(), new HashMap<>(index.get(r.agent())), new HashMap<>()));
+                    Codec.decodeEvent(new String(Codec.line(r.delta(), null), StandardCharsets.UTF_8));
                     long t = cpu();
                     byte[] a = Codec.line(r.delta(), null);
                     encA += cpu() - t;
