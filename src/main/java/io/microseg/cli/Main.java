@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "microseg", mixinStandardHelpOptions = true, version = "microseg 0.1.0",
         description = "Compiles Kubernetes inventory and segmentation policies into firewall rules for every host, node and pod.",
         subcommands = {CompileCommand.class, ExplainCommand.class, TraceCommand.class, MatrixCommand.class, DiffCommand.class, TestCommand.class, CheckRulesCommand.class,
-                WatchCommand.class, ServeCommand.class, HashTokenCommand.class, BenchCommand.class, BenchFeedCommand.class, BenchDumpCommand.class, BenchEnforceCommand.class,
+                WatchCommand.class, ServeCommand.class, HashTokenCommand.class, BenchCommand.class, BenchFeedCommand.class, BenchDumpCommand.class, BenchEnforceCommand.class, BenchWireCommand.class,
                 RenderCommand.class, EnforceCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static final int BAD_INPUT = 2;
