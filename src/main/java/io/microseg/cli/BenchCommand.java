@@ -3,10 +3,10 @@ package io.microseg.cli;
 import io.microseg.bench.Bench;
 import io.microseg.bench.BenchOptions;
 import io.microseg.bench.BenchReport;
-import io.microseg.bench.ClusterShape;
 import io.microseg.compile.RuleBase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -24,23 +24,8 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--pods", description = "Pods (default: 1000; Antrea shape: 100000).")
-    Integer pods;
-
-    @Option(names = "--nodes", description = "Nodes (default: pods / 30, at least 1; Antrea shape: 1000).")
-    Integer nodes;
-
-    @Option(names = "--services", description = "Services (default: pods / 15).")
-    Integer services;
-
-    @Option(names = "--policies", description = "Policies (default: pods / 75; Antrea shape: 75000).")
-    Integer policies;
-
-    @Option(names = "--antrea", description = "Antrea's scale test instead: 25k namespaces, 100k pods, 75k policies each selecting pods of one namespace.")
-    boolean antrea;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the generator (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    ClusterShapeOptions cluster;
 
     @Option(names = "--samples", defaultValue = "200", description = "Measured changes per kind (default: ${DEFAULT-VALUE}).")
     int samples;
@@ -63,18 +48,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ClusterShape shape;
-        if (antrea) {
-            shape = ClusterShape.antrea(nodes == null ? 1000 : nodes);
-        } else {
-            shape = ClusterShape.withUsualRatios(pods == null ? 1000 : pods, nodes, services, policies);
-        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BenchReport report = new Bench(RuleBase.packaged(), line -> {
             err.println("bench: " + line);
             err.flush();
-        }).run(new BenchOptions(shape, seed, samples, warmup, churnSeconds, churnBatch, !skipOutput));
+        }).run(new BenchOptions(cluster.shape(), cluster.seed, samples, warmup, churnSeconds, churnBatch, !skipOutput));
         out.println(format == BenchFormat.json ? report.json() : report.text());
         out.flush();
         return 0;

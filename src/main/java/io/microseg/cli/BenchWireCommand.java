@@ -1,12 +1,12 @@
 package io.microseg.cli;
 
-import io.microseg.bench.ClusterShape;
 import io.microseg.bench.WireBench;
 import io.microseg.bench.WireOptions;
 import io.microseg.compile.RuleBase;
 import io.microseg.controlplane.Codec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -26,23 +26,8 @@ final class BenchWireCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--pods", description = "Pods (default: 1000; Antrea shape: 100000).")
-    Integer pods;
-
-    @Option(names = "--nodes", description = "Nodes (default: pods / 30, at least 1; Antrea shape: 1000).")
-    Integer nodes;
-
-    @Option(names = "--services", description = "Services (default: pods / 15).")
-    Integer services;
-
-    @Option(names = "--policies", description = "Policies (default: pods / 75; Antrea shape: 75000).")
-    Integer policies;
-
-    @Option(names = "--antrea", description = "Antrea's scale test instead: 25k namespaces, 100k pods, 75k policies each selecting pods of one namespace.")
-    boolean antrea;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the generator (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    ClusterShapeOptions cluster;
 
     @Option(names = "--agents", defaultValue = "0", description = "Agents measured, an even sample in name order; 0 for every one (default: ${DEFAULT-VALUE}).")
     int agents;
@@ -55,13 +40,11 @@ final class BenchWireCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Codec.WireFormatException {
-        ClusterShape shape = antrea ? ClusterShape.antrea(nodes == null ? 1000 : nodes)
-                : ClusterShape.withUsualRatios(pods == null ? 1000 : pods, nodes, services, policies);
         PrintWriter err = spec.commandLine().getErr();
         Map<String, Object> report = new WireBench(RuleBase.packaged(), line -> {
             err.println("bench-wire: " + line);
             err.flush();
-        }).run(new WireOptions(shape, seed, agents, samples, warmup));
+        }).run(new WireOptions(cluster.shape(), cluster.seed, agents, samples, warmup));
         PrintWriter out = spec.commandLine().getOut();
         out.println(new String(Codec.bytes(report), StandardCharsets.UTF_8));
         out.flush();
