@@ -65,12 +65,7 @@ final class SelectionIndex<K> {
         this.sink = sink;
     }
 
-    /** An item was added or changed. */
-    void put(InventoryItem item) {
-        put(item.id(), item);
-    }
-
-    /** An item whose id the caller holds ({@code id} equals {@code item.id()}) was added or changed. */
+    /** An item was added or changed; {@code id} is {@code item.id()}, the caller's one copy of it. */
     void put(String id, InventoryItem item) {
         Member<K> before = members.get(id);
         Group<K> group = groupOf(item.labels());
