@@ -232,9 +232,17 @@ AGENTS="node/demo/node-1 node/demo/node-2 host/backup-prod host/laptop-dev"
 in_sync() { # identity: its entry of GET /v1/agents says inSync:true
     api "$SERVER_URL/v1/agents" | sed 's/{"identity":/\n&/g' | grep -F "{\"identity\":\"$1\"" | grep -q '"inSync":true'
 }
+sync_line() { # identity: its entry of GET /v1/agents, as the server gives it (with its reasons)
+    api "$SERVER_URL/v1/agents" | sed 's/{"identity":/\n&/g' | grep -F "{\"identity\":\"$1\"" || true
+}
 await_in_sync() { # identity: up to 30 s
     for i in $(seq 1 150); do in_sync "$1" && return 0; sleep 0.2; done
     return 1
+}
+check_in_sync() { # after: every agent in sync within 30 s of that step, or FAIL with the server's reasons
+    for id in $AGENTS; do
+        await_in_sync "$id" || { echo "FAIL $id not in sync after $1: $(sync_line "$id")"; FAILED=1; }
+    done
 }
 serve() {
     ip netns exec $P-srv java -jar "$JAR" serve --config "$WORK/microseg.yaml" --inventory "$WORK/inventory" \
@@ -429,7 +437,7 @@ for i in $(seq 1 300); do x $P-srv curl -sf "$SERVER_URL/readyz" >/dev/null 2>&1
 within 15000 blocked $P-webp 10.96.0.50 27017 "server restarted: relabel made while it was away -> ClusterIP" pod/demo/web/web-prod-0
 # the ClusterIP picks db-0 (node-1) or db-1 (node-2) at random: one blocked try may have met a node whose
 # agent has not reconnected yet; every agent resumes from the restarted server before the next rows
-for id in $AGENTS; do await_in_sync "$id" || { echo "FAIL $id not back in sync after the server restart"; FAILED=1; }; done
+check_in_sync "the server restart"
 expect connect $P-hp 10.0.0.11 30017 "server restarted: production host -> node-1:30017" host/backup-prod
 sed -i '/name: web-prod-0/,/podIPs/ s/environment: development/environment: production/' "$WORK/inventory/web.yaml"
 within "$PROPAGATION" connect $P-webp 10.96.0.50 27017 "server restarted: production pod relabelled back -> ClusterIP" pod/demo/web/web-prod-0
@@ -514,7 +522,7 @@ YAML
 if traced_by 198.51.100.9 10.244.1.10 tcp/27017 netpol/demo/data/db-deny-all/isolation; then
     echo "ok   NetworkPolicy db-deny-all: trace decides unmanaged -> db-0 by its isolation DENY"
 else echo "FAIL NetworkPolicy db-deny-all: trace does not name its isolation DENY within $PROPAGATION ms"; FAILED=1; fi
-for id in $AGENTS; do await_in_sync "$id" || { echo "FAIL $id not in sync after NetworkPolicy db-deny-all"; FAILED=1; }; done
+check_in_sync "NetworkPolicy db-deny-all"
 expect connect $P-webp 10.96.0.50 27017 "NetworkPolicy deny-all on db: production pod -> ClusterIP (workspace ALLOW 100 ranks first)" pod/demo/web/web-prod-0
 expect blocked $P-webd 10.96.0.50 27017 "NetworkPolicy deny-all on db: non-production pod -> ClusterIP" pod/demo/web/web-dev-0
 expect blocked $P-unm 10.244.1.10 27017 "NetworkPolicy deny-all on db: unmanaged -> db-0's pod IP (isolation DENY)" 198.51.100.9
@@ -569,7 +577,7 @@ spec:
 YAML
 within "$PROPAGATION" connect $P-webd 10.244.1.10 27017 "NetworkPolicy egress to db-0's address: non-production pod -> db-0's pod IP" pod/demo/web/web-dev-0
 expect blocked $P-webd 10.244.2.10 27017 "NetworkPolicy egress: non-production pod -> db-1's pod IP (db-1 admits it, its egress does not)" pod/demo/web/web-dev-0
-for id in $AGENTS; do await_in_sync "$id" || { echo "FAIL $id not in sync after NetworkPolicy web-dev-to-db-0"; FAILED=1; }; done
+check_in_sync "NetworkPolicy web-dev-to-db-0"
 # through the ClusterIP, which kube-proxy sends to db-0 or db-1 at random: db-0 answers, db-1 never sees web-dev-0
 d0=$(accepted db0 10.244.2.20); d1=$(accepted db1 10.244.2.20); ok=0; refused=0
 for i in $(seq 1 24); do if connects $P-webd 10.96.0.50 27017; then ok=$((ok + 1)); else refused=$((refused + 1)); fi; done
@@ -619,7 +627,7 @@ spec:
         - tcp: {destinationPort: {number: 27017}}
 YAML
 within "$PROPAGATION" blocked $P-webp 10.96.0.50 27017 "ClusterNetworkPolicy Admin Deny: production pod -> ClusterIP (ranks before the workspace ALLOW)" pod/demo/web/web-prod-0
-for id in $AGENTS; do await_in_sync "$id" || { echo "FAIL $id not in sync after ClusterNetworkPolicy e2e-deny-web-prod-to-db"; FAILED=1; }; done
+check_in_sync "ClusterNetworkPolicy e2e-deny-web-prod-to-db"
 # kube-proxy picks db-0 or db-1 at random: every try must be refused, and neither pod may see web-prod-0
 d0=$(accepted db0 10.244.1.20); d1=$(accepted db1 10.244.1.20); ok=0
 for i in $(seq 1 16); do if connects $P-webp 10.96.0.50 27017; then ok=$((ok + 1)); fi; done
@@ -642,9 +650,9 @@ same_kube_proxy "after ClusterNetworkPolicy"
 
 # every agent reports itself in sync with the server (GET /v1/agents, docs/status.md)
 for id in $AGENTS; do
-    await_in_sync "$id"
+    await_in_sync "$id" || true
     if in_sync "$id"; then echo "ok   $id in sync (GET /v1/agents)"; else
-        echo "FAIL $id not in sync: $(api "$SERVER_URL/v1/agents" | sed 's/{"identity":/\n&/g' | grep -F "{\"identity\":\"$id\"")"; FAILED=1; fi
+        echo "FAIL $id not in sync: $(sync_line "$id")"; FAILED=1; fi
 done
 
 fmt() { printf '%-4s  %-88s  %-8s  %-8s  %s\n' "$@"; }

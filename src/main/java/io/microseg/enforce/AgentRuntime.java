@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  *   <li><b>Fail static.</b> Nothing here removes rules: a lost server, a refused token, a failed apply leave
  *       the last rules in force (logged with their version) while the connection retries.</li>
  *   <li><b>Status.</b> After each apply and every {@link Settings#statusInterval} it reports its
- *       {@link AgentStatus} to the server it follows.</li>
+ *       {@link AgentStatus} to the server it follows, one report at a time; a report unanswered within the
+ *       status interval (or the heartbeat timeout, if shorter) is abandoned ({@link StatusReporter}).</li>
  * </ul>
  */
 public final class AgentRuntime implements AutoCloseable {
@@ -92,7 +93,10 @@ public final class AgentRuntime implements AutoCloseable {
         this.log = log;
         this.afterApply = afterApply;
         this.state = new AgentState(settings.identity());
-        this.reporter = new StatusReporter(vertx, statusPath(settings.identity()), settings.token(), log, settings.heartbeatTimeout());
+        // a report still unanswered when the next is due is abandoned: the next says it all again
+        Duration reportDeadline = settings.statusInterval().compareTo(settings.heartbeatTimeout()) < 0
+                ? settings.statusInterval() : settings.heartbeatTimeout();
+        this.reporter = new StatusReporter(vertx, statusPath(settings.identity()), settings.token(), log, reportDeadline);
         WatchConnection.Options options = WatchConnection.Options.of(settings.servers(), watchPath(settings.identity()),
                         settings.heartbeatTimeout().dividedBy(3))
                 .withToken(settings.token()).withBackoff(settings.minBackoff(), settings.maxBackoff());

@@ -3,6 +3,7 @@ package io.microseg.enforce;
 import io.microseg.controlplane.AgentStatus;
 import io.microseg.controlplane.Codec;
 import io.microseg.controlplane.WatchConnection;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -13,8 +14,8 @@ import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sends the agent's {@link AgentStatus} ({@code PUT /v1/nodes/{cluster}/{node}/status} or
@@ -22,60 +23,97 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A report is best effort: a failure changes nothing in force and the next report (after the next apply or
  * interval) says it all again. Answers are logged only when they change (a server without the status
  * endpoint answers 404 to every report: one line, not one per report).
+ * <p>
+ * <b>A report never blocks the next one for longer than its deadline.</b> The HTTP client's own timeouts
+ * are not relied on for that: under load a request on a reused keep-alive connection was seen to get
+ * neither an answer nor a failure, even after the connection closed, and every later report waited behind
+ * it. So this class keeps its own deadline: a report unanswered by then is abandoned, the client is closed
+ * with its connections, and the next report goes out on a new client. The client, its timers and every
+ * answer run on one event-loop context of this class's own.
  */
 final class StatusReporter implements AutoCloseable {
-    private final HttpClient http;
+    private final Vertx vertx;
+    private final Context context;
+    private volatile HttpClient http; // replaced (on context) when a report is abandoned
+    private volatile boolean closed;
     private final String path;
     private final WatchConnection.TokenSource token;
     private final AgentLog log;
-    private final Duration timeout;
-    private final AtomicBoolean busy = new AtomicBoolean();
+    private final Duration deadline;
+    /** The report on its way, null when none; compared by identity, so a late answer of an abandoned one changes nothing. */
+    private final AtomicReference<Flight> flight = new AtomicReference<>();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger abandoned = new AtomicInteger();
     private String lastAnswer = "none yet"; // guarded by this
 
+    private static final class Flight {}
+
     /**
-     * @param path    the status path of this agent
-     * @param timeout how long a report may take (connect and answer)
+     * @param path     the status path of this agent
+     * @param deadline how long a report may take, connect and answer included; unanswered by then it is abandoned
      */
-    StatusReporter(Vertx vertx, String path, WatchConnection.TokenSource token, AgentLog log, Duration timeout) {
-        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeout.toMillis()));
+    StatusReporter(Vertx vertx, String path, WatchConnection.TokenSource token, AgentLog log, Duration deadline) {
+        this.vertx = vertx;
+        this.context = vertx.getOrCreateContext();
         this.path = path;
         this.token = token;
         this.log = log;
-        this.timeout = timeout;
+        this.deadline = deadline;
+        this.http = newClient();
+    }
+
+    private HttpClient newClient() {
+        return vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) deadline.toMillis()));
     }
 
     /**
      * Sends a report unless one is still on its way (then returns false: the caller tries again later
-     * with what is current then). Reads the token file on the calling thread.
+     * with what is current then). Reads the token file and encodes the report on the calling thread.
      */
     boolean trySend(WatchConnection.Server server, AgentStatus status) {
-        if (!busy.compareAndSet(false, true)) return false;
+        Flight mine = new Flight();
+        if (!flight.compareAndSet(null, mine)) return false;
         String bearer;
         try {
             bearer = token.token();
         } catch (IOException e) {
             answer("no token", "status report not sent: " + e.getMessage());
-            busy.set(false);
+            flight.set(null);
             return true;
         }
         RequestOptions req = new RequestOptions().setMethod(HttpMethod.PUT).setHost(server.host()).setPort(server.port())
-                .setSsl(server.ssl()).setURI(path).setTimeout(timeout.toMillis()).putHeader("Content-Type", "application/json");
+                .setSsl(server.ssl()).setURI(path).putHeader("Content-Type", "application/json");
         if (bearer != null) req.putHeader("Authorization", "Bearer " + bearer);
         Buffer body = Buffer.buffer(Codec.bytes(Codec.status(status)));
+        context.runOnContext(v -> send(server, req, body, mine));
+        return true;
+    }
+
+    /** On the context. */
+    private void send(WatchConnection.Server server, RequestOptions req, Buffer body, Flight mine) {
+        if (closed) return;
+        long timer = vertx.setTimer(deadline.toMillis(), id -> abandon(server, mine));
         http.request(req).compose(r -> r.send(body)).compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), b)))
                 .onComplete(ar -> {
-                    try {
-                        if (ar.failed()) {
-                            answer("unreachable", "status report to " + server + " failed: " + ar.cause().getMessage());
-                        } else {
-                            answered(server, ar.result());
-                        }
-                    } finally {
-                        busy.set(false);
+                    vertx.cancelTimer(timer);
+                    if (!flight.compareAndSet(mine, null)) return; // abandoned: the next report has said it all again
+                    if (ar.failed()) {
+                        answer("unreachable", "status report to " + server + " failed: " + ar.cause().getMessage());
+                    } else {
+                        answered(server, ar.result());
                     }
                 });
-        return true;
+    }
+
+    /** On the context: the report got no answer in time; its client goes, with whatever state held it. */
+    private void abandon(WatchConnection.Server server, Flight mine) {
+        if (!flight.compareAndSet(mine, null)) return;
+        abandoned.incrementAndGet();
+        answer("no answer", "status report to " + server + ": no answer within " + deadline.toMillis() + " ms; abandoned with its"
+                + " connection, the next report goes on a new one");
+        HttpClient old = http;
+        http = newClient();
+        old.close();
     }
 
     private record Answer(int status, Buffer body) {}
@@ -108,8 +146,15 @@ final class StatusReporter implements AutoCloseable {
         return accepted.get();
     }
 
+    /** Reports abandoned for want of an answer within the deadline. */
+    int abandoned() {
+        return abandoned.get();
+    }
+
+    /** Stops reporting; a report on its way is dropped. */
     @Override
     public void close() {
-        http.close();
+        closed = true;
+        context.runOnContext(v -> http.close());
     }
 }
