@@ -25,11 +25,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * endpoint answers 404 to every report: one line, not one per report).
  * <p>
  * <b>A report never blocks the next one for longer than its deadline.</b> The HTTP client's own timeouts
- * are not relied on for that: under load a request on a reused keep-alive connection was seen to get
- * neither an answer nor a failure, even after the connection closed, and every later report waited behind
- * it. So this class keeps its own deadline: a report unanswered by then is abandoned, the client is closed
- * with its connections, and the next report goes out on a new client. The client, its timers and every
- * answer run on one event-loop context of this class's own.
+ * are not relied on for that: under load, with requests started from the agent's apply thread, a request on
+ * a reused keep-alive connection was answered by the server (the answer acknowledged by the agent's kernel)
+ * yet never completed, not even when the connection closed, and every later report waited behind it. So
+ * requests start on one event-loop context of this class's own, and this class keeps its own deadline: a
+ * report unanswered by then is abandoned, the client is closed with its connections, and the next report
+ * goes out on a new client.
  */
 final class StatusReporter implements AutoCloseable {
     private final Vertx vertx;
