@@ -60,7 +60,7 @@ class StatusReporterTest {
 
         ByteArrayOutputStream logged = new ByteArrayOutputStream();
         AgentLog log = new AgentLog(new PrintStream(logged, true, StandardCharsets.UTF_8));
-        StatusReporter reporter = new StatusReporter(vertx, "/v1/hosts/h1/status", () -> "t", log, Duration.ofMillis(700));
+        StatusReporter reporter = new StatusReporter(vertx, "/v1/hosts/h1/status", () -> "t", log, Duration.ofMillis(1500));
         WatchConnection.Server to = new WatchConnection.Server("127.0.0.1", server.getLocalPort(), false);
         AgentStatus status = new AgentStatus("host/h1", "e1", 7, List.of(), List.of(), null);
         try {
@@ -77,7 +77,7 @@ class StatusReporterTest {
         }
         assertThat(accepted).as("the abandoned report's connection is not reused").hasSizeGreaterThanOrEqualTo(2);
         assertThat(reporter.abandoned()).isEqualTo(1);
-        assertThat(logged.toString(StandardCharsets.UTF_8)).contains("no answer within 700 ms; abandoned");
+        assertThat(logged.toString(StandardCharsets.UTF_8)).contains("no answer within 1500 ms; abandoned");
     }
 
     /** Reads requests; answers each with 200 unless silent. */
