@@ -229,11 +229,11 @@ OPERATOR=$(token)
 # curl as the operator, from the server's segment
 api() { x $P-srv curl -s -H "Authorization: Bearer $OPERATOR" "$@"; }
 AGENTS="node/demo/node-1 node/demo/node-2 host/backup-prod host/laptop-dev"
-in_sync() { # identity: its entry of GET /v1/agents says inSync:true
-    api "$SERVER_URL/v1/agents" | sed 's/{"identity":/\n&/g' | grep -F "{\"identity\":\"$1\"" | grep -q '"inSync":true'
-}
 sync_line() { # identity: its entry of GET /v1/agents, as the server gives it (with its reasons)
     api "$SERVER_URL/v1/agents" | sed 's/{"identity":/\n&/g' | grep -F "{\"identity\":\"$1\"" || true
+}
+in_sync() { # identity: its entry of GET /v1/agents says inSync:true
+    sync_line "$1" | grep -q '"inSync":true'
 }
 await_in_sync() { # identity: up to 30 s
     for i in $(seq 1 150); do in_sync "$1" && return 0; sleep 0.2; done

@@ -172,7 +172,8 @@ public final class Bench {
         }
     }
 
-    private static void sync(Engine engine) {
+    /** Waits for the engine's batches so far; an engine that does not finish one in time is taken to be out of heap. */
+    static void sync(Engine engine) {
         try {
             engine.sync().get(SYNC_TIMEOUT_MINUTES, TimeUnit.MINUTES);
         } catch (TimeoutException e) {
@@ -193,7 +194,8 @@ public final class Bench {
         return sum;
     }
 
-    private static long heapAfterGc() {
+    /** Heap used after three requested collections, in bytes. */
+    static long heapAfterGc() {
         for (int i = 0; i < 3; i++) System.gc();
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }

@@ -16,10 +16,6 @@ final class Figures {
         total += value;
     }
 
-    int count() {
-        return count;
-    }
-
     long total() {
         return total;
     }

@@ -19,9 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -42,7 +39,6 @@ import java.util.function.Consumer;
  */
 public final class WireBench {
     private static final String EPOCH = "0123456789abcdef";
-    private static final long SYNC_TIMEOUT_MINUTES = 30;
 
     private final RuleBase rules;
     private final Consumer<String> progress;
@@ -72,8 +68,8 @@ public final class WireBench {
                 engine.submit(new Change.Workspaces(ChangeFactory.workspaceSource(w.name()), List.of(w)));
             }
             engine.submit(new Change.Replace(ChangeFactory.INVENTORY_SOURCE, cluster.objects()));
-            sync(engine);
-            long heapEngine = heapAfterGc();
+            Bench.sync(engine);
+            long heapEngine = Bench.heapAfterGc();
             progress.accept("compiled; heap after GC " + heapEngine / 1048576 + " MB");
 
             FeedStore feed = new FeedStore(0);
@@ -84,7 +80,7 @@ public final class WireBench {
                 feedCpu.set(threads.getCurrentThreadCpuTime() - t);
             });
             feed.initialize(engine.snapshot());
-            long heapFeed = heapAfterGc();
+            long heapFeed = Bench.heapAfterGc();
             List<String> all = new ArrayList<>(feed.agents());
             List<String> agents = sample(all, o.agents());
             report.put("agents", all.size());
@@ -198,20 +194,20 @@ public final class WireBench {
         m.put("engineHeapBytes", heapEngine);
         m.put("feedHeldBytes", heapFeed - heapEngine);
         m.put("agents", agents.size());
-        long base = heapAfterGc();
+        long base = Bench.heapAfterGc();
         List<List<CompiledRule>> expanded = new ArrayList<>(agents.size());
         for (String agent : agents) {
             List<CompiledRule> rules = new ArrayList<>();
             for (CompiledRule r : feed.snapshot(agent).rules()) rules.add(withoutJustifications(r));
             expanded.add(rules);
         }
-        long expandedBytes = heapAfterGc() - base;
+        long expandedBytes = Bench.heapAfterGc() - base;
         m.put("expandedHeldBytes", expandedBytes);
         expanded = null;
-        base = heapAfterGc();
+        base = Bench.heapAfterGc();
         List<GroupedRules> grouped = new ArrayList<>(agents.size());
         for (String agent : agents) grouped.add(GroupedRules.group(feed.snapshot(agent).rules(), names));
-        long groupsBytes = heapAfterGc() - base;
+        long groupsBytes = Bench.heapAfterGc() - base;
         m.put("groupsHeldBytes", groupsBytes);
         progress.accept("heap held for " + grouped.size() + " agents: expanded " + expandedBytes / 1048576 + " MB, groups "
                 + groupsBytes / 1048576 + " MB");
@@ -239,7 +235,7 @@ public final class WireBench {
             Figures agentA = new Figures(), agentB = new Figures();
             for (int i = 0; i < o.warmup() + o.samples(); i++) {
                 engine.submit(changes.next(kind));
-                sync(engine);
+                Bench.sync(engine);
                 boolean measured = i >= o.warmup();
                 long sumA = 0, sumB = 0, encA = 0, deriveB = 0, encB = 0;
                 int n = 0;
@@ -340,23 +336,5 @@ public final class WireBench {
 
     private long cpu() {
         return threads.getCurrentThreadCpuTime();
-    }
-
-    private static void sync(Engine engine) {
-        try {
-            engine.sync().get(SYNC_TIMEOUT_MINUTES, TimeUnit.MINUTES);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("the engine did not finish a batch in " + SYNC_TIMEOUT_MINUTES + " minutes; give the JVM more heap", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    private static long heapAfterGc() {
-        for (int i = 0; i < 3; i++) System.gc();
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 }
